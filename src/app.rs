@@ -1,0 +1,220 @@
+//! The application model: plain state, the messages that change it and the effects it asks for.
+//!
+//! Elm-style: [`update::update`] is the only writer, it takes `now` as a parameter and returns
+//! [`Effect`]s for the runtime to perform. Every effect that expects an answer carries a
+//! [`RequestId`]; answers whose id is no longer the one expected are dropped, so a poll reply
+//! that lands after the user asked for a new code changes nothing.
+
+pub mod keys;
+pub mod update;
+
+use crate::domain::clock::Timestamp;
+use crate::domain::grant::{DeviceAuthorization, GrantFailure, PollReply, Poller};
+use crate::domain::token::{TokenSet, UnverifiedClaims};
+
+pub use keys::Key;
+
+/// Identifies one effect and its answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct RequestId(pub u64);
+
+/// Who is asking, shown on the sign-in screen so a user can tell their own prompt from a
+/// phishing one. All fields are display-ready (sanitised).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProviderInfo {
+    /// Short provider name, e.g. `Anaplan` or `OAuth 2.0`.
+    pub name: String,
+    /// Host (and port) of the authorization server.
+    pub host: String,
+    /// The client id.
+    pub client_id: String,
+    /// Requested scopes, space separated.
+    pub scopes: String,
+    /// This machine's host name, for "only enter this code if you just ran grantty on …".
+    pub local_host: String,
+}
+
+/// What is waiting for the user's approval.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Waiting {
+    /// The device authorization being polled.
+    pub auth: DeviceAuthorization,
+    /// The polling schedule.
+    pub poller: Poller,
+    /// Id of the poll in flight, if any.
+    pub poll_request: Option<RequestId>,
+}
+
+/// A finished sign-in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Approved {
+    /// The tokens (rendered only through masked previews).
+    pub tokens: TokenSet,
+    /// Claims read from the ID token, unverified.
+    pub claims: Option<UnverifiedClaims>,
+    /// The user code that was approved.
+    pub user_code: String,
+}
+
+/// An error that ended the sign-in, in words for the screen.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ErrorView {
+    /// One line: what failed.
+    pub title: String,
+    /// The server's or transport's own words, sanitised.
+    pub detail: String,
+    /// What the user can do next.
+    pub hint: String,
+}
+
+/// The sign-in screens.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Screen {
+    /// Asking the server for a device code.
+    Requesting {
+        /// When the request went out.
+        since: Timestamp,
+    },
+    /// Showing the code and polling.
+    Waiting(Box<Waiting>),
+    /// Signed in.
+    Approved(Box<Approved>),
+    /// The grant ended without tokens: denied, expired or failed.
+    Ended {
+        /// Why.
+        failure: GrantFailure,
+        /// The code that was shown, if any.
+        user_code: Option<String>,
+    },
+    /// Getting a code failed (discovery, transport, a refusal).
+    Failed(ErrorView),
+}
+
+/// What a copy key put on the clipboard.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CopyTarget {
+    /// The user code.
+    UserCode,
+    /// The verification URL (complete when available).
+    Url,
+}
+
+/// A short message under the main content, e.g. "Code sent to the clipboard".
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Notice {
+    /// The text.
+    pub text: String,
+    /// When it appeared (notices fade after a few seconds).
+    pub at: Timestamp,
+}
+
+/// Seconds a notice stays on screen.
+pub const NOTICE_SECS: u64 = 4;
+
+/// Everything the UI shows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct App {
+    /// Who is asking.
+    pub provider: ProviderInfo,
+    /// The current screen.
+    pub screen: Screen,
+    /// A transient notice.
+    pub notice: Option<Notice>,
+    /// Set once the user asked to leave.
+    pub quit: bool,
+    /// Id of the device-code request in flight.
+    pending_code_request: Option<RequestId>,
+    next_request_id: u64,
+}
+
+/// Inputs to [`update::update`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Msg {
+    /// A key press.
+    Key(Key),
+    /// Time passed (the runtime ticks about once a second).
+    Tick,
+    /// The terminal changed size; nothing to update but a redraw.
+    Resize,
+    /// Answer to [`Effect::RequestDeviceCode`].
+    DeviceCode {
+        /// Which request.
+        request: RequestId,
+        /// The authorization, or an error already in words.
+        result: Result<DeviceAuthorization, ErrorView>,
+    },
+    /// Answer to [`Effect::Poll`].
+    Polled {
+        /// Which request.
+        request: RequestId,
+        /// What the token endpoint said.
+        reply: PollReply,
+    },
+}
+
+/// What `update` asks the runtime to do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Effect {
+    /// Start a device authorization (RFC 8628 §3.1).
+    RequestDeviceCode {
+        /// Id for the answer.
+        request: RequestId,
+    },
+    /// Poll the token endpoint once (RFC 8628 §3.4).
+    Poll {
+        /// Id for the answer.
+        request: RequestId,
+        /// The code to redeem.
+        device_code: crate::domain::secret::DeviceCode,
+    },
+    /// Put text on the clipboard through OSC 52.
+    Copy {
+        /// What it is.
+        target: CopyTarget,
+        /// The text (a user code or URL; never a token here).
+        text: String,
+    },
+}
+
+impl App {
+    /// A new app that is about to request its first device code (see [`update::start`]).
+    pub fn new(provider: ProviderInfo, now: Timestamp) -> Self {
+        Self {
+            provider,
+            screen: Screen::Requesting { since: now },
+            notice: None,
+            quit: false,
+            pending_code_request: None,
+            next_request_id: 0,
+        }
+    }
+
+    /// An app already showing `screen`, for tests and snapshots.
+    pub fn with_screen(provider: ProviderInfo, screen: Screen) -> Self {
+        Self {
+            provider,
+            screen,
+            notice: None,
+            quit: false,
+            pending_code_request: None,
+            next_request_id: 0,
+        }
+    }
+
+    fn next_request(&mut self) -> RequestId {
+        self.next_request_id += 1;
+        RequestId(self.next_request_id)
+    }
+
+    /// The notice to show at `now`, if it has not faded yet.
+    pub fn visible_notice(&self, now: Timestamp) -> Option<&Notice> {
+        self.notice
+            .as_ref()
+            .filter(|n| n.at.secs_until(now) < NOTICE_SECS)
+    }
+
+    /// True once the sign-in reached an end state.
+    pub fn finished(&self) -> bool {
+        matches!(self.screen, Screen::Approved(_) | Screen::Ended { .. } | Screen::Failed(_))
+    }
+}

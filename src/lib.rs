@@ -1,0 +1,24 @@
+//! grantty: sign in with the OAuth 2.0 Device Authorization Grant (RFC 8628) from a terminal.
+//!
+//! Crate map:
+//! - [`domain`]: pure core — time, secrets, sanitising, the polling state machine, tokens.
+//! - [`oauth`]: provider profiles, discovery, sans-IO wire format, the HTTP adapter.
+//! - [`app`]: the Elm-style model: `App`, `Msg`, `Effect`, `update`.
+//! - [`ui`]: pure rendering of the app with ratatui.
+//! - [`runtime`]: the event loop that wires real IO to `update` and a frontend.
+//! - [`tui`]: the full-screen frontend; terminal set-up and restore on every exit path.
+//! - [`plain`]: the line-based frontend for pipes and wrappers.
+//! - [`demo`]: the built-in loopback authorization server.
+//! - [`cli`], [`commands`], [`error`]: the command line, its handlers, exit codes.
+
+pub mod app;
+pub mod cli;
+pub mod commands;
+pub mod demo;
+pub mod domain;
+pub mod error;
+pub mod oauth;
+pub mod plain;
+pub mod runtime;
+pub mod tui;
+pub mod ui;

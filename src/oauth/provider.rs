@@ -1,0 +1,227 @@
+//! Provider profiles: where to send requests, how to encode them, and how tokens are presented.
+//!
+//! Anaplan is a built-in profile (JSON bodies, regional hosts, `AnaplanAuthToken` scheme);
+//! any other RFC 8628 provider comes from its discovery document or explicit endpoints and uses
+//! form bodies (RFC 8628 §3.1, §3.4). Every endpoint must be `https://` unless its host is
+//! loopback.
+
+use url::{Host, Url};
+
+/// Anaplan's default OAuth host (legacy regions).
+pub const ANAPLAN_DEFAULT_HOST: &str = "us1a.app.anaplan.com";
+/// The scope every Anaplan example sends; `offline_access` is what yields a refresh token.
+pub const ANAPLAN_DEFAULT_SCOPE: &str = "openid profile email offline_access";
+/// Scope used for generic providers when none is given.
+pub const GENERIC_DEFAULT_SCOPE: &str = "openid offline_access";
+
+/// Which family of provider this is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProviderKind {
+    /// Anaplan Self-Service OAuth.
+    Anaplan,
+    /// Any standards-following RFC 8628 provider.
+    Generic,
+}
+
+/// How request bodies are encoded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BodyEncoding {
+    /// `application/json` (Anaplan).
+    Json,
+    /// `application/x-www-form-urlencoded` (RFC 6749/8628).
+    Form,
+}
+
+/// The `Authorization` scheme APIs of this provider expect.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AuthScheme {
+    /// `Bearer <token>` (RFC 6750).
+    Bearer,
+    /// `AnaplanAuthToken <token>`.
+    AnaplanAuthToken,
+}
+
+/// A URL we refuse to use.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EndpointError {
+    /// Not a URL.
+    #[error("{what} {url:?} is not a valid URL: {reason}")]
+    Invalid {
+        /// Which endpoint.
+        what: &'static str,
+        /// The value given.
+        url: String,
+        /// Why.
+        reason: String,
+    },
+    /// Plain http to a host that is not loopback.
+    #[error("{what} {url:?} must use https:// (plain http:// is only allowed for 127.0.0.1, ::1 and localhost)")]
+    Insecure {
+        /// Which endpoint.
+        what: &'static str,
+        /// The value given.
+        url: String,
+    },
+    /// The discovery document has no device endpoint.
+    #[error("the discovery document of {issuer:?} has no device_authorization_endpoint; this server may not support the device grant. If it does, pass --device-endpoint URL and --token-endpoint URL instead of --issuer")]
+    NoDeviceEndpoint {
+        /// The issuer.
+        issuer: String,
+    },
+}
+
+/// Everything needed to run a device grant against one provider.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Provider {
+    /// Which family.
+    pub kind: ProviderKind,
+    /// The OAuth client id.
+    pub client_id: String,
+    /// Space-separated scopes to request.
+    pub scope: String,
+    /// RFC 8628 §3.1 endpoint.
+    pub device_authorization_endpoint: Url,
+    /// RFC 6749 §3.2 endpoint.
+    pub token_endpoint: Url,
+    /// RFC 7009 endpoint, when known.
+    pub revocation_endpoint: Option<Url>,
+    /// Body encoding.
+    pub body: BodyEncoding,
+    /// Scheme for presenting access tokens.
+    pub auth_scheme: AuthScheme,
+}
+
+impl Provider {
+    /// Anaplan's device grant on `host` (a bare host name such as `us1a.app.anaplan.com`, or a
+    /// base URL; `http://127.0.0.1:PORT` works for local testing).
+    pub fn anaplan(host: &str, client_id: &str, scope: Option<&str>) -> Result<Self, EndpointError> {
+        let base = if host.contains("://") { host.to_owned() } else { format!("https://{host}") };
+        let base = checked_url("--host", &base)?;
+        let join = |path: &str| {
+            base.join(path).map_err(|e| EndpointError::Invalid {
+                what: "--host",
+                url: host.to_owned(),
+                reason: e.to_string(),
+            })
+        };
+        Ok(Self {
+            kind: ProviderKind::Anaplan,
+            client_id: client_id.trim().to_owned(),
+            scope: scope.unwrap_or(ANAPLAN_DEFAULT_SCOPE).to_owned(),
+            device_authorization_endpoint: join("/oauth/device/code")?,
+            token_endpoint: join("/oauth/token")?,
+            revocation_endpoint: None,
+            body: BodyEncoding::Json,
+            auth_scheme: AuthScheme::AnaplanAuthToken,
+        })
+    }
+
+    /// A generic provider from explicit endpoints.
+    pub fn generic(
+        client_id: &str,
+        scope: Option<&str>,
+        device_endpoint: &str,
+        token_endpoint: &str,
+        revocation_endpoint: Option<&str>,
+    ) -> Result<Self, EndpointError> {
+        Ok(Self {
+            kind: ProviderKind::Generic,
+            client_id: client_id.trim().to_owned(),
+            scope: scope.unwrap_or(GENERIC_DEFAULT_SCOPE).to_owned(),
+            device_authorization_endpoint: checked_url("device_authorization_endpoint", device_endpoint)?,
+            token_endpoint: checked_url("token_endpoint", token_endpoint)?,
+            revocation_endpoint: revocation_endpoint
+                .map(|u| checked_url("revocation_endpoint", u))
+                .transpose()?,
+            body: BodyEncoding::Form,
+            auth_scheme: AuthScheme::Bearer,
+        })
+    }
+
+    /// Host (and non-default port) of the device endpoint, for "who is asking".
+    pub fn display_host(&self) -> String {
+        host_and_port(&self.device_authorization_endpoint)
+    }
+
+    /// Short name for titles.
+    pub fn display_name(&self) -> &'static str {
+        match self.kind {
+            ProviderKind::Anaplan => "Anaplan",
+            ProviderKind::Generic => "OAuth 2.0",
+        }
+    }
+}
+
+/// `host[:port]` of a URL.
+pub fn host_and_port(url: &Url) -> String {
+    let host = url.host_str().unwrap_or("?");
+    match url.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_owned(),
+    }
+}
+
+/// True for `127.0.0.0/8`, `::1` and `localhost`.
+pub fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
+/// Parses `raw` and insists on https, or http to a loopback host.
+pub fn checked_url(what: &'static str, raw: &str) -> Result<Url, EndpointError> {
+    let url = Url::parse(raw.trim()).map_err(|e| EndpointError::Invalid {
+        what,
+        url: raw.to_owned(),
+        reason: e.to_string(),
+    })?;
+    match url.scheme() {
+        "https" if url.host().is_some() => Ok(url),
+        "http" if is_loopback(&url) => Ok(url),
+        "http" => Err(EndpointError::Insecure { what, url: raw.to_owned() }),
+        other => Err(EndpointError::Invalid {
+            what,
+            url: raw.to_owned(),
+            reason: format!("scheme {other:?} is not https"),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn anaplan_profile_uses_json_regional_host_and_its_scheme() {
+        let p = Provider::anaplan("eu3.app.anaplan.com", " abc ", None).unwrap();
+        assert_eq!(p.device_authorization_endpoint.as_str(), "https://eu3.app.anaplan.com/oauth/device/code");
+        assert_eq!(p.token_endpoint.as_str(), "https://eu3.app.anaplan.com/oauth/token");
+        assert_eq!(p.client_id, "abc");
+        assert_eq!(p.scope, ANAPLAN_DEFAULT_SCOPE);
+        assert_eq!(p.body, BodyEncoding::Json);
+        assert_eq!(p.auth_scheme, AuthScheme::AnaplanAuthToken);
+    }
+
+    #[test]
+    fn plain_http_only_for_loopback() {
+        for ok in ["http://127.0.0.1:8080/t", "http://127.5.0.1/t", "http://[::1]:9/t", "http://localhost/t", "https://idp.example.com/t"] {
+            assert!(checked_url("token_endpoint", ok).is_ok(), "{ok}");
+        }
+        let err = checked_url("token_endpoint", "http://idp.example.com/t").unwrap_err();
+        assert!(matches!(err, EndpointError::Insecure { .. }));
+        assert!(err.to_string().contains("must use https://"));
+        assert!(checked_url("token_endpoint", "http://127.0.0.1.evil.example/t").is_err());
+        assert!(checked_url("token_endpoint", "file:///etc/passwd").is_err());
+        assert!(checked_url("token_endpoint", "not a url").is_err());
+    }
+
+    #[test]
+    fn display_host_keeps_a_non_default_port() {
+        let p = Provider::generic("c", None, "http://127.0.0.1:4000/device", "http://127.0.0.1:4000/token", None).unwrap();
+        assert_eq!(p.display_host(), "127.0.0.1:4000");
+        assert_eq!(p.body, BodyEncoding::Form);
+    }
+}
