@@ -1,0 +1,170 @@
+//! The built-in demo authorization server: a small, honest OAuth 2.0 server on loopback.
+//!
+//! It implements the Device Authorization Grant (RFC 8628) with a verification page,
+//! refresh tokens with optional rotation and reuse detection (RFC 6749 §6, RFC 9700
+//! §4.14.2), token revocation (RFC 7009) and server metadata (RFC 8414). `grantty demo`
+//! signs in against it, and tests use it as a real server.
+//!
+//! Invariants: it only ever listens on a loopback address ([`DemoError::NonLoopback`]);
+//! all state sits behind one mutex that is never held across an `.await`; time comes from
+//! an injectable [`DemoClock`], and codes and tokens from a seeded generator, so runs are
+//! reproducible. Protocol rules live in the sans-IO `state` module; `http` and `page` only
+//! translate requests and replies.
+
+mod clock;
+mod codes;
+mod config;
+mod http;
+mod page;
+mod params;
+mod state;
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use clock::DemoClock;
+pub use config::{AutoDecision, Decision, DemoConfig};
+use state::DemoState;
+
+/// Failures of the demo server's own API (protocol errors go to clients as OAuth errors).
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    /// The requested address is not loopback; the demo server never listens elsewhere.
+    #[error("refusing to serve the demo on \"{addr}\": use a loopback address such as 127.0.0.1:0")]
+    NonLoopback {
+        /// The refused address.
+        addr: SocketAddr,
+    },
+    /// Binding the listening socket failed.
+    #[error("could not listen on \"{addr}\": pick another port, or port 0 for any free one")]
+    Bind {
+        /// The address that could not be bound.
+        addr: SocketAddr,
+        /// The underlying socket error.
+        source: io::Error,
+    },
+    /// No device authorization has this user code.
+    #[error("unknown user code \"{user_code}\": check it against the one the device shows")]
+    UnknownUserCode {
+        /// The code as given.
+        user_code: String,
+    },
+    /// The user code's device authorization has expired.
+    #[error("user code \"{user_code}\" has expired: start the sign-in again on the device")]
+    ExpiredUserCode {
+        /// The canonical user code.
+        user_code: String,
+    },
+    /// The user code was already approved or denied.
+    #[error("user code \"{user_code}\" was already decided")]
+    AlreadyDecided {
+        /// The canonical user code.
+        user_code: String,
+    },
+}
+
+/// Counters of what the demo server has done since it started.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DemoStats {
+    /// Device authorization requests answered (RFC 8628 §3.2).
+    pub device_authorizations: u64,
+    /// Requests to the token endpoint, successful or not.
+    pub token_requests: u64,
+    /// Device codes exchanged for tokens.
+    pub device_code_redemptions: u64,
+    /// Successful refresh-token grants.
+    pub refreshes: u64,
+    /// `slow_down` replies sent (RFC 8628 §3.5).
+    pub slow_downs: u64,
+    /// Live tokens revoked through the revocation endpoint (RFC 7009).
+    pub revocations: u64,
+    /// Rotated refresh tokens presented again, each revoking its grant family.
+    pub reuse_detections: u64,
+}
+
+/// A running demo server; dropping it without [`DemoServer::shutdown`] also stops it.
+#[derive(Debug)]
+pub struct DemoServer {
+    addr: SocketAddr,
+    state: Arc<Mutex<DemoState>>,
+    clock: DemoClock,
+    stop: oneshot::Sender<()>,
+    task: JoinHandle<io::Result<()>>,
+}
+
+impl DemoServer {
+    /// Binds `addr` (loopback only; port 0 picks a free port) and serves in a background task.
+    pub async fn start(
+        config: DemoConfig,
+        clock: DemoClock,
+        addr: SocketAddr,
+    ) -> Result<Self, DemoError> {
+        if !addr.ip().is_loopback() {
+            return Err(DemoError::NonLoopback { addr });
+        }
+        let bind_error = |source| DemoError::Bind { addr, source };
+        let listener = TcpListener::bind(addr).await.map_err(bind_error)?;
+        let addr = listener.local_addr().map_err(bind_error)?;
+        if !addr.ip().is_loopback() {
+            return Err(DemoError::NonLoopback { addr });
+        }
+        let issuer = format!("http://{addr}");
+        let state = Arc::new(Mutex::new(DemoState::new(config, issuer.clone())));
+        let router = http::router(http::Shared {
+            state: Arc::clone(&state),
+            clock: clock.clone(),
+            issuer: issuer.into(),
+        });
+        let (stop, stopped) = oneshot::channel::<()>();
+        let serve = axum::serve(listener, router).with_graceful_shutdown(async move {
+            // A send or a dropped sender both mean "stop".
+            let _ = stopped.await;
+        });
+        let task = tokio::spawn(async move { serve.await });
+        Ok(Self {
+            addr,
+            state,
+            clock,
+            stop,
+            task,
+        })
+    }
+
+    /// The issuer URL, `http://127.0.0.1:PORT`.
+    pub fn issuer(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The address the server listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// A snapshot of the counters.
+    pub fn stats(&self) -> DemoStats {
+        lock(&self.state).stats()
+    }
+
+    /// Approves or denies a pending user code, as the verification page's buttons do.
+    pub fn decide(&self, user_code: &str, decision: Decision) -> Result<(), DemoError> {
+        let now_ms = self.clock.now_ms();
+        lock(&self.state).decide(user_code, decision, now_ms)
+    }
+
+    /// Stops accepting connections and waits for open ones to finish.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(());
+        // A failed or panicked server task has nothing left to clean up.
+        let _ = self.task.await;
+    }
+}
+
+/// Locks the state, recovering from a poisoned mutex: every update leaves it consistent.
+fn lock(state: &Mutex<DemoState>) -> std::sync::MutexGuard<'_, DemoState> {
+    state.lock().unwrap_or_else(PoisonError::into_inner)
+}

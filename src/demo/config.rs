@@ -1,0 +1,55 @@
+//! Configuration of the demo authorization server.
+//!
+//! Defaults mirror a typical device-grant deployment: a 5 s polling interval, 10 min
+//! device codes, 35 min access tokens (Anaplan's) and rotating refresh tokens.
+
+/// What the demo server's user does with a pending device authorization.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// Grant access: the next poll receives tokens.
+    Approve,
+    /// Refuse access: polls receive `access_denied` (RFC 8628 §3.5).
+    Deny,
+}
+
+/// A decision the server takes by itself, `after_secs` after each device authorization.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AutoDecision {
+    /// Seconds after the device authorization at which the decision applies.
+    pub after_secs: u64,
+    /// The decision taken at that moment.
+    pub decision: Decision,
+}
+
+/// Settings of a [`crate::demo::DemoServer`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoConfig {
+    /// Minimum seconds between polls, returned as `interval` (RFC 8628 §3.2).
+    pub interval_secs: u64,
+    /// Lifetime of a device code, returned as `expires_in` (RFC 8628 §3.2).
+    pub device_code_lifetime_secs: u64,
+    /// Lifetime of each access token, returned as `expires_in` (RFC 6749 §5.1).
+    pub access_token_lifetime_secs: u64,
+    /// Whether each refresh returns a new refresh token and retires the old one.
+    pub rotate_refresh_tokens: bool,
+    /// Lifetime of each refresh token; `None` means it never expires.
+    pub refresh_token_lifetime_secs: Option<u64>,
+    /// Decide by itself after a delay; `None` waits for the page or [`crate::demo::DemoServer::decide`].
+    pub auto_decision: Option<AutoDecision>,
+    /// Seed of the generator behind every code and token.
+    pub seed: u64,
+}
+
+impl Default for DemoConfig {
+    fn default() -> Self {
+        Self {
+            interval_secs: 5,
+            device_code_lifetime_secs: 600,
+            access_token_lifetime_secs: 2100,
+            rotate_refresh_tokens: true,
+            refresh_token_lifetime_secs: Some(43_000),
+            auto_decision: None,
+            seed: 0x0067_7261_6e74_7479, // "grantty" in ASCII
+        }
+    }
+}

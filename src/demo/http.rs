@@ -1,0 +1,188 @@
+//! The demo server's HTTP surface: routes, and translation between requests and the state.
+//!
+//! Handlers read the clock once, lock the state for a synchronous step, and reply; no lock
+//! is held across an `.await`. Every token-endpoint reply carries `Cache-Control: no-store`
+//! (RFC 6749 §5.1).
+
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::header::{AUTHORIZATION, CACHE_CONTROL, PRAGMA, WWW_AUTHENTICATE};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Serialize;
+use serde_json::json;
+
+use super::clock::DemoClock;
+use super::params::Params;
+use super::state::{
+    DEFAULT_SCOPE, DEMO_EMAIL, DEMO_NAME, DEMO_SUB, DemoState, ErrorCode, OAuthError,
+};
+use super::{lock, page};
+
+/// The device-code grant type URN (RFC 8628 §3.4).
+pub(crate) const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
+
+/// What every handler shares: the state, the clock and the issuer URL.
+#[derive(Debug, Clone)]
+pub(crate) struct Shared {
+    pub(crate) state: Arc<Mutex<DemoState>>,
+    pub(crate) clock: DemoClock,
+    pub(crate) issuer: Arc<str>,
+}
+
+/// All routes of the demo server.
+pub(crate) fn router(shared: Shared) -> Router {
+    Router::new()
+        .route("/", get(page::index))
+        .route("/.well-known/oauth-authorization-server", get(metadata))
+        .route("/.well-known/openid-configuration", get(metadata))
+        .route("/.well-known/jwks.json", get(jwks))
+        .route("/device_authorization", post(device_authorization))
+        .route("/oauth/device/code", post(device_authorization))
+        .route("/token", post(token))
+        .route("/oauth/token", post(token))
+        .route("/revoke", post(revoke))
+        .route("/userinfo", get(userinfo))
+        .route("/device", get(page::device_form).post(page::device_submit))
+        .with_state(shared)
+}
+
+/// Authorization server metadata (RFC 8414 §2), also valid as OIDC discovery.
+async fn metadata(State(shared): State<Shared>) -> Response {
+    let issuer = &*shared.issuer;
+    let scopes: Vec<&str> = DEFAULT_SCOPE.split(' ').collect();
+    axum::Json(json!({
+        "issuer": issuer,
+        "device_authorization_endpoint": format!("{issuer}/device_authorization"),
+        "token_endpoint": format!("{issuer}/token"),
+        "revocation_endpoint": format!("{issuer}/revoke"),
+        "userinfo_endpoint": format!("{issuer}/userinfo"),
+        "jwks_uri": format!("{issuer}/.well-known/jwks.json"),
+        "grant_types_supported": [DEVICE_CODE_GRANT, "refresh_token"],
+        "token_endpoint_auth_methods_supported": ["none"],
+        "revocation_endpoint_auth_methods_supported": ["none"],
+        "scopes_supported": scopes,
+        "response_types_supported": [],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": ["none"],
+    }))
+    .into_response()
+}
+
+/// An empty key set: demo ID tokens are unsigned.
+async fn jwks() -> Response {
+    axum::Json(json!({ "keys": [] })).into_response()
+}
+
+/// Device authorization endpoint (RFC 8628 §3.1, §3.2).
+async fn device_authorization(
+    State(shared): State<Shared>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let reply = Params::parse(&headers, &body).and_then(|params| {
+        let client_id = params
+            .get("client_id")
+            .ok_or_else(|| OAuthError::new(ErrorCode::InvalidClient, "client_id is required"))?;
+        let now_ms = shared.clock.now_ms();
+        let auth = lock(&shared.state).device_authorization(client_id, params.get("scope"), now_ms);
+        let verification_uri = format!("{}/device", shared.issuer);
+        Ok(json!({
+            "device_code": auth.device_code,
+            "user_code": auth.user_code,
+            "verification_uri_complete": format!("{verification_uri}?user_code={}", auth.user_code),
+            "verification_uri": verification_uri,
+            "expires_in": auth.expires_in,
+            "interval": auth.interval,
+        }))
+    });
+    no_store(reply)
+}
+
+/// Token endpoint: device-code and refresh-token grants (RFC 8628 §3.4, RFC 6749 §6).
+async fn token(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
+    let now_ms = shared.clock.now_ms();
+    lock(&shared.state).count_token_request();
+    let reply = Params::parse(&headers, &body).and_then(|params| {
+        match params.require("grant_type", "grant_type is required")? {
+            DEVICE_CODE_GRANT => {
+                let client_id = params.get("client_id").ok_or_else(|| {
+                    OAuthError::new(ErrorCode::InvalidClient, "client_id is required")
+                })?;
+                let device_code = params.require("device_code", "device_code is required")?;
+                lock(&shared.state).poll(client_id, device_code, now_ms)
+            }
+            "refresh_token" => {
+                let refresh_token = params.require("refresh_token", "refresh_token is required")?;
+                lock(&shared.state).refresh(params.get("client_id"), refresh_token, now_ms)
+            }
+            _ => Err(OAuthError::new(
+                ErrorCode::UnsupportedGrantType,
+                "use the device_code or refresh_token grant",
+            )),
+        }
+    });
+    no_store(reply)
+}
+
+/// Revocation endpoint (RFC 7009 §2): 200 with an empty body, even for unknown tokens.
+async fn revoke(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
+    let reply = Params::parse(&headers, &body).and_then(|params| {
+        let token = params.require("token", "token is required")?;
+        // token_type_hint is only an optimisation (RFC 7009 §2.1); both kinds are searched.
+        lock(&shared.state).revoke(params.get("client_id"), token)
+    });
+    match reply {
+        Ok(()) => (StatusCode::OK, no_store_headers()).into_response(),
+        Err(err) => error_response(&err),
+    }
+}
+
+/// `UserInfo` endpoint (OIDC Core §5.3): who the bearer token belongs to.
+async fn userinfo(State(shared): State<Shared>, headers: HeaderMap) -> Response {
+    let token = headers
+        .get(AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .map(str::trim);
+    let now_ms = shared.clock.now_ms();
+    let active = token.is_some_and(|token| lock(&shared.state).access_token_active(token, now_ms));
+    if active {
+        let body = json!({ "sub": DEMO_SUB, "email": DEMO_EMAIL, "name": DEMO_NAME });
+        return (no_store_headers(), axum::Json(body)).into_response();
+    }
+    let challenge = HeaderValue::from_static(r#"Bearer error="invalid_token""#);
+    (StatusCode::UNAUTHORIZED, [(WWW_AUTHENTICATE, challenge)]).into_response()
+}
+
+fn no_store<T: Serialize>(reply: Result<T, OAuthError>) -> Response {
+    match reply {
+        Ok(body) => (no_store_headers(), axum::Json(body)).into_response(),
+        Err(err) => error_response(&err),
+    }
+}
+
+/// An RFC 6749 §5.2 error reply, status 400.
+fn error_response(err: &OAuthError) -> Response {
+    let mut body = json!({ "error": err.code.as_str(), "error_description": err.description });
+    if let Some(interval) = err.interval {
+        body["interval"] = json!(interval);
+    }
+    (
+        StatusCode::BAD_REQUEST,
+        no_store_headers(),
+        axum::Json(body),
+    )
+        .into_response()
+}
+
+fn no_store_headers() -> [(axum::http::HeaderName, HeaderValue); 2] {
+    [
+        (CACHE_CONTROL, HeaderValue::from_static("no-store")),
+        (PRAGMA, HeaderValue::from_static("no-cache")),
+    ]
+}

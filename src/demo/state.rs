@@ -1,0 +1,256 @@
+//! The demo server's sans-IO core: device authorizations, polling and the user's decision.
+//!
+//! Every method takes `now_ms` from the caller, so RFC 8628 rules (`slow_down` spacing,
+//! expiry, single-use device codes) are tested here with plain `#[test]`s. Token issuance,
+//! refresh rotation and revocation live in [`tokens`]. Nothing here blocks or does IO.
+
+mod reply;
+#[cfg(test)]
+mod tests;
+mod tokens;
+
+use std::collections::HashMap;
+
+use super::codes::{SplitMix64, normalize_user_code};
+use super::{Decision, DemoConfig, DemoError, DemoStats};
+pub(crate) use reply::{DeviceAuthorization, DeviceStatus, DeviceView, ErrorCode, OAuthError};
+pub(crate) use tokens::{DEMO_EMAIL, DEMO_NAME, DEMO_SUB, TokenResponse};
+
+/// Seconds added to a device code's interval by each `slow_down` (RFC 8628 §3.5).
+pub(crate) const SLOW_DOWN_INCREMENT_SECS: u64 = 5;
+/// Scope granted when the client asks for none.
+pub(crate) const DEFAULT_SCOPE: &str = "openid profile email offline_access";
+
+/// One device authorization (RFC 8628 §3.1) and its polling state.
+#[derive(Debug)]
+struct Device {
+    client_id: String,
+    scope: String,
+    user_code: String,
+    created_ms: u64,
+    expires_at_ms: u64,
+    interval_secs: u64,
+    last_poll_ms: Option<u64>,
+    status: DeviceStatus,
+}
+
+/// Whether a poll at `now_ms` comes sooner than `interval_secs` after the previous one.
+pub(crate) fn polled_too_soon(last_poll_ms: Option<u64>, now_ms: u64, interval_secs: u64) -> bool {
+    last_poll_ms.is_some_and(|last| now_ms.saturating_sub(last) < secs_to_ms(interval_secs))
+}
+
+fn secs_to_ms(secs: u64) -> u64 {
+    secs.saturating_mul(1000)
+}
+
+/// All mutable server state; the HTTP layer keeps it behind one mutex.
+#[derive(Debug)]
+pub(crate) struct DemoState {
+    config: DemoConfig,
+    issuer: String,
+    rng: SplitMix64,
+    devices: HashMap<String, Device>,
+    /// Canonical user code to device code.
+    user_codes: HashMap<String, String>,
+    grants: Vec<tokens::Grant>,
+    access_tokens: HashMap<String, tokens::AccessRecord>,
+    refresh_tokens: HashMap<String, tokens::RefreshRecord>,
+    stats: DemoStats,
+}
+
+impl DemoState {
+    pub(crate) fn new(config: DemoConfig, issuer: String) -> Self {
+        Self {
+            rng: SplitMix64::new(config.seed),
+            config,
+            issuer,
+            devices: HashMap::new(),
+            user_codes: HashMap::new(),
+            grants: Vec::new(),
+            access_tokens: HashMap::new(),
+            refresh_tokens: HashMap::new(),
+            stats: DemoStats::default(),
+        }
+    }
+
+    pub(crate) fn stats(&self) -> DemoStats {
+        self.stats
+    }
+
+    pub(crate) fn count_token_request(&mut self) {
+        self.stats.token_requests += 1;
+    }
+
+    /// Registers a device authorization request (RFC 8628 §3.1).
+    pub(crate) fn device_authorization(
+        &mut self,
+        client_id: &str,
+        scope: Option<&str>,
+        now_ms: u64,
+    ) -> DeviceAuthorization {
+        let device_code = self.rng.token("demo-dc-");
+        let user_code = loop {
+            let candidate = self.rng.user_code();
+            if !self.user_codes.contains_key(&candidate) {
+                break candidate;
+            }
+        };
+        let scope = scope.map(str::trim).filter(|s| !s.is_empty());
+        self.devices.insert(
+            device_code.clone(),
+            Device {
+                client_id: client_id.to_owned(),
+                scope: scope.unwrap_or(DEFAULT_SCOPE).to_owned(),
+                user_code: user_code.clone(),
+                created_ms: now_ms,
+                expires_at_ms: now_ms
+                    .saturating_add(secs_to_ms(self.config.device_code_lifetime_secs)),
+                interval_secs: self.config.interval_secs,
+                last_poll_ms: None,
+                status: DeviceStatus::Pending,
+            },
+        );
+        self.user_codes
+            .insert(user_code.clone(), device_code.clone());
+        self.stats.device_authorizations += 1;
+        DeviceAuthorization {
+            device_code,
+            user_code,
+            expires_in: self.config.device_code_lifetime_secs,
+            interval: self.config.interval_secs,
+        }
+    }
+
+    /// Answers a device access token request (RFC 8628 §3.4, §3.5).
+    pub(crate) fn poll(
+        &mut self,
+        client_id: &str,
+        device_code: &str,
+        now_ms: u64,
+    ) -> Result<TokenResponse, OAuthError> {
+        use ErrorCode::{AccessDenied, AuthorizationPending, ExpiredToken, InvalidGrant, SlowDown};
+        let auto = self.config.auto_decision;
+        let Some(device) = self.devices.get_mut(device_code) else {
+            return Err(OAuthError::new(InvalidGrant, "unknown device_code"));
+        };
+        if device.client_id != client_id {
+            return Err(OAuthError::new(
+                InvalidGrant,
+                "device_code was issued to another client",
+            ));
+        }
+        if device.status == DeviceStatus::Redeemed {
+            return Err(OAuthError::new(
+                InvalidGrant,
+                "device_code was already redeemed",
+            ));
+        }
+        if now_ms >= device.expires_at_ms {
+            return Err(OAuthError::new(
+                ExpiredToken,
+                "device_code has expired; start over",
+            ));
+        }
+        apply_auto_decision(device, auto, now_ms);
+        let too_soon = polled_too_soon(device.last_poll_ms, now_ms, device.interval_secs);
+        device.last_poll_ms = Some(now_ms);
+        match device.status {
+            DeviceStatus::Pending if too_soon => {
+                device.interval_secs += SLOW_DOWN_INCREMENT_SECS;
+                let interval = Some(device.interval_secs);
+                self.stats.slow_downs += 1;
+                Err(OAuthError {
+                    interval,
+                    ..OAuthError::new(
+                        SlowDown,
+                        "polling too fast; interval increased by 5 seconds",
+                    )
+                })
+            }
+            DeviceStatus::Pending => Err(OAuthError::new(
+                AuthorizationPending,
+                "the user has not decided yet",
+            )),
+            DeviceStatus::Denied => {
+                Err(OAuthError::new(AccessDenied, "the user denied the request"))
+            }
+            DeviceStatus::Redeemed => Err(OAuthError::new(
+                InvalidGrant,
+                "device_code was already redeemed",
+            )),
+            DeviceStatus::Approved => {
+                device.status = DeviceStatus::Redeemed;
+                let (client, scope) = (device.client_id.clone(), device.scope.clone());
+                self.stats.device_code_redemptions += 1;
+                Ok(self.start_grant(client, scope, now_ms))
+            }
+        }
+    }
+
+    /// What the verification page shows for `user_code`, after any due auto decision.
+    pub(crate) fn view(&mut self, user_code: &str, now_ms: u64) -> Result<DeviceView, DemoError> {
+        let auto = self.config.auto_decision;
+        let device = self.device_by_user_code(user_code, now_ms)?;
+        apply_auto_decision(device, auto, now_ms);
+        Ok(DeviceView {
+            user_code: device.user_code.clone(),
+            client_id: device.client_id.clone(),
+            scope: device.scope.clone(),
+            status: device.status,
+        })
+    }
+
+    /// Records the user's decision on a pending user code, as the page's buttons do.
+    pub(crate) fn decide(
+        &mut self,
+        user_code: &str,
+        decision: Decision,
+        now_ms: u64,
+    ) -> Result<(), DemoError> {
+        let auto = self.config.auto_decision;
+        let device = self.device_by_user_code(user_code, now_ms)?;
+        apply_auto_decision(device, auto, now_ms);
+        if device.status != DeviceStatus::Pending {
+            return Err(DemoError::AlreadyDecided {
+                user_code: device.user_code.clone(),
+            });
+        }
+        device.status = decision.into();
+        Ok(())
+    }
+
+    fn device_by_user_code(
+        &mut self,
+        user_code: &str,
+        now_ms: u64,
+    ) -> Result<&mut Device, DemoError> {
+        let unknown = || DemoError::UnknownUserCode {
+            user_code: user_code.to_owned(),
+        };
+        let canonical = normalize_user_code(user_code).ok_or_else(unknown)?;
+        let device = self
+            .user_codes
+            .get(&canonical)
+            .and_then(|code| self.devices.get_mut(code))
+            .ok_or_else(unknown)?;
+        if now_ms >= device.expires_at_ms {
+            return Err(DemoError::ExpiredUserCode {
+                user_code: canonical,
+            });
+        }
+        Ok(device)
+    }
+}
+
+/// Turns a pending device into the configured auto decision once its delay has passed.
+fn apply_auto_decision(device: &mut Device, auto: Option<super::AutoDecision>, now_ms: u64) {
+    if let Some(auto) = auto
+        && device.status == DeviceStatus::Pending
+        && now_ms
+            >= device
+                .created_ms
+                .saturating_add(secs_to_ms(auto.after_secs))
+    {
+        device.status = auto.decision.into();
+    }
+}
