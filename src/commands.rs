@@ -1,0 +1,159 @@
+//! The subcommands: build real adapters, run the loop, turn the end state into an exit code.
+
+use std::io::IsTerminal as _;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+
+use crate::app::{App, ProviderInfo, Screen};
+use crate::cli::{Cli, Command, DemoArgs, LoginArgs, OutputArgs, ProviderArg};
+use crate::demo::{AutoDecision, Decision, DemoClock, DemoConfig, DemoServer};
+use crate::domain::clock::{Clock, SystemClock};
+use crate::domain::grant::GrantFailure;
+use crate::domain::text::{SHORT_MAX_CHARS, sanitize};
+use crate::error::{Error, exit};
+use crate::oauth::client::discover;
+use crate::oauth::http::ReqwestTransport;
+use crate::oauth::provider::{ANAPLAN_DEFAULT_HOST, Provider};
+use crate::plain::{Plain, failure_line, status_line};
+use crate::runtime::{self, Context, Exit};
+use crate::tui::{self, Tui};
+use crate::ui::Theme;
+
+/// Runs the parsed command line.
+pub async fn run(cli: Cli) -> Result<(), Error> {
+    match cli.command {
+        Command::Login(args) => login(args).await,
+        Command::Demo(args) => demo(args).await,
+    }
+}
+
+async fn login(args: LoginArgs) -> Result<(), Error> {
+    let transport = ReqwestTransport::new()?;
+    let scope = args.scope.as_deref();
+    let kind = args.provider.unwrap_or(if args.host.is_some() { ProviderArg::Anaplan } else { ProviderArg::Generic });
+    let provider = match (kind, &args.issuer, &args.device_endpoint, &args.token_endpoint) {
+        (ProviderArg::Anaplan, ..) => {
+            Provider::anaplan(args.host.as_deref().unwrap_or(ANAPLAN_DEFAULT_HOST), &args.client_id, scope)?
+        }
+        (ProviderArg::Generic, Some(issuer), ..) => discover(&transport, issuer, &args.client_id, scope).await?,
+        (ProviderArg::Generic, None, Some(device), Some(token)) => {
+            Provider::generic(&args.client_id, scope, device, token, args.revocation_endpoint.as_deref())?
+        }
+        (ProviderArg::Generic, ..) => {
+            return Err(Error::SignIn {
+                code: exit::USAGE,
+                message: "say where to sign in: --provider anaplan [--host HOST], --issuer URL, or --device-endpoint URL --token-endpoint URL".into(),
+            });
+        }
+    };
+    sign_in(provider, transport, args.output).await
+}
+
+async fn demo(args: DemoArgs) -> Result<(), Error> {
+    let auto_decision = (args.approve_after > 0 || args.deny).then_some(AutoDecision {
+        after_secs: args.approve_after,
+        decision: if args.deny { Decision::Deny } else { Decision::Approve },
+    });
+    let config = DemoConfig {
+        interval_secs: args.interval,
+        device_code_lifetime_secs: args.expires_in,
+        access_token_lifetime_secs: args.access_token_lifetime,
+        auto_decision,
+        ..DemoConfig::default()
+    };
+    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, args.port));
+    let server = DemoServer::start(config, DemoClock::system(), addr).await?;
+    let issuer = server.issuer();
+    if args.serve {
+        println!("grantty demo server listening on {issuer}");
+        println!("  metadata:             {issuer}/.well-known/oauth-authorization-server");
+        println!("  device authorization: {issuer}/device_authorization");
+        println!("  token:                {issuer}/token");
+        println!("  revocation:           {issuer}/revoke");
+        println!("  verification page:    {issuer}/device");
+        println!("Sign in with: grantty login --issuer {issuer} --client-id grantty-demo");
+        wait_for_shutdown_signal().await?;
+        server.shutdown().await;
+        return Ok(());
+    }
+    let transport = ReqwestTransport::new()?;
+    let provider = discover(&transport, &issuer, "grantty-demo", Some("openid profile email offline_access")).await?;
+    let result = sign_in(provider, transport, args.output).await;
+    server.shutdown().await;
+    result
+}
+
+async fn wait_for_shutdown_signal() -> std::io::Result<()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate())?;
+    let mut hup = signal(SignalKind::hangup())?;
+    tokio::select! {
+        r = tokio::signal::ctrl_c() => r,
+        _ = term.recv() => Ok(()),
+        _ = hup.recv() => Ok(()),
+    }
+}
+
+/// This machine's name, for the anti-phishing line.
+fn local_host_name() -> String {
+    let raw = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+        .unwrap_or_default();
+    let name = sanitize(&raw, SHORT_MAX_CHARS);
+    if name.is_empty() { "this machine".to_owned() } else { name }
+}
+
+fn provider_info(provider: &Provider) -> ProviderInfo {
+    ProviderInfo {
+        name: provider.display_name().to_owned(),
+        host: provider.display_host(),
+        client_id: sanitize(&provider.client_id, SHORT_MAX_CHARS),
+        scopes: sanitize(&provider.scope, 300),
+        local_host: local_host_name(),
+    }
+}
+
+async fn sign_in(provider: Provider, transport: ReqwestTransport, output: OutputArgs) -> Result<(), Error> {
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let mut app = App::new(provider_info(&provider), clock.now());
+    let ctx = Context { transport: Arc::new(transport), provider: Arc::new(provider), clock: clock.clone() };
+    let plain = output.plain || !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal();
+    let exit = if plain {
+        let mut frontend = Plain::new(std::io::stderr());
+        runtime::run(&mut app, &mut frontend, &ctx, futures_util::stream::pending()).await?
+    } else {
+        let theme = if tui::no_color_requested() { Theme::no_color() } else { Theme::color() };
+        let mut frontend = Tui::enter(theme)?;
+        let exit = runtime::run(&mut app, &mut frontend, &ctx, tui::events()).await;
+        drop(frontend); // restore the terminal before anything is printed
+        let exit = exit?;
+        // The alternate screen is gone: leave the outcome in the scrollback.
+        if app.finished() {
+            eprintln!("{}", status_line(&app, clock.now()));
+        }
+        exit
+    };
+    outcome(&app, exit)
+}
+
+/// Maps the final state to `Ok` or an error carrying the exit code (already reported).
+fn outcome(app: &App, exit: Exit) -> Result<(), Error> {
+    let code = match &app.screen {
+        Screen::Approved(_) => return Ok(()),
+        _ if exit == Exit::Signal => exit::CANCELLED,
+        Screen::Requesting { .. } | Screen::Waiting(_) => exit::CANCELLED,
+        Screen::Ended { failure, .. } => match failure {
+            GrantFailure::Denied { .. } => exit::DENIED,
+            GrantFailure::Expired { .. } => exit::EXPIRED,
+            GrantFailure::Server(_) | GrantFailure::Unparseable { .. } | GrantFailure::LostReply(_) => exit::SERVER,
+        },
+        Screen::Failed(view) if view.title.starts_with("Could not reach") => exit::NETWORK,
+        Screen::Failed(_) => exit::SERVER,
+    };
+    let message = match &app.screen {
+        Screen::Requesting { .. } | Screen::Waiting(_) => "sign-in cancelled".to_owned(),
+        Screen::Ended { failure, .. } => failure_line(failure),
+        _ => String::new(),
+    };
+    Err(Error::SignIn { code, message })
+}

@@ -1,0 +1,67 @@
+//! The top-level error and the exit codes scripts can branch on (documented in the README).
+
+use crate::oauth::AuthError;
+
+/// Exit codes.
+pub mod exit {
+    /// Signed in (or the user left after signing in).
+    pub const OK: u8 = 0;
+    /// Something unexpected: IO, terminal, internal.
+    pub const FAILURE: u8 = 1;
+    /// Bad command line (clap's own code).
+    pub const USAGE: u8 = 2;
+    /// The user denied the request.
+    pub const DENIED: u8 = 3;
+    /// The code expired before approval.
+    pub const EXPIRED: u8 = 4;
+    /// The server refused or answered nonsense.
+    pub const SERVER: u8 = 5;
+    /// The server could not be reached.
+    pub const NETWORK: u8 = 6;
+    /// Cancelled by the user or a signal before the sign-in ended.
+    pub const CANCELLED: u8 = 130;
+}
+
+/// Anything that stops grantty.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A protocol or endpoint error before the UI started (e.g. discovery).
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+    /// The terminal or another local resource failed.
+    #[error("terminal or IO error: {0}")]
+    Io(#[from] std::io::Error),
+    /// The demo server could not start.
+    #[error(transparent)]
+    Demo(#[from] crate::demo::DemoError),
+    /// HTTP could not be set up.
+    #[error(transparent)]
+    Transport(#[from] crate::oauth::http::TransportError),
+    /// The sign-in ended without tokens; the message was already shown.
+    #[error("{message}")]
+    SignIn {
+        /// Exit code.
+        code: u8,
+        /// What happened.
+        message: String,
+    },
+}
+
+impl Error {
+    /// The exit code for this error.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::Auth(AuthError::Transport { .. }) => exit::NETWORK,
+            Error::Auth(AuthError::Endpoint(_)) => exit::USAGE,
+            Error::Auth(_) => exit::SERVER,
+            Error::Io(_) | Error::Demo(_) | Error::Transport(_) => exit::FAILURE,
+            Error::SignIn { code, .. } => *code,
+        }
+    }
+}
+
+impl From<crate::oauth::provider::EndpointError> for Error {
+    fn from(err: crate::oauth::provider::EndpointError) -> Self {
+        Error::Auth(AuthError::Endpoint(err))
+    }
+}

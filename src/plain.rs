@@ -1,0 +1,126 @@
+//! Plain-text mode for pipes, wrappers and `--plain`: the prompt is printed once and each change
+//! of state is one line on stderr, so a sign-in inside a kubectl plugin, an IDE or CI never looks
+//! hung. Driven by the same `update` as the TUI.
+
+use std::io::Write;
+
+use crate::app::{App, Screen};
+use crate::domain::clock::{Timestamp, format_countdown};
+use crate::domain::grant::{GrantFailure, LastAnswer};
+use crate::runtime::Frontend;
+
+/// Writes lines to `out` (stderr in the binary, a buffer in tests).
+pub struct Plain<W: Write> {
+    out: W,
+    shown_code: Option<String>,
+    last_line: Option<String>,
+}
+
+impl<W: Write> Plain<W> {
+    /// A plain frontend writing to `out`.
+    pub fn new(out: W) -> Self {
+        Self { out, shown_code: None, last_line: None }
+    }
+
+    /// The writer, for tests.
+    pub fn into_inner(self) -> W {
+        self.out
+    }
+}
+
+impl<W: Write> Frontend for Plain<W> {
+    fn draw(&mut self, app: &App, now: Timestamp) -> std::io::Result<()> {
+        if let Screen::Waiting(w) = &app.screen
+            && self.shown_code.as_deref() != Some(w.auth.user_code.as_str())
+        {
+            {
+                self.shown_code = Some(w.auth.user_code.clone());
+                writeln!(self.out, "To sign in, open {} and enter the code {}", w.auth.verification_uri, w.auth.user_code)?;
+                if let Some(complete) = &w.auth.verification_uri_complete {
+                    writeln!(self.out, "Or open this link, which includes the code: {complete}")?;
+                }
+                writeln!(
+                    self.out,
+                    "Asked by client {} of {}. Only enter the code if you just ran grantty on {}. It expires in {} (at {} UTC).",
+                    app.provider.client_id,
+                    app.provider.host,
+                    app.provider.local_host,
+                    format_countdown(now.secs_until(w.auth.expires_at)),
+                    w.auth.expires_at.utc_hms(),
+                )?;
+            }
+        }
+        let line = status_line(app, now);
+        if self.last_line.as_deref() != Some(line.as_str()) {
+            writeln!(self.out, "{line}")?;
+            self.last_line = Some(line);
+        }
+        self.out.flush()
+    }
+
+    fn copy(&mut self, _text: &str) -> std::io::Result<()> {
+        Ok(())
+    }
+
+    fn exits_when_finished(&self) -> bool {
+        true
+    }
+}
+
+/// One line describing the state; it changes only when something happened (no countdowns).
+pub fn status_line(app: &App, now: Timestamp) -> String {
+    match &app.screen {
+        Screen::Requesting { .. } => format!("Requesting a code from {}…", app.provider.host),
+        Screen::Waiting(w) => match w.poller.last_answer().map(|(_, a)| a) {
+            None => format!("Waiting for approval (checking every {} s)…", w.poller.interval_secs()),
+            Some(LastAnswer::Pending) => "Waiting for approval: the server says authorization_pending".to_owned(),
+            Some(LastAnswer::SlowDown { interval_secs }) => {
+                format!("The server asked to slow down: now checking every {interval_secs} s")
+            }
+            Some(LastAnswer::RateLimited { wait_secs }) => format!("Rate-limited (HTTP 429): next check in {wait_secs} s"),
+            Some(LastAnswer::Unavailable { status, wait_secs }) => {
+                format!("Server unavailable (HTTP {status}): retrying in {wait_secs} s")
+            }
+            Some(LastAnswer::Transport { message, wait_secs }) => format!("Network error: {message}; retrying in {wait_secs} s"),
+        },
+        Screen::Approved(a) => {
+            let who = a.claims.as_ref().and_then(|c| c.email.clone().or_else(|| c.name.clone()).or_else(|| c.subject.clone()));
+            let expiry = a.tokens.expires_at.map_or_else(
+                || "no expiry given".to_owned(),
+                |at| format!("valid for {} (until {} UTC)", format_countdown(now.secs_until(at)), at.utc_hms()),
+            );
+            format!(
+                "Signed in{} at {}. Access token {expiry}; refresh token: {}.",
+                who.map(|w| format!(" as {w}")).unwrap_or_default(),
+                app.provider.host,
+                if a.tokens.refresh_token.is_some() { "yes" } else { "none" },
+            )
+        }
+        Screen::Ended { failure, .. } => failure_line(failure),
+        Screen::Failed(e) => format!("{}: {}. {}", e.title, e.detail, e.hint),
+    }
+}
+
+/// One line for how a grant ended.
+pub fn failure_line(failure: &GrantFailure) -> String {
+    match failure {
+        GrantFailure::Denied { description } => format!(
+            "Access denied{}.",
+            description.as_ref().map(|d| format!(": {d}")).unwrap_or_default()
+        ),
+        GrantFailure::Expired { by_server: true } => "The code expired (the server said expired_token). Run grantty again for a new one.".to_owned(),
+        GrantFailure::Expired { by_server: false } => "The code expired before it was approved. Run grantty again for a new one.".to_owned(),
+        GrantFailure::Server(e) => format!(
+            "The server ended the sign-in: {}{}",
+            e.code,
+            e.description.as_ref().map(|d| format!(" ({d})")).unwrap_or_default()
+        ),
+        GrantFailure::Unparseable { status, body_excerpt } => {
+            format!("The server gave an answer that is not OAuth (HTTP {status}): {body_excerpt:?}")
+        }
+        GrantFailure::LostReply(e) => format!(
+            "A reply was lost on the network and the server then refused the code ({}): it may have been used once already. Start again.",
+            e.code
+        ),
+    }
+}
