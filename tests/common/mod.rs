@@ -1,0 +1,12 @@
+//! Shared test fixtures.
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::unnecessary_wraps
+)]
+
+pub mod fake;
+pub mod fixtures;
+pub mod interop;
