@@ -215,6 +215,9 @@ impl App {
 
     /// True once the sign-in reached an end state.
     pub fn finished(&self) -> bool {
-        matches!(self.screen, Screen::Approved(_) | Screen::Ended { .. } | Screen::Failed(_))
+        matches!(
+            self.screen,
+            Screen::Approved(_) | Screen::Ended { .. } | Screen::Failed(_)
+        )
     }
 }

@@ -30,15 +30,32 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
 async fn login(args: LoginArgs) -> Result<(), Error> {
     let transport = ReqwestTransport::new()?;
     let scope = args.scope.as_deref();
-    let kind = args.provider.unwrap_or(if args.host.is_some() { ProviderArg::Anaplan } else { ProviderArg::Generic });
-    let provider = match (kind, &args.issuer, &args.device_endpoint, &args.token_endpoint) {
-        (ProviderArg::Anaplan, ..) => {
-            Provider::anaplan(args.host.as_deref().unwrap_or(ANAPLAN_DEFAULT_HOST), &args.client_id, scope)?
+    let kind = args.provider.unwrap_or(if args.host.is_some() {
+        ProviderArg::Anaplan
+    } else {
+        ProviderArg::Generic
+    });
+    let provider = match (
+        kind,
+        &args.issuer,
+        &args.device_endpoint,
+        &args.token_endpoint,
+    ) {
+        (ProviderArg::Anaplan, ..) => Provider::anaplan(
+            args.host.as_deref().unwrap_or(ANAPLAN_DEFAULT_HOST),
+            &args.client_id,
+            scope,
+        )?,
+        (ProviderArg::Generic, Some(issuer), ..) => {
+            discover(&transport, issuer, &args.client_id, scope).await?
         }
-        (ProviderArg::Generic, Some(issuer), ..) => discover(&transport, issuer, &args.client_id, scope).await?,
-        (ProviderArg::Generic, None, Some(device), Some(token)) => {
-            Provider::generic(&args.client_id, scope, device, token, args.revocation_endpoint.as_deref())?
-        }
+        (ProviderArg::Generic, None, Some(device), Some(token)) => Provider::generic(
+            &args.client_id,
+            scope,
+            device,
+            token,
+            args.revocation_endpoint.as_deref(),
+        )?,
         (ProviderArg::Generic, ..) => {
             return Err(Error::SignIn {
                 code: exit::USAGE,
@@ -52,7 +69,11 @@ async fn login(args: LoginArgs) -> Result<(), Error> {
 async fn demo(args: DemoArgs) -> Result<(), Error> {
     let auto_decision = (args.approve_after > 0 || args.deny).then_some(AutoDecision {
         after_secs: args.approve_after,
-        decision: if args.deny { Decision::Deny } else { Decision::Approve },
+        decision: if args.deny {
+            Decision::Deny
+        } else {
+            Decision::Approve
+        },
     });
     let config = DemoConfig {
         interval_secs: args.interval,
@@ -77,7 +98,13 @@ async fn demo(args: DemoArgs) -> Result<(), Error> {
         return Ok(());
     }
     let transport = ReqwestTransport::new()?;
-    let provider = discover(&transport, &issuer, "grantty-demo", Some("openid profile email offline_access")).await?;
+    let provider = discover(
+        &transport,
+        &issuer,
+        "grantty-demo",
+        Some("openid profile email offline_access"),
+    )
+    .await?;
     let result = sign_in(provider, transport, args.output).await;
     server.shutdown().await;
     result
@@ -100,7 +127,11 @@ fn local_host_name() -> String {
         .or_else(|_| std::fs::read_to_string("/etc/hostname"))
         .unwrap_or_default();
     let name = sanitize(&raw, SHORT_MAX_CHARS);
-    if name.is_empty() { "this machine".to_owned() } else { name }
+    if name.is_empty() {
+        "this machine".to_owned()
+    } else {
+        name
+    }
 }
 
 fn provider_info(provider: &Provider) -> ProviderInfo {
@@ -113,16 +144,34 @@ fn provider_info(provider: &Provider) -> ProviderInfo {
     }
 }
 
-async fn sign_in(provider: Provider, transport: ReqwestTransport, output: OutputArgs) -> Result<(), Error> {
+async fn sign_in(
+    provider: Provider,
+    transport: ReqwestTransport,
+    output: OutputArgs,
+) -> Result<(), Error> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let mut app = App::new(provider_info(&provider), clock.now());
-    let ctx = Context { transport: Arc::new(transport), provider: Arc::new(provider), clock: clock.clone() };
+    let ctx = Context {
+        transport: Arc::new(transport),
+        provider: Arc::new(provider),
+        clock: clock.clone(),
+    };
     let plain = output.plain || !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal();
     let exit = if plain {
         let mut frontend = Plain::new(std::io::stderr());
-        runtime::run(&mut app, &mut frontend, &ctx, futures_util::stream::pending()).await?
+        runtime::run(
+            &mut app,
+            &mut frontend,
+            &ctx,
+            futures_util::stream::pending(),
+        )
+        .await?
     } else {
-        let theme = if tui::no_color_requested() { Theme::no_color() } else { Theme::color() };
+        let theme = if tui::no_color_requested() {
+            Theme::no_color()
+        } else {
+            Theme::color()
+        };
         let mut frontend = Tui::enter(theme)?;
         let exit = runtime::run(&mut app, &mut frontend, &ctx, tui::events()).await;
         drop(frontend); // restore the terminal before anything is printed
@@ -145,7 +194,9 @@ fn outcome(app: &App, exit: Exit) -> Result<(), Error> {
         Screen::Ended { failure, .. } => match failure {
             GrantFailure::Denied { .. } => exit::DENIED,
             GrantFailure::Expired { .. } => exit::EXPIRED,
-            GrantFailure::Server(_) | GrantFailure::Unparseable { .. } | GrantFailure::LostReply(_) => exit::SERVER,
+            GrantFailure::Server(_)
+            | GrantFailure::Unparseable { .. }
+            | GrantFailure::LostReply(_) => exit::SERVER,
         },
         Screen::Failed(view) if view.title.starts_with("Could not reach") => exit::NETWORK,
         Screen::Failed(_) => exit::SERVER,

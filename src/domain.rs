@@ -6,5 +6,6 @@
 pub mod clock;
 pub mod grant;
 pub mod secret;
+pub mod session;
 pub mod text;
 pub mod token;

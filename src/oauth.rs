@@ -8,6 +8,8 @@ pub mod client;
 pub mod discovery;
 pub mod http;
 pub mod provider;
+pub mod record;
+pub mod refresh;
 pub mod wire;
 
 use crate::domain::grant::ServerError;
@@ -27,7 +29,9 @@ pub enum AuthError {
         message: String,
     },
     /// An answer that is not what the protocol says it must be.
-    #[error("unexpected answer from the server (HTTP {status}): {problem}; body starts: {body_excerpt:?}")]
+    #[error(
+        "unexpected answer from the server (HTTP {status}): {problem}; body starts: {body_excerpt:?}"
+    )]
     Parse {
         /// HTTP status.
         status: u16,

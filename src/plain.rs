@@ -19,7 +19,11 @@ pub struct Plain<W: Write> {
 impl<W: Write> Plain<W> {
     /// A plain frontend writing to `out`.
     pub fn new(out: W) -> Self {
-        Self { out, shown_code: None, last_line: None }
+        Self {
+            out,
+            shown_code: None,
+            last_line: None,
+        }
     }
 
     /// The writer, for tests.
@@ -35,9 +39,16 @@ impl<W: Write> Frontend for Plain<W> {
         {
             {
                 self.shown_code = Some(w.auth.user_code.clone());
-                writeln!(self.out, "To sign in, open {} and enter the code {}", w.auth.verification_uri, w.auth.user_code)?;
+                writeln!(
+                    self.out,
+                    "To sign in, open {} and enter the code {}",
+                    w.auth.verification_uri, w.auth.user_code
+                )?;
                 if let Some(complete) = &w.auth.verification_uri_complete {
-                    writeln!(self.out, "Or open this link, which includes the code: {complete}")?;
+                    writeln!(
+                        self.out,
+                        "Or open this link, which includes the code: {complete}"
+                    )?;
                 }
                 writeln!(
                     self.out,
@@ -72,28 +83,52 @@ pub fn status_line(app: &App, now: Timestamp) -> String {
     match &app.screen {
         Screen::Requesting { .. } => format!("Requesting a code from {}…", app.provider.host),
         Screen::Waiting(w) => match w.poller.last_answer().map(|(_, a)| a) {
-            None => format!("Waiting for approval (checking every {} s)…", w.poller.interval_secs()),
-            Some(LastAnswer::Pending) => "Waiting for approval: the server says authorization_pending".to_owned(),
+            None => format!(
+                "Waiting for approval (checking every {} s)…",
+                w.poller.interval_secs()
+            ),
+            Some(LastAnswer::Pending) => {
+                "Waiting for approval: the server says authorization_pending".to_owned()
+            }
             Some(LastAnswer::SlowDown { interval_secs }) => {
                 format!("The server asked to slow down: now checking every {interval_secs} s")
             }
-            Some(LastAnswer::RateLimited { wait_secs }) => format!("Rate-limited (HTTP 429): next check in {wait_secs} s"),
+            Some(LastAnswer::RateLimited { wait_secs }) => {
+                format!("Rate-limited (HTTP 429): next check in {wait_secs} s")
+            }
             Some(LastAnswer::Unavailable { status, wait_secs }) => {
                 format!("Server unavailable (HTTP {status}): retrying in {wait_secs} s")
             }
-            Some(LastAnswer::Transport { message, wait_secs }) => format!("Network error: {message}; retrying in {wait_secs} s"),
+            Some(LastAnswer::Transport { message, wait_secs }) => {
+                format!("Network error: {message}; retrying in {wait_secs} s")
+            }
         },
         Screen::Approved(a) => {
-            let who = a.claims.as_ref().and_then(|c| c.email.clone().or_else(|| c.name.clone()).or_else(|| c.subject.clone()));
+            let who = a.claims.as_ref().and_then(|c| {
+                c.email
+                    .clone()
+                    .or_else(|| c.name.clone())
+                    .or_else(|| c.subject.clone())
+            });
             let expiry = a.tokens.expires_at.map_or_else(
                 || "no expiry given".to_owned(),
-                |at| format!("valid for {} (until {} UTC)", format_countdown(now.secs_until(at)), at.utc_hms()),
+                |at| {
+                    format!(
+                        "valid for {} (until {} UTC)",
+                        format_countdown(now.secs_until(at)),
+                        at.utc_hms()
+                    )
+                },
             );
             format!(
                 "Signed in{} at {}. Access token {expiry}; refresh token: {}.",
                 who.map(|w| format!(" as {w}")).unwrap_or_default(),
                 app.provider.host,
-                if a.tokens.refresh_token.is_some() { "yes" } else { "none" },
+                if a.tokens.refresh_token.is_some() {
+                    "yes"
+                } else {
+                    "none"
+                },
             )
         }
         Screen::Ended { failure, .. } => failure_line(failure),
@@ -106,16 +141,30 @@ pub fn failure_line(failure: &GrantFailure) -> String {
     match failure {
         GrantFailure::Denied { description } => format!(
             "Access denied{}.",
-            description.as_ref().map(|d| format!(": {d}")).unwrap_or_default()
+            description
+                .as_ref()
+                .map(|d| format!(": {d}"))
+                .unwrap_or_default()
         ),
-        GrantFailure::Expired { by_server: true } => "The code expired (the server said expired_token). Run grantty again for a new one.".to_owned(),
-        GrantFailure::Expired { by_server: false } => "The code expired before it was approved. Run grantty again for a new one.".to_owned(),
+        GrantFailure::Expired { by_server: true } => {
+            "The code expired (the server said expired_token). Run grantty again for a new one."
+                .to_owned()
+        }
+        GrantFailure::Expired { by_server: false } => {
+            "The code expired before it was approved. Run grantty again for a new one.".to_owned()
+        }
         GrantFailure::Server(e) => format!(
             "The server ended the sign-in: {}{}",
             e.code,
-            e.description.as_ref().map(|d| format!(" ({d})")).unwrap_or_default()
+            e.description
+                .as_ref()
+                .map(|d| format!(" ({d})"))
+                .unwrap_or_default()
         ),
-        GrantFailure::Unparseable { status, body_excerpt } => {
+        GrantFailure::Unparseable {
+            status,
+            body_excerpt,
+        } => {
             format!("The server gave an answer that is not OAuth (HTTP {status}): {body_excerpt:?}")
         }
         GrantFailure::LostReply(e) => format!(

@@ -35,7 +35,11 @@ pub struct Context<T: Transport> {
 
 impl<T: Transport> Clone for Context<T> {
     fn clone(&self) -> Self {
-        Self { transport: self.transport.clone(), provider: self.provider.clone(), clock: self.clock.clone() }
+        Self {
+            transport: self.transport.clone(),
+            provider: self.provider.clone(),
+            clock: self.clock.clone(),
+        }
     }
 }
 
@@ -60,7 +64,12 @@ pub enum Exit {
 }
 
 /// Runs the sign-in until the user quits (or, for plain frontends, until it ends).
-pub async fn run<T, F, E>(app: &mut App, frontend: &mut F, ctx: &Context<T>, mut events: E) -> std::io::Result<Exit>
+pub async fn run<T, F, E>(
+    app: &mut App,
+    frontend: &mut F,
+    ctx: &Context<T>,
+    mut events: E,
+) -> std::io::Result<Exit>
 where
     T: Transport,
     F: Frontend,
@@ -122,10 +131,14 @@ fn perform<T: Transport, F: Frontend>(
                 let _ = tx.send(Msg::DeviceCode { request, result });
             });
         }
-        Effect::Poll { request, device_code } => {
+        Effect::Poll {
+            request,
+            device_code,
+        } => {
             let (ctx, tx) = (ctx.clone(), tx.clone());
             tokio::spawn(async move {
-                let reply = poll_token(&*ctx.transport, &ctx.provider, &device_code, &*ctx.clock).await;
+                let reply =
+                    poll_token(&*ctx.transport, &ctx.provider, &device_code, &*ctx.clock).await;
                 let _ = tx.send(Msg::Polled { request, reply });
             });
         }
@@ -138,24 +151,39 @@ pub fn error_view(err: &AuthError, provider: &Provider) -> ErrorView {
     let anaplan = provider.kind == ProviderKind::Anaplan;
     let host = provider.display_host();
     let (title, hint) = match err {
-        AuthError::Server(e) if matches!(e.code.as_str(), "invalid_client" | "unauthorized_client") => (
-            "The server refused this client".to_owned(),
-            if anaplan {
-                "A tenant security admin may have disabled this OAuth client, or it is not a Device Grant client (Administration › Security › OAuth Clients). Check --client-id.".to_owned()
-            } else {
-                "Check --client-id and that this client may use the device grant.".to_owned()
-            },
+        AuthError::Server(e)
+            if matches!(e.code.as_str(), "invalid_client" | "unauthorized_client") =>
+        {
+            (
+                "The server refused this client".to_owned(),
+                if anaplan {
+                    "A tenant security admin may have disabled this OAuth client, or it is not a Device Grant client (Administration › Security › OAuth Clients). Check --client-id.".to_owned()
+                } else {
+                    "Check --client-id and that this client may use the device grant.".to_owned()
+                },
+            )
+        }
+        AuthError::Server(_) => (
+            format!("{host} refused the request"),
+            "Press n to try again.".to_owned(),
         ),
-        AuthError::Server(_) => (format!("{host} refused the request"), "Press n to try again.".to_owned()),
         AuthError::Transport { .. } => (
             format!("Could not reach {host}"),
-            "Check the host name, the network and any HTTPS_PROXY; press n to try again.".to_owned(),
+            "Check the host name, the network and any HTTPS_PROXY; press n to try again."
+                .to_owned(),
         ),
         AuthError::Parse { .. } => (
             format!("{host} gave an answer that is not a device authorization"),
             "Is this the right server? Check --host / --issuer / --device-endpoint.".to_owned(),
         ),
-        AuthError::Endpoint(_) => ("Refusing an unsafe or invalid URL".to_owned(), "Fix the URL and run grantty again.".to_owned()),
+        AuthError::Endpoint(_) => (
+            "Refusing an unsafe or invalid URL".to_owned(),
+            "Fix the URL and run grantty again.".to_owned(),
+        ),
     };
-    ErrorView { title, detail: crate::domain::text::sanitize(&err.to_string(), 400), hint }
+    ErrorView {
+        title,
+        detail: crate::domain::text::sanitize(&err.to_string(), 400),
+        hint,
+    }
 }

@@ -26,7 +26,10 @@ impl Tui {
     /// Takes over the terminal.
     pub fn enter(theme: Theme) -> std::io::Result<Self> {
         let terminal = ratatui::try_init()?;
-        Ok(Self { terminal, cache: UiCache::new(theme) })
+        Ok(Self {
+            terminal,
+            cache: UiCache::new(theme),
+        })
     }
 }
 
@@ -46,7 +49,10 @@ impl Frontend for Tui {
 
     fn copy(&mut self, text: &str) -> std::io::Result<()> {
         let mut out = std::io::stdout();
-        crossterm::execute!(out, crossterm::clipboard::CopyToClipboard::to_clipboard_from(text))?;
+        crossterm::execute!(
+            out,
+            crossterm::clipboard::CopyToClipboard::to_clipboard_from(text)
+        )?;
         out.flush()
     }
 

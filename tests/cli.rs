@@ -26,8 +26,15 @@ fn demo_signs_in_by_itself_and_exits_zero() {
     assert!(err.contains("To sign in, open http://127.0.0.1:"), "{err}");
     assert!(err.contains("/device?user_code="), "{err}");
     assert!(err.contains("Signed in as demo.user@example.com"), "{err}");
-    assert!(out.stdout.is_empty(), "stdout is for what scripts ask for: {}", text(&out.stdout));
-    assert!(!err.contains("demo-at-") && !err.contains("demo-rt-"), "a token leaked: {err}");
+    assert!(
+        out.stdout.is_empty(),
+        "stdout is for what scripts ask for: {}",
+        text(&out.stdout)
+    );
+    assert!(
+        !err.contains("demo-at-") && !err.contains("demo-rt-"),
+        "a token leaked: {err}"
+    );
 }
 
 #[test]
@@ -43,12 +50,21 @@ fn login_without_a_provider_says_which_flags_to_use() {
     let out = grantty(&["login", "--client-id", "c"]);
     assert_eq!(out.status.code(), Some(2));
     let err = text(&out.stderr);
-    assert!(err.contains("--issuer") && err.contains("--provider anaplan"), "{err}");
+    assert!(
+        err.contains("--issuer") && err.contains("--provider anaplan"),
+        "{err}"
+    );
 }
 
 #[test]
 fn plain_http_issuer_outside_loopback_is_refused_without_a_request() {
-    let out = grantty(&["login", "--issuer", "http://idp.example.com", "--client-id", "c"]);
+    let out = grantty(&[
+        "login",
+        "--issuer",
+        "http://idp.example.com",
+        "--client-id",
+        "c",
+    ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("must use https://"));
 }
@@ -56,7 +72,15 @@ fn plain_http_issuer_outside_loopback_is_refused_without_a_request() {
 #[test]
 fn unreachable_server_exits_with_the_network_code() {
     // Port 9 on loopback (discard) is closed here; connection refused, no traffic leaves the host.
-    let out = grantty(&["login", "--device-endpoint", "http://127.0.0.1:9/device", "--token-endpoint", "http://127.0.0.1:9/token", "--client-id", "c"]);
+    let out = grantty(&[
+        "login",
+        "--device-endpoint",
+        "http://127.0.0.1:9/device",
+        "--token-endpoint",
+        "http://127.0.0.1:9/token",
+        "--client-id",
+        "c",
+    ]);
     let err = text(&out.stderr);
     assert_eq!(out.status.code(), Some(6), "{err}");
     assert!(err.contains("Could not reach 127.0.0.1:9"), "{err}");

@@ -17,19 +17,38 @@ const START_MS: u64 = 1_800_000_000_000;
 
 async fn server(config: DemoConfig) -> (DemoServer, DemoClock) {
     let clock = DemoClock::manual(START_MS);
-    let server = DemoServer::start(config, clock.clone(), SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await.unwrap();
+    let server = DemoServer::start(
+        config,
+        clock.clone(),
+        SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+    )
+    .await
+    .unwrap();
     (server, clock)
 }
 
 async fn generic(server: &DemoServer, transport: &ReqwestTransport) -> Provider {
-    discover(transport, &server.issuer(), "grantty-test", Some("openid offline_access")).await.unwrap()
+    discover(
+        transport,
+        &server.issuer(),
+        "grantty-test",
+        Some("openid offline_access"),
+    )
+    .await
+    .unwrap()
 }
 
 async fn code(transport: &ReqwestTransport, provider: &Provider) -> DeviceAuthorization {
-    request_device_code(transport, provider, &SystemClock).await.unwrap()
+    request_device_code(transport, provider, &SystemClock)
+        .await
+        .unwrap()
 }
 
-async fn poll(transport: &ReqwestTransport, provider: &Provider, auth: &DeviceAuthorization) -> PollReply {
+async fn poll(
+    transport: &ReqwestTransport,
+    provider: &Provider,
+    auth: &DeviceAuthorization,
+) -> PollReply {
     poll_token(transport, provider, &auth.device_code, &SystemClock).await
 }
 
@@ -38,8 +57,14 @@ async fn discovery_finds_the_demo_endpoints() {
     let (server, _) = server(DemoConfig::default()).await;
     let transport = ReqwestTransport::new().unwrap();
     let provider = generic(&server, &transport).await;
-    assert_eq!(provider.device_authorization_endpoint.as_str(), format!("{}/device_authorization", server.issuer()));
-    assert_eq!(provider.token_endpoint.as_str(), format!("{}/token", server.issuer()));
+    assert_eq!(
+        provider.device_authorization_endpoint.as_str(),
+        format!("{}/device_authorization", server.issuer())
+    );
+    assert_eq!(
+        provider.token_endpoint.as_str(),
+        format!("{}/token", server.issuer())
+    );
     assert!(provider.revocation_endpoint.is_some());
     assert_eq!(provider.body, BodyEncoding::Form);
 }
@@ -51,19 +76,28 @@ async fn approve_yields_tokens_and_the_code_is_single_use() {
     let provider = generic(&server, &transport).await;
     let auth = code(&transport, &provider).await;
     assert_eq!(auth.interval_secs, 5);
-    assert!(auth.verification_uri_complete.as_deref().is_some_and(|u| u.ends_with(&auth.user_code)));
+    assert!(
+        auth.verification_uri_complete
+            .as_deref()
+            .is_some_and(|u| u.ends_with(&auth.user_code))
+    );
 
     assert_eq!(poll(&transport, &provider, &auth).await, PollReply::Pending);
     server.decide(&auth.user_code, Decision::Approve).unwrap();
     clock.advance_secs(5);
-    let PollReply::Approved(tokens) = poll(&transport, &provider, &auth).await else { panic!("not approved") };
+    let PollReply::Approved(tokens) = poll(&transport, &provider, &auth).await else {
+        panic!("not approved")
+    };
     assert!(tokens.refresh_token.is_some());
     let claims = tokens.unverified_claims().unwrap();
     assert_eq!(claims.email.as_deref(), Some("demo.user@example.com"));
 
     clock.advance_secs(5);
     let again = poll(&transport, &provider, &auth).await;
-    assert!(matches!(&again, PollReply::Error(e) if e.code == "invalid_grant"), "{again:?}");
+    assert!(
+        matches!(&again, PollReply::Error(e) if e.code == "invalid_grant"),
+        "{again:?}"
+    );
     assert_eq!(server.stats().device_code_redemptions, 1);
 }
 
@@ -75,12 +109,19 @@ async fn deny_ends_with_access_denied() {
     let auth = code(&transport, &provider).await;
     server.decide(&auth.user_code, Decision::Deny).unwrap();
     clock.advance_secs(5);
-    assert!(matches!(poll(&transport, &provider, &auth).await, PollReply::Denied { .. }));
+    assert!(matches!(
+        poll(&transport, &provider, &auth).await,
+        PollReply::Denied { .. }
+    ));
 }
 
 #[tokio::test]
 async fn expired_code_is_reported_by_the_server() {
-    let (server, clock) = server(DemoConfig { device_code_lifetime_secs: 30, ..DemoConfig::default() }).await;
+    let (server, clock) = server(DemoConfig {
+        device_code_lifetime_secs: 30,
+        ..DemoConfig::default()
+    })
+    .await;
     let transport = ReqwestTransport::new().unwrap();
     let provider = generic(&server, &transport).await;
     let auth = code(&transport, &provider).await;
@@ -89,7 +130,10 @@ async fn expired_code_is_reported_by_the_server() {
     let mut poller = Poller::new(&auth, now);
     poller.poll_sent();
     let reply = poll(&transport, &provider, &auth).await;
-    assert_eq!(poller.on_reply(reply, now), PollOutcome::Ended(GrantFailure::Expired { by_server: true }));
+    assert_eq!(
+        poller.on_reply(reply, now),
+        PollOutcome::Ended(GrantFailure::Expired { by_server: true })
+    );
 }
 
 #[tokio::test]
@@ -120,19 +164,27 @@ async fn polling_too_fast_is_slowed_down_and_the_client_backs_off() {
 async fn anaplan_profile_speaks_json_to_anaplan_paths() {
     let (server, clock) = server(DemoConfig::default()).await;
     let transport = ReqwestTransport::new().unwrap();
-    let provider = Provider::anaplan(&server.issuer(), "0123456789abcdef0123456789abcdef", None).unwrap();
+    let provider =
+        Provider::anaplan(&server.issuer(), "0123456789abcdef0123456789abcdef", None).unwrap();
     assert_eq!(provider.body, BodyEncoding::Json);
     let auth = code(&transport, &provider).await;
     server.decide(&auth.user_code, Decision::Approve).unwrap();
     clock.advance_secs(5);
-    let PollReply::Approved(tokens) = poll(&transport, &provider, &auth).await else { panic!("not approved") };
-    assert_eq!(tokens.scope.as_deref(), Some("openid profile email offline_access"));
+    let PollReply::Approved(tokens) = poll(&transport, &provider, &auth).await else {
+        panic!("not approved")
+    };
+    assert_eq!(
+        tokens.scope.as_deref(),
+        Some("openid profile email offline_access")
+    );
 }
 
 #[tokio::test]
 async fn plain_http_to_a_non_loopback_issuer_is_refused_before_any_request() {
     let transport = ReqwestTransport::new().unwrap();
-    let err = discover(&transport, "http://idp.example.com", "c", None).await.unwrap_err();
+    let err = discover(&transport, "http://idp.example.com", "c", None)
+        .await
+        .unwrap_err();
     assert!(matches!(err, AuthError::Endpoint(_)));
     assert!(err.to_string().contains("https://"));
 }

@@ -23,22 +23,51 @@ fn provider_server() -> Option<OidcProvider> {
 
 async fn setup(server: &OidcProvider) -> (ReqwestTransport, Provider, DeviceAuthorization) {
     let transport = ReqwestTransport::new().unwrap();
-    let provider = discover(&transport, &server.issuer, CLIENT_ID, Some("openid email offline_access")).await.unwrap();
-    let auth = request_device_code(&transport, &provider, &SystemClock).await.unwrap();
+    let provider = discover(
+        &transport,
+        &server.issuer,
+        CLIENT_ID,
+        Some("openid email offline_access"),
+    )
+    .await
+    .unwrap();
+    let auth = request_device_code(&transport, &provider, &SystemClock)
+        .await
+        .unwrap();
     (transport, provider, auth)
 }
 
 #[tokio::test]
 async fn device_grant_signs_in_through_the_providers_own_pages() {
-    let Some(server) = provider_server() else { return };
+    let Some(server) = provider_server() else {
+        return;
+    };
     let (transport, provider, auth) = setup(&server).await;
-    assert!(provider.device_authorization_endpoint.as_str().starts_with(&server.issuer));
-    assert!(provider.revocation_endpoint.is_some(), "oidc-provider advertises RFC 7009");
-    let complete = auth.verification_uri_complete.clone().expect("oidc-provider sends verification_uri_complete");
-    assert!(complete.contains(&auth.user_code.replace('-', "")) || complete.contains(&auth.user_code));
+    assert!(
+        provider
+            .device_authorization_endpoint
+            .as_str()
+            .starts_with(&server.issuer)
+    );
+    assert!(
+        provider.revocation_endpoint.is_some(),
+        "oidc-provider advertises RFC 7009"
+    );
+    let complete = auth
+        .verification_uri_complete
+        .clone()
+        .expect("oidc-provider sends verification_uri_complete");
+    assert!(
+        complete.contains(&auth.user_code.replace('-', "")) || complete.contains(&auth.user_code)
+    );
 
     let first = poll_token(&transport, &provider, &auth.device_code, &SystemClock).await;
-    assert_eq!(first, PollReply::Pending, "server log:\n{}", server.server_log());
+    assert_eq!(
+        first,
+        PollReply::Pending,
+        "server log:\n{}",
+        server.server_log()
+    );
 
     server.approve(&complete).await.unwrap();
     // Our poller's schedule would wait the interval; the server enforces it too, so the next
@@ -54,7 +83,10 @@ async fn device_grant_signs_in_through_the_providers_own_pages() {
             other => panic!("unexpected {other:?}; server log:\n{}", server.server_log()),
         }
     };
-    assert!(tokens.refresh_token.is_some(), "offline_access yields a refresh token");
+    assert!(
+        tokens.refresh_token.is_some(),
+        "offline_access yields a refresh token"
+    );
     let claims = tokens.unverified_claims().expect("an id_token with claims");
     assert_eq!(claims.subject.as_deref(), Some("interop-user"));
     assert_eq!(claims.issuer.as_deref(), Some(server.issuer.as_str()));
@@ -62,15 +94,23 @@ async fn device_grant_signs_in_through_the_providers_own_pages() {
 
 #[tokio::test]
 async fn denial_on_the_providers_page_ends_with_access_denied() {
-    let Some(server) = provider_server() else { return };
+    let Some(server) = provider_server() else {
+        return;
+    };
     let (transport, provider, auth) = setup(&server).await;
-    server.deny(auth.verification_uri_complete.as_deref().unwrap()).await.unwrap();
+    server
+        .deny(auth.verification_uri_complete.as_deref().unwrap())
+        .await
+        .unwrap();
     let t = Timestamp::from_unix_secs(0);
     let mut poller = Poller::new(&auth, t);
     poller.poll_sent();
     let reply = poll_token(&transport, &provider, &auth.device_code, &SystemClock).await;
     assert!(
-        matches!(poller.on_reply(reply, t), PollOutcome::Ended(GrantFailure::Denied { .. })),
+        matches!(
+            poller.on_reply(reply, t),
+            PollOutcome::Ended(GrantFailure::Denied { .. })
+        ),
         "server log:\n{}",
         server.server_log()
     );
@@ -81,14 +121,22 @@ async fn denial_on_the_providers_page_ends_with_access_denied() {
 /// refused and grantty stops polling.
 #[tokio::test]
 async fn a_redeemed_device_code_is_refused_and_polling_stops() {
-    let Some(server) = provider_server() else { return };
+    let Some(server) = provider_server() else {
+        return;
+    };
     let (transport, provider, auth) = setup(&server).await;
-    server.approve(auth.verification_uri_complete.as_deref().unwrap()).await.unwrap();
+    server
+        .approve(auth.verification_uri_complete.as_deref().unwrap())
+        .await
+        .unwrap();
     let t = Timestamp::from_unix_secs(0);
     let mut poller = Poller::new(&auth, t);
     poller.poll_sent();
     let reply = poll_token(&transport, &provider, &auth.device_code, &SystemClock).await;
-    assert!(matches!(poller.on_reply(reply, t), PollOutcome::Approved(_)));
+    assert!(matches!(
+        poller.on_reply(reply, t),
+        PollOutcome::Approved(_)
+    ));
     let mut again = Poller::new(&auth, t);
     again.poll_sent();
     let reply = poll_token(&transport, &provider, &auth.device_code, &SystemClock).await;
@@ -104,9 +152,19 @@ async fn a_redeemed_device_code_is_refused_and_polling_stops() {
 #[tokio::test]
 async fn the_binary_signs_in_against_oidc_provider() {
     use tokio::io::{AsyncBufReadExt, BufReader};
-    let Some(server) = provider_server() else { return };
+    let Some(server) = provider_server() else {
+        return;
+    };
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_grantty"))
-        .args(["login", "--issuer", &server.issuer, "--client-id", CLIENT_ID, "--scope", "openid email offline_access"])
+        .args([
+            "login",
+            "--issuer",
+            &server.issuer,
+            "--client-id",
+            CLIENT_ID,
+            "--scope",
+            "openid email offline_access",
+        ])
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -116,7 +174,11 @@ async fn the_binary_signs_in_against_oidc_provider() {
     let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
     let mut transcript = String::new();
     let complete = loop {
-        let line = lines.next_line().await.unwrap().unwrap_or_else(|| panic!("no link printed:\n{transcript}"));
+        let line = lines
+            .next_line()
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("no link printed:\n{transcript}"));
         transcript.push_str(&line);
         transcript.push('\n');
         if let Some(url) = line.strip_prefix("Or open this link, which includes the code: ") {
@@ -129,9 +191,22 @@ async fn the_binary_signs_in_against_oidc_provider() {
         transcript.push('\n');
     }
     let status = child.wait().await.unwrap();
-    assert!(status.success(), "exit {status:?}; stderr:\n{transcript}\nserver log:\n{}", server.server_log());
-    assert!(transcript.contains("Signed in as interop-user") || transcript.contains("Signed in as interop.user@example.com"), "{transcript}");
+    assert!(
+        status.success(),
+        "exit {status:?}; stderr:\n{transcript}\nserver log:\n{}",
+        server.server_log()
+    );
+    assert!(
+        transcript.contains("Signed in as interop-user")
+            || transcript.contains("Signed in as interop.user@example.com"),
+        "{transcript}"
+    );
     let mut stdout = String::new();
-    tokio::io::AsyncReadExt::read_to_string(&mut child.stdout.take().unwrap(), &mut stdout).await.unwrap();
-    assert!(stdout.is_empty(), "nothing on stdout unless asked: {stdout}");
+    tokio::io::AsyncReadExt::read_to_string(&mut child.stdout.take().unwrap(), &mut stdout)
+        .await
+        .unwrap();
+    assert!(
+        stdout.is_empty(),
+        "nothing on stdout unless asked: {stdout}"
+    );
 }

@@ -22,7 +22,9 @@ impl Key {
             return None;
         }
         match event.code {
-            KeyCode::Char('c') if event.modifiers.contains(KeyModifiers::CONTROL) => Some(Self::CtrlC),
+            KeyCode::Char('c') if event.modifiers.contains(KeyModifiers::CONTROL) => {
+                Some(Self::CtrlC)
+            }
             KeyCode::Char(c) => Some(Self::Char(c)),
             KeyCode::Esc => Some(Self::Esc),
             KeyCode::Enter => Some(Self::Enter),

@@ -53,7 +53,10 @@ pub fn update(app: &mut App, msg: Msg, now: Timestamp) -> Vec<Effect> {
                     }));
                 }
                 PollOutcome::Ended(failure) => {
-                    app.screen = Screen::Ended { failure, user_code: Some(user_code) };
+                    app.screen = Screen::Ended {
+                        failure,
+                        user_code: Some(user_code),
+                    };
                 }
             }
             Vec::new()
@@ -87,12 +90,18 @@ fn on_tick(app: &mut App, now: Timestamp) -> Vec<Effect> {
             let request = super::RequestId(app.next_request_id);
             waiting.poller.poll_sent();
             waiting.poll_request = Some(request);
-            vec![Effect::Poll { request, device_code: waiting.auth.device_code.clone() }]
+            vec![Effect::Poll {
+                request,
+                device_code: waiting.auth.device_code.clone(),
+            }]
         }
         PollDue::Expired => {
             // An answer still in flight is dropped by its now-stale request id.
             let user_code = Some(waiting.auth.user_code.clone());
-            app.screen = Screen::Ended { failure: GrantFailure::Expired { by_server: false }, user_code };
+            app.screen = Screen::Ended {
+                failure: GrantFailure::Expired { by_server: false },
+                user_code,
+            };
             Vec::new()
         }
     }

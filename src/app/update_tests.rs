@@ -52,13 +52,25 @@ fn waiting_app() -> App {
     let [Effect::RequestDeviceCode { request }] = effects.as_slice() else {
         panic!("expected a device-code request, got {effects:?}");
     };
-    update(&mut app, Msg::DeviceCode { request: *request, result: Ok(auth()) }, at(0));
+    update(
+        &mut app,
+        Msg::DeviceCode {
+            request: *request,
+            result: Ok(auth()),
+        },
+        at(0),
+    );
     app
 }
 
 fn poll_request(effects: &[Effect]) -> RequestId {
     match effects {
-        [Effect::Poll { request, device_code }] => {
+        [
+            Effect::Poll {
+                request,
+                device_code,
+            },
+        ] => {
             assert_eq!(device_code.expose(), "dc-1");
             *request
         }
@@ -71,8 +83,18 @@ fn ticks_poll_only_when_due_and_one_at_a_time() {
     let mut app = waiting_app();
     assert!(update(&mut app, Msg::Tick, at(4)).is_empty());
     let request = poll_request(&update(&mut app, Msg::Tick, at(5)));
-    assert!(update(&mut app, Msg::Tick, at(30)).is_empty(), "second poll while one in flight");
-    update(&mut app, Msg::Polled { request, reply: PollReply::Pending }, at(31));
+    assert!(
+        update(&mut app, Msg::Tick, at(30)).is_empty(),
+        "second poll while one in flight"
+    );
+    update(
+        &mut app,
+        Msg::Polled {
+            request,
+            reply: PollReply::Pending,
+        },
+        at(31),
+    );
     assert!(update(&mut app, Msg::Tick, at(36)).is_empty());
     poll_request(&update(&mut app, Msg::Tick, at(37)));
 }
@@ -93,7 +115,14 @@ fn a_stale_poll_answer_changes_nothing() {
     let request = poll_request(&update(&mut app, Msg::Tick, at(5)));
     let stale = RequestId(request.0 + 100);
     let before = app.clone();
-    update(&mut app, Msg::Polled { request: stale, reply: PollReply::Expired }, at(6));
+    update(
+        &mut app,
+        Msg::Polled {
+            request: stale,
+            reply: PollReply::Expired,
+        },
+        at(6),
+    );
     assert_eq!(app, before);
 }
 
@@ -104,11 +133,17 @@ fn local_deadline_ends_the_grant_and_drops_the_late_answer() {
     update(&mut app, Msg::Tick, at(600));
     assert!(matches!(
         app.screen,
-        Screen::Ended { failure: GrantFailure::Expired { by_server: false }, .. }
+        Screen::Ended {
+            failure: GrantFailure::Expired { by_server: false },
+            ..
+        }
     ));
     let reply = PollReply::Approved(Box::new(tokens()));
     update(&mut app, Msg::Polled { request, reply }, at(601));
-    assert!(matches!(app.screen, Screen::Ended { .. }), "late tokens must not revive the grant");
+    assert!(
+        matches!(app.screen, Screen::Ended { .. }),
+        "late tokens must not revive the grant"
+    );
 }
 
 #[test]
@@ -116,9 +151,19 @@ fn n_asks_for_a_new_code_only_after_the_end() {
     let mut app = waiting_app();
     assert!(update(&mut app, Msg::Key(Key::Char('n')), at(1)).is_empty());
     let request = poll_request(&update(&mut app, Msg::Tick, at(5)));
-    update(&mut app, Msg::Polled { request, reply: PollReply::Denied { description: None } }, at(6));
+    update(
+        &mut app,
+        Msg::Polled {
+            request,
+            reply: PollReply::Denied { description: None },
+        },
+        at(6),
+    );
     let effects = update(&mut app, Msg::Key(Key::Char('n')), at(7));
-    assert!(matches!(effects.as_slice(), [Effect::RequestDeviceCode { .. }]));
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::RequestDeviceCode { .. }]
+    ));
     assert!(matches!(app.screen, Screen::Requesting { .. }));
 }
 
@@ -126,13 +171,35 @@ fn n_asks_for_a_new_code_only_after_the_end() {
 fn an_answer_to_an_abandoned_code_request_is_dropped() {
     let mut app = App::new(provider(), at(0));
     let first = start(&mut app, at(0));
-    let [Effect::RequestDeviceCode { request: old }] = first.as_slice() else { panic!() };
+    let [Effect::RequestDeviceCode { request: old }] = first.as_slice() else {
+        panic!()
+    };
     let old = *old;
-    let failed = ErrorView { title: "t".into(), detail: "d".into(), hint: "h".into() };
-    update(&mut app, Msg::DeviceCode { request: old, result: Err(failed) }, at(1));
+    let failed = ErrorView {
+        title: "t".into(),
+        detail: "d".into(),
+        hint: "h".into(),
+    };
+    update(
+        &mut app,
+        Msg::DeviceCode {
+            request: old,
+            result: Err(failed),
+        },
+        at(1),
+    );
     let again = update(&mut app, Msg::Key(Key::Char('n')), at(2));
-    assert!(matches!(again.as_slice(), [Effect::RequestDeviceCode { request } ] if *request != old));
-    update(&mut app, Msg::DeviceCode { request: old, result: Ok(auth()) }, at(3));
+    assert!(
+        matches!(again.as_slice(), [Effect::RequestDeviceCode { request } ] if *request != old)
+    );
+    update(
+        &mut app,
+        Msg::DeviceCode {
+            request: old,
+            result: Ok(auth()),
+        },
+        at(3),
+    );
     assert!(matches!(app.screen, Screen::Requesting { .. }));
 }
 
@@ -140,7 +207,13 @@ fn an_answer_to_an_abandoned_code_request_is_dropped() {
 fn copy_keys_send_code_and_complete_url_and_leave_a_notice() {
     let mut app = waiting_app();
     let effects = update(&mut app, Msg::Key(Key::Char('c')), at(1));
-    assert_eq!(effects, vec![Effect::Copy { target: CopyTarget::UserCode, text: "WDJB-MJHT".into() }]);
+    assert_eq!(
+        effects,
+        vec![Effect::Copy {
+            target: CopyTarget::UserCode,
+            text: "WDJB-MJHT".into()
+        }]
+    );
     assert!(app.visible_notice(at(2)).is_some());
     assert!(app.visible_notice(at(1 + 4)).is_none(), "notice fades");
     let effects = update(&mut app, Msg::Key(Key::Char('u')), at(1));

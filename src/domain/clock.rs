@@ -23,7 +23,10 @@ impl Timestamp {
     /// This time plus `secs` seconds (saturating).
     #[must_use]
     pub fn plus_secs(self, secs: u64) -> Self {
-        Self(self.0.saturating_add(i64::try_from(secs).unwrap_or(i64::MAX)))
+        Self(
+            self.0
+                .saturating_add(i64::try_from(secs).unwrap_or(i64::MAX)),
+        )
     }
 
     /// Seconds from `self` until `later`; zero when `later` is not after `self`.
@@ -93,6 +96,9 @@ mod tests {
     #[test]
     fn utc_hms_of_known_instant() {
         // 2026-11-23T13:14:15Z
-        assert_eq!(Timestamp::from_unix_secs(1_795_439_655).utc_hms(), "13:14:15");
+        assert_eq!(
+            Timestamp::from_unix_secs(1_795_439_655).utc_hms(),
+            "13:14:15"
+        );
     }
 }

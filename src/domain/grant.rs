@@ -277,13 +277,21 @@ impl Poller {
             PollReply::Denied { description } => {
                 return PollOutcome::Ended(GrantFailure::Denied { description });
             }
-            PollReply::Expired => return PollOutcome::Ended(GrantFailure::Expired { by_server: true }),
+            PollReply::Expired => {
+                return PollOutcome::Ended(GrantFailure::Expired { by_server: true });
+            }
             PollReply::Error(err) if lost_before && err.code == "invalid_grant" => {
                 return PollOutcome::Ended(GrantFailure::LostReply(err));
             }
             PollReply::Error(err) => return PollOutcome::Ended(GrantFailure::Server(err)),
-            PollReply::Unparseable { status, body_excerpt } => {
-                return PollOutcome::Ended(GrantFailure::Unparseable { status, body_excerpt });
+            PollReply::Unparseable {
+                status,
+                body_excerpt,
+            } => {
+                return PollOutcome::Ended(GrantFailure::Unparseable {
+                    status,
+                    body_excerpt,
+                });
             }
             PollReply::Pending => {
                 self.consecutive_failures = 0;
@@ -296,7 +304,9 @@ impl Poller {
                 self.interval_secs = interval_secs.map_or(stepped, |server| server.max(stepped));
                 self.last_answer = Some((
                     now,
-                    LastAnswer::SlowDown { interval_secs: self.interval_secs },
+                    LastAnswer::SlowDown {
+                        interval_secs: self.interval_secs,
+                    },
                 ));
                 self.interval_secs
             }

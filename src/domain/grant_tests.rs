@@ -35,7 +35,11 @@ fn tokens() -> TokenSet {
 }
 
 fn server_error(code: &str) -> ServerError {
-    ServerError { status: 400, code: code.into(), description: None }
+    ServerError {
+        status: 400,
+        code: code.into(),
+        description: None,
+    }
 }
 
 /// Sends a poll at `now` (asserting it is due) and applies `reply`.
@@ -62,7 +66,10 @@ fn absent_or_zero_interval_never_polls_in_a_loop() {
 #[test]
 fn pending_keeps_polling_at_the_interval_plus_margin() {
     let mut p = Poller::new(&auth(5, 600), at(0));
-    assert_eq!(poll(&mut p, at(5), PollReply::Pending), PollOutcome::Continue);
+    assert_eq!(
+        poll(&mut p, at(5), PollReply::Pending),
+        PollOutcome::Continue
+    );
     assert_eq!(p.next_poll_at(), at(5 + 5).plus_secs(POLL_MARGIN_SECS));
     assert_eq!(p.last_answer(), Some(&(at(5), LastAnswer::Pending)));
 }
@@ -77,9 +84,21 @@ fn never_two_polls_in_flight() {
 #[test]
 fn slow_down_twice_gives_fifteen_seconds() {
     let mut p = Poller::new(&auth(5, 600), at(0));
-    poll(&mut p, at(5), PollReply::SlowDown { interval_secs: None });
+    poll(
+        &mut p,
+        at(5),
+        PollReply::SlowDown {
+            interval_secs: None,
+        },
+    );
     assert_eq!(p.interval_secs(), 10);
-    poll(&mut p, at(16), PollReply::SlowDown { interval_secs: None });
+    poll(
+        &mut p,
+        at(16),
+        PollReply::SlowDown {
+            interval_secs: None,
+        },
+    );
     assert_eq!(p.interval_secs(), 15);
     assert_eq!(p.next_poll_at(), at(16 + 15 + 1));
     // The larger interval stays for the later pending answers too.
@@ -90,28 +109,56 @@ fn slow_down_twice_gives_fifteen_seconds() {
 #[test]
 fn slow_down_honours_a_larger_server_interval_but_not_a_smaller_one() {
     let mut p = Poller::new(&auth(5, 600), at(0));
-    poll(&mut p, at(5), PollReply::SlowDown { interval_secs: Some(30) });
+    poll(
+        &mut p,
+        at(5),
+        PollReply::SlowDown {
+            interval_secs: Some(30),
+        },
+    );
     assert_eq!(p.interval_secs(), 30);
-    poll(&mut p, at(36), PollReply::SlowDown { interval_secs: Some(2) });
+    poll(
+        &mut p,
+        at(36),
+        PollReply::SlowDown {
+            interval_secs: Some(2),
+        },
+    );
     assert_eq!(p.interval_secs(), 35);
 }
 
 #[test]
 fn ending_answers_stop_polling() {
     let table = [
-        (PollReply::Approved(Box::new(tokens())), PollOutcome::Approved(Box::new(tokens()))),
         (
-            PollReply::Denied { description: Some("no".into()) },
-            PollOutcome::Ended(GrantFailure::Denied { description: Some("no".into()) }),
+            PollReply::Approved(Box::new(tokens())),
+            PollOutcome::Approved(Box::new(tokens())),
         ),
-        (PollReply::Expired, PollOutcome::Ended(GrantFailure::Expired { by_server: true })),
+        (
+            PollReply::Denied {
+                description: Some("no".into()),
+            },
+            PollOutcome::Ended(GrantFailure::Denied {
+                description: Some("no".into()),
+            }),
+        ),
+        (
+            PollReply::Expired,
+            PollOutcome::Ended(GrantFailure::Expired { by_server: true }),
+        ),
         (
             PollReply::Error(server_error("invalid_client")),
             PollOutcome::Ended(GrantFailure::Server(server_error("invalid_client"))),
         ),
         (
-            PollReply::Unparseable { status: 200, body_excerpt: "<html>".into() },
-            PollOutcome::Ended(GrantFailure::Unparseable { status: 200, body_excerpt: "<html>".into() }),
+            PollReply::Unparseable {
+                status: 200,
+                body_excerpt: "<html>".into(),
+            },
+            PollOutcome::Ended(GrantFailure::Unparseable {
+                status: 200,
+                body_excerpt: "<html>".into(),
+            }),
         ),
     ];
     for (reply, want) in table {
@@ -134,7 +181,13 @@ fn transport_errors_back_off_doubling_up_to_the_cap() {
     let mut now = 5;
     let mut waits = Vec::new();
     for _ in 0..6 {
-        poll(&mut p, at(now), PollReply::Transport { message: "timed out".into() });
+        poll(
+            &mut p,
+            at(now),
+            PollReply::Transport {
+                message: "timed out".into(),
+            },
+        );
         let wait = at(now).secs_until(p.next_poll_at()) - POLL_MARGIN_SECS;
         waits.push(wait);
         now += i64::try_from(wait + POLL_MARGIN_SECS).unwrap();
@@ -145,13 +198,21 @@ fn transport_errors_back_off_doubling_up_to_the_cap() {
     poll(&mut p, at(now + 6), PollReply::Unavailable { status: 503 });
     assert_eq!(
         p.last_answer().map(|(_, a)| a.clone()),
-        Some(LastAnswer::Unavailable { status: 503, wait_secs: 10 })
+        Some(LastAnswer::Unavailable {
+            status: 503,
+            wait_secs: 10
+        })
     );
 }
 
 #[test]
 fn retry_after_is_honoured_capped_and_never_below_the_interval() {
-    let cases = [(Some(30), 30), (Some(1), 5), (Some(100_000), RETRY_AFTER_CAP_SECS), (None, 10)];
+    let cases = [
+        (Some(30), 30),
+        (Some(1), 5),
+        (Some(100_000), RETRY_AFTER_CAP_SECS),
+        (None, 10),
+    ];
     for (retry_after_secs, want) in cases {
         let mut p = Poller::new(&auth(5, 3600), at(0));
         poll(&mut p, at(5), PollReply::RateLimited { retry_after_secs });
@@ -167,14 +228,34 @@ fn retry_after_is_honoured_capped_and_never_below_the_interval() {
 #[test]
 fn invalid_grant_after_a_lost_reply_is_reported_as_such() {
     let mut p = Poller::new(&auth(5, 600), at(0));
-    poll(&mut p, at(5), PollReply::Transport { message: "connection reset".into() });
-    let outcome = poll(&mut p, at(16), PollReply::Error(server_error("invalid_grant")));
-    assert_eq!(outcome, PollOutcome::Ended(GrantFailure::LostReply(server_error("invalid_grant"))));
+    poll(
+        &mut p,
+        at(5),
+        PollReply::Transport {
+            message: "connection reset".into(),
+        },
+    );
+    let outcome = poll(
+        &mut p,
+        at(16),
+        PollReply::Error(server_error("invalid_grant")),
+    );
+    assert_eq!(
+        outcome,
+        PollOutcome::Ended(GrantFailure::LostReply(server_error("invalid_grant")))
+    );
 }
 
 #[test]
 fn invalid_grant_without_a_lost_reply_is_a_plain_server_error() {
     let mut p = Poller::new(&auth(5, 600), at(0));
-    let outcome = poll(&mut p, at(5), PollReply::Error(server_error("invalid_grant")));
-    assert_eq!(outcome, PollOutcome::Ended(GrantFailure::Server(server_error("invalid_grant"))));
+    let outcome = poll(
+        &mut p,
+        at(5),
+        PollReply::Error(server_error("invalid_grant")),
+    );
+    assert_eq!(
+        outcome,
+        PollOutcome::Ended(GrantFailure::Server(server_error("invalid_grant")))
+    );
 }

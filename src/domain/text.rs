@@ -105,12 +105,18 @@ mod tests {
     #[test]
     fn plain_text_passes_through() {
         assert_eq!(sanitize("WDJB-MJHT", 64), "WDJB-MJHT");
-        assert_eq!(sanitize("  user   denied\n\tthe request ", 64), "user denied the request");
+        assert_eq!(
+            sanitize("  user   denied\n\tthe request ", 64),
+            "user denied the request"
+        );
     }
 
     #[test]
     fn strips_csi_colour_and_cursor_moves() {
-        assert_eq!(sanitize("\x1b[31mred\x1b[0m \x1b[2J\x1b[1;1Hok", 64), "red ok");
+        assert_eq!(
+            sanitize("\x1b[31mred\x1b[0m \x1b[2J\x1b[1;1Hok", 64),
+            "red ok"
+        );
         assert_eq!(sanitize("a\u{9b}31mb", 64), "ab");
     }
 

@@ -122,7 +122,10 @@ mod tests {
     #[test]
     fn remaining_secs_counts_down_to_zero() {
         let set = set_with_id_token("x");
-        assert_eq!(set.remaining_secs(Timestamp::from_unix_secs(100)), Some(2000));
+        assert_eq!(
+            set.remaining_secs(Timestamp::from_unix_secs(100)),
+            Some(2000)
+        );
         assert_eq!(set.remaining_secs(Timestamp::from_unix_secs(5000)), Some(0));
     }
 }

@@ -9,7 +9,10 @@ use crate::domain::clock::Clock;
 use crate::domain::grant::{DeviceAuthorization, PollReply};
 use crate::domain::secret::DeviceCode;
 
-async fn send<T: Transport>(transport: &T, request: HttpRequest) -> Result<HttpResponse, AuthError> {
+async fn send<T: Transport>(
+    transport: &T,
+    request: HttpRequest,
+) -> Result<HttpResponse, AuthError> {
     let url = request.url.to_string();
     transport
         .send(request)
@@ -30,7 +33,9 @@ pub async fn discover<T: Transport>(
         if resp.status == 404 {
             last_err = Some(AuthError::Parse {
                 status: 404,
-                problem: format!("no metadata at {issuer}'s well-known addresses; pass --device-endpoint and --token-endpoint"),
+                problem: format!(
+                    "no metadata at {issuer}'s well-known addresses; pass --device-endpoint and --token-endpoint"
+                ),
                 body_excerpt: wire::excerpt(&resp.body),
             });
             continue;

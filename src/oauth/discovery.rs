@@ -63,19 +63,32 @@ pub fn parse_metadata(resp: &HttpResponse, expected_issuer: &str) -> Result<Meta
     Ok(Metadata {
         issuer,
         device_authorization_endpoint: field("device_authorization_endpoint"),
-        token_endpoint: field("token_endpoint").ok_or_else(|| bad("metadata has no token_endpoint"))?,
+        token_endpoint: field("token_endpoint")
+            .ok_or_else(|| bad("metadata has no token_endpoint"))?,
         revocation_endpoint: field("revocation_endpoint"),
     })
 }
 
 impl Provider {
     /// A generic provider from discovered metadata.
-    pub fn from_metadata(meta: &Metadata, client_id: &str, scope: Option<&str>) -> Result<Self, EndpointError> {
+    pub fn from_metadata(
+        meta: &Metadata,
+        client_id: &str,
+        scope: Option<&str>,
+    ) -> Result<Self, EndpointError> {
         let device = meta
             .device_authorization_endpoint
             .as_deref()
-            .ok_or_else(|| EndpointError::NoDeviceEndpoint { issuer: meta.issuer.clone() })?;
-        Provider::generic(client_id, scope, device, &meta.token_endpoint, meta.revocation_endpoint.as_deref())
+            .ok_or_else(|| EndpointError::NoDeviceEndpoint {
+                issuer: meta.issuer.clone(),
+            })?;
+        Provider::generic(
+            client_id,
+            scope,
+            device,
+            &meta.token_endpoint,
+            meta.revocation_endpoint.as_deref(),
+        )
     }
 }
 
@@ -84,16 +97,29 @@ mod tests {
     use super::*;
 
     fn doc(body: &str) -> HttpResponse {
-        HttpResponse { status: 200, body: body.as_bytes().to_vec(), ..HttpResponse::default() }
+        HttpResponse {
+            status: 200,
+            body: body.as_bytes().to_vec(),
+            ..HttpResponse::default()
+        }
     }
 
     #[test]
     fn well_known_urls_follow_rfc8414_then_oidc() {
         let urls = discovery_urls("https://idp.example.com/tenant/").unwrap();
-        assert_eq!(urls[0].as_str(), "https://idp.example.com/.well-known/oauth-authorization-server/tenant");
-        assert_eq!(urls[1].as_str(), "https://idp.example.com/tenant/.well-known/openid-configuration");
+        assert_eq!(
+            urls[0].as_str(),
+            "https://idp.example.com/.well-known/oauth-authorization-server/tenant"
+        );
+        assert_eq!(
+            urls[1].as_str(),
+            "https://idp.example.com/tenant/.well-known/openid-configuration"
+        );
         let urls = discovery_urls("http://127.0.0.1:9000").unwrap();
-        assert_eq!(urls[0].as_str(), "http://127.0.0.1:9000/.well-known/oauth-authorization-server");
+        assert_eq!(
+            urls[0].as_str(),
+            "http://127.0.0.1:9000/.well-known/oauth-authorization-server"
+        );
         assert!(discovery_urls("http://idp.example.com").is_err());
     }
 
@@ -102,15 +128,24 @@ mod tests {
         let meta = parse_metadata(&doc(r#"{"issuer":"https://idp.example.com","token_endpoint":"https://idp.example.com/token"}"#), "https://idp.example.com").unwrap();
         let err = Provider::from_metadata(&meta, "c", None).unwrap_err();
         let text = err.to_string();
-        assert!(text.contains("--device-endpoint") && text.contains("--token-endpoint"), "{text}");
+        assert!(
+            text.contains("--device-endpoint") && text.contains("--token-endpoint"),
+            "{text}"
+        );
     }
 
     #[test]
     fn metadata_gives_a_form_encoded_provider() {
         let meta = parse_metadata(&doc(r#"{"issuer":"https://idp.example.com/","token_endpoint":"https://idp.example.com/token","device_authorization_endpoint":"https://idp.example.com/device","revocation_endpoint":"https://idp.example.com/revoke"}"#), "https://idp.example.com").unwrap();
         let p = Provider::from_metadata(&meta, "c", Some("openid")).unwrap();
-        assert_eq!(p.device_authorization_endpoint.as_str(), "https://idp.example.com/device");
-        assert_eq!(p.revocation_endpoint.as_ref().map(Url::as_str), Some("https://idp.example.com/revoke"));
+        assert_eq!(
+            p.device_authorization_endpoint.as_str(),
+            "https://idp.example.com/device"
+        );
+        assert_eq!(
+            p.revocation_endpoint.as_ref().map(Url::as_str),
+            Some("https://idp.example.com/revoke")
+        );
     }
 
     #[test]
@@ -118,6 +153,9 @@ mod tests {
         let err = parse_metadata(&doc(r#"{"issuer":"https://evil.example.com","token_endpoint":"https://evil.example.com/t"}"#), "https://idp.example.com").unwrap_err();
         assert!(err.to_string().contains("not the"));
         let meta = parse_metadata(&doc(r#"{"issuer":"https://idp.example.com","token_endpoint":"http://idp.example.com/t","device_authorization_endpoint":"https://idp.example.com/d"}"#), "https://idp.example.com").unwrap();
-        assert!(matches!(Provider::from_metadata(&meta, "c", None), Err(EndpointError::Insecure { .. })));
+        assert!(matches!(
+            Provider::from_metadata(&meta, "c", None),
+            Err(EndpointError::Insecure { .. })
+        ));
     }
 }

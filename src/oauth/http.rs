@@ -26,7 +26,10 @@ pub struct TransportError(pub String);
 /// scripted fakes in tests.
 pub trait Transport: Send + Sync + 'static {
     /// Sends `request`.
-    fn send(&self, request: HttpRequest) -> impl Future<Output = Result<HttpResponse, TransportError>> + Send;
+    fn send(
+        &self,
+        request: HttpRequest,
+    ) -> impl Future<Output = Result<HttpResponse, TransportError>> + Send;
 }
 
 /// The real transport.
@@ -60,8 +63,13 @@ impl Transport for ReqwestTransport {
         let mut builder = builder
             .header(reqwest::header::ACCEPT, "application/json")
             .header(reqwest::header::CACHE_CONTROL, "no-store");
+        if let Some(value) = &request.authorization {
+            builder = builder.header(reqwest::header::AUTHORIZATION, value);
+        }
         if let Some(ct) = request.content_type {
-            builder = builder.header(reqwest::header::CONTENT_TYPE, ct).body(request.body);
+            builder = builder
+                .header(reqwest::header::CONTENT_TYPE, ct)
+                .body(request.body);
         }
         let mut resp = builder.send().await.map_err(|e| describe(&e))?;
         let header = |name| {
@@ -85,7 +93,13 @@ impl Transport for ReqwestTransport {
             }
             body.extend_from_slice(&chunk);
         }
-        Ok(HttpResponse { status, content_type, retry_after, date, body })
+        Ok(HttpResponse {
+            status,
+            content_type,
+            retry_after,
+            date,
+            body,
+        })
     }
 }
 
@@ -105,5 +119,8 @@ fn describe(err: &reqwest::Error) -> TransportError {
         text.push_str(&cause.to_string());
         source = cause.source();
     }
-    TransportError(crate::domain::text::sanitize(&text, crate::domain::text::DESCRIPTION_MAX_CHARS))
+    TransportError(crate::domain::text::sanitize(
+        &text,
+        crate::domain::text::DESCRIPTION_MAX_CHARS,
+    ))
 }

@@ -13,6 +13,10 @@ pub const ANAPLAN_DEFAULT_HOST: &str = "us1a.app.anaplan.com";
 pub const ANAPLAN_DEFAULT_SCOPE: &str = "openid profile email offline_access";
 /// Scope used for generic providers when none is given.
 pub const GENERIC_DEFAULT_SCOPE: &str = "openid offline_access";
+/// Anaplan's default lifespan of a rotatable refresh token (a tenant admin can change it).
+pub const ANAPLAN_DEFAULT_REFRESH_LIFESPAN_SECS: u64 = 43_000;
+/// Anaplan's classic authentication service, whose `/token/logout` ends a token's use.
+pub const ANAPLAN_DEFAULT_AUTH_URL: &str = "https://auth.anaplan.com";
 
 /// Which family of provider this is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -55,7 +59,9 @@ pub enum EndpointError {
         reason: String,
     },
     /// Plain http to a host that is not loopback.
-    #[error("{what} {url:?} must use https:// (plain http:// is only allowed for 127.0.0.1, ::1 and localhost)")]
+    #[error(
+        "{what} {url:?} must use https:// (plain http:// is only allowed for 127.0.0.1, ::1 and localhost)"
+    )]
     Insecure {
         /// Which endpoint.
         what: &'static str,
@@ -63,7 +69,9 @@ pub enum EndpointError {
         url: String,
     },
     /// The discovery document has no device endpoint.
-    #[error("the discovery document of {issuer:?} has no device_authorization_endpoint; this server may not support the device grant. If it does, pass --device-endpoint URL and --token-endpoint URL instead of --issuer")]
+    #[error(
+        "the discovery document of {issuer:?} has no device_authorization_endpoint; this server may not support the device grant. If it does, pass --device-endpoint URL and --token-endpoint URL instead of --issuer"
+    )]
     NoDeviceEndpoint {
         /// The issuer.
         issuer: String,
@@ -85,6 +93,10 @@ pub struct Provider {
     pub token_endpoint: Url,
     /// RFC 7009 endpoint, when known.
     pub revocation_endpoint: Option<Url>,
+    /// Anaplan's `POST /token/logout`, for providers without RFC 7009.
+    pub logout_endpoint: Option<Url>,
+    /// Lifespan of each rotating refresh token, when the profile knows it (Anaplan's admin setting).
+    pub refresh_token_lifespan_secs: Option<u64>,
     /// Body encoding.
     pub body: BodyEncoding,
     /// Scheme for presenting access tokens.
@@ -94,8 +106,16 @@ pub struct Provider {
 impl Provider {
     /// Anaplan's device grant on `host` (a bare host name such as `us1a.app.anaplan.com`, or a
     /// base URL; `http://127.0.0.1:PORT` works for local testing).
-    pub fn anaplan(host: &str, client_id: &str, scope: Option<&str>) -> Result<Self, EndpointError> {
-        let base = if host.contains("://") { host.to_owned() } else { format!("https://{host}") };
+    pub fn anaplan(
+        host: &str,
+        client_id: &str,
+        scope: Option<&str>,
+    ) -> Result<Self, EndpointError> {
+        let base = if host.contains("://") {
+            host.to_owned()
+        } else {
+            format!("https://{host}")
+        };
         let base = checked_url("--host", &base)?;
         let join = |path: &str| {
             base.join(path).map_err(|e| EndpointError::Invalid {
@@ -111,6 +131,11 @@ impl Provider {
             device_authorization_endpoint: join("/oauth/device/code")?,
             token_endpoint: join("/oauth/token")?,
             revocation_endpoint: None,
+            logout_endpoint: Some(checked_url(
+                "--auth-url",
+                &format!("{ANAPLAN_DEFAULT_AUTH_URL}/token/logout"),
+            )?),
+            refresh_token_lifespan_secs: Some(ANAPLAN_DEFAULT_REFRESH_LIFESPAN_SECS),
             body: BodyEncoding::Json,
             auth_scheme: AuthScheme::AnaplanAuthToken,
         })
@@ -128,11 +153,16 @@ impl Provider {
             kind: ProviderKind::Generic,
             client_id: client_id.trim().to_owned(),
             scope: scope.unwrap_or(GENERIC_DEFAULT_SCOPE).to_owned(),
-            device_authorization_endpoint: checked_url("device_authorization_endpoint", device_endpoint)?,
+            device_authorization_endpoint: checked_url(
+                "device_authorization_endpoint",
+                device_endpoint,
+            )?,
             token_endpoint: checked_url("token_endpoint", token_endpoint)?,
             revocation_endpoint: revocation_endpoint
                 .map(|u| checked_url("revocation_endpoint", u))
                 .transpose()?,
+            logout_endpoint: None,
+            refresh_token_lifespan_secs: None,
             body: BodyEncoding::Form,
             auth_scheme: AuthScheme::Bearer,
         })
@@ -148,6 +178,24 @@ impl Provider {
         match self.kind {
             ProviderKind::Anaplan => "Anaplan",
             ProviderKind::Generic => "OAuth 2.0",
+        }
+    }
+}
+
+impl AuthScheme {
+    /// The `Authorization` header value for `token`.
+    pub fn header_value(self, token: &crate::domain::secret::AccessToken) -> String {
+        match self {
+            Self::Bearer => format!("Bearer {}", token.expose()),
+            Self::AnaplanAuthToken => format!("AnaplanAuthToken {}", token.expose()),
+        }
+    }
+
+    /// The scheme's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Bearer => "Bearer",
+            Self::AnaplanAuthToken => "AnaplanAuthToken",
         }
     }
 }
@@ -181,7 +229,10 @@ pub fn checked_url(what: &'static str, raw: &str) -> Result<Url, EndpointError> 
     match url.scheme() {
         "https" if url.host().is_some() => Ok(url),
         "http" if is_loopback(&url) => Ok(url),
-        "http" => Err(EndpointError::Insecure { what, url: raw.to_owned() }),
+        "http" => Err(EndpointError::Insecure {
+            what,
+            url: raw.to_owned(),
+        }),
         other => Err(EndpointError::Invalid {
             what,
             url: raw.to_owned(),
@@ -197,8 +248,14 @@ mod tests {
     #[test]
     fn anaplan_profile_uses_json_regional_host_and_its_scheme() {
         let p = Provider::anaplan("eu3.app.anaplan.com", " abc ", None).unwrap();
-        assert_eq!(p.device_authorization_endpoint.as_str(), "https://eu3.app.anaplan.com/oauth/device/code");
-        assert_eq!(p.token_endpoint.as_str(), "https://eu3.app.anaplan.com/oauth/token");
+        assert_eq!(
+            p.device_authorization_endpoint.as_str(),
+            "https://eu3.app.anaplan.com/oauth/device/code"
+        );
+        assert_eq!(
+            p.token_endpoint.as_str(),
+            "https://eu3.app.anaplan.com/oauth/token"
+        );
         assert_eq!(p.client_id, "abc");
         assert_eq!(p.scope, ANAPLAN_DEFAULT_SCOPE);
         assert_eq!(p.body, BodyEncoding::Json);
@@ -207,7 +264,13 @@ mod tests {
 
     #[test]
     fn plain_http_only_for_loopback() {
-        for ok in ["http://127.0.0.1:8080/t", "http://127.5.0.1/t", "http://[::1]:9/t", "http://localhost/t", "https://idp.example.com/t"] {
+        for ok in [
+            "http://127.0.0.1:8080/t",
+            "http://127.5.0.1/t",
+            "http://[::1]:9/t",
+            "http://localhost/t",
+            "https://idp.example.com/t",
+        ] {
             assert!(checked_url("token_endpoint", ok).is_ok(), "{ok}");
         }
         let err = checked_url("token_endpoint", "http://idp.example.com/t").unwrap_err();
@@ -220,7 +283,14 @@ mod tests {
 
     #[test]
     fn display_host_keeps_a_non_default_port() {
-        let p = Provider::generic("c", None, "http://127.0.0.1:4000/device", "http://127.0.0.1:4000/token", None).unwrap();
+        let p = Provider::generic(
+            "c",
+            None,
+            "http://127.0.0.1:4000/device",
+            "http://127.0.0.1:4000/token",
+            None,
+        )
+        .unwrap();
         assert_eq!(p.display_host(), "127.0.0.1:4000");
         assert_eq!(p.body, BodyEncoding::Form);
     }

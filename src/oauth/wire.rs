@@ -39,6 +39,8 @@ pub struct HttpRequest {
     pub content_type: Option<&'static str>,
     /// The encoded body.
     pub body: Vec<u8>,
+    /// An `Authorization` header value (holds a token; never printed).
+    pub authorization: Option<String>,
 }
 
 impl std::fmt::Debug for HttpRequest {
@@ -48,6 +50,10 @@ impl std::fmt::Debug for HttpRequest {
             .field("url", &self.url.as_str())
             .field("content_type", &self.content_type)
             .field("body", &format_args!("<{} bytes>", self.body.len()))
+            .field(
+                "authorization",
+                &self.authorization.as_ref().map(|_| "<redacted>"),
+            )
             .finish()
     }
 }
@@ -78,25 +84,45 @@ pub struct HttpResponse {
 
 /// A GET request (discovery).
 pub fn get(url: Url) -> HttpRequest {
-    HttpRequest { method: Method::Get, url, content_type: None, body: Vec::new() }
+    HttpRequest {
+        method: Method::Get,
+        url,
+        content_type: None,
+        body: Vec::new(),
+        authorization: None,
+    }
 }
 
-fn post(provider: &Provider, url: &Url, params: &[(&str, &str)]) -> HttpRequest {
+pub(crate) fn post(provider: &Provider, url: &Url, params: &[(&str, &str)]) -> HttpRequest {
     let (content_type, body) = match provider.body {
         BodyEncoding::Form => {
             let mut ser = url::form_urlencoded::Serializer::new(String::new());
             for (k, v) in params {
                 ser.append_pair(k, v);
             }
-            ("application/x-www-form-urlencoded", ser.finish().into_bytes())
+            (
+                "application/x-www-form-urlencoded",
+                ser.finish().into_bytes(),
+            )
         }
         BodyEncoding::Json => {
-            let map: Map<String, Value> =
-                params.iter().map(|(k, v)| ((*k).to_owned(), Value::from(*v))).collect();
-            ("application/json", Value::Object(map).to_string().into_bytes())
+            let map: Map<String, Value> = params
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), Value::from(*v)))
+                .collect();
+            (
+                "application/json",
+                Value::Object(map).to_string().into_bytes(),
+            )
         }
     };
-    HttpRequest { method: Method::Post, url: url.clone(), content_type: Some(content_type), body }
+    HttpRequest {
+        method: Method::Post,
+        url: url.clone(),
+        content_type: Some(content_type),
+        body,
+        authorization: None,
+    }
 }
 
 /// RFC 8628 §3.1 device authorization request.
@@ -145,7 +171,9 @@ pub fn body_object(resp: &HttpResponse) -> Option<Map<String, Value>> {
 
 /// A string field (numbers are accepted and printed).
 fn str_field<'a>(map: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
-    map.get(key).and_then(Value::as_str).filter(|s| !s.is_empty())
+    map.get(key)
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
 }
 
 /// A non-negative whole number sent as a number or a numeric string, capped.
@@ -154,7 +182,11 @@ fn secs_field(map: &Map<String, Value>, key: &str) -> Option<u64> {
         // A float such as 5.0 or 1e300: saturate to the cap instead of casting.
         Value::Number(n) => n.as_u64().or_else(|| {
             let f = n.as_f64().filter(|f| f.is_finite() && *f >= 0.0)?;
-            Some(if f >= 1e15 { MAX_SERVER_SECS } else { format!("{:.0}", f.floor()).parse().ok()? })
+            Some(if f >= 1e15 {
+                MAX_SERVER_SECS
+            } else {
+                format!("{:.0}", f.floor()).parse().ok()?
+            })
         }),
         Value::String(s) => s.trim().parse::<u64>().ok(),
         _ => None,
@@ -174,36 +206,54 @@ fn server_error(map: &Map<String, Value>, status: u16) -> Option<ServerError> {
     Some(ServerError {
         status,
         code: sanitize(code, SHORT_MAX_CHARS),
-        description: str_field(map, "error_description").map(|d| sanitize(d, DESCRIPTION_MAX_CHARS)),
+        description: str_field(map, "error_description")
+            .map(|d| sanitize(d, DESCRIPTION_MAX_CHARS)),
     })
 }
 
 fn parse_error(resp: &HttpResponse, problem: impl Into<String>) -> AuthError {
-    AuthError::Parse { status: resp.status, problem: problem.into(), body_excerpt: excerpt(&resp.body) }
+    AuthError::Parse {
+        status: resp.status,
+        problem: problem.into(),
+        body_excerpt: excerpt(&resp.body),
+    }
 }
 
 /// A verification URI we are willing to show and encode: http(s), no control characters,
 /// not longer than we can display.
 fn verification_uri(raw: &str, what: &str, resp: &HttpResponse) -> Result<String, AuthError> {
     let clean = sanitize(raw, URL_MAX_CHARS);
-    let url = Url::parse(raw).ok().filter(|u| matches!(u.scheme(), "https" | "http") && u.host().is_some());
+    let url = Url::parse(raw)
+        .ok()
+        .filter(|u| matches!(u.scheme(), "https" | "http") && u.host().is_some());
     if url.is_none() || clean != raw {
-        return Err(parse_error(resp, format!("refusing {what} {clean:?}: not a plain http(s) URL")));
+        return Err(parse_error(
+            resp,
+            format!("refusing {what} {clean:?}: not a plain http(s) URL"),
+        ));
     }
     Ok(clean)
 }
 
 /// Parses the RFC 8628 §3.2 device authorization response received at `now`.
-pub fn parse_device_authorization(resp: &HttpResponse, now: Timestamp) -> Result<DeviceAuthorization, AuthError> {
+pub fn parse_device_authorization(
+    resp: &HttpResponse,
+    now: Timestamp,
+) -> Result<DeviceAuthorization, AuthError> {
     let map = body_object(resp).ok_or_else(|| parse_error(resp, "not a JSON object"))?;
     if let Some(err) = server_error(&map, resp.status) {
         return Err(AuthError::Server(err));
     }
     if !(200..300).contains(&resp.status) {
-        return Err(parse_error(resp, "error status without an OAuth error code"));
+        return Err(parse_error(
+            resp,
+            "error status without an OAuth error code",
+        ));
     }
-    let device_code = str_field(&map, "device_code").ok_or_else(|| parse_error(resp, "no device_code"))?;
-    let user_code = str_field(&map, "user_code").ok_or_else(|| parse_error(resp, "no user_code"))?;
+    let device_code =
+        str_field(&map, "device_code").ok_or_else(|| parse_error(resp, "no device_code"))?;
+    let user_code =
+        str_field(&map, "user_code").ok_or_else(|| parse_error(resp, "no user_code"))?;
     let uri = str_field(&map, "verification_uri")
         .or_else(|| str_field(&map, "verification_url"))
         .ok_or_else(|| parse_error(resp, "no verification_uri"))?;
@@ -213,7 +263,10 @@ pub fn parse_device_authorization(resp: &HttpResponse, now: Timestamp) -> Result
         .transpose()?;
     let user_code = sanitize(user_code, SHORT_MAX_CHARS);
     if user_code.is_empty() {
-        return Err(parse_error(resp, "user_code is empty once control characters are removed"));
+        return Err(parse_error(
+            resp,
+            "user_code is empty once control characters are removed",
+        ));
     }
     Ok(DeviceAuthorization {
         device_code: DeviceCode::new(device_code),
@@ -221,8 +274,11 @@ pub fn parse_device_authorization(resp: &HttpResponse, now: Timestamp) -> Result
         verification_uri: verification_uri(uri, "verification_uri", resp)?,
         verification_uri_complete: complete,
         issued_at: now,
-        expires_at: now.plus_secs(secs_field(&map, "expires_in").unwrap_or(FALLBACK_EXPIRES_IN_SECS)),
-        interval_secs: secs_field(&map, "interval").unwrap_or(DEFAULT_INTERVAL_SECS).max(1),
+        expires_at: now
+            .plus_secs(secs_field(&map, "expires_in").unwrap_or(FALLBACK_EXPIRES_IN_SECS)),
+        interval_secs: secs_field(&map, "interval")
+            .unwrap_or(DEFAULT_INTERVAL_SECS)
+            .max(1),
     })
 }
 
@@ -239,10 +295,12 @@ fn token_set(map: &Map<String, Value>, now: Timestamp) -> Option<TokenSet> {
     let access_token = str_field(map, "access_token")?;
     Some(TokenSet {
         access_token: AccessToken::new(access_token),
-        token_type: str_field(map, "token_type").map_or_else(|| "Bearer".to_owned(), |t| sanitize(t, SHORT_MAX_CHARS)),
+        token_type: str_field(map, "token_type")
+            .map_or_else(|| "Bearer".to_owned(), |t| sanitize(t, SHORT_MAX_CHARS)),
         expires_at: secs_field(map, "expires_in").map(|s| now.plus_secs(s)),
         refresh_token: str_field(map, "refresh_token").map(RefreshToken::new),
-        refresh_token_expires_at: secs_field(map, "refresh_token_expires_in").map(|s| now.plus_secs(s)),
+        refresh_token_expires_at: secs_field(map, "refresh_token_expires_in")
+            .map(|s| now.plus_secs(s)),
         scope: str_field(map, "scope").map(|s| sanitize(s, DESCRIPTION_MAX_CHARS)),
         id_token: str_field(map, "id_token").map(IdToken::new),
         issued_at: now,
@@ -256,8 +314,12 @@ pub fn parse_poll(resp: &HttpResponse, now: Timestamp) -> PollReply {
     if let Some(err) = map.as_ref().and_then(|m| server_error(m, resp.status)) {
         return match err.code.as_str() {
             "authorization_pending" => PollReply::Pending,
-            "slow_down" => PollReply::SlowDown { interval_secs: map.as_ref().and_then(|m| secs_field(m, "interval")) },
-            "access_denied" => PollReply::Denied { description: err.description },
+            "slow_down" => PollReply::SlowDown {
+                interval_secs: map.as_ref().and_then(|m| secs_field(m, "interval")),
+            },
+            "access_denied" => PollReply::Denied {
+                description: err.description,
+            },
             "expired_token" => PollReply::Expired,
             _ => PollReply::Error(err),
         };
@@ -268,9 +330,19 @@ pub fn parse_poll(resp: &HttpResponse, now: Timestamp) -> PollReply {
         return PollReply::Approved(Box::new(tokens));
     }
     match resp.status {
-        429 => PollReply::RateLimited { retry_after_secs: resp.retry_after.as_deref().and_then(|v| retry_after_secs(v, now)) },
-        500..=599 => PollReply::Unavailable { status: resp.status },
-        status => PollReply::Unparseable { status, body_excerpt: excerpt(&resp.body) },
+        429 => PollReply::RateLimited {
+            retry_after_secs: resp
+                .retry_after
+                .as_deref()
+                .and_then(|v| retry_after_secs(v, now)),
+        },
+        500..=599 => PollReply::Unavailable {
+            status: resp.status,
+        },
+        status => PollReply::Unparseable {
+            status,
+            body_excerpt: excerpt(&resp.body),
+        },
     }
 }
 
@@ -288,9 +360,11 @@ pub fn retry_after_secs(value: &str, now: Timestamp) -> Option<u64> {
 pub fn parse_http_date(value: &str) -> Option<Timestamp> {
     let mut parts = value.split_whitespace().skip(1);
     let day: i64 = parts.next()?.parse().ok()?;
-    let month = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-        .iter()
-        .position(|m| Some(*m) == parts.clone().next())?;
+    let month = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ]
+    .iter()
+    .position(|m| Some(*m) == parts.clone().next())?;
     parts.next();
     let year: i64 = parts.next()?.parse().ok()?;
     let mut hms = parts.next()?.split(':').map(|p| p.parse::<i64>().ok());
@@ -299,7 +373,9 @@ pub fn parse_http_date(value: &str) -> Option<Timestamp> {
         return None;
     }
     let month = i64::try_from(month).ok()? + 1;
-    Some(Timestamp::from_unix_secs(days_from_civil(year, month, day) * 86_400 + h * 3600 + m * 60 + s))
+    Some(Timestamp::from_unix_secs(
+        days_from_civil(year, month, day) * 86_400 + h * 3600 + m * 60 + s,
+    ))
 }
 
 /// Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's algorithm).

@@ -23,10 +23,20 @@ const DEVICE_OK: &str = r#"{"device_code":"GmRhmhcxhwAzkoEqiMEg_DnyEysNkuNhszIyS
 
 #[test]
 fn form_request_for_generic_providers() {
-    let p = Provider::generic("my client", Some("openid email"), "https://idp.example.com/device", "https://idp.example.com/token", None).unwrap();
+    let p = Provider::generic(
+        "my client",
+        Some("openid email"),
+        "https://idp.example.com/device",
+        "https://idp.example.com/token",
+        None,
+    )
+    .unwrap();
     let req = device_authorization_request(&p);
     assert_eq!(req.content_type, Some("application/x-www-form-urlencoded"));
-    assert_eq!(String::from_utf8(req.body).unwrap(), "client_id=my+client&scope=openid+email");
+    assert_eq!(
+        String::from_utf8(req.body).unwrap(),
+        "client_id=my+client&scope=openid+email"
+    );
     let req = device_token_request(&p, &DeviceCode::new("dc&1"));
     assert_eq!(
         String::from_utf8(req.body).unwrap(),
@@ -43,7 +53,10 @@ fn json_request_for_anaplan() {
     assert_eq!(body["grant_type"], DEVICE_CODE_GRANT);
     assert_eq!(body["device_code"], "dc");
     assert_eq!(body["client_id"], "abc");
-    assert!(!format!("{req:?}").contains("dc\""), "Debug must not print the body");
+    assert!(
+        !format!("{req:?}").contains("dc\""),
+        "Debug must not print the body"
+    );
 }
 
 #[test]
@@ -51,7 +64,10 @@ fn parses_the_rfc_example_device_authorization() {
     let auth = parse_device_authorization(&json(200, DEVICE_OK), now()).unwrap();
     assert_eq!(auth.user_code, "WDJB-MJHT");
     assert_eq!(auth.verification_uri, "https://example.com/device");
-    assert_eq!(auth.qr_payload(), "https://example.com/device?user_code=WDJB-MJHT");
+    assert_eq!(
+        auth.qr_payload(),
+        "https://example.com/device?user_code=WDJB-MJHT"
+    );
     assert_eq!(auth.expires_at, now().plus_secs(1800));
     assert_eq!(auth.interval_secs, 5);
 }
@@ -65,7 +81,12 @@ fn tolerates_google_names_string_numbers_and_missing_interval() {
     assert_eq!(auth.expires_at, now().plus_secs(1800));
     assert_eq!(auth.interval_secs, DEFAULT_INTERVAL_SECS);
     let body = r#"{"device_code":"d","user_code":"A","verification_uri":"https://x.example","expires_in":600,"interval":"7"}"#;
-    assert_eq!(parse_device_authorization(&json(200, body), now()).unwrap().interval_secs, 7);
+    assert_eq!(
+        parse_device_authorization(&json(200, body), now())
+            .unwrap()
+            .interval_secs,
+        7
+    );
 }
 
 #[test]
@@ -78,13 +99,21 @@ fn parses_form_encoded_answers() {
     };
     let auth = parse_device_authorization(&resp, now()).unwrap();
     assert_eq!(auth.verification_uri, "https://github.com/login/device");
-    let poll = HttpResponse { body: b"error=authorization_pending&error_description=pending".to_vec(), ..resp };
+    let poll = HttpResponse {
+        body: b"error=authorization_pending&error_description=pending".to_vec(),
+        ..resp
+    };
     assert_eq!(parse_poll(&poll, now()), PollReply::Pending);
 }
 
 #[test]
 fn refuses_verification_uris_that_are_not_plain_http() {
-    for uri in ["javascript:alert(1)", "file:///etc/passwd", "https://example.com/\u{1b}]52;c;eA==\u{7}", "not a url"] {
+    for uri in [
+        "javascript:alert(1)",
+        "file:///etc/passwd",
+        "https://example.com/\u{1b}]52;c;eA==\u{7}",
+        "not a url",
+    ] {
         let body = serde_json::json!({"device_code":"d","user_code":"U","verification_uri":uri,"expires_in":600}).to_string();
         let err = parse_device_authorization(&json(200, &body), now()).unwrap_err();
         assert!(matches!(err, AuthError::Parse { .. }), "{uri}: {err:?}");
@@ -95,18 +124,48 @@ fn refuses_verification_uris_that_are_not_plain_http() {
 #[test]
 fn sanitises_user_code_and_error_descriptions() {
     let body = r#"{"device_code":"d","user_code":"WDJB\u001b[2J-MJHT","verification_uri":"https://example.com/device","expires_in":600}"#;
-    assert_eq!(parse_device_authorization(&json(200, body), now()).unwrap().user_code, "WDJB-MJHT");
-    let reply = parse_poll(&json(400, r#"{"error":"access_denied","error_description":"no\u001b]0;title\u0007pe"}"#), now());
-    assert_eq!(reply, PollReply::Denied { description: Some("nope".into()) });
+    assert_eq!(
+        parse_device_authorization(&json(200, body), now())
+            .unwrap()
+            .user_code,
+        "WDJB-MJHT"
+    );
+    let reply = parse_poll(
+        &json(
+            400,
+            r#"{"error":"access_denied","error_description":"no\u001b]0;title\u0007pe"}"#,
+        ),
+        now(),
+    );
+    assert_eq!(
+        reply,
+        PollReply::Denied {
+            description: Some("nope".into())
+        }
+    );
 }
 
 #[test]
 fn device_authorization_errors_are_typed() {
-    let err = parse_device_authorization(&json(401, r#"{"error":"invalid_client","error_description":"Unknown client"}"#), now()).unwrap_err();
+    let err = parse_device_authorization(
+        &json(
+            401,
+            r#"{"error":"invalid_client","error_description":"Unknown client"}"#,
+        ),
+        now(),
+    )
+    .unwrap_err();
     assert!(matches!(&err, AuthError::Server(e) if e.code == "invalid_client" && e.status == 401));
-    let html = HttpResponse { status: 502, content_type: Some("text/html".into()), body: b"<html><body>Bad Gateway</body></html>".to_vec(), ..HttpResponse::default() };
+    let html = HttpResponse {
+        status: 502,
+        content_type: Some("text/html".into()),
+        body: b"<html><body>Bad Gateway</body></html>".to_vec(),
+        ..HttpResponse::default()
+    };
     let err = parse_device_authorization(&html, now()).unwrap_err();
-    assert!(matches!(&err, AuthError::Parse { status: 502, body_excerpt, .. } if body_excerpt.contains("Bad Gateway")));
+    assert!(
+        matches!(&err, AuthError::Parse { status: 502, body_excerpt, .. } if body_excerpt.contains("Bad Gateway"))
+    );
     let err = parse_device_authorization(&json(200, r#"{"user_code":"U"}"#), now()).unwrap_err();
     assert!(err.to_string().contains("no device_code"));
 }
@@ -114,45 +173,135 @@ fn device_authorization_errors_are_typed() {
 #[test]
 fn poll_answers_are_classified_by_error_code_not_status() {
     let table: &[(u16, &str, PollReply)] = &[
-        (400, r#"{"error":"authorization_pending"}"#, PollReply::Pending),
-        (403, r#"{"error":"authorization_pending"}"#, PollReply::Pending),
-        (200, r#"{"error":"authorization_pending"}"#, PollReply::Pending),
-        (400, r#"{"error":"slow_down"}"#, PollReply::SlowDown { interval_secs: None }),
-        (200, r#"{"error":"slow_down","interval":10}"#, PollReply::SlowDown { interval_secs: Some(10) }),
-        (429, r#"{"error":"slow_down"}"#, PollReply::SlowDown { interval_secs: None }),
-        (403, r#"{"error":"access_denied"}"#, PollReply::Denied { description: None }),
+        (
+            400,
+            r#"{"error":"authorization_pending"}"#,
+            PollReply::Pending,
+        ),
+        (
+            403,
+            r#"{"error":"authorization_pending"}"#,
+            PollReply::Pending,
+        ),
+        (
+            200,
+            r#"{"error":"authorization_pending"}"#,
+            PollReply::Pending,
+        ),
+        (
+            400,
+            r#"{"error":"slow_down"}"#,
+            PollReply::SlowDown {
+                interval_secs: None,
+            },
+        ),
+        (
+            200,
+            r#"{"error":"slow_down","interval":10}"#,
+            PollReply::SlowDown {
+                interval_secs: Some(10),
+            },
+        ),
+        (
+            429,
+            r#"{"error":"slow_down"}"#,
+            PollReply::SlowDown {
+                interval_secs: None,
+            },
+        ),
+        (
+            403,
+            r#"{"error":"access_denied"}"#,
+            PollReply::Denied { description: None },
+        ),
         (400, r#"{"error":"expired_token"}"#, PollReply::Expired),
         (503, "", PollReply::Unavailable { status: 503 }),
-        (502, "<html>bad gateway</html>", PollReply::Unavailable { status: 502 }),
-        (429, "", PollReply::RateLimited { retry_after_secs: None }),
-        (404, "", PollReply::Unparseable { status: 404, body_excerpt: String::new() }),
-        (200, "<html>login</html>", PollReply::Unparseable { status: 200, body_excerpt: "<html>login</html>".into() }),
+        (
+            502,
+            "<html>bad gateway</html>",
+            PollReply::Unavailable { status: 502 },
+        ),
+        (
+            429,
+            "",
+            PollReply::RateLimited {
+                retry_after_secs: None,
+            },
+        ),
+        (
+            404,
+            "",
+            PollReply::Unparseable {
+                status: 404,
+                body_excerpt: String::new(),
+            },
+        ),
+        (
+            200,
+            "<html>login</html>",
+            PollReply::Unparseable {
+                status: 200,
+                body_excerpt: "<html>login</html>".into(),
+            },
+        ),
     ];
     for (status, body, want) in table {
-        assert_eq!(&parse_poll(&json(*status, body), now()), want, "{status} {body}");
+        assert_eq!(
+            &parse_poll(&json(*status, body), now()),
+            want,
+            "{status} {body}"
+        );
     }
-    let other = parse_poll(&json(400, r#"{"error":"invalid_grant","error_description":"used"}"#), now());
-    assert!(matches!(other, PollReply::Error(e) if e.code == "invalid_grant" && e.description.as_deref() == Some("used")));
+    let other = parse_poll(
+        &json(
+            400,
+            r#"{"error":"invalid_grant","error_description":"used"}"#,
+        ),
+        now(),
+    );
+    assert!(
+        matches!(other, PollReply::Error(e) if e.code == "invalid_grant" && e.description.as_deref() == Some("used"))
+    );
 }
 
 #[test]
 fn approved_poll_carries_tokens_with_absolute_expiry() {
     let body = r#"{"access_token":"at","token_type":"bearer","expires_in":"2100","refresh_token":"rt","scope":"openid email","id_token":"a.b.c","refresh_token_expires_in":43000}"#;
-    let PollReply::Approved(tokens) = parse_poll(&json(200, body), now()) else { panic!("not approved") };
+    let PollReply::Approved(tokens) = parse_poll(&json(200, body), now()) else {
+        panic!("not approved")
+    };
     assert_eq!(tokens.access_token.expose(), "at");
     assert_eq!(tokens.token_type, "bearer");
     assert_eq!(tokens.expires_at, Some(now().plus_secs(2100)));
-    assert_eq!(tokens.refresh_token_expires_at, Some(now().plus_secs(43_000)));
+    assert_eq!(
+        tokens.refresh_token_expires_at,
+        Some(now().plus_secs(43_000))
+    );
     assert_eq!(tokens.scope.as_deref(), Some("openid email"));
 }
 
 #[test]
 fn retry_after_as_seconds_or_http_date() {
-    let resp = HttpResponse { status: 429, retry_after: Some("30".into()), ..HttpResponse::default() };
-    assert_eq!(parse_poll(&resp, now()), PollReply::RateLimited { retry_after_secs: Some(30) });
-    assert_eq!(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"), Some(Timestamp::from_unix_secs(784_111_777)));
+    let resp = HttpResponse {
+        status: 429,
+        retry_after: Some("30".into()),
+        ..HttpResponse::default()
+    };
+    assert_eq!(
+        parse_poll(&resp, now()),
+        PollReply::RateLimited {
+            retry_after_secs: Some(30)
+        }
+    );
+    assert_eq!(
+        parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"),
+        Some(Timestamp::from_unix_secs(784_111_777))
+    );
     let at = Timestamp::from_unix_secs(784_111_777 - 45);
-    assert_eq!(retry_after_secs("Sun, 06 Nov 1994 08:49:37 GMT", at), Some(45));
+    assert_eq!(
+        retry_after_secs("Sun, 06 Nov 1994 08:49:37 GMT", at),
+        Some(45)
+    );
     assert_eq!(retry_after_secs("soon", at), None);
     assert_eq!(parse_http_date("Sun, 06 Foo 1994 08:49:37 GMT"), None);
 }

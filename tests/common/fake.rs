@@ -17,7 +17,10 @@ pub struct TokioClock {
 impl TokioClock {
     /// A clock reading `base` now.
     pub fn new(base: i64) -> Self {
-        Self { base, start: tokio::time::Instant::now() }
+        Self {
+            base,
+            start: tokio::time::Instant::now(),
+        }
     }
 }
 
@@ -50,7 +53,11 @@ pub struct ScriptedTransport {
 impl ScriptedTransport {
     /// A transport that answers with `script` and stamps requests with `clock`.
     pub fn new(clock: Arc<dyn Clock>, script: Vec<Result<HttpResponse, TransportError>>) -> Self {
-        Self { script: Arc::new(Mutex::new(script.into())), sent: Arc::default(), clock }
+        Self {
+            script: Arc::new(Mutex::new(script.into())),
+            sent: Arc::default(),
+            clock,
+        }
     }
 
     /// What was sent so far.

@@ -1,0 +1,271 @@
+//! A signed-in session: what is stored between runs, split into non-secret metadata (enough for
+//! `grantty status` without unlocking anything) and the secrets themselves.
+//!
+//! Refresh-token rules (RFC 6749 §6): a refresh answer that carries a new refresh token replaces
+//! the old one, which is then spent (rotation); an answer without one keeps the old token. The
+//! kind of refresh token is learned from the first refresh, unless the profile says it.
+
+use super::clock::Timestamp;
+use super::secret::{AccessToken, IdToken, RefreshToken};
+use super::token::{TokenSet, UnverifiedClaims};
+
+/// Whether the refresh token changes on each use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RefreshKind {
+    /// Not known yet: no refresh has happened.
+    Unknown,
+    /// Each refresh returns a new token and spends the old one (Anaplan "rotatable").
+    Rotating,
+    /// The same token is reused (Anaplan "non-rotatable").
+    Fixed,
+    /// No refresh token was issued; the session ends with the access token.
+    None,
+}
+
+impl RefreshKind {
+    /// A stable lower-case name, for files and JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Unknown => "unknown",
+            Self::Rotating => "rotating",
+            Self::Fixed => "fixed",
+            Self::None => "none",
+        }
+    }
+
+    /// Parses [`as_str`](Self::as_str) output.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "unknown" => Self::Unknown,
+            "rotating" => Self::Rotating,
+            "fixed" => Self::Fixed,
+            "none" => Self::None,
+            _ => return None,
+        })
+    }
+}
+
+/// Where and how to talk to the provider again, as plain data that can be stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProviderRecord {
+    /// `anaplan` or `generic`.
+    pub kind: String,
+    /// Display host.
+    pub host: String,
+    /// OAuth client id.
+    pub client_id: String,
+    /// Requested scope.
+    pub scope: String,
+    /// Device authorization endpoint.
+    pub device_authorization_endpoint: String,
+    /// Token endpoint.
+    pub token_endpoint: String,
+    /// RFC 7009 revocation endpoint, if any.
+    pub revocation_endpoint: Option<String>,
+    /// Anaplan's classic logout endpoint, if this is Anaplan.
+    pub logout_endpoint: Option<String>,
+    /// Refresh-token lifespan configured for this client (Anaplan's admin setting), if known.
+    pub refresh_token_lifespan_secs: Option<u64>,
+}
+
+/// The refresh token's history.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RefreshInfo {
+    /// Rotating, fixed, none or not yet known.
+    pub kind: RefreshKind,
+    /// When the current refresh token was received.
+    pub issued_at: Timestamp,
+    /// How many times it rotated.
+    pub rotation_count: u32,
+    /// When it last rotated.
+    pub last_rotation_at: Option<Timestamp>,
+    /// When the current refresh token stops working, if known (server or profile lifespan).
+    pub expires_at: Option<Timestamp>,
+    /// When the last successful refresh happened.
+    pub last_refresh_at: Option<Timestamp>,
+}
+
+/// A refresh that was started and not finished: if the process died between the server's
+/// answer and the write, the stored refresh token may already be spent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PendingRefresh {
+    /// When it started.
+    pub started_at: Timestamp,
+    /// The process that started it.
+    pub pid: u32,
+}
+
+/// Everything about a session except the token strings.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionMeta {
+    /// Profile name.
+    pub profile: String,
+    /// The provider.
+    pub provider: ProviderRecord,
+    /// `token_type` (`Bearer`).
+    pub token_type: String,
+    /// Granted scope, if the server said.
+    pub scope: Option<String>,
+    /// When the access token expires, if known.
+    pub access_expires_at: Option<Timestamp>,
+    /// When the access token was received.
+    pub access_issued_at: Timestamp,
+    /// Whether a refresh token is held.
+    pub has_refresh_token: bool,
+    /// Refresh-token history.
+    pub refresh: RefreshInfo,
+    /// When the user signed in.
+    pub signed_in_at: Timestamp,
+    /// ID-token claims (unverified), for display.
+    pub claims: Option<UnverifiedClaims>,
+    /// Increases on every write; secrets and metadata carry the same number.
+    pub generation: u64,
+    /// A refresh in progress, if any.
+    pub pending_refresh: Option<PendingRefresh>,
+}
+
+/// The token strings.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionSecrets {
+    /// The access token.
+    pub access_token: AccessToken,
+    /// The refresh token, if any.
+    pub refresh_token: Option<RefreshToken>,
+    /// The ID token, if any.
+    pub id_token: Option<IdToken>,
+}
+
+/// A stored session.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Session {
+    /// Non-secret part.
+    pub meta: SessionMeta,
+    /// Secret part.
+    pub secrets: SessionSecrets,
+}
+
+/// What a refresh changed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RefreshChange {
+    /// A new refresh token replaced the old one.
+    Rotated,
+    /// The same refresh token came back, or none (RFC 6749 §6: keep the old one).
+    Kept,
+}
+
+impl Session {
+    /// A session from a fresh sign-in.
+    pub fn new(profile: &str, provider: ProviderRecord, tokens: TokenSet, now: Timestamp) -> Self {
+        let claims = tokens.unverified_claims();
+        let kind = if tokens.refresh_token.is_some() {
+            RefreshKind::Unknown
+        } else {
+            RefreshKind::None
+        };
+        // The profile's lifespan applies to rotating tokens only, and rotation is learned at the
+        // first refresh; until then only the server's own figure counts.
+        let expires_at = tokens
+            .refresh_token
+            .as_ref()
+            .and(tokens.refresh_token_expires_at);
+        Self {
+            meta: SessionMeta {
+                profile: profile.to_owned(),
+                token_type: tokens.token_type.clone(),
+                scope: tokens.scope.clone(),
+                access_expires_at: tokens.expires_at,
+                access_issued_at: now,
+                has_refresh_token: tokens.refresh_token.is_some(),
+                refresh: RefreshInfo {
+                    kind,
+                    issued_at: now,
+                    rotation_count: 0,
+                    last_rotation_at: None,
+                    expires_at,
+                    last_refresh_at: None,
+                },
+                provider,
+                signed_in_at: now,
+                claims,
+                generation: 1,
+                pending_refresh: None,
+            },
+            secrets: SessionSecrets {
+                access_token: tokens.access_token,
+                refresh_token: tokens.refresh_token,
+                id_token: tokens.id_token,
+            },
+        }
+    }
+
+    /// Folds a refresh answer in: new access token; the refresh token replaced when a different
+    /// one came back (rotation), kept otherwise.
+    pub fn apply_refresh(&mut self, tokens: TokenSet, now: Timestamp) -> RefreshChange {
+        let rt_expires_at = rt_expiry(&tokens, &self.meta.provider, now);
+        let change = match (&tokens.refresh_token, &self.secrets.refresh_token) {
+            (Some(new), Some(old)) if new != old => RefreshChange::Rotated,
+            (Some(_), None) => RefreshChange::Rotated,
+            _ => RefreshChange::Kept,
+        };
+        let meta = &mut self.meta;
+        match change {
+            RefreshChange::Rotated => {
+                meta.refresh.kind = RefreshKind::Rotating;
+                meta.refresh.rotation_count += 1;
+                meta.refresh.last_rotation_at = Some(now);
+                meta.refresh.issued_at = now;
+                meta.refresh.expires_at = rt_expires_at;
+                self.secrets.refresh_token = tokens.refresh_token;
+            }
+            RefreshChange::Kept => {
+                if meta.refresh.kind == RefreshKind::Unknown {
+                    meta.refresh.kind = RefreshKind::Fixed;
+                }
+                if tokens.refresh_token_expires_at.is_some() {
+                    meta.refresh.expires_at = tokens.refresh_token_expires_at;
+                }
+            }
+        }
+        self.secrets.access_token = tokens.access_token;
+        meta.has_refresh_token = self.secrets.refresh_token.is_some();
+        meta.refresh.last_refresh_at = Some(now);
+        meta.access_expires_at = tokens.expires_at;
+        meta.access_issued_at = now;
+        meta.token_type = tokens.token_type;
+        if tokens.scope.is_some() {
+            meta.scope = tokens.scope;
+        }
+        if let Some(id_token) = tokens.id_token {
+            self.secrets.id_token = Some(id_token);
+        }
+        meta.pending_refresh = None;
+        change
+    }
+
+    /// Seconds the access token has left at `now`; `None` when the server gave no expiry.
+    pub fn access_remaining_secs(&self, now: Timestamp) -> Option<u64> {
+        self.meta.access_expires_at.map(|at| now.secs_until(at))
+    }
+
+    /// True when the access token is valid for less than `min_valid_secs` more.
+    pub fn needs_refresh(&self, now: Timestamp, min_valid_secs: u64) -> bool {
+        self.access_remaining_secs(now)
+            .is_some_and(|left| left < min_valid_secs.max(1))
+    }
+}
+
+/// When a newly rotated refresh token from `tokens` ends: the server's
+/// `refresh_token_expires_in`, else the profile's configured lifespan (each rotated token gets a
+/// full lifespan).
+fn rt_expiry(tokens: &TokenSet, provider: &ProviderRecord, now: Timestamp) -> Option<Timestamp> {
+    tokens.refresh_token.as_ref()?;
+    tokens.refresh_token_expires_at.or_else(|| {
+        provider
+            .refresh_token_lifespan_secs
+            .map(|s| now.plus_secs(s))
+    })
+}
+
+#[cfg(test)]
+#[path = "session_tests.rs"]
+mod tests;
