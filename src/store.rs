@@ -1,0 +1,280 @@
+//! Session storage: non-secret metadata in files, token strings in a secret backend.
+//!
+//! Layout in the state directory (0700, see [`default_dir`]):
+//! - `<profile>.meta.json` (0600): [`SessionMeta`] as JSON, `"version": 1`. Readable without
+//!   touching the secret backend, so `status` never unlocks a keyring.
+//! - the secrets JSON (tokens and generation) in the backend: a keyring entry (service
+//!   `grantty`, user = profile) or `<profile>.secrets.json` (0600, plaintext, only with consent).
+//! - `<profile>.lock`: the [`ProfileLock`] file; `store-choice`: remembered plaintext consent.
+//!
+//! Invariants: secrets are written before metadata and every file write is atomic, so a crash
+//! leaves either the old session, or new tokens with old metadata. `load` detects the latter by
+//! generation and returns the stored tokens (the secrets win; [`Consistency`] says what was
+//! corrected). The store owns generations: each `save` writes one more than the stored one, and
+//! `save_meta` keeps it. Profile names are validated before they touch a path. No error message
+//! contains a token. Every call blocks; async code uses `spawn_blocking`.
+
+mod backend;
+mod error;
+mod file;
+#[cfg(test)]
+mod fixtures;
+mod format;
+mod keyring;
+mod loaded;
+mod lock;
+mod memory;
+mod place;
+mod profile;
+mod select;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::domain::session::{Session, SessionMeta};
+
+pub use backend::{BackendInfo, BackendKind, Persistence, SecretBackend};
+pub use error::{SkippedBackend, StoreError};
+pub use file::{DIR_MODE, FILE_MODE, FileBackend, ensure_private_dir, write_atomic};
+pub use format::FORMAT_VERSION;
+pub use loaded::{Consistency, Loaded};
+pub use lock::ProfileLock;
+pub use memory::MemoryBackend;
+pub use profile::{PROFILE_MAX_CHARS, validate_profile};
+pub use select::{AutoDecision, StoreChoice, decide_auto};
+
+use format::StoredMeta;
+use place::Place;
+use profile::secrets_path;
+
+/// `$XDG_STATE_HOME/grantty` when that is an absolute path, else `~/.local/state/grantty`.
+pub fn default_dir() -> Option<PathBuf> {
+    let xdg = std::env::var_os("XDG_STATE_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute());
+    let base = xdg.or_else(|| {
+        let home = PathBuf::from(std::env::var_os("HOME").filter(|h| !h.is_empty())?);
+        Some(home.join(".local").join("state"))
+    })?;
+    Some(base.join("grantty"))
+}
+
+/// Where sessions are kept; cheap to share behind an `Arc`.
+pub struct SessionStore {
+    dir: PathBuf,
+    backend: Arc<dyn SecretBackend>,
+    place: Place,
+    skipped: Vec<SkippedBackend>,
+}
+
+impl std::fmt::Debug for SessionStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionStore")
+            .field("dir", &self.dir)
+            .field("backend", &self.backend.info())
+            .field("skipped", &self.skipped)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SessionStore {
+    /// Opens the store in `dir` (created 0700, or made 0700) with the backend `choice` selects:
+    /// see [`StoreChoice`] and the `select` rules. `plaintext_ok` is the user's consent to the
+    /// plaintext file when `Auto` finds no keyring. `Memory` keeps everything in this process.
+    pub fn open(dir: PathBuf, choice: StoreChoice, plaintext_ok: bool) -> Result<Self, StoreError> {
+        if choice == StoreChoice::Memory {
+            return Ok(Self::in_memory(dir));
+        }
+        file::ensure_private_dir(&dir)?;
+        let (backend, skipped) = select::open_backend(&dir, choice, plaintext_ok)?;
+        let place = Place::Files(dir.clone());
+        Ok(Self {
+            dir,
+            backend,
+            place,
+            skipped,
+        })
+    }
+
+    /// A store with metadata in `dir` and secrets in `backend` (tests, custom backends).
+    pub fn with_backend(dir: PathBuf, backend: Arc<dyn SecretBackend>) -> Result<Self, StoreError> {
+        file::ensure_private_dir(&dir)?;
+        let place = Place::Files(dir.clone());
+        Ok(Self {
+            dir,
+            backend,
+            place,
+            skipped: Vec::new(),
+        })
+    }
+
+    /// Remembers in `<dir>/store-choice` that the user accepts the plaintext file, so later
+    /// `Auto` opens fall back to it without asking.
+    pub fn remember_plaintext_consent(dir: &Path) -> Result<(), StoreError> {
+        file::ensure_private_dir(dir)?;
+        select::remember_consent(dir)
+    }
+
+    /// A store that keeps everything in this process; [`dir`](Self::dir) is empty.
+    pub fn memory() -> Self {
+        Self::in_memory(PathBuf::new())
+    }
+
+    fn in_memory(dir: PathBuf) -> Self {
+        let backend = Arc::new(MemoryBackend::new());
+        Self {
+            dir,
+            backend,
+            place: Place::memory(),
+            skipped: Vec::new(),
+        }
+    }
+
+    /// Where the secrets go.
+    pub fn info(&self) -> BackendInfo {
+        self.backend.info()
+    }
+
+    /// The keyrings `Auto` tried and passed over, with their errors (empty otherwise).
+    pub fn skipped(&self) -> &[SkippedBackend] {
+        &self.skipped
+    }
+
+    /// The state directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Takes the exclusive lock of `profile`, waiting while another thread or process holds it.
+    pub fn lock(&self, profile: &str) -> Result<ProfileLock, StoreError> {
+        validate_profile(profile)?;
+        self.place.lock(profile)
+    }
+
+    /// Takes the lock of `profile`, or returns `None` at once if someone else holds it.
+    pub fn try_lock(&self, profile: &str) -> Result<Option<ProfileLock>, StoreError> {
+        validate_profile(profile)?;
+        self.place.try_lock(profile)
+    }
+
+    /// The session of `profile`, or `None` if there is none. See [`load_checked`](Self::load_checked).
+    pub fn load(&self, profile: &str) -> Result<Option<Session>, StoreError> {
+        Ok(self.load_checked(profile)?.map(|loaded| loaded.session))
+    }
+
+    /// The session of `profile` with the generation check between its two halves. Metadata
+    /// without secrets is [`StoreError::SecretsMissing`]; secrets without metadata (a first save
+    /// that stopped half way) count as no session.
+    pub fn load_checked(&self, profile: &str) -> Result<Option<Loaded>, StoreError> {
+        let Some(stored) = self.read_meta(profile)? else {
+            return Ok(None);
+        };
+        let current = self.backend.info().kind;
+        if stored.backend != current {
+            return Err(StoreError::WrongBackend {
+                profile: profile.to_owned(),
+                stored: stored.backend,
+                current,
+            });
+        }
+        let Some(text) = self.backend.get(profile)? else {
+            return Err(StoreError::SecretsMissing {
+                profile: profile.to_owned(),
+                backend: self.backend.info().describe(),
+            });
+        };
+        let location = match current {
+            BackendKind::File => secrets_path(&self.dir, profile).display().to_string(),
+            kind => format!("the {kind} entry of profile {profile:?}"),
+        };
+        let (secrets, generation) = format::decode_secrets(&text, &location)?;
+        Ok(Some(loaded::reconcile(stored.meta, secrets, generation)))
+    }
+
+    /// The metadata of `profile` alone; never touches the secret backend.
+    pub fn load_meta(&self, profile: &str) -> Result<Option<SessionMeta>, StoreError> {
+        Ok(self.read_meta(profile)?.map(|stored| stored.meta))
+    }
+
+    /// Saves a session: secrets first, then metadata, each atomically. The generation written
+    /// is one more than the stored one (at least `session.meta.generation`).
+    pub fn save(&self, session: &Session) -> Result<(), StoreError> {
+        let profile = session.meta.profile.as_str();
+        let previous = self.meta_before_write(profile)?;
+        let stored_generation = previous.as_ref().map_or(0, |p| p.meta.generation);
+        let mut meta = session.meta.clone();
+        meta.generation = meta.generation.max(stored_generation.saturating_add(1));
+        let kind = self.backend.info().kind;
+        let secrets = format::encode_secrets(&session.secrets, meta.generation)?;
+        let doc = format::encode_meta(&meta, kind)?;
+        self.backend.set(profile, &secrets)?;
+        self.place.write_meta(profile, doc)?;
+        if previous.is_some_and(|p| p.backend == BackendKind::File) && kind != BackendKind::File {
+            // The session moved to a keyring: drop the superseded plaintext copy.
+            file::remove_private(&secrets_path(&self.dir, profile))?;
+        }
+        Ok(())
+    }
+
+    /// Saves only the metadata (e.g. a [`PendingRefresh`](crate::domain::session::PendingRefresh)
+    /// marker), keeping the stored generation and backend.
+    pub fn save_meta(&self, meta: &SessionMeta) -> Result<(), StoreError> {
+        let previous = self.meta_before_write(&meta.profile)?;
+        let mut meta = meta.clone();
+        let mut kind = self.backend.info().kind;
+        if let Some(previous) = previous {
+            meta.generation = meta.generation.max(previous.meta.generation);
+            kind = previous.backend;
+        }
+        self.place
+            .write_meta(&meta.profile, format::encode_meta(&meta, kind)?)
+    }
+
+    /// Forgets `profile`: its secrets, then its metadata. A missing profile is not an error.
+    pub fn delete(&self, profile: &str) -> Result<(), StoreError> {
+        validate_profile(profile)?;
+        // Damaged metadata must not block signing out.
+        let stored = self.read_meta(profile).ok().flatten().map(|s| s.backend);
+        let current = self.backend.info().kind;
+        match stored {
+            Some(BackendKind::File) if matches!(self.place, Place::Files(_)) => {
+                FileBackend::new(self.dir.clone()).delete(profile)?;
+            }
+            Some(stored) if stored != current => {
+                return Err(StoreError::WrongBackend {
+                    profile: profile.to_owned(),
+                    stored,
+                    current,
+                });
+            }
+            _ => {}
+        }
+        self.backend.delete(profile)?;
+        self.place.remove_meta(profile)
+    }
+
+    /// The profiles that have metadata, sorted.
+    pub fn profiles(&self) -> Result<Vec<String>, StoreError> {
+        self.place.profiles()
+    }
+
+    fn read_meta(&self, profile: &str) -> Result<Option<StoredMeta>, StoreError> {
+        validate_profile(profile)?;
+        let Some((bytes, location)) = self.place.read_meta(profile)? else {
+            return Ok(None);
+        };
+        let mut stored = format::decode_meta(&bytes, &location)?;
+        // The file name is the key; a copied or renamed file takes the name it is found under.
+        profile.clone_into(&mut stored.meta.profile);
+        Ok(Some(stored))
+    }
+
+    /// The stored metadata before overwriting it. Damaged metadata, or metadata in a format this
+    /// build does not read, counts as none: saving a fresh sign-in replaces it.
+    fn meta_before_write(&self, profile: &str) -> Result<Option<StoredMeta>, StoreError> {
+        match self.read_meta(profile) {
+            Err(StoreError::Corrupt { .. } | StoreError::UnsupportedVersion { .. }) => Ok(None),
+            other => other,
+        }
+    }
+}

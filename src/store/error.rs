@@ -1,0 +1,156 @@
+//! Storage errors. Each message says what failed and what to do next; none ever carries a token
+//! (parse errors of secrets keep only their position, keyring errors drop the stored bytes).
+
+use std::io;
+use std::path::PathBuf;
+
+use super::BackendKind;
+
+/// A secret backend that `Auto` skipped, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SkippedBackend {
+    /// The backend.
+    pub kind: BackendKind,
+    /// Why it was not used (the backend's own error text).
+    pub reason: String,
+}
+
+/// Why storing or loading a session failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A profile name that cannot safely become a file name.
+    #[error(
+        "profile name {name:?} is not allowed: use 1 to 64 letters, digits, '.', '_' or '-', not starting with '.'"
+    )]
+    InvalidProfile {
+        /// The rejected name.
+        name: String,
+    },
+    /// A file-system operation failed.
+    #[error("could not {action} {}: {source}; check that it belongs to you and the disk is not full", path.display())]
+    Io {
+        /// What was being done (`write`, `read`, …).
+        action: &'static str,
+        /// The file or directory.
+        path: PathBuf,
+        /// The OS error.
+        source: io::Error,
+    },
+    /// A symbolic link sits where a grantty file belongs; links are never followed.
+    #[error("{} is a symbolic link and grantty does not follow links for its state files; remove it and try again", path.display())]
+    Symlink {
+        /// The link.
+        path: PathBuf,
+    },
+    /// The state directory is open to other users and could not be made private.
+    #[error("state directory {} is open to other users (mode {mode:o}) and could not be changed to 0700: {source}; run `chmod 700` on it", path.display())]
+    DirNotPrivate {
+        /// The directory.
+        path: PathBuf,
+        /// Its permission bits.
+        mode: u32,
+        /// Why `chmod` failed.
+        source: io::Error,
+    },
+    /// Stored data could not be read back.
+    #[error(
+        "could not read {location}: the data is damaged ({detail}); run `grantty logout` for this profile (or delete the file) and sign in again"
+    )]
+    Corrupt {
+        /// The file or keyring entry.
+        location: String,
+        /// What is wrong, without any secret value.
+        detail: String,
+    },
+    /// Stored data has a format version this build does not read.
+    #[error(
+        "{location} uses storage format version {found}, but this grantty reads version {supported}; use a newer grantty, or sign in again"
+    )]
+    UnsupportedVersion {
+        /// The file or keyring entry.
+        location: String,
+        /// The version found.
+        found: u64,
+        /// The version this build reads and writes.
+        supported: u64,
+    },
+    /// Data could not be encoded (a bug).
+    #[error("could not encode {what}: {detail}; this is a bug in grantty, please report it")]
+    Encode {
+        /// What was being encoded.
+        what: &'static str,
+        /// The encoder's message.
+        detail: String,
+    },
+    /// The secret backend refused or failed.
+    #[error("{backend} could not {action} the tokens of profile {profile:?}: {detail}")]
+    Backend {
+        /// The backend, described.
+        backend: String,
+        /// `read`, `save` or `delete`.
+        action: &'static str,
+        /// The profile.
+        profile: String,
+        /// The backend's error, without any secret value.
+        detail: String,
+    },
+    /// The metadata says a session exists but its tokens are gone (e.g. kernel keyring after a
+    /// reboot).
+    #[error("the tokens of profile {profile:?} are no longer in the {backend}; sign in again")]
+    SecretsMissing {
+        /// The profile.
+        profile: String,
+        /// The backend, described.
+        backend: String,
+    },
+    /// The session was saved with another backend than the one in use.
+    #[error("the tokens of profile {profile:?} were saved in the {stored} store, but this run uses the {current} store; pass `--store {}` or sign in again", stored.flag())]
+    WrongBackend {
+        /// The profile.
+        profile: String,
+        /// Where the tokens are.
+        stored: BackendKind,
+        /// What this store uses.
+        current: BackendKind,
+    },
+    /// An explicitly chosen backend does not work here.
+    #[error("the {kind} store does not work here: {reason}; choose another with `--store`")]
+    Unavailable {
+        /// The chosen backend.
+        kind: BackendKind,
+        /// Its error.
+        reason: String,
+    },
+    /// An IO error with no path attached (e.g. a background storage task that died).
+    #[error("session storage failed: {0}")]
+    Other(#[from] io::Error),
+    /// No keyring works and the user has not agreed to a plaintext file.
+    #[error("no keyring works here ({}); to keep the tokens in a plaintext file only you can read (0600, in {}), pass `--store file` or accept the file store in the TUI", reasons(skipped), dir.display())]
+    NeedsConsent {
+        /// The state directory the file would go to.
+        dir: PathBuf,
+        /// The keyrings tried and why each failed.
+        skipped: Vec<SkippedBackend>,
+    },
+}
+
+impl StoreError {
+    pub(crate) fn io(action: &'static str, path: impl Into<PathBuf>, source: io::Error) -> Self {
+        Self::Io {
+            action,
+            path: path.into(),
+            source,
+        }
+    }
+}
+
+fn reasons(skipped: &[SkippedBackend]) -> String {
+    if skipped.is_empty() {
+        return "none was tried".to_owned();
+    }
+    skipped
+        .iter()
+        .map(|s| format!("{}: {}", s.kind, s.reason))
+        .collect::<Vec<_>>()
+        .join("; ")
+}

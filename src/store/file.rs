@@ -1,0 +1,294 @@
+//! Private files: the 0700 state directory, atomic 0600 writes, reads that never follow a
+//! symbolic link, and the plaintext-file secret backend built on them.
+//!
+//! Directory policy: the state directory is created 0700; if it exists with group or other
+//! permission bits it is changed to 0700, and if that fails the store refuses to open.
+//!
+//! An atomic write creates `.<name>.<pid>.tmp` next to the target (`O_CREAT|O_EXCL|O_NOFOLLOW`,
+//! mode 0600), writes, `fsync`s, renames it over the target and `fsync`s the directory. Until the
+//! rename the target is untouched; on any failure the temporary file is removed. A rename
+//! replaces a symbolic link at the target rather than writing through it. Atomic writes within
+//! one process are serialised, so an existing temporary file with this process's id can only be
+//! a leftover of a crashed process that had the same id, and is replaced.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Read, Write};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
+
+use super::backend::tilde;
+use super::profile::secrets_path;
+use super::{BackendInfo, BackendKind, Persistence, SecretBackend, StoreError};
+
+/// Permission bits of files holding session data.
+pub const FILE_MODE: u32 = 0o600;
+/// Permission bits of the state directory.
+pub const DIR_MODE: u32 = 0o700;
+
+/// Serialises atomic writes in this process (see the module docs).
+static WRITING: Mutex<()> = Mutex::new(());
+
+/// Creates `dir` (mode 0700) or makes an existing one private.
+pub fn ensure_private_dir(dir: &Path) -> Result<(), StoreError> {
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(DIR_MODE)
+        .create(dir)
+        .map_err(|e| StoreError::io("create the directory", dir, e))?;
+    let meta = fs::metadata(dir).map_err(|e| StoreError::io("inspect", dir, e))?;
+    let mode = meta.permissions().mode() & 0o7777;
+    if mode & 0o077 != 0 {
+        fs::set_permissions(dir, fs::Permissions::from_mode(DIR_MODE)).map_err(|source| {
+            StoreError::DirNotPrivate {
+                path: dir.to_owned(),
+                mode,
+                source,
+            }
+        })?;
+    }
+    Ok(())
+}
+
+/// Replaces `path` with `bytes` atomically: a 0600 temporary file next to it, `fsync`, rename,
+/// directory `fsync`. On failure the old file is intact. Never writes through a symbolic link.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+    write_atomic_with(path, |file| file.write_all(bytes))
+}
+
+/// [`write_atomic`] with the content produced by `write`; an error from `write` leaves the target
+/// as it was.
+pub(crate) fn write_atomic_with(
+    path: &Path,
+    write: impl FnOnce(&mut File) -> io::Result<()>,
+) -> Result<(), StoreError> {
+    let (dir, name) = match (path.parent(), path.file_name()) {
+        (Some(dir), Some(name)) => (dir, name.to_string_lossy()),
+        _ => {
+            return Err(StoreError::io(
+                "write",
+                path,
+                io::ErrorKind::InvalidInput.into(),
+            ));
+        }
+    };
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let _writing = WRITING.lock().unwrap_or_else(PoisonError::into_inner);
+    let mut file = match create_private(&tmp) {
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+            fs::remove_file(&tmp).map_err(|e| StoreError::io("remove the stale", &tmp, e))?;
+            create_private(&tmp)
+        }
+        other => other,
+    }
+    .map_err(|e| StoreError::io("create", &tmp, e))?;
+    let written = write(&mut file)
+        .and_then(|()| file.sync_all())
+        .map_err(|e| StoreError::io("write", &tmp, e))
+        .and_then(|()| fs::rename(&tmp, path).map_err(|e| StoreError::io("replace", path, e)));
+    if let Err(err) = written {
+        let _ = fs::remove_file(&tmp);
+        return Err(err);
+    }
+    sync_dir(dir)
+}
+
+fn create_private(path: &Path) -> io::Result<File> {
+    OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(FILE_MODE)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+        .open(path)
+}
+
+/// Opens `path` for locking: created 0600 if missing, never through a symbolic link.
+pub(crate) fn open_lock_file(path: &Path) -> Result<File, StoreError> {
+    OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(FILE_MODE)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+        .open(path)
+        .map_err(|e| nofollow_error("open", path, e))
+}
+
+/// The contents of `path`, `None` if it does not exist. Refuses symbolic links.
+pub(crate) fn read_private(path: &Path) -> Result<Option<Vec<u8>>, StoreError> {
+    let opened = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+        .open(path);
+    let mut file = match opened {
+        Ok(file) => file,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(nofollow_error("read", path, e)),
+    };
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes)
+        .map_err(|e| StoreError::io("read", path, e))?;
+    Ok(Some(bytes))
+}
+
+/// Removes `path` if it exists (a symbolic link is removed, not followed), then syncs the
+/// directory. Returns whether something was removed.
+pub(crate) fn remove_private(path: &Path) -> Result<bool, StoreError> {
+    match fs::remove_file(path) {
+        Ok(()) => {
+            if let Some(dir) = path.parent() {
+                sync_dir(dir)?;
+            }
+            Ok(true)
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(StoreError::io("remove", path, e)),
+    }
+}
+
+fn sync_dir(dir: &Path) -> Result<(), StoreError> {
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| StoreError::io("sync the directory", dir, e))
+}
+
+fn nofollow_error(action: &'static str, path: &Path, e: io::Error) -> StoreError {
+    if e.raw_os_error() == Some(libc::ELOOP) {
+        StoreError::Symlink {
+            path: path.to_owned(),
+        }
+    } else {
+        StoreError::io(action, path, e)
+    }
+}
+
+/// Secrets in `<dir>/<profile>.secrets.json`, plaintext, mode 0600. Used only with consent.
+#[derive(Debug)]
+pub struct FileBackend {
+    dir: PathBuf,
+}
+
+impl FileBackend {
+    /// A backend writing into `dir`, which the caller has made private.
+    pub fn new(dir: PathBuf) -> Self {
+        Self { dir }
+    }
+}
+
+impl SecretBackend for FileBackend {
+    fn info(&self) -> BackendInfo {
+        BackendInfo {
+            kind: BackendKind::File,
+            location: format!("{}/<profile>.secrets.json", tilde(&self.dir)),
+            persistence: Persistence::Durable,
+            plaintext: true,
+        }
+    }
+
+    fn get(&self, profile: &str) -> Result<Option<String>, StoreError> {
+        let path = secrets_path(&self.dir, profile);
+        let Some(bytes) = read_private(&path)? else {
+            return Ok(None);
+        };
+        String::from_utf8(bytes)
+            .map(Some)
+            .map_err(|_| StoreError::Corrupt {
+                location: path.display().to_string(),
+                detail: "not UTF-8".to_owned(),
+            })
+    }
+
+    fn set(&self, profile: &str, secret: &str) -> Result<(), StoreError> {
+        write_atomic(&secrets_path(&self.dir, profile), secret.as_bytes())
+    }
+
+    fn delete(&self, profile: &str) -> Result<(), StoreError> {
+        remove_private(&secrets_path(&self.dir, profile)).map(|_| ())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failing_fill_leaves_the_old_file_and_no_temporary() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("a.json");
+        write_atomic(&target, b"old").unwrap();
+        let err = write_atomic_with(&target, |f| {
+            f.write_all(b"half")?;
+            Err(io::Error::other("encoder failed"))
+        })
+        .unwrap_err();
+        assert!(err.to_string().contains("encoder failed"), "{err}");
+        assert_eq!(fs::read(&target).unwrap(), b"old");
+        assert_eq!(
+            fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "temporary file removed"
+        );
+    }
+
+    #[test]
+    fn a_stale_temporary_from_a_dead_process_is_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("a.json");
+        let stale = dir
+            .path()
+            .join(format!(".a.json.{}.tmp", std::process::id()));
+        fs::write(&stale, b"junk").unwrap();
+        write_atomic(&target, b"new").unwrap();
+        assert_eq!(fs::read(&target).unwrap(), b"new");
+        assert!(!stale.exists());
+    }
+
+    #[test]
+    fn reads_refuse_symbolic_links() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real");
+        fs::write(&real, b"x").unwrap();
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        assert!(matches!(
+            read_private(&link),
+            Err(StoreError::Symlink { .. })
+        ));
+        assert!(matches!(
+            open_lock_file(&link),
+            Err(StoreError::Symlink { .. })
+        ));
+        assert_eq!(read_private(&dir.path().join("none")).unwrap(), None);
+    }
+
+    #[test]
+    fn writes_replace_a_link_instead_of_following_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("victim");
+        fs::write(&victim, b"keep").unwrap();
+        let target = dir.path().join("target");
+        std::os::unix::fs::symlink(&victim, &target).unwrap();
+        write_atomic(&target, b"new").unwrap();
+        assert_eq!(fs::read(&victim).unwrap(), b"keep");
+        assert!(
+            !fs::symlink_metadata(&target)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+    }
+
+    #[test]
+    fn a_wide_open_directory_is_made_private() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join("state");
+        fs::create_dir(&state).unwrap();
+        fs::set_permissions(&state, fs::Permissions::from_mode(0o755)).unwrap();
+        ensure_private_dir(&state).unwrap();
+        assert_eq!(
+            fs::metadata(&state).unwrap().permissions().mode() & 0o777,
+            0o700
+        );
+    }
+}

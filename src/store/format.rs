@@ -1,0 +1,285 @@
+//! The on-disk (and in-keyring) JSON formats, version 1, and their conversion to domain types.
+//!
+//! Both documents carry `"version": 1` and the session's `generation`. Times are unix seconds.
+//! The metadata also records which backend holds the secrets, so a run with another backend
+//! reports that instead of "signed out". Parse errors of the secrets document keep only the error
+//! class and position: serde's messages may quote the offending value.
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::clock::Timestamp;
+use crate::domain::secret::{AccessToken, IdToken, RefreshToken};
+use crate::domain::session::{
+    PendingRefresh, ProviderRecord, RefreshInfo, RefreshKind, SessionMeta, SessionSecrets,
+};
+use crate::domain::token::UnverifiedClaims;
+
+use super::{BackendKind, StoreError};
+
+/// The format version this build reads and writes.
+pub const FORMAT_VERSION: u64 = 1;
+
+#[derive(Deserialize)]
+struct VersionProbe {
+    version: Option<u64>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct MetaDoc {
+    version: u64,
+    generation: u64,
+    profile: String,
+    secrets_backend: String,
+    provider: ProviderDoc,
+    token_type: String,
+    scope: Option<String>,
+    access_expires_at: Option<i64>,
+    access_issued_at: i64,
+    has_refresh_token: bool,
+    refresh: RefreshDoc,
+    signed_in_at: i64,
+    claims: Option<ClaimsDoc>,
+    pending_refresh: Option<PendingDoc>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ProviderDoc {
+    kind: String,
+    host: String,
+    client_id: String,
+    scope: String,
+    device_authorization_endpoint: String,
+    token_endpoint: String,
+    revocation_endpoint: Option<String>,
+    logout_endpoint: Option<String>,
+    refresh_token_lifespan_secs: Option<u64>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct RefreshDoc {
+    kind: String,
+    issued_at: i64,
+    rotation_count: u32,
+    last_rotation_at: Option<i64>,
+    expires_at: Option<i64>,
+    last_refresh_at: Option<i64>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ClaimsDoc {
+    subject: Option<String>,
+    email: Option<String>,
+    name: Option<String>,
+    issuer: Option<String>,
+    expires_at: Option<i64>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct PendingDoc {
+    started_at: i64,
+    pid: u32,
+}
+
+#[derive(Serialize, Deserialize)]
+struct SecretsDoc {
+    version: u64,
+    generation: u64,
+    access_token: String,
+    refresh_token: Option<String>,
+    id_token: Option<String>,
+}
+
+/// Metadata as read back: the session metadata and the backend its secrets went to.
+#[derive(Debug)]
+pub(crate) struct StoredMeta {
+    pub meta: SessionMeta,
+    pub backend: BackendKind,
+}
+
+/// Encodes metadata; `meta.generation` is written as is.
+pub(crate) fn encode_meta(meta: &SessionMeta, backend: BackendKind) -> Result<Vec<u8>, StoreError> {
+    let p = &meta.provider;
+    let r = &meta.refresh;
+    let doc = MetaDoc {
+        version: FORMAT_VERSION,
+        generation: meta.generation,
+        profile: meta.profile.clone(),
+        secrets_backend: backend.flag().to_owned(),
+        provider: ProviderDoc {
+            kind: p.kind.clone(),
+            host: p.host.clone(),
+            client_id: p.client_id.clone(),
+            scope: p.scope.clone(),
+            device_authorization_endpoint: p.device_authorization_endpoint.clone(),
+            token_endpoint: p.token_endpoint.clone(),
+            revocation_endpoint: p.revocation_endpoint.clone(),
+            logout_endpoint: p.logout_endpoint.clone(),
+            refresh_token_lifespan_secs: p.refresh_token_lifespan_secs,
+        },
+        token_type: meta.token_type.clone(),
+        scope: meta.scope.clone(),
+        access_expires_at: meta.access_expires_at.map(Timestamp::as_unix_secs),
+        access_issued_at: meta.access_issued_at.as_unix_secs(),
+        has_refresh_token: meta.has_refresh_token,
+        refresh: RefreshDoc {
+            kind: r.kind.as_str().to_owned(),
+            issued_at: r.issued_at.as_unix_secs(),
+            rotation_count: r.rotation_count,
+            last_rotation_at: r.last_rotation_at.map(Timestamp::as_unix_secs),
+            expires_at: r.expires_at.map(Timestamp::as_unix_secs),
+            last_refresh_at: r.last_refresh_at.map(Timestamp::as_unix_secs),
+        },
+        signed_in_at: meta.signed_in_at.as_unix_secs(),
+        claims: meta.claims.as_ref().map(|c| ClaimsDoc {
+            subject: c.subject.clone(),
+            email: c.email.clone(),
+            name: c.name.clone(),
+            issuer: c.issuer.clone(),
+            expires_at: c.expires_at.map(Timestamp::as_unix_secs),
+        }),
+        pending_refresh: meta.pending_refresh.as_ref().map(|p| PendingDoc {
+            started_at: p.started_at.as_unix_secs(),
+            pid: p.pid,
+        }),
+    };
+    let mut bytes = serde_json::to_vec_pretty(&doc).map_err(|e| StoreError::Encode {
+        what: "session metadata",
+        detail: e.to_string(),
+    })?;
+    bytes.push(b'\n');
+    Ok(bytes)
+}
+
+/// Decodes metadata read from `location`.
+pub(crate) fn decode_meta(bytes: &[u8], location: &str) -> Result<StoredMeta, StoreError> {
+    let corrupt = |detail: String| StoreError::Corrupt {
+        location: location.to_owned(),
+        detail,
+    };
+    check_version(bytes, location, ToString::to_string)?;
+    let doc: MetaDoc = serde_json::from_slice(bytes).map_err(|e| corrupt(e.to_string()))?;
+    let backend = BackendKind::from_flag(&doc.secrets_backend)
+        .ok_or_else(|| corrupt(format!("unknown secrets_backend {:?}", doc.secrets_backend)))?;
+    let kind = RefreshKind::parse(&doc.refresh.kind)
+        .ok_or_else(|| corrupt(format!("unknown refresh kind {:?}", doc.refresh.kind)))?;
+    let ts = Timestamp::from_unix_secs;
+    let p = doc.provider;
+    let r = doc.refresh;
+    let meta = SessionMeta {
+        profile: doc.profile,
+        provider: ProviderRecord {
+            kind: p.kind,
+            host: p.host,
+            client_id: p.client_id,
+            scope: p.scope,
+            device_authorization_endpoint: p.device_authorization_endpoint,
+            token_endpoint: p.token_endpoint,
+            revocation_endpoint: p.revocation_endpoint,
+            logout_endpoint: p.logout_endpoint,
+            refresh_token_lifespan_secs: p.refresh_token_lifespan_secs,
+        },
+        token_type: doc.token_type,
+        scope: doc.scope,
+        access_expires_at: doc.access_expires_at.map(ts),
+        access_issued_at: ts(doc.access_issued_at),
+        has_refresh_token: doc.has_refresh_token,
+        refresh: RefreshInfo {
+            kind,
+            issued_at: ts(r.issued_at),
+            rotation_count: r.rotation_count,
+            last_rotation_at: r.last_rotation_at.map(ts),
+            expires_at: r.expires_at.map(ts),
+            last_refresh_at: r.last_refresh_at.map(ts),
+        },
+        signed_in_at: ts(doc.signed_in_at),
+        claims: doc.claims.map(|c| UnverifiedClaims {
+            subject: c.subject,
+            email: c.email,
+            name: c.name,
+            issuer: c.issuer,
+            expires_at: c.expires_at.map(ts),
+        }),
+        generation: doc.generation,
+        pending_refresh: doc.pending_refresh.map(|p| PendingRefresh {
+            started_at: ts(p.started_at),
+            pid: p.pid,
+        }),
+    };
+    Ok(StoredMeta { meta, backend })
+}
+
+/// Encodes the token strings with their generation.
+pub(crate) fn encode_secrets(
+    secrets: &SessionSecrets,
+    generation: u64,
+) -> Result<String, StoreError> {
+    let doc = SecretsDoc {
+        version: FORMAT_VERSION,
+        generation,
+        access_token: secrets.access_token.expose().to_owned(),
+        refresh_token: secrets
+            .refresh_token
+            .as_ref()
+            .map(|t| t.expose().to_owned()),
+        id_token: secrets.id_token.as_ref().map(|t| t.expose().to_owned()),
+    };
+    // Serialising plain strings cannot fail; the message would not contain them anyway.
+    serde_json::to_string(&doc).map_err(|e| StoreError::Encode {
+        what: "session secrets",
+        detail: e.to_string(),
+    })
+}
+
+/// Decodes the token strings and their generation.
+pub(crate) fn decode_secrets(
+    text: &str,
+    location: &str,
+) -> Result<(SessionSecrets, u64), StoreError> {
+    check_version(text.as_bytes(), location, redacted)?;
+    let doc: SecretsDoc = serde_json::from_str(text).map_err(|e| StoreError::Corrupt {
+        location: location.to_owned(),
+        detail: redacted(&e),
+    })?;
+    let secrets = SessionSecrets {
+        access_token: AccessToken::new(doc.access_token),
+        refresh_token: doc.refresh_token.map(RefreshToken::new),
+        id_token: doc.id_token.map(IdToken::new),
+    };
+    Ok((secrets, doc.generation))
+}
+
+fn check_version(
+    bytes: &[u8],
+    location: &str,
+    detail: impl Fn(&serde_json::Error) -> String,
+) -> Result<(), StoreError> {
+    let corrupt = |detail: String| StoreError::Corrupt {
+        location: location.to_owned(),
+        detail,
+    };
+    let probe: VersionProbe = serde_json::from_slice(bytes).map_err(|e| corrupt(detail(&e)))?;
+    match probe.version {
+        Some(FORMAT_VERSION) => Ok(()),
+        Some(found) => Err(StoreError::UnsupportedVersion {
+            location: location.to_owned(),
+            found,
+            supported: FORMAT_VERSION,
+        }),
+        None => Err(corrupt("no \"version\" field".to_owned())),
+    }
+}
+
+/// A serde error without its message, which may quote stored values.
+fn redacted(err: &serde_json::Error) -> String {
+    let class = match err.classify() {
+        serde_json::error::Category::Io => "read error",
+        serde_json::error::Category::Syntax => "invalid JSON",
+        serde_json::error::Category::Data => "unexpected content",
+        serde_json::error::Category::Eof => "truncated JSON",
+    };
+    format!("{class} at line {} column {}", err.line(), err.column())
+}
+
+#[cfg(test)]
+#[path = "format_tests.rs"]
+mod tests;

@@ -1,0 +1,87 @@
+use super::*;
+use crate::store::fixtures::{ACCESS, REFRESH, full_session};
+
+#[test]
+fn metadata_round_trips_every_field() {
+    let session = full_session("work", 9);
+    let bytes = encode_meta(&session.meta, BackendKind::Keyutils).unwrap();
+    let back = decode_meta(&bytes, "work.meta.json").unwrap();
+    assert_eq!(back.meta, session.meta);
+    assert_eq!(back.backend, BackendKind::Keyutils);
+}
+
+#[test]
+fn metadata_round_trips_with_every_option_empty() {
+    let mut meta = full_session("work", 1).meta;
+    meta.scope = None;
+    meta.access_expires_at = None;
+    meta.claims = None;
+    meta.pending_refresh = None;
+    meta.provider.revocation_endpoint = None;
+    meta.provider.logout_endpoint = None;
+    meta.provider.refresh_token_lifespan_secs = None;
+    meta.refresh.last_rotation_at = None;
+    meta.refresh.expires_at = None;
+    meta.refresh.last_refresh_at = None;
+    meta.refresh.kind = RefreshKind::None;
+    let bytes = encode_meta(&meta, BackendKind::File).unwrap();
+    assert_eq!(decode_meta(&bytes, "m").unwrap().meta, meta);
+}
+
+#[test]
+fn secrets_round_trip_with_their_generation() {
+    let session = full_session("work", 1);
+    let text = encode_secrets(&session.secrets, 12).unwrap();
+    let (secrets, generation) = decode_secrets(&text, "s").unwrap();
+    assert_eq!(secrets, session.secrets);
+    assert_eq!(generation, 12);
+}
+
+#[test]
+fn metadata_never_contains_a_token() {
+    let session = full_session("work", 1);
+    let text = String::from_utf8(encode_meta(&session.meta, BackendKind::File).unwrap()).unwrap();
+    assert!(text.contains("\"version\": 1"), "{text}");
+    assert!(!text.contains("SECRET"), "{text}");
+}
+
+#[test]
+fn an_unknown_version_is_a_typed_error() {
+    let err = decode_meta(br#"{"version": 2, "whatever": true}"#, "m.json").unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StoreError::UnsupportedVersion {
+                found: 2,
+                supported: 1,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let err = decode_secrets(r#"{"version": 7}"#, "s.json").unwrap_err();
+    assert!(
+        matches!(err, StoreError::UnsupportedVersion { found: 7, .. }),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn a_missing_version_or_bad_json_is_corrupt() {
+    for bad in [&b"{}"[..], b"not json", b"", br#"{"version": 1}"#] {
+        let err = decode_meta(bad, "m.json").unwrap_err();
+        assert!(matches!(err, StoreError::Corrupt { .. }), "{err:?}");
+    }
+}
+
+#[test]
+fn secrets_parse_errors_do_not_quote_the_stored_values() {
+    // serde would say `invalid type: string "rt-SECRET…", expected u64`.
+    let text = format!(r#"{{"version":1,"generation":"{REFRESH}","access_token":"{ACCESS}"}}"#);
+    let err = decode_secrets(&text, "s.json").unwrap_err();
+    let shown = format!("{err} {err:?}");
+    assert!(matches!(err, StoreError::Corrupt { .. }), "{shown}");
+    assert!(!shown.contains("SECRET"), "{shown}");
+    let err = decode_secrets(&format!("{{\"version\":1,\"{ACCESS}"), "s.json").unwrap_err();
+    assert!(!format!("{err} {err:?}").contains("SECRET"));
+}
