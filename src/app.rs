@@ -5,13 +5,18 @@
 //! [`RequestId`]; answers whose id is no longer the one expected are dropped, so a poll reply
 //! that lands after the user asked for a new code changes nothing.
 
+pub mod dashboard;
+mod dashboard_update;
 pub mod keys;
 pub mod update;
 
 use crate::domain::clock::Timestamp;
 use crate::domain::grant::{DeviceAuthorization, GrantFailure, PollReply, Poller};
+use crate::domain::session::Session;
 use crate::domain::token::{TokenSet, UnverifiedClaims};
+use crate::export::Format;
 
+pub use dashboard::{Dashboard, StorageView};
 pub use keys::Key;
 
 /// Identifies one effect and its answer.
@@ -54,6 +59,17 @@ pub struct Approved {
     pub claims: Option<UnverifiedClaims>,
     /// The user code that was approved.
     pub user_code: String,
+    /// Whether the tokens are stored yet.
+    pub saved: SaveState,
+}
+
+/// Persisting a fresh sign-in: the dashboard shows tokens only once they are stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SaveState {
+    /// Being written to the store.
+    Saving,
+    /// The store refused; the tokens live only in this process.
+    Failed(String),
 }
 
 /// An error that ended the sign-in, in words for the screen.
@@ -88,6 +104,8 @@ pub enum Screen {
     },
     /// Getting a code failed (discovery, transport, a refusal).
     Failed(ErrorView),
+    /// Signed in and stored: the token dashboard.
+    Dashboard(Box<Dashboard>),
 }
 
 /// What a copy key put on the clipboard.
@@ -108,6 +126,9 @@ pub struct Notice {
     pub at: Timestamp,
 }
 
+/// The profile used when none is named.
+pub const DEFAULT_PROFILE: &str = "default";
+
 /// Seconds a notice stays on screen.
 pub const NOTICE_SECS: u64 = 4;
 
@@ -122,6 +143,10 @@ pub struct App {
     pub notice: Option<Notice>,
     /// Set once the user asked to leave.
     pub quit: bool,
+    /// The profile the session is stored under.
+    pub profile: String,
+    /// Id of the sign-in save in flight.
+    pending_save: Option<RequestId>,
     /// Id of the device-code request in flight.
     pending_code_request: Option<RequestId>,
     next_request_id: u64,
@@ -150,6 +175,73 @@ pub enum Msg {
         /// What the token endpoint said.
         reply: PollReply,
     },
+    /// Answer to [`Effect::SaveSignIn`].
+    SignInSaved {
+        /// Which request.
+        request: RequestId,
+        /// The stored session and where it went, or why it could not be stored.
+        result: Result<(Box<Session>, StorageView), String>,
+    },
+    /// Answer to [`Effect::Refresh`].
+    Refreshed {
+        /// Which request.
+        request: RequestId,
+        /// What happened.
+        result: RefreshResult,
+    },
+    /// Answer to [`Effect::Revoke`].
+    Revoked {
+        /// Which request.
+        request: RequestId,
+        /// One line per server answer, or why it failed.
+        result: Result<Vec<String>, String>,
+    },
+    /// Answer to [`Effect::Export`]: a line for the event log.
+    Exported {
+        /// What was done, or what failed.
+        result: Result<String, String>,
+    },
+}
+
+/// How a refresh went, in terms the dashboard needs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RefreshResult {
+    /// This process refreshed.
+    Refreshed {
+        /// The stored session after it.
+        session: Box<Session>,
+        /// True when the refresh token rotated.
+        rotated: bool,
+    },
+    /// No refresh was needed (perhaps another process had just refreshed).
+    StillValid {
+        /// The stored session.
+        session: Box<Session>,
+    },
+    /// Another process had rotated the token; its tokens were adopted.
+    Adopted {
+        /// The stored session.
+        session: Box<Session>,
+    },
+    /// A retryable failure (network, server busy, store); the session is unchanged.
+    Failed {
+        /// What went wrong.
+        message: String,
+    },
+    /// The session is over; sign in again.
+    Ended {
+        /// Why, in words.
+        reason: String,
+    },
+}
+
+/// Where an export goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExportTarget {
+    /// A 0600 file in the state directory, written atomically.
+    File,
+    /// The clipboard, through OSC 52.
+    Clipboard,
 }
 
 /// What `update` asks the runtime to do.
@@ -166,6 +258,36 @@ pub enum Effect {
         request: RequestId,
         /// The code to redeem.
         device_code: crate::domain::secret::DeviceCode,
+    },
+    /// Store a fresh sign-in before anything shows it.
+    SaveSignIn {
+        /// Id for the answer.
+        request: RequestId,
+        /// The tokens.
+        tokens: Box<TokenSet>,
+    },
+    /// Make sure the access token is valid for `min_valid_secs` (refresh under the lock).
+    Refresh {
+        /// Id for the answer.
+        request: RequestId,
+        /// Minimum remaining validity.
+        min_valid_secs: u64,
+        /// Refresh even if still valid.
+        force: bool,
+    },
+    /// Revoke at the server and delete locally.
+    Revoke {
+        /// Id for the answer.
+        request: RequestId,
+    },
+    /// Export the tokens (asked for by the user).
+    Export {
+        /// The session to export (its `Debug` is redacted).
+        session: Box<Session>,
+        /// The format.
+        format: Format,
+        /// Where to.
+        target: ExportTarget,
     },
     /// Put text on the clipboard through OSC 52.
     Copy {
@@ -184,6 +306,8 @@ impl App {
             screen: Screen::Requesting { since: now },
             notice: None,
             quit: false,
+            profile: DEFAULT_PROFILE.to_owned(),
+            pending_save: None,
             pending_code_request: None,
             next_request_id: 0,
         }
@@ -196,6 +320,8 @@ impl App {
             screen,
             notice: None,
             quit: false,
+            profile: DEFAULT_PROFILE.to_owned(),
+            pending_save: None,
             pending_code_request: None,
             next_request_id: 0,
         }
@@ -213,11 +339,21 @@ impl App {
             .filter(|n| n.at.secs_until(now) < NOTICE_SECS)
     }
 
-    /// True once the sign-in reached an end state.
+    /// An app opening on the dashboard of a stored session.
+    pub fn with_dashboard(provider: ProviderInfo, dashboard: Dashboard) -> Self {
+        let profile = dashboard.session.meta.profile.clone();
+        let mut app = Self::with_screen(provider, Screen::Dashboard(Box::new(dashboard)));
+        app.profile = profile;
+        app
+    }
+
+    /// True once the sign-in reached an end state: stored (dashboard), refused, or stuck
+    /// unsaved. Plain mode exits here; the TUI waits for the user.
     pub fn finished(&self) -> bool {
-        matches!(
-            self.screen,
-            Screen::Approved(_) | Screen::Ended { .. } | Screen::Failed(_)
-        )
+        match &self.screen {
+            Screen::Approved(a) => matches!(a.saved, SaveState::Failed(_)),
+            Screen::Ended { .. } | Screen::Failed(_) | Screen::Dashboard(_) => true,
+            Screen::Requesting { .. } | Screen::Waiting(_) => false,
+        }
     }
 }

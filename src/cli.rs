@@ -3,13 +3,39 @@
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::export::Format;
+use crate::store::StoreChoice;
+
 /// Sign in with the OAuth 2.0 Device Authorization Grant (RFC 8628) from a terminal.
 #[derive(Debug, Parser)]
 #[command(name = "grantty", version, about, propagate_version = true)]
 pub struct Cli {
-    /// What to do.
+    /// Where sessions are kept.
+    #[command(flatten)]
+    pub session: SessionArgs,
+    /// What to do; without a command, the dashboard of the stored session.
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
+}
+
+/// Which session, and where it is stored.
+#[derive(Debug, Args, Clone)]
+pub struct SessionArgs {
+    /// Profile name: one stored session per profile.
+    #[arg(
+        long,
+        global = true,
+        env = "GRANTTY_PROFILE",
+        default_value = "default"
+    )]
+    pub profile: String,
+    /// Where to keep tokens: `auto` tries the Secret Service, then the kernel keyring, then (with
+    /// consent) a 0600 plaintext file.
+    #[arg(long, global = true, env = "GRANTTY_STORE", value_enum)]
+    pub store: Option<StoreChoice>,
+    /// Print plain lines to stderr instead of the full-screen UI (automatic when stdout is not a terminal).
+    #[arg(long, global = true)]
+    pub plain: bool,
 }
 
 /// Subcommands.
@@ -19,6 +45,46 @@ pub enum Command {
     Login(LoginArgs),
     /// Sign in against the built-in demo server on 127.0.0.1 (or only run the server).
     Demo(DemoArgs),
+    /// Print an access token valid for at least --min-valid seconds, refreshing if needed.
+    Token(TokenArgs),
+    /// Show the stored session (never unlocks the secrets).
+    Status(StatusArgs),
+    /// Refresh now, whether or not the access token is about to expire.
+    Refresh,
+    /// Revoke the session at the server, then delete it here.
+    Logout,
+    /// Print (or write to a 0600 file) the tokens in a format other programs read.
+    Export(ExportArgs),
+}
+
+/// `grantty token`.
+#[derive(Debug, Args)]
+pub struct TokenArgs {
+    /// Minimum remaining validity in seconds; refresh first when the token has less.
+    #[arg(long, default_value_t = 300)]
+    pub min_valid: u64,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "raw")]
+    pub format: Format,
+}
+
+/// `grantty status`.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `grantty export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Output format.
+    #[arg(long, value_enum)]
+    pub format: Format,
+    /// Write to this file (0600, atomically) instead of stdout.
+    #[arg(long)]
+    pub output: Option<std::path::PathBuf>,
 }
 
 /// Provider families.
@@ -28,14 +94,6 @@ pub enum ProviderArg {
     Anaplan,
     /// Any RFC 8628 provider: give --issuer, or --device-endpoint and --token-endpoint.
     Generic,
-}
-
-/// How the sign-in is shown.
-#[derive(Debug, Args, Clone, Copy)]
-pub struct OutputArgs {
-    /// Print plain lines to stderr instead of the full-screen UI (automatic when stdout is not a terminal).
-    #[arg(long)]
-    pub plain: bool,
 }
 
 /// `grantty login`.
@@ -65,9 +123,6 @@ pub struct LoginArgs {
     /// Scopes to request, space separated (Anaplan default: `openid profile email offline_access`).
     #[arg(long)]
     pub scope: Option<String>,
-    /// Output mode.
-    #[command(flatten)]
-    pub output: OutputArgs,
 }
 
 /// `grantty demo`.
@@ -94,7 +149,4 @@ pub struct DemoArgs {
     /// Access-token lifetime, in seconds.
     #[arg(long, default_value_t = 2100)]
     pub access_token_lifetime: u64,
-    /// Output mode.
-    #[command(flatten)]
-    pub output: OutputArgs,
 }

@@ -1,33 +1,65 @@
 //! The subcommands: build real adapters, run the loop, turn the end state into an exit code.
 
+mod scripts;
+mod setup;
+
 use std::io::IsTerminal as _;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
-use crate::app::{App, ProviderInfo, Screen};
-use crate::cli::{Cli, Command, DemoArgs, LoginArgs, OutputArgs, ProviderArg};
+use crate::app::{App, Dashboard, ProviderInfo, Screen, StorageView};
+use crate::cli::{Cli, Command, DemoArgs, LoginArgs, ProviderArg, SessionArgs};
 use crate::demo::{AutoDecision, Decision, DemoClock, DemoConfig, DemoServer};
 use crate::domain::clock::{Clock, SystemClock};
 use crate::domain::grant::GrantFailure;
 use crate::domain::text::{SHORT_MAX_CHARS, sanitize};
 use crate::error::{Error, exit};
+use crate::keeper::KeepError;
 use crate::oauth::client::discover;
 use crate::oauth::http::ReqwestTransport;
 use crate::oauth::provider::{ANAPLAN_DEFAULT_HOST, Provider};
 use crate::plain::{Plain, failure_line, status_line};
 use crate::runtime::{self, Context, Exit};
+use crate::store::{SessionStore, StoreChoice};
 use crate::tui::{self, Tui};
 use crate::ui::Theme;
 
 /// Runs the parsed command line.
 pub async fn run(cli: Cli) -> Result<(), Error> {
-    match cli.command {
-        Command::Login(args) => login(args).await,
-        Command::Demo(args) => demo(args).await,
+    let session = &cli.session;
+    match &cli.command {
+        None => dashboard(session).await,
+        Some(Command::Login(args)) => login(session, args).await,
+        Some(Command::Demo(args)) => demo(session, args).await,
+        Some(Command::Token(args)) => scripts::token(session, args).await,
+        Some(Command::Status(args)) => scripts::status(session, args),
+        Some(Command::Refresh) => scripts::refresh(session).await,
+        Some(Command::Logout) => scripts::logout(session).await,
+        Some(Command::Export(args)) => scripts::export(session, args),
     }
 }
 
-async fn login(args: LoginArgs) -> Result<(), Error> {
+/// `grantty` alone: the dashboard of the stored session.
+async fn dashboard(session: &SessionArgs) -> Result<(), Error> {
+    let store = setup::open_store(session, StoreChoice::Auto)?;
+    let stored = store
+        .load(&session.profile)?
+        .ok_or_else(|| KeepError::NotSignedIn {
+            profile: session.profile.clone(),
+        })?;
+    let provider = Provider::from_record(&stored.meta.provider)?;
+    let info = store.info();
+    let storage = StorageView {
+        description: info.describe(),
+        plaintext: info.plaintext,
+    };
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let board = Dashboard::new(stored, storage, clock.now(), "Opened the stored session");
+    let app = App::with_dashboard(provider_info(&provider), board);
+    run_app(app, provider, ReqwestTransport::new()?, store, session).await
+}
+
+async fn login(session: &SessionArgs, args: &LoginArgs) -> Result<(), Error> {
     let transport = ReqwestTransport::new()?;
     let scope = args.scope.as_deref();
     let kind = args.provider.unwrap_or(if args.host.is_some() {
@@ -63,10 +95,11 @@ async fn login(args: LoginArgs) -> Result<(), Error> {
             });
         }
     };
-    sign_in(provider, transport, args.output).await
+    let store = setup::open_store(session, StoreChoice::Auto)?;
+    sign_in(provider, transport, store, session).await
 }
 
-async fn demo(args: DemoArgs) -> Result<(), Error> {
+async fn demo(session: &SessionArgs, args: &DemoArgs) -> Result<(), Error> {
     let auto_decision = (args.approve_after > 0 || args.deny).then_some(AutoDecision {
         after_secs: args.approve_after,
         decision: if args.deny {
@@ -105,7 +138,9 @@ async fn demo(args: DemoArgs) -> Result<(), Error> {
         Some("openid profile email offline_access"),
     )
     .await?;
-    let result = sign_in(provider, transport, args.output).await;
+    // Demo tokens are worthless outside this run: keep them in memory unless asked otherwise.
+    let store = setup::open_store(session, StoreChoice::Memory)?;
+    let result = sign_in(provider, transport, store, session).await;
     server.shutdown().await;
     result
 }
@@ -147,16 +182,32 @@ fn provider_info(provider: &Provider) -> ProviderInfo {
 async fn sign_in(
     provider: Provider,
     transport: ReqwestTransport,
-    output: OutputArgs,
+    store: SessionStore,
+    session: &SessionArgs,
+) -> Result<(), Error> {
+    let mut app = App::new(provider_info(&provider), SystemClock.now());
+    app.profile.clone_from(&session.profile);
+    run_app(app, provider, transport, store, session).await
+}
+
+/// Runs `app` in the TUI, or in plain mode when asked or when stdout/stdin is not a terminal.
+async fn run_app(
+    mut app: App,
+    provider: Provider,
+    transport: ReqwestTransport,
+    store: SessionStore,
+    session: &SessionArgs,
 ) -> Result<(), Error> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let mut app = App::new(provider_info(&provider), clock.now());
     let ctx = Context {
         transport: Arc::new(transport),
         provider: Arc::new(provider),
         clock: clock.clone(),
+        store: Arc::new(store),
+        profile: session.profile.clone(),
     };
-    let plain = output.plain || !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal();
+    let plain =
+        session.plain || !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal();
     let exit = if plain {
         let mut frontend = Plain::new(std::io::stderr());
         runtime::run(
@@ -188,6 +239,11 @@ async fn sign_in(
 /// Maps the final state to `Ok` or an error carrying the exit code (already reported).
 fn outcome(app: &App, exit: Exit) -> Result<(), Error> {
     let code = match &app.screen {
+        Screen::Dashboard(d) => match &d.ended {
+            None | Some(crate::app::dashboard::Ended::Revoked) => return Ok(()),
+            Some(crate::app::dashboard::Ended::ByServer(_)) => exit::SIGN_IN_NEEDED,
+        },
+        Screen::Approved(a) if matches!(a.saved, crate::app::SaveState::Failed(_)) => exit::STORE,
         Screen::Approved(_) => return Ok(()),
         _ if exit == Exit::Signal => exit::CANCELLED,
         Screen::Requesting { .. } | Screen::Waiting(_) => exit::CANCELLED,

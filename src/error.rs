@@ -1,23 +1,29 @@
 //! The top-level error and the exit codes scripts can branch on (documented in the README).
 
+use crate::keeper::KeepError;
 use crate::oauth::AuthError;
+use crate::store::StoreError;
 
 /// Exit codes.
 pub mod exit {
-    /// Signed in (or the user left after signing in).
+    /// Done: signed in, token printed, refreshed, logged out.
     pub const OK: u8 = 0;
     /// Something unexpected: IO, terminal, internal.
     pub const FAILURE: u8 = 1;
-    /// Bad command line (clap's own code).
+    /// Bad command line or configuration.
     pub const USAGE: u8 = 2;
-    /// The user denied the request.
+    /// The user denied the sign-in.
     pub const DENIED: u8 = 3;
     /// The code expired before approval.
     pub const EXPIRED: u8 = 4;
     /// The server refused or answered nonsense.
     pub const SERVER: u8 = 5;
-    /// The server could not be reached.
+    /// The server could not be reached (or was unavailable); stored tokens are unchanged.
     pub const NETWORK: u8 = 6;
+    /// No usable session: sign in (again).
+    pub const SIGN_IN_NEEDED: u8 = 7;
+    /// The token store failed or needs a choice (`--store`).
+    pub const STORE: u8 = 8;
     /// Cancelled by the user or a signal before the sign-in ended.
     pub const CANCELLED: u8 = 130;
 }
@@ -28,6 +34,12 @@ pub enum Error {
     /// A protocol or endpoint error before the UI started (e.g. discovery).
     #[error(transparent)]
     Auth(#[from] AuthError),
+    /// Keeping a session alive failed.
+    #[error(transparent)]
+    Keep(#[from] KeepError),
+    /// The token store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
     /// The terminal or another local resource failed.
     #[error("terminal or IO error: {0}")]
     Io(#[from] std::io::Error),
@@ -37,7 +49,10 @@ pub enum Error {
     /// HTTP could not be set up.
     #[error(transparent)]
     Transport(#[from] crate::oauth::http::TransportError),
-    /// The sign-in ended without tokens; the message was already shown.
+    /// The command line asks for something impossible.
+    #[error("{0}")]
+    Usage(String),
+    /// The sign-in ended without tokens; the message was already shown when empty.
     #[error("{message}")]
     SignIn {
         /// Exit code.
@@ -52,8 +67,16 @@ impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Auth(AuthError::Transport { .. }) => exit::NETWORK,
-            Error::Auth(AuthError::Endpoint(_)) => exit::USAGE,
+            Error::Auth(AuthError::Endpoint(_)) | Error::Usage(_) => exit::USAGE,
             Error::Auth(_) => exit::SERVER,
+            Error::Keep(e) => match e {
+                KeepError::NotSignedIn { .. } | KeepError::Ended(_) => exit::SIGN_IN_NEEDED,
+                KeepError::Network(_) => exit::NETWORK,
+                KeepError::Server(_) => exit::SERVER,
+                KeepError::Store(_) => exit::STORE,
+                KeepError::Endpoint(_) => exit::USAGE,
+            },
+            Error::Store(_) => exit::STORE,
             Error::Io(_) | Error::Demo(_) | Error::Transport(_) => exit::FAILURE,
             Error::SignIn { code, .. } => *code,
         }

@@ -3,6 +3,7 @@
 //! Crate map:
 //! - [`domain`]: pure core — time, secrets, sanitising, the polling state machine, tokens.
 //! - [`oauth`]: provider profiles, discovery, sans-IO wire format, the HTTP adapter.
+//! - [`store`]: sessions on disk and in keyrings: 0600 atomic files, locks, backend choice.
 //! - [`app`]: the Elm-style model: `App`, `Msg`, `Effect`, `update`.
 //! - [`ui`]: pure rendering of the app with ratatui.
 //! - [`runtime`]: the event loop that wires real IO to `update` and a frontend.
@@ -17,8 +18,11 @@ pub mod commands;
 pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod export;
+pub mod keeper;
 pub mod oauth;
 pub mod plain;
 pub mod runtime;
+pub mod store;
 pub mod tui;
 pub mod ui;

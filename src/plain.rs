@@ -103,37 +103,58 @@ pub fn status_line(app: &App, now: Timestamp) -> String {
                 format!("Network error: {message}; retrying in {wait_secs} s")
             }
         },
-        Screen::Approved(a) => {
-            let who = a.claims.as_ref().and_then(|c| {
-                c.email
-                    .clone()
-                    .or_else(|| c.name.clone())
-                    .or_else(|| c.subject.clone())
-            });
-            let expiry = a.tokens.expires_at.map_or_else(
-                || "no expiry given".to_owned(),
-                |at| {
-                    format!(
-                        "valid for {} (until {} UTC)",
-                        format_countdown(now.secs_until(at)),
-                        at.utc_hms()
-                    )
-                },
-            );
-            format!(
-                "Signed in{} at {}. Access token {expiry}; refresh token: {}.",
-                who.map(|w| format!(" as {w}")).unwrap_or_default(),
-                app.provider.host,
-                if a.tokens.refresh_token.is_some() {
-                    "yes"
-                } else {
-                    "none"
-                },
-            )
-        }
+        Screen::Approved(a) => match &a.saved {
+            crate::app::SaveState::Saving => "Approved; storing the tokens…".to_owned(),
+            crate::app::SaveState::Failed(e) => {
+                format!(
+                    "Approved, but the tokens could not be stored, so they end with this run: {e}"
+                )
+            }
+        },
         Screen::Ended { failure, .. } => failure_line(failure),
         Screen::Failed(e) => format!("{}: {}. {}", e.title, e.detail, e.hint),
+        Screen::Dashboard(d) => match &d.ended {
+            Some(crate::app::dashboard::Ended::Revoked) => {
+                "Signed out: the session was revoked.".to_owned()
+            }
+            Some(crate::app::dashboard::Ended::ByServer(reason)) => {
+                format!("Sign in again: {reason}.")
+            }
+            None => dashboard_line(app, d, now),
+        },
     }
+}
+
+/// One line for a live session.
+fn dashboard_line(app: &App, d: &crate::app::Dashboard, now: Timestamp) -> String {
+    let meta = &d.session.meta;
+    let who = meta.claims.as_ref().and_then(|c| {
+        c.email
+            .clone()
+            .or_else(|| c.name.clone())
+            .or_else(|| c.subject.clone())
+    });
+    let expiry = meta.access_expires_at.map_or_else(
+        || "no expiry given".to_owned(),
+        |at| {
+            format!(
+                "valid for {} (until {} UTC)",
+                format_countdown(now.secs_until(at)),
+                at.utc_hms()
+            )
+        },
+    );
+    format!(
+        "Signed in{} at {}. Access token {expiry}; refresh token: {}. Stored in {}.",
+        who.map(|w| format!(" as {w}")).unwrap_or_default(),
+        app.provider.host,
+        if meta.has_refresh_token {
+            meta.refresh.kind.as_str()
+        } else {
+            "none"
+        },
+        d.storage.description,
+    )
 }
 
 /// One line for how a grant ended.

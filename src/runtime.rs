@@ -13,12 +13,16 @@ use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
 use crate::app::update::{start, update};
-use crate::app::{App, Effect, ErrorView, Msg};
+use crate::app::{App, Effect, ErrorView, ExportTarget, Msg, RefreshResult, StorageView};
 use crate::domain::clock::{Clock, Timestamp};
+use crate::domain::session::{RefreshChange, Session};
+use crate::export;
+use crate::keeper::{KeepError, Keeper, Kept};
 use crate::oauth::AuthError;
 use crate::oauth::client::{poll_token, request_device_code};
 use crate::oauth::http::Transport;
 use crate::oauth::provider::{Provider, ProviderKind};
+use crate::store::SessionStore;
 
 /// Seconds between ticks: countdowns show whole seconds.
 pub const TICK_SECS: u64 = 1;
@@ -31,6 +35,10 @@ pub struct Context<T: Transport> {
     pub provider: Arc<Provider>,
     /// The clock.
     pub clock: Arc<dyn Clock>,
+    /// Where sessions are stored.
+    pub store: Arc<SessionStore>,
+    /// The profile being signed in or kept alive.
+    pub profile: String,
 }
 
 impl<T: Transport> Clone for Context<T> {
@@ -39,6 +47,28 @@ impl<T: Transport> Clone for Context<T> {
             transport: self.transport.clone(),
             provider: self.provider.clone(),
             clock: self.clock.clone(),
+            store: self.store.clone(),
+            profile: self.profile.clone(),
+        }
+    }
+}
+
+impl<T: Transport> Context<T> {
+    /// The keeper over this context's store, transport and clock.
+    pub fn keeper(&self) -> Keeper<T> {
+        Keeper {
+            store: self.store.clone(),
+            transport: self.transport.clone(),
+            clock: self.clock.clone(),
+        }
+    }
+
+    /// How the store describes itself, for the dashboard.
+    pub fn storage_view(&self) -> StorageView {
+        let info = self.store.info();
+        StorageView {
+            description: info.describe(),
+            plaintext: info.plaintext,
         }
     }
 }
@@ -142,8 +172,114 @@ fn perform<T: Transport, F: Frontend>(
                 let _ = tx.send(Msg::Polled { request, reply });
             });
         }
+        Effect::SaveSignIn { request, tokens } => {
+            let (ctx, tx) = (ctx.clone(), tx.clone());
+            tokio::spawn(async move {
+                let session = Session::new(
+                    &ctx.profile,
+                    ctx.provider.to_record(),
+                    *tokens,
+                    ctx.clock.now(),
+                );
+                let result = match ctx.keeper().save_new(session).await {
+                    Ok(session) => Ok((Box::new(session), ctx.storage_view())),
+                    Err(e) => Err(e.to_string()),
+                };
+                let _ = tx.send(Msg::SignInSaved { request, result });
+            });
+        }
+        Effect::Refresh {
+            request,
+            min_valid_secs,
+            force,
+        } => {
+            let (ctx, tx) = (ctx.clone(), tx.clone());
+            tokio::spawn(async move {
+                let result = refresh_result(
+                    ctx.keeper()
+                        .ensure_valid(&ctx.profile, min_valid_secs, force)
+                        .await,
+                );
+                let _ = tx.send(Msg::Refreshed { request, result });
+            });
+        }
+        Effect::Revoke { request } => {
+            let (ctx, tx) = (ctx.clone(), tx.clone());
+            tokio::spawn(async move {
+                let result = ctx
+                    .keeper()
+                    .revoke(&ctx.profile)
+                    .await
+                    .map(|steps| {
+                        steps
+                            .into_iter()
+                            .map(|step| match step.answer {
+                                Ok(answer) => format!("{}: {answer}", step.what),
+                                Err(e) => format!("{}: not reached ({e})", step.what),
+                            })
+                            .collect()
+                    })
+                    .map_err(|e| e.to_string());
+                let _ = tx.send(Msg::Revoked { request, result });
+            });
+        }
+        Effect::Export {
+            session,
+            format,
+            target,
+        } => {
+            let text = export::render(&session, format, ctx.clock.now());
+            let result = match target {
+                ExportTarget::Clipboard => frontend
+                    .copy(&text)
+                    .map(|()| {
+                        format!(
+                            "Sent the {} export to the clipboard (OSC 52)",
+                            format.name()
+                        )
+                    })
+                    .map_err(|e| format!("Could not write to the terminal: {e}")),
+                ExportTarget::File => {
+                    export::write_file(ctx.store.dir(), &session.meta.profile, format, &text)
+                        .map(|path| {
+                            format!(
+                                "Wrote the {} export to {} (0600)",
+                                format.name(),
+                                path.display()
+                            )
+                        })
+                        .map_err(|e| format!("Export failed: {e}"))
+                }
+            };
+            let _ = tx.send(Msg::Exported { result });
+        }
     }
     Ok(())
+}
+
+/// What a refresh attempt means for the dashboard.
+pub fn refresh_result(kept: Result<Kept, KeepError>) -> RefreshResult {
+    match kept {
+        Ok(Kept::Refreshed(session, change)) => RefreshResult::Refreshed {
+            session: Box::new(session),
+            rotated: change == RefreshChange::Rotated,
+        },
+        Ok(Kept::StillValid(session)) => RefreshResult::StillValid {
+            session: Box::new(session),
+        },
+        Ok(Kept::Adopted(session)) => RefreshResult::Adopted {
+            session: Box::new(session),
+        },
+        Err(KeepError::Ended(reason)) => RefreshResult::Ended {
+            reason: reason.to_string(),
+        },
+        Err(KeepError::NotSignedIn { .. }) => RefreshResult::Ended {
+            reason: "the session is no longer in the store (signed out elsewhere)".to_owned(),
+        },
+        Err(e) => RefreshResult::Failed {
+            message: e.to_string(),
+        },
+    }
 }
 
 /// Turns an error from getting a device code into words for the screen.

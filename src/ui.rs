@@ -7,6 +7,7 @@
 
 pub mod big_text;
 mod countdown;
+mod dashboard;
 mod layout;
 mod outcome;
 pub mod qr;
@@ -95,6 +96,7 @@ pub fn render(frame: &mut Frame, app: &App, cache: &UiCache, now: Timestamp) {
             outcome::ended(buf, area, app, failure, user_code.as_deref(), cache);
         }
         Screen::Failed(view) => outcome::failed(buf, area, app, view, cache),
+        Screen::Dashboard(dashboard) => dashboard::render(buf, area, app, dashboard, cache, now),
     }
 }
 

@@ -15,6 +15,7 @@ use grantty::oauth::http::TransportError;
 use grantty::oauth::provider::Provider;
 use grantty::plain::Plain;
 use grantty::runtime::{Context, Exit, run};
+use grantty::store::SessionStore;
 
 const T0: i64 = 1_800_000_000;
 const DEVICE: &str = r#"{"device_code":"dc-secret","user_code":"WDJB-MJHT","verification_uri":"https://example.com/device","verification_uri_complete":"https://example.com/device?user_code=WDJB-MJHT","expires_in":60,"interval":5}"#;
@@ -50,6 +51,8 @@ async fn sign_in(
         transport: Arc::new(transport.clone()),
         provider: Arc::new(provider),
         clock: clock.clone(),
+        store: Arc::new(SessionStore::memory()),
+        profile: "default".into(),
     };
     let mut app = App::new(info(), clock.now());
     let mut out = Plain::new(Vec::new());
@@ -79,7 +82,7 @@ async fn polls_at_the_interval_slows_down_and_signs_in() {
     ])
     .await;
     assert!(
-        matches!(app.screen, Screen::Approved(_)),
+        matches!(app.screen, Screen::Dashboard(_)),
         "{:?}",
         app.screen
     );
@@ -139,7 +142,7 @@ async fn transport_errors_back_off_and_show() {
         json(200, TOKENS),
     ];
     let (app, sent, out) = sign_in(script).await;
-    assert!(matches!(app.screen, Screen::Approved(_)));
+    assert!(matches!(app.screen, Screen::Dashboard(_)));
     let times: Vec<i64> = sent.iter().map(|s| secs_after_t0(s.at)).collect();
     // Back-off doubles from the interval: 10 s, 20 s, 40 s, each plus the 1 s margin.
     assert_eq!(times, [0, 5, 16, 37, 78]);

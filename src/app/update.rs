@@ -3,7 +3,11 @@
 //! Timers are data: on [`Msg::Tick`] the poller is asked whether a poll is due or the code's
 //! deadline passed; nothing here sleeps or reads a clock.
 
-use super::{App, Approved, CopyTarget, Effect, Key, Msg, Notice, Screen, Waiting};
+use super::dashboard::Dashboard;
+use super::{
+    App, Approved, CopyTarget, Effect, Key, Msg, Notice, SaveState, Screen, Waiting,
+    dashboard_update,
+};
 use crate::domain::clock::Timestamp;
 use crate::domain::grant::{GrantFailure, PollDue, PollOutcome, Poller};
 
@@ -46,11 +50,16 @@ pub fn update(app: &mut App, msg: Msg, now: Timestamp) -> Vec<Effect> {
                 PollOutcome::Continue => {}
                 PollOutcome::Approved(tokens) => {
                     let claims = tokens.unverified_claims();
+                    let request = app.next_request();
+                    app.pending_save = Some(request);
                     app.screen = Screen::Approved(Box::new(Approved {
-                        tokens: *tokens,
+                        tokens: (*tokens).clone(),
                         claims,
                         user_code,
+                        saved: SaveState::Saving,
                     }));
+                    // Persist before the dashboard shows anything (never lose a token).
+                    return vec![Effect::SaveSignIn { request, tokens }];
                 }
                 PollOutcome::Ended(failure) => {
                     app.screen = Screen::Ended {
@@ -61,10 +70,35 @@ pub fn update(app: &mut App, msg: Msg, now: Timestamp) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Msg::SignInSaved { request, result } => {
+            if app.pending_save != Some(request) {
+                return Vec::new();
+            }
+            app.pending_save = None;
+            match result {
+                Ok((session, storage)) => {
+                    let text = format!("Signed in; tokens stored in {}", storage.description);
+                    app.screen =
+                        Screen::Dashboard(Box::new(Dashboard::new(*session, storage, now, &text)));
+                }
+                Err(message) => {
+                    if let Screen::Approved(approved) = &mut app.screen {
+                        approved.saved = SaveState::Failed(message);
+                    }
+                }
+            }
+            Vec::new()
+        }
+        Msg::Refreshed { .. } | Msg::Revoked { .. } | Msg::Exported { .. } => {
+            dashboard_update::on_msg(app, msg, now)
+        }
     }
 }
 
 fn on_key(app: &mut App, key: Key, now: Timestamp) -> Vec<Effect> {
+    if matches!(app.screen, Screen::Dashboard(_)) {
+        return dashboard_update::on_key(app, key, now);
+    }
     match key {
         Key::Char('q') | Key::Esc | Key::CtrlC => {
             app.quit = true;
@@ -80,6 +114,9 @@ fn on_key(app: &mut App, key: Key, now: Timestamp) -> Vec<Effect> {
 }
 
 fn on_tick(app: &mut App, now: Timestamp) -> Vec<Effect> {
+    if matches!(app.screen, Screen::Dashboard(_)) {
+        return dashboard_update::on_tick(app, now);
+    }
     let Screen::Waiting(waiting) = &mut app.screen else {
         return Vec::new();
     };
@@ -122,7 +159,8 @@ fn copy(app: &mut App, target: CopyTarget, now: Timestamp) -> Vec<Effect> {
     vec![Effect::Copy { target, text }]
 }
 
-fn request_code(app: &mut App, now: Timestamp) -> Vec<Effect> {
+/// Starts a new sign-in (also the dashboard's `l`).
+pub(super) fn request_code(app: &mut App, now: Timestamp) -> Vec<Effect> {
     let request = app.next_request();
     app.pending_code_request = Some(request);
     app.screen = Screen::Requesting { since: now };

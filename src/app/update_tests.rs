@@ -100,12 +100,91 @@ fn ticks_poll_only_when_due_and_one_at_a_time() {
 }
 
 #[test]
-fn approval_moves_to_the_approved_screen() {
+fn approval_is_stored_before_the_dashboard_shows_it() {
     let mut app = waiting_app();
     let request = poll_request(&update(&mut app, Msg::Tick, at(5)));
     let reply = PollReply::Approved(Box::new(tokens()));
-    update(&mut app, Msg::Polled { request, reply }, at(6));
-    assert!(matches!(&app.screen, Screen::Approved(a) if a.user_code == "WDJB-MJHT"));
+    let effects = update(&mut app, Msg::Polled { request, reply }, at(6));
+    let [
+        Effect::SaveSignIn {
+            request: save,
+            tokens: saved,
+        },
+    ] = effects.as_slice()
+    else {
+        panic!("expected a save, got {effects:?}");
+    };
+    assert_eq!(saved.access_token.expose(), "at");
+    assert!(
+        matches!(&app.screen, Screen::Approved(a) if a.user_code == "WDJB-MJHT" && a.saved == SaveState::Saving)
+    );
+    assert!(!app.finished(), "not done until stored");
+
+    let record = crate::oauth::provider::Provider::generic(
+        "c",
+        None,
+        "https://example.com/d",
+        "https://example.com/t",
+        None,
+    )
+    .unwrap()
+    .to_record();
+    let session = crate::domain::session::Session::new("default", record, tokens(), at(7));
+    let storage = crate::app::StorageView {
+        description: "memory".into(),
+        plaintext: false,
+    };
+    let stale = RequestId(save.0 + 7);
+    update(
+        &mut app,
+        Msg::SignInSaved {
+            request: stale,
+            result: Err("x".into()),
+        },
+        at(7),
+    );
+    assert!(
+        matches!(&app.screen, Screen::Approved(a) if a.saved == SaveState::Saving),
+        "stale answer dropped"
+    );
+    update(
+        &mut app,
+        Msg::SignInSaved {
+            request: *save,
+            result: Ok((Box::new(session), storage)),
+        },
+        at(7),
+    );
+    assert!(matches!(&app.screen, Screen::Dashboard(_)));
+    assert!(app.finished());
+}
+
+#[test]
+fn a_failed_save_is_reported_and_ends_plain_mode() {
+    let mut app = waiting_app();
+    let request = poll_request(&update(&mut app, Msg::Tick, at(5)));
+    let effects = update(
+        &mut app,
+        Msg::Polled {
+            request,
+            reply: PollReply::Approved(Box::new(tokens())),
+        },
+        at(6),
+    );
+    let [Effect::SaveSignIn { request: save, .. }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    update(
+        &mut app,
+        Msg::SignInSaved {
+            request: *save,
+            result: Err("disk full".into()),
+        },
+        at(7),
+    );
+    assert!(
+        matches!(&app.screen, Screen::Approved(a) if a.saved == SaveState::Failed("disk full".into()))
+    );
     assert!(app.finished());
 }
 

@@ -2,7 +2,7 @@
 //! URLs, literal timestamps and fake tokens. Poller states are reached through the poller's own
 //! API (`poll_sent`, `on_reply`), so they are states the real app can be in.
 
-use grantty::app::{App, Approved, ErrorView, Notice, ProviderInfo, Screen, Waiting};
+use grantty::app::{App, Approved, ErrorView, Notice, ProviderInfo, SaveState, Screen, Waiting};
 use grantty::domain::clock::Timestamp;
 use grantty::domain::grant::{DeviceAuthorization, GrantFailure, PollReply, Poller, ServerError};
 use grantty::domain::secret::{AccessToken, DeviceCode, IdToken, RefreshToken};
@@ -138,6 +138,7 @@ pub fn approved() -> App {
         expires_at: Some(at(40 + 3600)),
     };
     let approved = Approved {
+        saved: SaveState::Saving,
         tokens,
         claims: Some(claims),
         user_code: USER_CODE.to_owned(),
@@ -158,6 +159,7 @@ pub fn approved_minimal() -> App {
         issued_at: at(40),
     };
     let approved = Approved {
+        saved: SaveState::Saving,
         tokens,
         claims: None,
         user_code: USER_CODE.to_owned(),

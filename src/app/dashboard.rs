@@ -1,0 +1,151 @@
+//! The token dashboard's model: the stored session, the refresh schedule, the event log, and the
+//! confirm/export overlays. Updated only through [`super::update`].
+
+use crate::domain::clock::Timestamp;
+use crate::domain::session::Session;
+use crate::export::Format;
+
+use super::RequestId;
+
+/// Refresh this long before the access token expires, unless configured otherwise.
+pub const DEFAULT_REFRESH_SKEW_SECS: u64 = 300;
+/// First wait after a failed refresh; doubles per failure.
+pub const REFRESH_RETRY_BASE_SECS: u64 = 15;
+/// Longest wait between refresh attempts after failures.
+pub const REFRESH_RETRY_CAP_SECS: u64 = 600;
+/// Warn this long before the refresh token itself ends.
+pub const REFRESH_TOKEN_WARN_SECS: u64 = 2 * 3600;
+/// Events kept in the log.
+pub const EVENT_LOG_LEN: usize = 100;
+
+/// How an event reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EventLevel {
+    /// Something worked.
+    Info,
+    /// Something to look at.
+    Warn,
+    /// Something failed.
+    Error,
+}
+
+/// One line of the event log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Event {
+    /// When.
+    pub at: Timestamp,
+    /// How it reads.
+    pub level: EventLevel,
+    /// What happened (no secrets).
+    pub text: String,
+}
+
+/// Where the secrets are kept, as the store describes itself.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StorageView {
+    /// One honest line, e.g. "kernel keyring (keyutils) — lost at reboot".
+    pub description: String,
+    /// True for the plaintext file: the dashboard shows a warning.
+    pub plaintext: bool,
+}
+
+/// A modal question or menu over the dashboard.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Overlay {
+    /// Nothing.
+    None,
+    /// "Revoke the session at the server and delete it here? y/n".
+    ConfirmRevoke,
+    /// "Copy the access token to the clipboard? y/n".
+    ConfirmCopyToken,
+    /// The export menu; once a format is picked, the destination is asked.
+    Export {
+        /// The chosen format, if any.
+        format: Option<Format>,
+    },
+}
+
+/// The session is over: why, in words.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Ended {
+    /// Revoked by the user.
+    Revoked,
+    /// The provider ended it (refresh refused, client disabled...).
+    ByServer(String),
+}
+
+/// The dashboard.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Dashboard {
+    /// The stored session (rendered only through masked previews).
+    pub session: Session,
+    /// Where it is stored.
+    pub storage: StorageView,
+    /// The event log, oldest first.
+    pub events: Vec<Event>,
+    /// The refresh in flight, if any.
+    pub refresh_request: Option<RequestId>,
+    /// The revoke in flight, if any.
+    pub revoke_request: Option<RequestId>,
+    /// No automatic refresh before this (after failures).
+    pub retry_at: Option<Timestamp>,
+    /// Consecutive refresh failures.
+    pub failures: u32,
+    /// Refresh this many seconds before expiry.
+    pub refresh_skew_secs: u64,
+    /// The overlay.
+    pub overlay: Overlay,
+    /// Set when the session is over.
+    pub ended: Option<Ended>,
+}
+
+impl Dashboard {
+    /// A dashboard for `session`, with one opening event.
+    pub fn new(session: Session, storage: StorageView, now: Timestamp, opening: &str) -> Self {
+        let mut dashboard = Self {
+            session,
+            storage,
+            events: Vec::new(),
+            refresh_request: None,
+            revoke_request: None,
+            retry_at: None,
+            failures: 0,
+            refresh_skew_secs: DEFAULT_REFRESH_SKEW_SECS,
+            overlay: Overlay::None,
+            ended: None,
+        };
+        dashboard.log(now, EventLevel::Info, opening.to_owned());
+        dashboard
+    }
+
+    /// Appends to the event log, dropping the oldest past [`EVENT_LOG_LEN`].
+    pub fn log(&mut self, at: Timestamp, level: EventLevel, text: String) {
+        self.events.push(Event { at, level, text });
+        if self.events.len() > EVENT_LOG_LEN {
+            self.events.remove(0);
+        }
+    }
+
+    /// True when an automatic refresh should start at `now`.
+    pub fn refresh_due(&self, now: Timestamp) -> bool {
+        self.ended.is_none()
+            && self.refresh_request.is_none()
+            && self.revoke_request.is_none()
+            && self.session.meta.has_refresh_token
+            && self.retry_at.is_none_or(|at| now >= at)
+            && self.session.needs_refresh(now, self.refresh_skew_secs)
+    }
+
+    /// The wait before the next attempt after `failures` consecutive failures.
+    pub fn retry_wait_secs(failures: u32) -> u64 {
+        REFRESH_RETRY_BASE_SECS
+            .saturating_mul(1 << failures.saturating_sub(1).min(10))
+            .min(REFRESH_RETRY_CAP_SECS)
+    }
+
+    /// When to warn that the refresh token ends: its expiry, once within [`REFRESH_TOKEN_WARN_SECS`].
+    pub fn refresh_token_warning(&self, now: Timestamp) -> Option<Timestamp> {
+        let ends = self.session.meta.refresh.expires_at?;
+        (now.secs_until(ends) <= REFRESH_TOKEN_WARN_SECS).then_some(ends)
+    }
+}

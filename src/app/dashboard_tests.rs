@@ -1,0 +1,242 @@
+//! Dashboard scenarios: automatic refresh when due, back-off after failures, confirmations,
+//! stale answers after a revoke.
+
+use super::*;
+use crate::app::{ProviderInfo, StorageView};
+use crate::domain::secret::{AccessToken, RefreshToken};
+use crate::domain::session::{ProviderRecord, Session};
+use crate::domain::token::TokenSet;
+
+fn at(secs: i64) -> Timestamp {
+    Timestamp::from_unix_secs(1_000_000 + secs)
+}
+
+fn session(access: &str, issued: i64) -> Session {
+    let record = ProviderRecord {
+        kind: "generic".into(),
+        host: "example.com".into(),
+        client_id: "c".into(),
+        scope: "openid".into(),
+        device_authorization_endpoint: "https://example.com/d".into(),
+        token_endpoint: "https://example.com/t".into(),
+        revocation_endpoint: Some("https://example.com/r".into()),
+        logout_endpoint: None,
+        refresh_token_lifespan_secs: None,
+    };
+    let tokens = TokenSet {
+        access_token: AccessToken::new(access),
+        token_type: "Bearer".into(),
+        expires_at: Some(at(issued).plus_secs(2100)),
+        refresh_token: Some(RefreshToken::new("rt")),
+        refresh_token_expires_at: None,
+        scope: None,
+        id_token: None,
+        issued_at: at(issued),
+    };
+    Session::new("default", record, tokens, at(issued))
+}
+
+fn app() -> App {
+    let info = ProviderInfo {
+        name: "OAuth 2.0".into(),
+        host: "example.com".into(),
+        client_id: "c".into(),
+        scopes: "openid".into(),
+        local_host: "box".into(),
+    };
+    let storage = StorageView {
+        description: "memory".into(),
+        plaintext: false,
+    };
+    App::with_dashboard(
+        info,
+        Dashboard::new(session("a1", 0), storage, at(0), "opened"),
+    )
+}
+
+fn board(app: &App) -> &Dashboard {
+    match &app.screen {
+        Screen::Dashboard(d) => d,
+        other => panic!("not the dashboard: {other:?}"),
+    }
+}
+
+fn refresh_request(effects: &[Effect]) -> RequestId {
+    match effects {
+        [Effect::Refresh { request, .. }] => *request,
+        other => panic!("expected a refresh, got {other:?}"),
+    }
+}
+
+#[test]
+fn refresh_starts_skew_seconds_before_expiry_once() {
+    let mut app = app();
+    assert!(on_tick(&mut app, at(2100 - 301)).is_empty());
+    let request = refresh_request(&on_tick(&mut app, at(2100 - 300 + 1)));
+    assert!(
+        on_tick(&mut app, at(2000)).is_empty(),
+        "one refresh at a time"
+    );
+    let result = RefreshResult::Refreshed {
+        session: Box::new(session("a2", 1801)),
+        rotated: true,
+    };
+    on_msg(&mut app, Msg::Refreshed { request, result }, at(1802));
+    let d = board(&app);
+    assert_eq!(d.session.secrets.access_token.expose(), "a2");
+    assert!(
+        d.events
+            .last()
+            .unwrap()
+            .text
+            .contains("refresh token rotated")
+    );
+    assert!(
+        on_tick(&mut app, at(1803)).is_empty(),
+        "the new token is fresh"
+    );
+}
+
+#[test]
+fn failures_back_off_and_show_in_the_log() {
+    let mut app = app();
+    let request = refresh_request(&on_tick(&mut app, at(1900)));
+    on_msg(
+        &mut app,
+        Msg::Refreshed {
+            request,
+            result: RefreshResult::Failed {
+                message: "timed out".into(),
+            },
+        },
+        at(1900),
+    );
+    assert!(
+        board(&app)
+            .events
+            .last()
+            .unwrap()
+            .text
+            .contains("retrying in 15 s")
+    );
+    assert!(on_tick(&mut app, at(1914)).is_empty());
+    let request = refresh_request(&on_tick(&mut app, at(1915)));
+    on_msg(
+        &mut app,
+        Msg::Refreshed {
+            request,
+            result: RefreshResult::Failed {
+                message: "timed out".into(),
+            },
+        },
+        at(1915),
+    );
+    assert_eq!(board(&app).retry_at, Some(at(1915 + 30)));
+}
+
+#[test]
+fn revoke_asks_first_and_a_late_refresh_changes_nothing() {
+    let mut app = app();
+    let refresh = refresh_request(&on_key(&mut app, Key::Char('r'), at(10)));
+    assert!(on_key(&mut app, Key::Char('x'), at(11)).is_empty());
+    assert_eq!(board(&app).overlay, Overlay::ConfirmRevoke);
+    let effects = on_key(&mut app, Key::Char('y'), at(12));
+    let [Effect::Revoke { request: revoke }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    on_msg(
+        &mut app,
+        Msg::Revoked {
+            request: *revoke,
+            result: Ok(vec!["refresh token (RFC 7009): accepted (HTTP 200)".into()]),
+        },
+        at(13),
+    );
+    let late = RefreshResult::Refreshed {
+        session: Box::new(session("a-late", 12)),
+        rotated: true,
+    };
+    on_msg(
+        &mut app,
+        Msg::Refreshed {
+            request: refresh,
+            result: late,
+        },
+        at(14),
+    );
+    let d = board(&app);
+    assert_eq!(d.ended, Some(Ended::Revoked));
+    assert_eq!(
+        d.session.secrets.access_token.expose(),
+        "a1",
+        "a stale refresh must not revive the session"
+    );
+    assert!(
+        on_key(&mut app, Key::Char('r'), at(15)).is_empty(),
+        "no refresh after revoke"
+    );
+}
+
+#[test]
+fn any_other_key_answers_no() {
+    let mut app = app();
+    on_key(&mut app, Key::Char('x'), at(1));
+    assert!(on_key(&mut app, Key::Char('n'), at(2)).is_empty());
+    assert_eq!(board(&app).overlay, Overlay::None);
+    on_key(&mut app, Key::Char('c'), at(3));
+    assert!(on_key(&mut app, Key::Esc, at(4)).is_empty());
+    assert!(!app.quit, "Esc closes the question, not the app");
+}
+
+#[test]
+fn copy_token_and_export_go_through_confirmation_and_menu() {
+    let mut app = app();
+    on_key(&mut app, Key::Char('c'), at(1));
+    let effects = on_key(&mut app, Key::Char('y'), at(2));
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::Export {
+            format: Format::Raw,
+            target: ExportTarget::Clipboard,
+            ..
+        }]
+    ));
+    on_key(&mut app, Key::Char('e'), at(3));
+    assert!(on_key(&mut app, Key::Char('2'), at(4)).is_empty());
+    let effects = on_key(&mut app, Key::Char('f'), at(5));
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::Export {
+            format: Format::Json,
+            target: ExportTarget::File,
+            ..
+        }]
+    ));
+}
+
+#[test]
+fn an_ended_session_offers_sign_in_again() {
+    let mut app = app();
+    let request = refresh_request(&on_tick(&mut app, at(1900)));
+    on_msg(
+        &mut app,
+        Msg::Refreshed {
+            request,
+            result: RefreshResult::Ended {
+                reason: "invalid_grant".into(),
+            },
+        },
+        at(1900),
+    );
+    assert!(matches!(board(&app).ended, Some(Ended::ByServer(_))));
+    assert!(
+        on_tick(&mut app, at(5000)).is_empty(),
+        "no automatic refresh after the end"
+    );
+    let effects = on_key(&mut app, Key::Char('l'), at(5001));
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::RequestDeviceCode { .. }]
+    ));
+    assert!(matches!(app.screen, Screen::Requesting { .. }));
+}

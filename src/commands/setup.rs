@@ -1,0 +1,60 @@
+//! Opening the session store, asking once for consent to a plaintext file when no keyring works.
+
+use std::io::{BufRead as _, IsTerminal as _, Write as _};
+use std::path::PathBuf;
+
+use crate::cli::SessionArgs;
+use crate::error::Error;
+use crate::store::{SessionStore, StoreChoice, StoreError, default_dir};
+
+/// The state directory: `$XDG_STATE_HOME/grantty` or `~/.local/state/grantty`.
+pub fn state_dir() -> Result<PathBuf, Error> {
+    default_dir().ok_or_else(|| Error::Store(StoreError::Other(std::io::Error::other(
+        "neither XDG_STATE_HOME nor HOME is set; set one so grantty knows where to keep its state",
+    ))))
+}
+
+/// Opens the store `args` ask for (`default` when they ask for none). With `auto` and no
+/// working keyring, an interactive user is asked once whether the 0600 plaintext file is
+/// acceptable; scripts must pass `--store file`.
+pub fn open_store(args: &SessionArgs, default: StoreChoice) -> Result<SessionStore, Error> {
+    let choice = args.store.unwrap_or(default);
+    if choice == StoreChoice::Memory {
+        return Ok(SessionStore::memory());
+    }
+    let dir = state_dir()?;
+    match SessionStore::open(dir.clone(), choice, false) {
+        Err(StoreError::NeedsConsent { .. }) if interactive() => {
+            if ask_plaintext_consent(&dir)? {
+                SessionStore::remember_plaintext_consent(&dir)?;
+                Ok(SessionStore::open(dir, choice, true)?)
+            } else {
+                Err(Error::Usage("no keyring is available and the plaintext file was declined; pass --store memory to keep tokens only for this run".into()))
+            }
+        }
+        other => Ok(other?),
+    }
+}
+
+fn interactive() -> bool {
+    std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
+}
+
+fn ask_plaintext_consent(dir: &std::path::Path) -> Result<bool, Error> {
+    let mut err = std::io::stderr();
+    writeln!(
+        err,
+        "grantty: no keyring works here (no Secret Service, no kernel keyring).\n\
+         Tokens can be kept in a plaintext file under {} (directory 0700, file 0600):\n\
+         anyone who can read your files as you, or root, can read them.",
+        dir.display()
+    )?;
+    write!(
+        err,
+        "Use the plaintext file, and remember this choice? [y/N] "
+    )?;
+    err.flush()?;
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer)?;
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
+}
