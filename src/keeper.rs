@@ -79,7 +79,7 @@ impl std::fmt::Display for EndReason {
                 interrupted: false,
             } => write!(
                 f,
-                "the refresh token was refused ({}{}): it expired, was revoked, or was already used",
+                "the refresh token was refused ({}{}): it expired, was revoked, or was already used; a provider that rotates refresh tokens then revokes every copy of this session",
                 error.code,
                 detail(error)
             ),
@@ -117,7 +117,7 @@ pub enum KeepError {
         profile: String,
     },
     /// The session ended; sign in again.
-    #[error("sign in again: {0}")]
+    #[error("sign in again with `grantty login`: {0}")]
     Ended(EndReason),
     /// The server could not be reached or is unavailable; the session is unchanged.
     #[error("could not refresh: {0}; the stored tokens are unchanged, try again later")]
@@ -226,7 +226,7 @@ impl<T: Transport> Keeper<T> {
             .ok_or_else(|| KeepError::NotSignedIn {
                 profile: profile.to_owned(),
             })?;
-        if !force && !session.needs_refresh(self.clock.now(), min_valid_secs) {
+        if !force && !session.needs_refresh(self.clock.now(), session.refresh_margin(min_valid_secs)) {
             return Ok(Kept::StillValid(session));
         }
         let Some(sent_rt) = session.secrets.refresh_token.clone() else {

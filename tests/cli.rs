@@ -9,6 +9,9 @@ fn grantty(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_grantty"))
         .args(args)
         .env_remove("GRANTTY_CLIENT_ID")
+        // Never the user's keyring or state directory: tokens stay in this process.
+        .env("GRANTTY_STORE", "memory")
+        .env("XDG_STATE_HOME", std::env::temp_dir().join("grantty-cli-tests"))
         .stdin(Stdio::null())
         .output()
         .unwrap()

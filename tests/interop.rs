@@ -164,7 +164,11 @@ async fn the_binary_signs_in_against_oidc_provider() {
             CLIENT_ID,
             "--scope",
             "openid email offline_access",
+            // Never the user's keyring or state directory.
+            "--store",
+            "memory",
         ])
+        .env("XDG_STATE_HOME", std::env::temp_dir().join("grantty-interop-tests"))
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())

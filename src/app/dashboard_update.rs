@@ -32,7 +32,7 @@ fn refresh(app: &mut App, force: bool) -> Vec<Effect> {
     d.refresh_request = Some(request);
     vec![Effect::Refresh {
         request,
-        min_valid_secs: d.refresh_skew_secs,
+        min_valid_secs: d.session.refresh_margin(d.refresh_skew_secs),
         force,
     }]
 }
@@ -149,7 +149,7 @@ pub(super) fn on_msg(app: &mut App, msg: Msg, now: Timestamp) -> Vec<Effect> {
     };
     match msg {
         Msg::Refreshed { request, result } if take(&mut d.refresh_request, request) => {
-            on_refreshed(d, result, now)
+            on_refreshed(d, result, now);
         }
         Msg::Revoked { request, result } if take(&mut d.revoke_request, request) => match result {
             Ok(lines) => {

@@ -247,6 +247,15 @@ impl Session {
         self.meta.access_expires_at.map(|at| now.secs_until(at))
     }
 
+    /// The margin to refresh with: `wanted_secs`, but at most half the access token's lifetime,
+    /// so a token shorter than the wanted margin is not refreshed on every check.
+    pub fn refresh_margin(&self, wanted_secs: u64) -> u64 {
+        match self.meta.access_expires_at {
+            Some(at) => wanted_secs.min(self.meta.access_issued_at.secs_until(at) / 2),
+            None => wanted_secs,
+        }
+    }
+
     /// True when the access token is valid for less than `min_valid_secs` more.
     pub fn needs_refresh(&self, now: Timestamp, min_valid_secs: u64) -> bool {
         self.access_remaining_secs(now)

@@ -132,3 +132,15 @@ fn kind_names_round_trip() {
         assert_eq!(RefreshKind::parse(k.as_str()), Some(k));
     }
 }
+
+#[test]
+fn refresh_margin_is_capped_at_half_the_lifetime() {
+    let s = Session::new("default", provider(None), tokens(0, "a1", Some("r1")), at(0));
+    assert_eq!(s.refresh_margin(300), 300);
+    let mut short = tokens(0, "a1", Some("r1"));
+    short.expires_at = Some(at(30));
+    let s = Session::new("default", provider(None), short, at(0));
+    assert_eq!(s.refresh_margin(300), 15);
+    assert!(!s.needs_refresh(at(10), s.refresh_margin(300)));
+    assert!(s.needs_refresh(at(16), s.refresh_margin(300)));
+}

@@ -85,7 +85,7 @@ impl BackendInfo {
         match self.kind {
             BackendKind::SecretService => format!("Secret Service ({})", self.location),
             BackendKind::Keyutils => "kernel keyring (keyutils) — lost at reboot".to_owned(),
-            BackendKind::File => format!("plaintext file {} (0600)", self.location),
+            BackendKind::File => format!("plaintext files in {} (0600)", self.location),
             BackendKind::Memory => "memory only — lost when grantty exits".to_owned(),
         }
     }
@@ -137,13 +137,13 @@ mod tests {
     fn describe_says_plaintext_and_reboot_loss() {
         let file = BackendInfo {
             kind: BackendKind::File,
-            location: "~/.local/state/grantty/default.secrets.json".to_owned(),
+            location: "~/.local/state/grantty".to_owned(),
             persistence: Persistence::Durable,
             plaintext: true,
         };
         assert_eq!(
             file.describe(),
-            "plaintext file ~/.local/state/grantty/default.secrets.json (0600)"
+            "plaintext files in ~/.local/state/grantty (0600)"
         );
         let keyutils = BackendInfo {
             kind: BackendKind::Keyutils,

@@ -180,7 +180,7 @@ impl SecretBackend for FileBackend {
     fn info(&self) -> BackendInfo {
         BackendInfo {
             kind: BackendKind::File,
-            location: format!("{}/<profile>.secrets.json", tilde(&self.dir)),
+            location: tilde(&self.dir),
             persistence: Persistence::Durable,
             plaintext: true,
         }

@@ -60,6 +60,14 @@ pub(super) fn approved(
         ))
         .gap(),
     ];
+    let saving = match &approved.saved {
+        crate::app::SaveState::Saving => ("Storing the tokens…".to_owned(), theme.dim),
+        crate::app::SaveState::Failed(e) => (
+            format!("Could not store the tokens, so they end with this run: {e}"),
+            theme.failure,
+        ),
+    };
+    sections.push(Section::new(wrap(&saving.0, saving.1, max)).or_drop(DETAIL_SHORT).gap());
     let who = match &approved.claims {
         Some(claims) => {
             let person = match (&claims.name, &claims.email) {
