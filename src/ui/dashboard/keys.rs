@@ -1,0 +1,121 @@
+//! The dashboard's key bar. While the session lives it offers every key; once it has ended (or
+//! a revoke is in flight) only `l` and `q`, and `r` only when there is a refresh token.
+
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+
+use super::super::layout::Section;
+use super::super::wrap::width;
+use super::{Ctx, KEYS, KEYS_TO_ONE_LINE};
+use crate::app::Dashboard;
+
+/// One key of the bar.
+#[derive(Clone, Copy)]
+struct KeyHint {
+    key: &'static str,
+    label: &'static str,
+    short: &'static str,
+    /// How long it stays when the bar must fit one line (higher stays longer).
+    keep: u8,
+}
+
+const fn hint(key: &'static str, label: &'static str, short: &'static str, keep: u8) -> KeyHint {
+    KeyHint {
+        key,
+        label,
+        short,
+        keep,
+    }
+}
+
+const LIVE_KEYS: [KeyHint; 6] = [
+    hint("r", "refresh", "refresh", 5),
+    hint("x", "revoke", "revoke", 4),
+    hint("e", "export", "export", 3),
+    hint("c", "copy token", "copy", 2),
+    hint("l", "sign in again", "sign in", 1),
+    hint("q", "quit", "quit", 9),
+];
+const ENDED_KEYS: [KeyHint; 2] = [
+    hint("l", "sign in again", "sign in", 1),
+    hint("q", "quit", "quit", 9),
+];
+
+/// The key bar: one line with full labels when it fits, else short labels over as many lines
+/// as needed, else one line of the keys that matter most.
+pub(super) fn section(ctx: &Ctx, dashboard: &Dashboard) -> Section {
+    let live = dashboard.ended.is_none() && dashboard.revoke_request.is_none();
+    let can_refresh = dashboard.session.meta.has_refresh_token;
+    let offered: &[KeyHint] = if live { &LIVE_KEYS } else { &ENDED_KEYS };
+    let keys: Vec<KeyHint> = offered
+        .iter()
+        .copied()
+        .filter(|k| can_refresh || k.key != "r")
+        .collect();
+    let style = ctx.theme.key;
+    let long: Vec<(&str, &str)> = keys.iter().map(|k| (k.key, k.label)).collect();
+    let short: Vec<(&str, &str)> = keys.iter().map(|k| (k.key, k.short)).collect();
+    let full = match pack(&long, style, ctx.max).as_slice() {
+        [one] => vec![one.clone()],
+        _ => pack(&short, style, ctx.max),
+    };
+    let mut kept = keys.clone();
+    let one_line = loop {
+        let pairs: Vec<(&str, &str)> = kept.iter().map(|k| (k.key, k.short)).collect();
+        let lines = pack(&pairs, style, ctx.max);
+        if lines.len() <= 1 || kept.len() == 1 {
+            break lines.into_iter().take(1).collect();
+        }
+        if let Some(least) = (0..kept.len()).min_by_key(|&i| kept[i].keep) {
+            kept.remove(least);
+        }
+    };
+    Section::new(full)
+        .or(KEYS_TO_ONE_LINE, one_line)
+        .or_drop(KEYS)
+        .gap()
+        .pinned()
+}
+
+/// `r refresh · x revoke`, packed into lines no wider than `max` (a key wider than a line gets
+/// one of its own and is clipped when drawn).
+fn pack(keys: &[(&str, &str)], key_style: Style, max: usize) -> Vec<Line<'static>> {
+    let mut lines: Vec<Line<'static>> = Vec::new();
+    for (key, what) in keys {
+        let hint = [
+            Span::styled((*key).to_owned(), key_style),
+            Span::raw(format!(" {what}")),
+        ];
+        let hint_width = width(key) + 1 + width(what);
+        match lines.last_mut() {
+            Some(line) if line.width() + 3 + hint_width <= max => {
+                line.spans.push(Span::raw(" · "));
+                line.spans.extend(hint);
+            }
+            _ => lines.push(Line::from(hint.to_vec())),
+        }
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(lines: &[Line<'_>]) -> Vec<String> {
+        lines.iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn keys_pack_into_lines_that_fit() {
+        let keys = [("r", "refresh"), ("x", "revoke"), ("q", "quit")];
+        assert_eq!(
+            text(&pack(&keys, Style::new(), 80)),
+            ["r refresh · x revoke · q quit"]
+        );
+        assert_eq!(
+            text(&pack(&keys, Style::new(), 20)),
+            ["r refresh · x revoke", "q quit"]
+        );
+    }
+}

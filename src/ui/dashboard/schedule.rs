@@ -1,0 +1,63 @@
+//! The dashboard's automatic-refresh row: a refresh or revoke in flight, a retry after
+//! failures, or when the next refresh starts (the access token's expiry minus the skew).
+
+use ratatui::text::Line;
+
+use super::Ctx;
+use super::tokens::span;
+use crate::app::Dashboard;
+use crate::domain::clock::Timestamp;
+
+const AUTO: (&str, &str) = ("Auto-refresh", "Auto");
+
+/// The automatic refresh: in flight, retrying, or when the next one starts; the row, a
+/// shorter one, and whether it is retrying after failures (it matters more then).
+pub(super) fn auto_refresh(
+    ctx: &Ctx,
+    dashboard: &Dashboard,
+) -> (Vec<Line<'static>>, Vec<Line<'static>>, bool) {
+    let theme = ctx.theme;
+    let meta = &dashboard.session.meta;
+    let failures = dashboard.failures;
+    let plural = if failures == 1 { "failure" } else { "failures" };
+    let (phrases, short, retrying) = if dashboard.revoke_request.is_some() {
+        (vec![Line::raw("revoking at the server…")], None, false)
+    } else if dashboard.refresh_request.is_some() {
+        (vec![Line::raw("refreshing…")], None, false)
+    } else if let Some(at) = dashboard.retry_at {
+        let phrases = vec![
+            Line::styled(format!("retrying at {} UTC", at.utc_hms()), theme.warn),
+            Line::styled(format!("after {failures} {plural}"), theme.warn),
+        ];
+        (phrases, None, true)
+    } else if !meta.has_refresh_token {
+        (
+            vec![Line::styled("off: no refresh token", theme.dim)],
+            None,
+            false,
+        )
+    } else if let Some(expires) = meta.access_expires_at {
+        let skew = i64::try_from(dashboard.refresh_skew_secs).unwrap_or(i64::MAX);
+        let next = Timestamp::from_unix_secs(expires.as_unix_secs().saturating_sub(skew));
+        match ctx.now.secs_until(next) {
+            0 => (vec![Line::raw("due now")], None, false),
+            secs => {
+                let at = Line::raw(format!("next at {} UTC", next.utc_hms()));
+                let phrases = vec![
+                    at.clone(),
+                    Line::styled(format!("(in {})", span(secs)), theme.dim),
+                ];
+                (phrases, Some(at), false)
+            }
+        }
+    } else {
+        (
+            vec![Line::styled("off: no expiry given", theme.dim)],
+            None,
+            false,
+        )
+    };
+    let full = ctx.row(AUTO, &phrases);
+    let short = short.map_or_else(|| full.clone(), |line| ctx.row(AUTO, &[line]));
+    (full, short, retrying)
+}
