@@ -301,19 +301,10 @@ pub enum Effect {
 impl App {
     /// A new app that is about to request its first device code (see [`update::start`]).
     pub fn new(provider: ProviderInfo, now: Timestamp) -> Self {
-        Self {
-            provider,
-            screen: Screen::Requesting { since: now },
-            notice: None,
-            quit: false,
-            profile: DEFAULT_PROFILE.to_owned(),
-            pending_save: None,
-            pending_code_request: None,
-            next_request_id: 0,
-        }
+        Self::with_screen(provider, Screen::Requesting { since: now })
     }
 
-    /// An app already showing `screen`, for tests and snapshots.
+    /// An app already showing `screen` (the dashboard of a stored session, tests, snapshots).
     pub fn with_screen(provider: ProviderInfo, screen: Screen) -> Self {
         Self {
             provider,

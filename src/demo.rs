@@ -6,7 +6,8 @@
 //! signs in against it, and tests use it as a real server.
 //!
 //! Invariants: it only ever listens on a loopback address ([`DemoError::NonLoopback`]);
-//! all state sits behind one mutex that is never held across an `.await`; time comes from
+//! all state sits behind one mutex that is never held across an `.await`, and every release of
+//! that mutex publishes changed counters to [`DemoServer::watch_stats`]; time comes from
 //! an injectable [`DemoClock`], and codes and tokens from a seeded generator, so runs are
 //! reproducible. Protocol rules live in the sans-IO `state` module; `http` and `page` only
 //! translate requests and replies.
@@ -21,10 +22,12 @@ mod state;
 
 use std::io;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::ops::{Deref, DerefMut};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
 
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
 
 pub use clock::DemoClock;
@@ -91,7 +94,7 @@ pub struct DemoStats {
 #[derive(Debug)]
 pub struct DemoServer {
     addr: SocketAddr,
-    state: Arc<Mutex<DemoState>>,
+    state: Arc<StateCell>,
     clock: DemoClock,
     stop: oneshot::Sender<()>,
     task: JoinHandle<io::Result<()>>,
@@ -114,11 +117,13 @@ impl DemoServer {
             return Err(DemoError::NonLoopback { addr });
         }
         let issuer = format!("http://{addr}");
-        let state = Arc::new(Mutex::new(DemoState::new(config, issuer.clone())));
+        let refresh_reply_delay = Duration::from_millis(config.refresh_reply_delay_ms);
+        let state = Arc::new(StateCell::new(DemoState::new(config, issuer.clone())));
         let router = http::router(http::Shared {
             state: Arc::clone(&state),
             clock: clock.clone(),
             issuer: issuer.into(),
+            refresh_reply_delay,
         });
         let (stop, stopped) = oneshot::channel::<()>();
         let serve = axum::serve(listener, router).with_graceful_shutdown(async move {
@@ -150,6 +155,12 @@ impl DemoServer {
         lock(&self.state).stats()
     }
 
+    /// The counters as they change: the receiver sees a new value after every request that
+    /// changed one, so a test can wait for "the token has rotated" instead of sleeping.
+    pub fn watch_stats(&self) -> watch::Receiver<DemoStats> {
+        self.state.stats.subscribe()
+    }
+
     /// Approves or denies a pending user code, as the verification page's buttons do.
     pub fn decide(&self, user_code: &str, decision: Decision) -> Result<(), DemoError> {
         let now_ms = self.clock.now_ms();
@@ -164,7 +175,58 @@ impl DemoServer {
     }
 }
 
+/// The state behind its mutex, and the channel its counters are published on.
+#[derive(Debug)]
+struct StateCell {
+    state: Mutex<DemoState>,
+    stats: watch::Sender<DemoStats>,
+}
+
+impl StateCell {
+    fn new(state: DemoState) -> Self {
+        Self {
+            stats: watch::Sender::new(state.stats()),
+            state: Mutex::new(state),
+        }
+    }
+}
+
+/// Access to the locked state; publishes the counters, if they changed, before unlocking.
+struct StateGuard<'a> {
+    state: MutexGuard<'a, DemoState>,
+    stats: &'a watch::Sender<DemoStats>,
+}
+
+impl Deref for StateGuard<'_> {
+    type Target = DemoState;
+
+    fn deref(&self) -> &DemoState {
+        &self.state
+    }
+}
+
+impl DerefMut for StateGuard<'_> {
+    fn deref_mut(&mut self) -> &mut DemoState {
+        &mut self.state
+    }
+}
+
+impl Drop for StateGuard<'_> {
+    fn drop(&mut self) {
+        // Still under the mutex, so watchers see the counters in the order they changed.
+        let current = self.state.stats();
+        self.stats.send_if_modified(|published| {
+            let changed = *published != current;
+            *published = current;
+            changed
+        });
+    }
+}
+
 /// Locks the state, recovering from a poisoned mutex: every update leaves it consistent.
-fn lock(state: &Mutex<DemoState>) -> std::sync::MutexGuard<'_, DemoState> {
-    state.lock().unwrap_or_else(PoisonError::into_inner)
+fn lock(cell: &StateCell) -> StateGuard<'_> {
+    StateGuard {
+        state: cell.state.lock().unwrap_or_else(PoisonError::into_inner),
+        stats: &cell.stats,
+    }
 }

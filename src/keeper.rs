@@ -226,7 +226,9 @@ impl<T: Transport> Keeper<T> {
             .ok_or_else(|| KeepError::NotSignedIn {
                 profile: profile.to_owned(),
             })?;
-        if !force && !session.needs_refresh(self.clock.now(), session.refresh_margin(min_valid_secs)) {
+        if !force
+            && !session.needs_refresh(self.clock.now(), session.refresh_margin(min_valid_secs))
+        {
             return Ok(Kept::StillValid(session));
         }
         let Some(sent_rt) = session.secrets.refresh_token.clone() else {

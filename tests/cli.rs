@@ -11,7 +11,10 @@ fn grantty(args: &[&str]) -> Output {
         .env_remove("GRANTTY_CLIENT_ID")
         // Never the user's keyring or state directory: tokens stay in this process.
         .env("GRANTTY_STORE", "memory")
-        .env("XDG_STATE_HOME", std::env::temp_dir().join("grantty-cli-tests"))
+        .env(
+            "XDG_STATE_HOME",
+            std::env::temp_dir().join("grantty-cli-tests"),
+        )
         .stdin(Stdio::null())
         .output()
         .unwrap()

@@ -168,7 +168,10 @@ async fn the_binary_signs_in_against_oidc_provider() {
             "--store",
             "memory",
         ])
-        .env("XDG_STATE_HOME", std::env::temp_dir().join("grantty-interop-tests"))
+        .env(
+            "XDG_STATE_HOME",
+            std::env::temp_dir().join("grantty-interop-tests"),
+        )
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())

@@ -104,7 +104,7 @@ fn files_are_0600_and_the_directory_0700() {
         (BackendKind::File, Persistence::Durable, true)
     );
     assert!(
-        info.describe().starts_with("plaintext file "),
+        info.describe().starts_with("plaintext files in "),
         "{}",
         info.describe()
     );

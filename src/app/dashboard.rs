@@ -133,7 +133,9 @@ impl Dashboard {
             && self.revoke_request.is_none()
             && self.session.meta.has_refresh_token
             && self.retry_at.is_none_or(|at| now >= at)
-            && self.session.needs_refresh(now, self.session.refresh_margin(self.refresh_skew_secs))
+            && self
+                .session
+                .needs_refresh(now, self.session.refresh_margin(self.refresh_skew_secs))
     }
 
     /// The wait before the next attempt after `failures` consecutive failures.

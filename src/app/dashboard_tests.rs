@@ -244,12 +244,22 @@ fn an_ended_session_offers_sign_in_again() {
 #[test]
 fn refresh_token_warning_starts_two_hours_before_it_ends() {
     let mut app = app();
-    let Screen::Dashboard(d) = &mut app.screen else { panic!() };
-    assert_eq!(d.refresh_token_warning(at(0)), None, "no known end, no warning");
+    let Screen::Dashboard(d) = &mut app.screen else {
+        panic!()
+    };
+    assert_eq!(
+        d.refresh_token_warning(at(0)),
+        None,
+        "no known end, no warning"
+    );
     d.session.meta.refresh.expires_at = Some(at(43_000));
     assert_eq!(d.refresh_token_warning(at(0)), None, "ten hours away");
     assert_eq!(d.refresh_token_warning(at(43_000 - 7200)), Some(at(43_000)));
-    assert_eq!(d.refresh_token_warning(at(50_000)), Some(at(43_000)), "still warns once past");
+    assert_eq!(
+        d.refresh_token_warning(at(50_000)),
+        Some(at(43_000)),
+        "still warns once past"
+    );
 }
 
 #[test]

@@ -38,6 +38,9 @@ pub struct DemoConfig {
     pub auto_decision: Option<AutoDecision>,
     /// Seed of the generator behind every code and token.
     pub seed: u64,
+    /// Milliseconds each successful refresh reply is held after the token has rotated, so a
+    /// test can stop a client between the server's answer and its write; 0 answers at once.
+    pub refresh_reply_delay_ms: u64,
 }
 
 impl Default for DemoConfig {
@@ -50,6 +53,7 @@ impl Default for DemoConfig {
             refresh_token_lifetime_secs: Some(43_000),
             auto_decision: None,
             seed: 0x0067_7261_6e74_7479, // "grantty" in ASCII
+            refresh_reply_delay_ms: 0,
         }
     }
 }

@@ -1,10 +1,12 @@
 //! The demo server's HTTP surface: routes, and translation between requests and the state.
 //!
 //! Handlers read the clock once, lock the state for a synchronous step, and reply; no lock
-//! is held across an `.await`. Every token-endpoint reply carries `Cache-Control: no-store`
-//! (RFC 6749 §5.1).
+//! is held across an `.await`. The only wait is the configured hold on a successful refresh
+//! reply, after the state has rotated the token. Every token-endpoint reply carries
+//! `Cache-Control: no-store` (RFC 6749 §5.1).
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -18,20 +20,20 @@ use serde_json::json;
 
 use super::clock::DemoClock;
 use super::params::Params;
-use super::state::{
-    DEFAULT_SCOPE, DEMO_EMAIL, DEMO_NAME, DEMO_SUB, DemoState, ErrorCode, OAuthError,
-};
-use super::{lock, page};
+use super::state::{DEFAULT_SCOPE, DEMO_EMAIL, DEMO_NAME, DEMO_SUB, ErrorCode, OAuthError};
+use super::{StateCell, lock, page};
 
 /// The device-code grant type URN (RFC 8628 §3.4).
 pub(crate) const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 
-/// What every handler shares: the state, the clock and the issuer URL.
+/// What every handler shares: the state, the clock, the issuer URL and the refresh hold.
 #[derive(Debug, Clone)]
 pub(crate) struct Shared {
-    pub(crate) state: Arc<Mutex<DemoState>>,
+    pub(crate) state: Arc<StateCell>,
     pub(crate) clock: DemoClock,
     pub(crate) issuer: Arc<str>,
+    /// How long a successful refresh reply waits before it is sent (`refresh_reply_delay_ms`).
+    pub(crate) refresh_reply_delay: Duration,
 }
 
 /// All routes of the demo server.
@@ -107,6 +109,7 @@ async fn device_authorization(
 async fn token(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
     let now_ms = shared.clock.now_ms();
     lock(&shared.state).count_token_request();
+    let mut hold = Duration::ZERO;
     let reply = Params::parse(&headers, &body).and_then(|params| {
         match params.require("grant_type", "grant_type is required")? {
             DEVICE_CODE_GRANT => {
@@ -118,7 +121,12 @@ async fn token(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) ->
             }
             "refresh_token" => {
                 let refresh_token = params.require("refresh_token", "refresh_token is required")?;
-                lock(&shared.state).refresh(params.get("client_id"), refresh_token, now_ms)
+                let reply =
+                    lock(&shared.state).refresh(params.get("client_id"), refresh_token, now_ms);
+                if reply.is_ok() {
+                    hold = shared.refresh_reply_delay;
+                }
+                reply
             }
             _ => Err(OAuthError::new(
                 ErrorCode::UnsupportedGrantType,
@@ -126,6 +134,10 @@ async fn token(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) ->
             )),
         }
     });
+    if !hold.is_zero() {
+        // The token has already rotated: a client that dies now never learns the new one.
+        tokio::time::sleep(hold).await;
+    }
     no_store(reply)
 }
 

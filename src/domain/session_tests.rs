@@ -135,7 +135,12 @@ fn kind_names_round_trip() {
 
 #[test]
 fn refresh_margin_is_capped_at_half_the_lifetime() {
-    let s = Session::new("default", provider(None), tokens(0, "a1", Some("r1")), at(0));
+    let s = Session::new(
+        "default",
+        provider(None),
+        tokens(0, "a1", Some("r1")),
+        at(0),
+    );
     assert_eq!(s.refresh_margin(300), 300);
     let mut short = tokens(0, "a1", Some("r1"));
     short.expires_at = Some(at(30));

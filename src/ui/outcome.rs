@@ -33,6 +33,20 @@ const WHO: u8 = 45;
 const KEYS: u8 = 60;
 const ACCESS: u8 = 70;
 
+/// Whether the tokens are stored yet: the dashboard follows once they are.
+fn saving_section(approved: &Approved, theme: &Theme, max: usize) -> Section {
+    let (text, style) = match &approved.saved {
+        crate::app::SaveState::Saving => ("Storing the tokens…".to_owned(), theme.dim),
+        crate::app::SaveState::Failed(e) => (
+            format!("Could not store the tokens, so they end with this run: {e}"),
+            theme.failure,
+        ),
+    };
+    Section::new(wrap(&text, style, max))
+        .or_drop(DETAIL_SHORT)
+        .gap()
+}
+
 /// "Signed in": who, what was granted, and when the access token expires.
 pub(super) fn approved(
     buf: &mut Buffer,
@@ -60,14 +74,7 @@ pub(super) fn approved(
         ))
         .gap(),
     ];
-    let saving = match &approved.saved {
-        crate::app::SaveState::Saving => ("Storing the tokens…".to_owned(), theme.dim),
-        crate::app::SaveState::Failed(e) => (
-            format!("Could not store the tokens, so they end with this run: {e}"),
-            theme.failure,
-        ),
-    };
-    sections.push(Section::new(wrap(&saving.0, saving.1, max)).or_drop(DETAIL_SHORT).gap());
+    sections.push(saving_section(approved, theme, max));
     let who = match &approved.claims {
         Some(claims) => {
             let person = match (&claims.name, &claims.email) {

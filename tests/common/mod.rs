@@ -7,6 +7,8 @@
     clippy::unnecessary_wraps
 )]
 
+pub mod dashboard_fixtures;
 pub mod fake;
 pub mod fixtures;
 pub mod interop;
+pub mod session;
