@@ -151,11 +151,10 @@ async fn a_redeemed_device_code_is_refused_and_polling_stops() {
 /// provider's pages, and exit code 0 once it polls the tokens.
 #[tokio::test]
 async fn the_binary_signs_in_against_oidc_provider() {
-    use tokio::io::{AsyncBufReadExt, BufReader};
     let Some(server) = provider_server() else {
         return;
     };
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_grantty"))
+    let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_grantty"))
         .args([
             "login",
             "--issuer",
@@ -178,26 +177,8 @@ async fn the_binary_signs_in_against_oidc_provider() {
         .kill_on_drop(true)
         .spawn()
         .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let mut transcript = String::new();
-    let complete = loop {
-        let line = lines
-            .next_line()
-            .await
-            .unwrap()
-            .unwrap_or_else(|| panic!("no link printed:\n{transcript}"));
-        transcript.push_str(&line);
-        transcript.push('\n');
-        if let Some(url) = line.strip_prefix("Or open this link, which includes the code: ") {
-            break url.to_owned();
-        }
-    };
-    server.approve(&complete).await.unwrap();
-    while let Some(line) = lines.next_line().await.unwrap() {
-        transcript.push_str(&line);
-        transcript.push('\n');
-    }
-    let status = child.wait().await.unwrap();
+    let relayed = server.relay_login(child).await;
+    let (status, transcript) = (relayed.status, relayed.stderr);
     assert!(
         status.success(),
         "exit {status:?}; stderr:\n{transcript}\nserver log:\n{}",
@@ -208,10 +189,7 @@ async fn the_binary_signs_in_against_oidc_provider() {
             || transcript.contains("Signed in as interop.user@example.com"),
         "{transcript}"
     );
-    let mut stdout = String::new();
-    tokio::io::AsyncReadExt::read_to_string(&mut child.stdout.take().unwrap(), &mut stdout)
-        .await
-        .unwrap();
+    let stdout = relayed.stdout;
     assert!(
         stdout.is_empty(),
         "nothing on stdout unless asked: {stdout}"

@@ -318,7 +318,6 @@ async fn run_grantty(state_home: &Path, args: &[&str]) -> (Option<i32>, String, 
 /// `grantty login` as a wrapper runs it, the code relayed from its stderr to the provider's
 /// pages; returns the stderr transcript after the process succeeded.
 async fn login_with_binary(server: &OidcProvider, state_home: &Path) -> String {
-    use tokio::io::{AsyncBufReadExt, BufReader};
     let args = [
         "login",
         "--issuer",
@@ -328,27 +327,9 @@ async fn login_with_binary(server: &OidcProvider, state_home: &Path) -> String {
         "--scope",
         SCOPE,
     ];
-    let mut child = grantty(state_home, &args).spawn().unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let mut transcript = String::new();
-    let complete = loop {
-        let line = lines
-            .next_line()
-            .await
-            .unwrap()
-            .unwrap_or_else(|| panic!("no link printed:\n{transcript}"));
-        transcript.push_str(&line);
-        transcript.push('\n');
-        if let Some(url) = line.strip_prefix("Or open this link, which includes the code: ") {
-            break url.to_owned();
-        }
-    };
-    server.approve(&complete).await.unwrap();
-    while let Some(line) = lines.next_line().await.unwrap() {
-        transcript.push_str(&line);
-        transcript.push('\n');
-    }
-    let status = child.wait().await.unwrap();
+    let child = grantty(state_home, &args).spawn().unwrap();
+    let relayed = server.relay_login(child).await;
+    let (status, transcript) = (relayed.status, relayed.stderr);
     assert!(
         status.success(),
         "login exit {status:?}; stderr:\n{transcript}\nserver log:\n{}",

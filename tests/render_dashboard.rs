@@ -6,67 +6,16 @@ mod common;
 
 use common::dashboard_fixtures::{self as fx, with_board};
 use common::fixtures::{ACCESS_TOKEN, ID_TOKEN, REFRESH_TOKEN, at};
+use common::screen::{SIZES, draw, draw_with, find, screen_text};
 use grantty::app::App;
 use grantty::app::dashboard::Overlay;
 use grantty::domain::clock::Timestamp;
-use grantty::ui::{Theme, UiCache, render};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-use ratatui::buffer::Buffer;
+use grantty::ui::Theme;
 use ratatui::style::{Color, Modifier};
 
-const SIZES: [(u16, u16); 2] = [(80, 24), (40, 12)];
-
-fn draw_with(
-    app: &App,
-    theme: Theme,
-    (width, height): (u16, u16),
-    now: Timestamp,
-) -> Terminal<TestBackend> {
-    let mut cache = UiCache::new(theme);
-    cache.sync(app);
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    terminal
-        .draw(|frame| render(frame, app, &cache, now))
-        .unwrap();
-    terminal
-}
-
-fn draw(app: &App, size: (u16, u16), now: Timestamp) -> Terminal<TestBackend> {
-    draw_with(app, Theme::color(), size, now)
-}
-
+/// Snapshots a fixture's `(app, now)` at each size.
 fn snapshot(name: &str, (app, now): &(App, Timestamp), sizes: &[(u16, u16)]) {
-    for &(width, height) in sizes {
-        let terminal = draw(app, (width, height), *now);
-        insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false}, {
-            insta::assert_snapshot!(format!("{name}_{width}x{height}"), terminal.backend());
-        });
-    }
-}
-
-fn rows(buffer: &Buffer) -> Vec<String> {
-    let area = buffer.area;
-    (area.top()..area.bottom())
-        .map(|y| {
-            (area.left()..area.right())
-                .map(|x| buffer[(x, y)].symbol())
-                .collect()
-        })
-        .collect()
-}
-
-fn screen_text(terminal: &Terminal<TestBackend>) -> String {
-    rows(terminal.backend().buffer()).join("\n")
-}
-
-/// Cells (x, y) where `needle` starts.
-fn find(buffer: &Buffer, needle: &str) -> Option<(u16, u16)> {
-    rows(buffer).iter().enumerate().find_map(|(y, row)| {
-        let byte = row.find(needle)?;
-        let x = row[..byte].chars().count();
-        Some((u16::try_from(x).ok()?, u16::try_from(y).ok()?))
-    })
+    common::screen::snapshot(name, app, sizes, *now);
 }
 
 #[test]

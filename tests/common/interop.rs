@@ -810,3 +810,55 @@ pub fn page_text(html: &str) -> String {
         .collect::<Vec<_>>()
         .join(" ")
 }
+
+/// What a relayed `grantty login` ended with.
+pub struct Relayed {
+    /// Exit status.
+    pub status: std::process::ExitStatus,
+    /// Everything it wrote to stderr.
+    pub stderr: String,
+    /// Everything it wrote to stdout.
+    pub stdout: String,
+}
+
+impl OidcProvider {
+    /// Reads a `grantty login` child's stderr until it prints the link with the code, approves
+    /// it on the provider's pages as a person would, then waits for the child to finish. The
+    /// child must have piped stdout and stderr.
+    pub async fn relay_login(&self, mut child: tokio::process::Child) -> Relayed {
+        use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
+        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+        let mut stderr = String::new();
+        let complete = loop {
+            let line = lines
+                .next_line()
+                .await
+                .unwrap()
+                .unwrap_or_else(|| panic!("no link printed:\n{stderr}"));
+            stderr.push_str(&line);
+            stderr.push('\n');
+            if let Some(url) = line.strip_prefix("Or open this link, which includes the code: ") {
+                break url.to_owned();
+            }
+        };
+        self.approve(&complete).await.unwrap();
+        while let Some(line) = lines.next_line().await.unwrap() {
+            stderr.push_str(&line);
+            stderr.push('\n');
+        }
+        let status = child.wait().await.unwrap();
+        let mut stdout = String::new();
+        child
+            .stdout
+            .take()
+            .unwrap()
+            .read_to_string(&mut stdout)
+            .await
+            .unwrap();
+        Relayed {
+            status,
+            stderr,
+            stdout,
+        }
+    }
+}

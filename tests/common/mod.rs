@@ -11,4 +11,5 @@ pub mod dashboard_fixtures;
 pub mod fake;
 pub mod fixtures;
 pub mod interop;
+pub mod screen;
 pub mod session;
