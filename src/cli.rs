@@ -36,6 +36,9 @@ pub struct SessionArgs {
     /// Print plain lines to stderr instead of the full-screen UI (automatic when stdout is not a terminal).
     #[arg(long, global = true)]
     pub plain: bool,
+    /// Configuration file with named profiles (default `$XDG_CONFIG_HOME/grantty/config.toml`).
+    #[arg(long, global = true, env = "GRANTTY_CONFIG")]
+    pub config: Option<std::path::PathBuf>,
 }
 
 /// Subcommands.
@@ -55,6 +58,52 @@ pub enum Command {
     Logout,
     /// Print (or write to a 0600 file) the tokens in a format other programs read.
     Export(ExportArgs),
+    /// List the configured profiles and the state of their sessions.
+    Profiles,
+    /// Print a Kubernetes `ExecCredential` (client.authentication.k8s.io/v1), refreshing as `token` does.
+    KubectlCredential,
+    /// Git credential helper (`git config credential.helper 'grantty git-credential'`).
+    GitCredential(GitCredentialArgs),
+    /// Print shell completions.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff).
+    Man,
+}
+
+/// `grantty git-credential`.
+#[derive(Debug, Args)]
+pub struct GitCredentialArgs {
+    /// The operation git asks for.
+    #[arg(value_enum)]
+    pub operation: GitOperation,
+}
+
+/// git's credential helper operations.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum GitOperation {
+    /// Return a credential.
+    Get,
+    /// Remember a credential (grantty keeps its own; nothing to do).
+    Store,
+    /// Forget a credential.
+    Erase,
+}
+
+/// `grantty completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// Sign-in flows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FlowArg {
+    /// RFC 8628 device authorization grant (default).
+    Device,
+    /// Authorization code grant with PKCE (RFC 6749 §4.1, RFC 7636), for users the device grant refuses (e.g. Anaplan SSO).
+    Code,
 }
 
 /// `grantty token`.
@@ -102,9 +151,21 @@ pub struct LoginArgs {
     /// Provider family; defaults to `generic`, or `anaplan` when --host is given.
     #[arg(long, value_enum)]
     pub provider: Option<ProviderArg>,
-    /// OAuth client id (for Anaplan: the Device Grant client's id from Administration › Security › OAuth Clients).
+    /// OAuth client id (for Anaplan: the Device Grant client's id from Administration › Security › OAuth Clients); or from the profile.
     #[arg(long, env = "GRANTTY_CLIENT_ID")]
-    pub client_id: String,
+    pub client_id: Option<String>,
+    /// Sign-in flow; default `device`, or the profile's.
+    #[arg(long, value_enum)]
+    pub flow: Option<FlowArg>,
+    /// Authorization endpoint for `--flow code` (discovered with --issuer; Anaplan has a preset).
+    #[arg(long)]
+    pub authorize_endpoint: Option<String>,
+    /// Redirect URI for `--flow code` (default: a loopback listener when a local browser is usable).
+    #[arg(long)]
+    pub redirect_uri: Option<String>,
+    /// Print NDJSON events on stdout (code issued, pending, slow_down, approved, …) for wrappers.
+    #[arg(long)]
+    pub json: bool,
     /// Anaplan OAuth host for your region, e.g. us1a.app.anaplan.com (default), eu3.app.anaplan.com.
     #[arg(long)]
     pub host: Option<String>,

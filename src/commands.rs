@@ -1,5 +1,10 @@
 //! The subcommands: build real adapters, run the loop, turn the end state into an exit code.
 
+mod code_flow;
+mod docs;
+mod integrations;
+mod profiles;
+mod resolve;
 mod scripts;
 mod setup;
 
@@ -8,7 +13,7 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
 use crate::app::{App, Dashboard, ProviderInfo, Screen, StorageView};
-use crate::cli::{Cli, Command, DemoArgs, LoginArgs, ProviderArg, SessionArgs};
+use crate::cli::{Cli, Command, DemoArgs, FlowArg, LoginArgs, SessionArgs};
 use crate::demo::{AutoDecision, Decision, DemoClock, DemoConfig, DemoServer};
 use crate::domain::clock::{Clock, SystemClock};
 use crate::domain::grant::GrantFailure;
@@ -17,7 +22,7 @@ use crate::error::{Error, exit};
 use crate::keeper::KeepError;
 use crate::oauth::client::discover;
 use crate::oauth::http::ReqwestTransport;
-use crate::oauth::provider::{ANAPLAN_DEFAULT_HOST, Provider};
+use crate::oauth::provider::Provider;
 use crate::plain::{Plain, failure_line, status_line};
 use crate::runtime::{self, Context, Exit};
 use crate::store::{SessionStore, StoreChoice};
@@ -36,6 +41,11 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
         Some(Command::Refresh) => scripts::refresh(session).await,
         Some(Command::Logout) => scripts::logout(session).await,
         Some(Command::Export(args)) => scripts::export(session, args),
+        Some(Command::Profiles) => profiles::list(session),
+        Some(Command::KubectlCredential) => integrations::kubectl_credential(session).await,
+        Some(Command::GitCredential(args)) => integrations::git_credential(session, args.operation).await,
+        Some(Command::Completions(args)) => docs::completions(args.shell),
+        Some(Command::Man) => docs::man(),
     }
 }
 
@@ -61,42 +71,12 @@ async fn dashboard(session: &SessionArgs) -> Result<(), Error> {
 
 async fn login(session: &SessionArgs, args: &LoginArgs) -> Result<(), Error> {
     let transport = ReqwestTransport::new()?;
-    let scope = args.scope.as_deref();
-    let kind = args.provider.unwrap_or(if args.host.is_some() {
-        ProviderArg::Anaplan
-    } else {
-        ProviderArg::Generic
-    });
-    let provider = match (
-        kind,
-        &args.issuer,
-        &args.device_endpoint,
-        &args.token_endpoint,
-    ) {
-        (ProviderArg::Anaplan, ..) => Provider::anaplan(
-            args.host.as_deref().unwrap_or(ANAPLAN_DEFAULT_HOST),
-            &args.client_id,
-            scope,
-        )?,
-        (ProviderArg::Generic, Some(issuer), ..) => {
-            discover(&transport, issuer, &args.client_id, scope).await?
-        }
-        (ProviderArg::Generic, None, Some(device), Some(token)) => Provider::generic(
-            &args.client_id,
-            scope,
-            device,
-            token,
-            args.revocation_endpoint.as_deref(),
-        )?,
-        (ProviderArg::Generic, ..) => {
-            return Err(Error::SignIn {
-                code: exit::USAGE,
-                message: "say where to sign in: --provider anaplan [--host HOST], --issuer URL, or --device-endpoint URL --token-endpoint URL".into(),
-            });
-        }
-    };
+    let plan = resolve::login_plan(session, args, &transport).await?;
     let store = setup::open_store(session, StoreChoice::Auto)?;
-    sign_in(provider, transport, store, session).await
+    match plan.flow {
+        FlowArg::Device => sign_in(plan.provider, transport, store, session, args.json).await,
+        FlowArg::Code => code_flow::sign_in(plan, transport, store, session).await,
+    }
 }
 
 async fn demo(session: &SessionArgs, args: &DemoArgs) -> Result<(), Error> {
@@ -140,7 +120,7 @@ async fn demo(session: &SessionArgs, args: &DemoArgs) -> Result<(), Error> {
     .await?;
     // Demo tokens are worthless outside this run: keep them in memory unless asked otherwise.
     let store = setup::open_store(session, StoreChoice::Memory)?;
-    let result = sign_in(provider, transport, store, session).await;
+    let result = sign_in(provider, transport, store, session, false).await;
     server.shutdown().await;
     result
 }
@@ -184,7 +164,9 @@ async fn sign_in(
     transport: ReqwestTransport,
     store: SessionStore,
     session: &SessionArgs,
+    json: bool,
 ) -> Result<(), Error> {
+    let _ = json; // NDJSON frontend: see crate::ndjson
     let mut app = App::new(provider_info(&provider), SystemClock.now());
     app.profile.clone_from(&session.profile);
     run_app(app, provider, transport, store, session).await

@@ -1,0 +1,2 @@
+//! Placeholder bench (filled in with per-screen render benchmarks).
+fn main() {}
