@@ -10,7 +10,7 @@ mod dashboard_update;
 pub mod keys;
 pub mod update;
 
-use crate::domain::clock::Timestamp;
+use crate::domain::clock::{Skew, Timestamp};
 use crate::domain::grant::{DeviceAuthorization, GrantFailure, PollReply, Poller};
 use crate::domain::session::Session;
 use crate::domain::token::{TokenSet, UnverifiedClaims};
@@ -145,6 +145,10 @@ pub struct App {
     pub quit: bool,
     /// The profile the session is stored under.
     pub profile: String,
+    /// The server's clock against ours, from its last device-authorization answer.
+    pub clock_skew: Option<Skew>,
+    /// Seconds before expiry the dashboard refreshes (the profile's `refresh_skew`).
+    pub refresh_skew_secs: u64,
     /// Id of the sign-in save in flight.
     pending_save: Option<RequestId>,
     /// Id of the device-code request in flight.
@@ -167,6 +171,8 @@ pub enum Msg {
         request: RequestId,
         /// The authorization, or an error already in words.
         result: Result<DeviceAuthorization, ErrorView>,
+        /// The server's clock against ours, from the answer's `Date`.
+        skew: Option<Skew>,
     },
     /// Answer to [`Effect::Poll`].
     Polled {
@@ -265,6 +271,8 @@ pub enum Effect {
         request: RequestId,
         /// The tokens.
         tokens: Box<TokenSet>,
+        /// The server's clock against ours, stored for `status`.
+        clock_skew: Option<Skew>,
     },
     /// Make sure the access token is valid for `min_valid_secs` (refresh under the lock).
     Refresh {
@@ -312,6 +320,8 @@ impl App {
             notice: None,
             quit: false,
             profile: DEFAULT_PROFILE.to_owned(),
+            clock_skew: None,
+            refresh_skew_secs: dashboard::DEFAULT_REFRESH_SKEW_SECS,
             pending_save: None,
             pending_code_request: None,
             next_request_id: 0,

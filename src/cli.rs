@@ -21,13 +21,17 @@ pub struct Cli {
 /// Which session, and where it is stored.
 #[derive(Debug, Args, Clone)]
 pub struct SessionArgs {
-    /// Profile name: one stored session per profile.
+    /// Profile name: one stored session per profile [default: the configuration's `default_profile`, else `default`].
     #[arg(
-        long,
+        long = "profile",
+        value_name = "NAME",
         global = true,
-        env = "GRANTTY_PROFILE",
-        default_value = "default"
+        env = "GRANTTY_PROFILE"
     )]
+    pub profile_arg: Option<String>,
+    /// The profile in effect: `--profile`, else `GRANTTY_PROFILE`, else `default_profile` from the
+    /// configuration, else `default` (resolved by [`crate::config::Config::session`]).
+    #[arg(skip = String::from(crate::config::DEFAULT_PROFILE))]
     pub profile: String,
     /// Where to keep tokens: `auto` tries the Secret Service, then the kernel keyring, then (with
     /// consent) a 0600 plaintext file.
@@ -59,10 +63,10 @@ pub enum Command {
     /// Print (or write to a 0600 file) the tokens in a format other programs read.
     Export(ExportArgs),
     /// List the configured profiles and the state of their sessions.
-    Profiles,
+    Profiles(ProfilesArgs),
     /// Print a Kubernetes `ExecCredential` (client.authentication.k8s.io/v1), refreshing as `token` does.
     KubectlCredential,
-    /// Git credential helper (`git config credential.helper 'grantty git-credential'`).
+    /// Git credential helper (`git config credential.helper '!grantty git-credential'`).
     GitCredential(GitCredentialArgs),
     /// Print shell completions.
     Completions(CompletionsArgs),
@@ -125,12 +129,20 @@ pub struct StatusArgs {
     pub json: bool,
 }
 
+/// `grantty profiles`.
+#[derive(Debug, Args)]
+pub struct ProfilesArgs {
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
 /// `grantty export`.
 #[derive(Debug, Args)]
 pub struct ExportArgs {
-    /// Output format.
+    /// Output format; default: the profile's `export_format`.
     #[arg(long, value_enum)]
-    pub format: Format,
+    pub format: Option<Format>,
     /// Write to this file (0600, atomically) instead of stdout.
     #[arg(long)]
     pub output: Option<std::path::PathBuf>,
@@ -163,7 +175,7 @@ pub struct LoginArgs {
     /// Redirect URI for `--flow code` (default: a loopback listener when a local browser is usable).
     #[arg(long)]
     pub redirect_uri: Option<String>,
-    /// Print NDJSON events on stdout (code issued, pending, slow_down, approved, …) for wrappers.
+    /// Print NDJSON events on stdout (code issued, pending, `slow_down`, approved, …) for wrappers.
     #[arg(long)]
     pub json: bool,
     /// Anaplan OAuth host for your region, e.g. us1a.app.anaplan.com (default), eu3.app.anaplan.com.
@@ -210,4 +222,7 @@ pub struct DemoArgs {
     /// Access-token lifetime, in seconds.
     #[arg(long, default_value_t = 2100)]
     pub access_token_lifetime: u64,
+    /// Print NDJSON events on stdout, as `login --json` does.
+    #[arg(long, conflicts_with = "serve")]
+    pub json: bool,
 }

@@ -14,12 +14,14 @@ use std::sync::Arc;
 
 use crate::app::{App, Dashboard, ProviderInfo, Screen, StorageView};
 use crate::cli::{Cli, Command, DemoArgs, FlowArg, LoginArgs, SessionArgs};
+use crate::config::{Config, Profile};
 use crate::demo::{AutoDecision, Decision, DemoClock, DemoConfig, DemoServer};
 use crate::domain::clock::{Clock, SystemClock};
 use crate::domain::grant::GrantFailure;
 use crate::domain::text::{SHORT_MAX_CHARS, sanitize};
 use crate::error::{Error, exit};
 use crate::keeper::KeepError;
+use crate::ndjson::{Event, Ndjson, WithHumanLines};
 use crate::oauth::client::discover;
 use crate::oauth::http::ReqwestTransport;
 use crate::oauth::provider::Provider;
@@ -31,26 +33,38 @@ use crate::ui::Theme;
 
 /// Runs the parsed command line.
 pub async fn run(cli: Cli) -> Result<(), Error> {
-    let session = &cli.session;
+    let (session, config) = match setup::session_and_config(&cli) {
+        Ok(loaded) => loaded,
+        Err(err) => {
+            let json = matches!(&cli.command, Some(Command::Login(args)) if args.json);
+            return json_errors(json, Err(err));
+        }
+    };
+    let session = &session;
+    let profile = config.profile(&session.profile);
     match &cli.command {
-        None => dashboard(session).await,
-        Some(Command::Login(args)) => login(session, args).await,
-        Some(Command::Demo(args)) => demo(session, args).await,
+        None => dashboard(session, profile).await,
+        Some(Command::Login(args)) => json_errors(args.json, login(session, args, &config).await),
+        Some(Command::Demo(args)) => json_errors(args.json, demo(session, args).await),
         Some(Command::Token(args)) => scripts::token(session, args).await,
         Some(Command::Status(args)) => scripts::status(session, args),
         Some(Command::Refresh) => scripts::refresh(session).await,
         Some(Command::Logout) => scripts::logout(session).await,
-        Some(Command::Export(args)) => scripts::export(session, args),
-        Some(Command::Profiles) => profiles::list(session),
+        Some(Command::Export(args)) => {
+            scripts::export(session, args, profile.and_then(|p| p.export_format))
+        }
+        Some(Command::Profiles(args)) => profiles::list(&cli.session, session, &config, args),
         Some(Command::KubectlCredential) => integrations::kubectl_credential(session).await,
-        Some(Command::GitCredential(args)) => integrations::git_credential(session, args.operation).await,
+        Some(Command::GitCredential(args)) => {
+            integrations::git_credential(session, args.operation).await
+        }
         Some(Command::Completions(args)) => docs::completions(args.shell),
         Some(Command::Man) => docs::man(),
     }
 }
 
 /// `grantty` alone: the dashboard of the stored session.
-async fn dashboard(session: &SessionArgs) -> Result<(), Error> {
+async fn dashboard(session: &SessionArgs, profile: Option<&Profile>) -> Result<(), Error> {
     let store = setup::open_store(session, StoreChoice::Auto)?;
     let stored = store
         .load(&session.profile)?
@@ -64,17 +78,33 @@ async fn dashboard(session: &SessionArgs) -> Result<(), Error> {
         plaintext: info.plaintext,
     };
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let board = Dashboard::new(stored, storage, clock.now(), "Opened the stored session");
+    let mut board = Dashboard::new(stored, storage, clock.now(), "Opened the stored session");
+    if let Some(skew) = profile.and_then(|p| p.refresh_skew_secs) {
+        board.refresh_skew_secs = skew;
+    }
     let app = App::with_dashboard(provider_info(&provider), board);
     run_app(app, provider, ReqwestTransport::new()?, store, session).await
 }
 
-async fn login(session: &SessionArgs, args: &LoginArgs) -> Result<(), Error> {
+async fn login(session: &SessionArgs, args: &LoginArgs, config: &Config) -> Result<(), Error> {
     let transport = ReqwestTransport::new()?;
-    let plan = resolve::login_plan(session, args, &transport).await?;
+    let plan = resolve::login_plan(session, args, config, &transport).await?;
     let store = setup::open_store(session, StoreChoice::Auto)?;
+    let refresh_skew = config
+        .profile(&session.profile)
+        .and_then(|p| p.refresh_skew_secs);
     match plan.flow {
-        FlowArg::Device => sign_in(plan.provider, transport, store, session, args.json).await,
+        FlowArg::Device => {
+            sign_in(
+                plan.provider,
+                transport,
+                store,
+                session,
+                args.json,
+                refresh_skew,
+            )
+            .await
+        }
         FlowArg::Code => code_flow::sign_in(plan, transport, store, session).await,
     }
 }
@@ -105,7 +135,9 @@ async fn demo(session: &SessionArgs, args: &DemoArgs) -> Result<(), Error> {
         println!("  token:                {issuer}/token");
         println!("  revocation:           {issuer}/revoke");
         println!("  verification page:    {issuer}/device");
+        println!("  authorization:        {issuer}/authorize");
         println!("Sign in with: grantty login --issuer {issuer} --client-id grantty-demo");
+        println!("  (add --flow code for the authorization code grant with PKCE)");
         wait_for_shutdown_signal().await?;
         server.shutdown().await;
         return Ok(());
@@ -120,7 +152,7 @@ async fn demo(session: &SessionArgs, args: &DemoArgs) -> Result<(), Error> {
     .await?;
     // Demo tokens are worthless outside this run: keep them in memory unless asked otherwise.
     let store = setup::open_store(session, StoreChoice::Memory)?;
-    let result = sign_in(provider, transport, store, session, false).await;
+    let result = sign_in(provider, transport, store, session, args.json, None).await;
     server.shutdown().await;
     result
 }
@@ -165,20 +197,55 @@ async fn sign_in(
     store: SessionStore,
     session: &SessionArgs,
     json: bool,
+    refresh_skew: Option<u64>,
 ) -> Result<(), Error> {
-    let _ = json; // NDJSON frontend: see crate::ndjson
     let mut app = App::new(provider_info(&provider), SystemClock.now());
     app.profile.clone_from(&session.profile);
-    run_app(app, provider, transport, store, session).await
+    if let Some(secs) = refresh_skew {
+        app.refresh_skew_secs = secs;
+    }
+    run_app_as(app, provider, transport, store, session, json).await
+}
+
+/// With `--json`, a failure that stopped the command before its frontend could say so (flags,
+/// discovery, store, IO) becomes an `error` event too; sign-in outcomes were already written.
+fn json_errors(json: bool, result: Result<(), Error>) -> Result<(), Error> {
+    if let Err(err) = &result
+        && json
+        && !matches!(err, Error::SignIn { .. })
+    {
+        let mut message = err.to_string();
+        let mut source = std::error::Error::source(err);
+        while let Some(cause) = source {
+            message = format!("{message}: {cause}");
+            source = cause.source();
+        }
+        let mut events = Ndjson::new(std::io::stdout());
+        // If stdout is gone, the exit code and stderr still tell.
+        let _ = events.emit(&Event::Error { message }, SystemClock.now());
+    }
+    result
 }
 
 /// Runs `app` in the TUI, or in plain mode when asked or when stdout/stdin is not a terminal.
 async fn run_app(
+    app: App,
+    provider: Provider,
+    transport: ReqwestTransport,
+    store: SessionStore,
+    session: &SessionArgs,
+) -> Result<(), Error> {
+    run_app_as(app, provider, transport, store, session, false).await
+}
+
+/// [`run_app`], or with `json` NDJSON events on stdout and the plain lines on stderr.
+async fn run_app_as(
     mut app: App,
     provider: Provider,
     transport: ReqwestTransport,
     store: SessionStore,
     session: &SessionArgs,
+    json: bool,
 ) -> Result<(), Error> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let ctx = Context {
@@ -190,7 +257,23 @@ async fn run_app(
     };
     let plain =
         session.plain || !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal();
-    let exit = if plain {
+    let exit = if json {
+        let mut frontend = WithHumanLines {
+            events: Ndjson::new(std::io::stdout()),
+            lines: Plain::new(std::io::stderr()),
+        };
+        let exit = runtime::run(
+            &mut app,
+            &mut frontend,
+            &ctx,
+            futures_util::stream::pending(),
+        )
+        .await?;
+        if !app.finished() {
+            frontend.events.cancelled(clock.now())?;
+        }
+        exit
+    } else if plain {
         let mut frontend = Plain::new(std::io::stderr());
         runtime::run(
             &mut app,

@@ -1,6 +1,7 @@
 //! The built-in demo authorization server: a small, honest OAuth 2.0 server on loopback.
 //!
-//! It implements the Device Authorization Grant (RFC 8628) with a verification page,
+//! It implements the Device Authorization Grant (RFC 8628) with a verification page, the
+//! authorization code grant with PKCE (RFC 6749 §4.1, RFC 7636) with an approve page,
 //! refresh tokens with optional rotation and reuse detection (RFC 6749 §6, RFC 9700
 //! §4.14.2), token revocation (RFC 7009) and server metadata (RFC 8414). `grantty demo`
 //! signs in against it, and tests use it as a real server.
@@ -12,6 +13,7 @@
 //! reproducible. Protocol rules live in the sans-IO `state` module; `http` and `page` only
 //! translate requests and replies.
 
+mod authorize;
 mod clock;
 mod codes;
 mod config;
@@ -86,8 +88,13 @@ pub struct DemoStats {
     pub slow_downs: u64,
     /// Live tokens revoked through the revocation endpoint (RFC 7009).
     pub revocations: u64,
-    /// Rotated refresh tokens presented again, each revoking its grant family.
+    /// Rotated refresh tokens or redeemed authorization codes presented again, each revoking
+    /// its grant family.
     pub reuse_detections: u64,
+    /// Authorization codes issued by the approve page (RFC 6749 §4.1.2).
+    pub authorization_codes_issued: u64,
+    /// Authorization codes exchanged for tokens.
+    pub authorization_code_redemptions: u64,
 }
 
 /// A running demo server; dropping it without [`DemoServer::shutdown`] also stops it.

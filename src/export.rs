@@ -1,4 +1,5 @@
-//! Rendering a session's tokens for other programs: shell variables, JSON, an HTTP header line.
+//! Rendering a session's tokens for other programs: shell variables, JSON, an HTTP header line,
+//! `.netrc`, a Kubernetes `ExecCredential` and git's credential format.
 //! These are the only functions that put token text into a string, and they run only when the
 //! user asked for exactly that (`grantty token`, `grantty export`, the export menu).
 
@@ -20,6 +21,12 @@ pub enum Format {
     Header,
     /// The bare access token.
     Raw,
+    /// A `.netrc` line: `machine <provider host> login oauth2 password <token>`.
+    Netrc,
+    /// A Kubernetes `ExecCredential` (`client.authentication.k8s.io/v1`) with the token and its expiry.
+    ExecCredential,
+    /// git credential helper lines: `username=oauth2`, `password=<token>`, `password_expiry_utc`.
+    GitCredential,
 }
 
 impl Format {
@@ -30,6 +37,9 @@ impl Format {
             Self::Json => "JSON",
             Self::Header => "HTTP header",
             Self::Raw => "raw token",
+            Self::Netrc => ".netrc",
+            Self::ExecCredential => "Kubernetes ExecCredential",
+            Self::GitCredential => "git credential",
         }
     }
 }
@@ -41,6 +51,9 @@ fn extension(format: Format) -> &'static str {
         Format::Json => "json",
         Format::Header => "header",
         Format::Raw => "token",
+        Format::Netrc => "netrc",
+        Format::ExecCredential => "exec-credential.json",
+        Format::GitCredential => "git-credential",
     }
 }
 
@@ -66,6 +79,42 @@ pub fn scheme(session: &Session) -> AuthScheme {
     } else {
         AuthScheme::Bearer
     }
+}
+
+/// The user name paired with the access token where a protocol wants one (`.netrc`, git):
+/// servers that take an OAuth token as a Basic-auth password either ignore the name (GitHub,
+/// Gitea) or require `oauth2` (GitLab); the subject is often an opaque id.
+pub const TOKEN_USERNAME: &str = "oauth2";
+
+/// The `apiVersion` of the `ExecCredential` grantty prints.
+pub const EXEC_CREDENTIAL_API_VERSION: &str = "client.authentication.k8s.io/v1";
+
+/// `host` without a trailing `:port` (`[::1]:8080` gives `[::1]`).
+pub fn host_without_port(host: &str) -> &str {
+    match host.rsplit_once(':') {
+        Some((name, port))
+            if !port.is_empty()
+                && port.bytes().all(|b| b.is_ascii_digit())
+                && (!name.contains(':') || name.ends_with(']')) =>
+        {
+            name
+        }
+        _ => host,
+    }
+}
+
+/// git credential lines for `session`: user name, the access token as password and, when known,
+/// its expiry (`password_expiry_utc`, read by git 2.41 and later).
+pub fn git_credential(session: &Session) -> String {
+    let expiry = session
+        .meta
+        .access_expires_at
+        .map(|exp| format!("password_expiry_utc={}\n", exp.as_unix_secs()))
+        .unwrap_or_default();
+    format!(
+        "username={TOKEN_USERNAME}\npassword={}\n{expiry}",
+        session.secrets.access_token.expose()
+    )
 }
 
 /// Single-quotes `s` for a POSIX shell.
@@ -108,6 +157,24 @@ pub fn render(session: &Session, format: Format, now: Timestamp) -> String {
             });
             format!("{value}\n")
         }
+        Format::Netrc => format!(
+            "machine {} login {TOKEN_USERNAME} password {at}\n",
+            host_without_port(&session.meta.provider.host)
+        ),
+        Format::ExecCredential => {
+            let mut status = serde_json::Map::new();
+            status.insert("token".into(), at.into());
+            if let Some(exp) = session.meta.access_expires_at {
+                status.insert("expirationTimestamp".into(), exp.to_rfc3339().into());
+            }
+            let value = json!({
+                "apiVersion": EXEC_CREDENTIAL_API_VERSION,
+                "kind": "ExecCredential",
+                "status": status,
+            });
+            format!("{value}\n")
+        }
+        Format::GitCredential => git_credential(session),
     }
 }
 
@@ -183,5 +250,53 @@ mod tests {
         assert_eq!(v["refresh_token"], "rt");
         assert_eq!(v["expires_in"], 2000);
         assert_eq!(v["authorization_scheme"], "Bearer");
+    }
+
+    #[test]
+    fn host_without_port_keeps_names_and_ipv6_literals() {
+        assert_eq!(host_without_port("idp.example.com"), "idp.example.com");
+        assert_eq!(host_without_port("127.0.0.1:4000"), "127.0.0.1");
+        assert_eq!(host_without_port("[::1]:8080"), "[::1]");
+        assert_eq!(host_without_port("[::1]"), "[::1]");
+        assert_eq!(host_without_port("host:"), "host:");
+    }
+
+    #[test]
+    fn netrc_names_the_host_without_its_port() {
+        let mut s = session("generic");
+        s.meta.provider.host = "idp.example.com:8443".into();
+        assert_eq!(
+            render(&s, Format::Netrc, Timestamp::from_unix_secs(1000)),
+            "machine idp.example.com login oauth2 password at'x\n"
+        );
+    }
+
+    #[test]
+    fn exec_credential_has_an_rfc3339_expiry_or_none() {
+        let mut s = session("generic");
+        let out = render(&s, Format::ExecCredential, Timestamp::from_unix_secs(1000));
+        assert_eq!(
+            out,
+            r#"{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"expirationTimestamp":"1970-01-01T00:51:40Z","token":"at'x"}}"#.to_owned() + "\n"
+        );
+        s.meta.access_expires_at = None;
+        let v: serde_json::Value = serde_json::from_str(&render(
+            &s,
+            Format::ExecCredential,
+            Timestamp::from_unix_secs(1000),
+        ))
+        .unwrap();
+        assert!(v["status"].get("expirationTimestamp").is_none(), "{v}");
+    }
+
+    #[test]
+    fn git_credential_lines_carry_the_expiry_when_known() {
+        let mut s = session("generic");
+        assert_eq!(
+            render(&s, Format::GitCredential, Timestamp::from_unix_secs(1000)),
+            "username=oauth2\npassword=at'x\npassword_expiry_utc=3100\n"
+        );
+        s.meta.access_expires_at = None;
+        assert_eq!(git_credential(&s), "username=oauth2\npassword=at'x\n");
     }
 }

@@ -27,7 +27,7 @@ use crate::oauth::provider::{EndpointError, Provider, ProviderKind};
 use crate::oauth::refresh::{
     RevokeAnswer, TokenHint, logout_request, parse_revoke, refresh_request, revoke_request,
 };
-use crate::oauth::wire::parse_token_response;
+use crate::oauth::wire::{parse_token_response, server_skew};
 use crate::store::{ProfileLock, SessionStore, StoreError};
 
 /// Why a session cannot continue without a new sign-in.
@@ -262,6 +262,7 @@ impl<T: Transport> Keeper<T> {
         match parse_token_response(&resp, now) {
             Ok(tokens) => {
                 let change = session.apply_refresh(tokens, now);
+                session.meta.clock_skew = server_skew(&resp, now).or(session.meta.clock_skew);
                 session.meta.generation += 1;
                 let saved = session.clone();
                 self.blocking(move |s| s.save(&saved)).await?;

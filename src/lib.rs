@@ -9,17 +9,23 @@
 //! - [`runtime`]: the event loop that wires real IO to `update` and a frontend.
 //! - [`tui`]: the full-screen frontend; terminal set-up and restore on every exit path.
 //! - [`plain`]: the line-based frontend for pipes and wrappers.
+//! - [`ndjson`]: NDJSON events for `login --json`, for IDEs, kubectl plugins and agents.
 //! - [`demo`]: the built-in loopback authorization server.
+//! - [`browser`]: whether a local graphical browser may be opened (`login --flow code`).
+//! - [`config`]: named profiles from `config.toml`, with line-numbered errors.
 //! - [`cli`], [`commands`], [`error`]: the command line, its handlers, exit codes.
 
 pub mod app;
+pub mod browser;
 pub mod cli;
 pub mod commands;
+pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod export;
 pub mod keeper;
+pub mod ndjson;
 pub mod oauth;
 pub mod plain;
 pub mod runtime;

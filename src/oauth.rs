@@ -7,6 +7,7 @@
 pub mod client;
 pub mod discovery;
 pub mod http;
+pub mod pkce;
 pub mod provider;
 pub mod record;
 pub mod refresh;

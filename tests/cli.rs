@@ -15,6 +15,13 @@ fn grantty(args: &[&str]) -> Output {
             "XDG_STATE_HOME",
             std::env::temp_dir().join("grantty-cli-tests"),
         )
+        // Nor the user's profiles.
+        .env(
+            "XDG_CONFIG_HOME",
+            std::env::temp_dir().join("grantty-cli-tests-config"),
+        )
+        .env_remove("GRANTTY_CONFIG")
+        .env_remove("GRANTTY_PROFILE")
         .stdin(Stdio::null())
         .output()
         .unwrap()

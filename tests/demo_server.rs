@@ -138,13 +138,18 @@ async fn metadata_advertises_the_endpoints_at_both_well_known_paths() {
         );
         assert_eq!(
             meta["grant_types_supported"],
-            json!([DEVICE_GRANT, "refresh_token"])
+            json!([DEVICE_GRANT, "refresh_token", "authorization_code"])
         );
         assert_eq!(
             meta["token_endpoint_auth_methods_supported"],
             json!(["none"])
         );
-        assert_eq!(meta["response_types_supported"], json!([]));
+        assert_eq!(meta["response_types_supported"], json!(["code"]));
+        assert_eq!(
+            meta["authorization_endpoint"],
+            json!(format!("{issuer}/authorize"))
+        );
+        assert_eq!(meta["code_challenge_methods_supported"], json!(["S256"]));
     }
 }
 

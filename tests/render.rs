@@ -5,6 +5,7 @@ mod common;
 
 use common::fixtures::{self, at};
 use common::screen::{SIZES, draw, draw_with, find, screen_text, snapshot};
+use grantty::domain::clock::Skew;
 use grantty::ui::{Theme, UiCache, big_text, render};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -116,6 +117,36 @@ fn snapshots_sign_in_lost_reply() {
         &[(80, 24)],
         at(60),
     );
+}
+
+#[test]
+fn snapshots_sign_in_clock_skew() {
+    let mut app = fixtures::waiting();
+    app.clock_skew = Some(Skew::from_secs(42));
+    let now = fixtures::waiting_now();
+    snapshot("sign_in_clock_skew", &app, &[(80, 24)], now);
+    let text = screen_text(&draw(&app, (80, 24), now));
+    assert!(
+        text.contains("Server clock: 42 s ahead of this machine"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_clock_skew_under_five_seconds_changes_nothing_on_screen() {
+    let now = fixtures::waiting_now();
+    let plain = fixtures::waiting();
+    for secs in [4, -4] {
+        let mut app = fixtures::waiting();
+        app.clock_skew = Some(Skew::from_secs(secs));
+        for size in [(80, 24), (40, 12)] {
+            assert_eq!(
+                draw(&app, size, now).backend().buffer(),
+                draw(&plain, size, now).backend().buffer(),
+                "skew {secs} at {size:?}"
+            );
+        }
+    }
 }
 
 #[test]

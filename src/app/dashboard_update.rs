@@ -62,12 +62,15 @@ pub(super) fn on_key(app: &mut App, key: Key, now: Timestamp) -> Vec<Effect> {
             d.overlay = Overlay::None;
             export(d, Format::Raw, ExportTarget::Clipboard)
         }
-        (Overlay::Export { format: None }, Key::Char(c @ '1'..='4')) => {
+        (Overlay::Export { format: None }, Key::Char(c @ '1'..='7')) => {
             let format = match c {
                 '1' => Format::Env,
                 '2' => Format::Json,
                 '3' => Format::Header,
-                _ => Format::Raw,
+                '4' => Format::Raw,
+                '5' => Format::Netrc,
+                '6' => Format::ExecCredential,
+                _ => Format::GitCredential,
             };
             d.overlay = Overlay::Export {
                 format: Some(format),

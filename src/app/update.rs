@@ -22,11 +22,16 @@ pub fn update(app: &mut App, msg: Msg, now: Timestamp) -> Vec<Effect> {
         Msg::Key(key) => on_key(app, key, now),
         Msg::Tick => on_tick(app, now),
         Msg::Resize => Vec::new(),
-        Msg::DeviceCode { request, result } => {
+        Msg::DeviceCode {
+            request,
+            result,
+            skew,
+        } => {
             if app.pending_code_request != Some(request) {
                 return Vec::new();
             }
             app.pending_code_request = None;
+            app.clock_skew = skew.or(app.clock_skew);
             app.screen = match result {
                 Ok(auth) => Screen::Waiting(Box::new(Waiting {
                     poller: Poller::new(&auth, now),
@@ -59,7 +64,11 @@ pub fn update(app: &mut App, msg: Msg, now: Timestamp) -> Vec<Effect> {
                         saved: SaveState::Saving,
                     }));
                     // Persist before the dashboard shows anything (never lose a token).
-                    return vec![Effect::SaveSignIn { request, tokens }];
+                    return vec![Effect::SaveSignIn {
+                        request,
+                        tokens,
+                        clock_skew: app.clock_skew,
+                    }];
                 }
                 PollOutcome::Ended(failure) => {
                     app.screen = Screen::Ended {
@@ -78,8 +87,11 @@ pub fn update(app: &mut App, msg: Msg, now: Timestamp) -> Vec<Effect> {
             match result {
                 Ok((session, storage)) => {
                     let text = format!("Signed in; tokens stored in {}", storage.description);
-                    app.screen =
-                        Screen::Dashboard(Box::new(Dashboard::new(*session, storage, now, &text)));
+                    app.screen = {
+                        let mut board = Dashboard::new(*session, storage, now, &text);
+                        board.refresh_skew_secs = app.refresh_skew_secs;
+                        Screen::Dashboard(Box::new(board))
+                    };
                 }
                 Err(message) => {
                     if let Screen::Approved(approved) = &mut app.screen {

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::app::{ErrorView, ProviderInfo, RequestId};
+use crate::domain::clock::Skew;
 use crate::domain::grant::{DeviceAuthorization, PollReply};
 use crate::domain::secret::{AccessToken, DeviceCode};
 use crate::domain::token::TokenSet;
@@ -57,6 +58,7 @@ fn waiting_app() -> App {
         Msg::DeviceCode {
             request: *request,
             result: Ok(auth()),
+            skew: None,
         },
         at(0),
     );
@@ -102,6 +104,7 @@ fn ticks_poll_only_when_due_and_one_at_a_time() {
 #[test]
 fn approval_is_stored_before_the_dashboard_shows_it() {
     let mut app = waiting_app();
+    app.refresh_skew_secs = 600;
     let request = poll_request(&update(&mut app, Msg::Tick, at(5)));
     let reply = PollReply::Approved(Box::new(tokens()));
     let effects = update(&mut app, Msg::Polled { request, reply }, at(6));
@@ -109,6 +112,7 @@ fn approval_is_stored_before_the_dashboard_shows_it() {
         Effect::SaveSignIn {
             request: save,
             tokens: saved,
+            clock_skew: None,
         },
     ] = effects.as_slice()
     else {
@@ -155,7 +159,10 @@ fn approval_is_stored_before_the_dashboard_shows_it() {
         },
         at(7),
     );
-    assert!(matches!(&app.screen, Screen::Dashboard(_)));
+    match &app.screen {
+        Screen::Dashboard(board) => assert_eq!(board.refresh_skew_secs, 600, "the profile's skew"),
+        other => panic!("not the dashboard: {other:?}"),
+    }
     assert!(app.finished());
 }
 
@@ -264,6 +271,7 @@ fn an_answer_to_an_abandoned_code_request_is_dropped() {
         Msg::DeviceCode {
             request: old,
             result: Err(failed),
+            skew: None,
         },
         at(1),
     );
@@ -276,10 +284,12 @@ fn an_answer_to_an_abandoned_code_request_is_dropped() {
         Msg::DeviceCode {
             request: old,
             result: Ok(auth()),
+            skew: Some(Skew::from_secs(900)),
         },
         at(3),
     );
     assert!(matches!(app.screen, Screen::Requesting { .. }));
+    assert_eq!(app.clock_skew, None, "a dropped answer measures nothing");
 }
 
 #[test]
@@ -312,4 +322,31 @@ fn quit_keys_set_quit() {
         update(&mut app, Msg::Key(key), at(1));
         assert!(app.quit, "{key:?}");
     }
+}
+
+#[test]
+fn the_server_clock_skew_is_kept_and_stored_with_the_sign_in() {
+    let mut app = App::new(provider(), at(0));
+    let [Effect::RequestDeviceCode { request }] = start(&mut app, at(0))[..] else {
+        panic!("expected a device-code request")
+    };
+    let skew = Some(Skew::from_secs(-42));
+    let result = Ok(auth());
+    update(
+        &mut app,
+        Msg::DeviceCode {
+            request,
+            result,
+            skew,
+        },
+        at(0),
+    );
+    assert_eq!(app.clock_skew, skew);
+    let request = poll_request(&update(&mut app, Msg::Tick, at(5)));
+    let reply = PollReply::Approved(Box::new(tokens()));
+    let effects = update(&mut app, Msg::Polled { request, reply }, at(6));
+    assert!(
+        matches!(effects.as_slice(), [Effect::SaveSignIn { clock_skew, .. }] if *clock_skew == skew),
+        "{effects:?}"
+    );
 }

@@ -1,6 +1,12 @@
-//! Working out what `grantty login` signs in to: the command line first, then the profile.
+//! Working out what `grantty login` signs in to: the command line first (flags, and the
+//! environment variables clap folds into them), then the profile, then the built-in defaults.
+//!
+//! Where to sign in is taken as a whole: a flag naming a place (`--host`, `--issuer`,
+//! `--device-endpoint`) replaces the profile's place instead of mixing with it, so
+//! `--issuer` on an Anaplan profile never yields an Anaplan provider with a stray issuer.
 
 use crate::cli::{FlowArg, LoginArgs, ProviderArg, SessionArgs};
+use crate::config::{Config, Profile};
 use crate::error::{Error, exit};
 use crate::oauth::client::discover;
 use crate::oauth::http::ReqwestTransport;
@@ -19,27 +25,95 @@ pub struct LoginPlan {
     pub redirect_uri: Option<String>,
 }
 
-/// Resolves the provider and flow for `args`.
-pub async fn login_plan(session: &SessionArgs, args: &LoginArgs, transport: &ReqwestTransport) -> Result<LoginPlan, Error> {
-    let _ = session;
-    let client_id = args
-        .client_id
-        .as_deref()
-        .ok_or_else(|| Error::Usage("say which client signs in: --client-id ID (or GRANTTY_CLIENT_ID)".into()))?;
-    let scope = args.scope.as_deref();
-    let kind = args.provider.unwrap_or(if args.host.is_some() {
+/// The merged settings, before any URL is checked or fetched.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Settings {
+    provider: Option<ProviderArg>,
+    host: Option<String>,
+    issuer: Option<String>,
+    device_endpoint: Option<String>,
+    token_endpoint: Option<String>,
+    revocation_endpoint: Option<String>,
+    authorize_endpoint: Option<String>,
+    redirect_uri: Option<String>,
+    client_id: Option<String>,
+    scope: Option<String>,
+    flow: Option<FlowArg>,
+    refresh_token_lifespan_secs: Option<u64>,
+}
+
+/// Flags first, then `profile`; pure.
+fn settings(args: &LoginArgs, profile: Option<&Profile>) -> Settings {
+    let p = profile.cloned().unwrap_or_default();
+    let place_from_flags =
+        args.host.is_some() || args.issuer.is_some() || args.device_endpoint.is_some();
+    let place = if place_from_flags {
+        Settings {
+            provider: args.provider,
+            host: args.host.clone(),
+            issuer: args.issuer.clone(),
+            device_endpoint: args.device_endpoint.clone(),
+            token_endpoint: args.token_endpoint.clone(),
+            revocation_endpoint: args.revocation_endpoint.clone(),
+            ..Settings::default()
+        }
+    } else {
+        Settings {
+            provider: args.provider.or(p.provider),
+            host: p.host,
+            issuer: p.issuer,
+            device_endpoint: p.device_endpoint,
+            token_endpoint: p.token_endpoint,
+            revocation_endpoint: p.revocation_endpoint,
+            ..Settings::default()
+        }
+    };
+    Settings {
+        authorize_endpoint: args.authorize_endpoint.clone().or(p.authorize_endpoint),
+        redirect_uri: args.redirect_uri.clone().or(p.redirect_uri),
+        client_id: args.client_id.clone().or(p.client_id),
+        scope: args.scope.clone().or(p.scopes),
+        flow: args.flow.or(p.flow),
+        refresh_token_lifespan_secs: p.refresh_token_lifespan_secs,
+        ..place
+    }
+}
+
+/// `, or KEY in profile "NAME" (PATH)` / `, or a profile that sets KEY`, for usage errors.
+fn profile_hint(session: &SessionArgs, config: &Config, key: &str) -> String {
+    match (config.profile(&session.profile), &config.path) {
+        (Some(_), Some(path)) => format!(
+            ", or set {key} in profile {:?} of {}",
+            session.profile,
+            path.display()
+        ),
+        _ => format!(", or a profile that sets {key} (--profile NAME; see `grantty profiles`)"),
+    }
+}
+
+/// Resolves the provider and flow for `args` and the profile in effect.
+pub async fn login_plan(
+    session: &SessionArgs,
+    args: &LoginArgs,
+    config: &Config,
+    transport: &ReqwestTransport,
+) -> Result<LoginPlan, Error> {
+    let s = settings(args, config.profile(&session.profile));
+    let client_id = s.client_id.as_deref().ok_or_else(|| {
+        Error::Usage(format!(
+            "say which client signs in: --client-id ID (or GRANTTY_CLIENT_ID){}",
+            profile_hint(session, config, "client_id")
+        ))
+    })?;
+    let scope = s.scope.as_deref();
+    let kind = s.provider.unwrap_or(if s.host.is_some() {
         ProviderArg::Anaplan
     } else {
         ProviderArg::Generic
     });
-    let provider = match (
-        kind,
-        &args.issuer,
-        &args.device_endpoint,
-        &args.token_endpoint,
-    ) {
+    let mut provider = match (kind, &s.issuer, &s.device_endpoint, &s.token_endpoint) {
         (ProviderArg::Anaplan, ..) => Provider::anaplan(
-            args.host.as_deref().unwrap_or(ANAPLAN_DEFAULT_HOST),
+            s.host.as_deref().unwrap_or(ANAPLAN_DEFAULT_HOST),
             client_id,
             scope,
         )?,
@@ -51,19 +125,106 @@ pub async fn login_plan(session: &SessionArgs, args: &LoginArgs, transport: &Req
             scope,
             device,
             token,
-            args.revocation_endpoint.as_deref(),
+            s.revocation_endpoint.as_deref(),
         )?,
         (ProviderArg::Generic, ..) => {
             return Err(Error::SignIn {
                 code: exit::USAGE,
-                message: "say where to sign in: --provider anaplan [--host HOST], --issuer URL, or --device-endpoint URL --token-endpoint URL".into(),
+                message: format!(
+                    "say where to sign in: --provider anaplan [--host HOST], --issuer URL, or --device-endpoint URL --token-endpoint URL{}",
+                    profile_hint(session, config, "host, issuer or device_endpoint")
+                ),
             });
         }
     };
+    if let Some(secs) = s.refresh_token_lifespan_secs {
+        provider.refresh_token_lifespan_secs = Some(secs);
+    }
     Ok(LoginPlan {
         provider,
-        flow: args.flow.unwrap_or(FlowArg::Device),
-        authorize_endpoint: args.authorize_endpoint.clone(),
-        redirect_uri: args.redirect_uri.clone(),
+        flow: s.flow.unwrap_or(FlowArg::Device),
+        authorize_endpoint: s.authorize_endpoint,
+        redirect_uri: s.redirect_uri,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser as _;
+
+    use super::*;
+    use crate::cli::{Cli, Command};
+
+    fn login_args(flags: &[&str]) -> LoginArgs {
+        let argv = ["grantty", "login"]
+            .into_iter()
+            .chain(flags.iter().copied());
+        match Cli::try_parse_from(argv).unwrap().command {
+            Some(Command::Login(login)) => login,
+            other => panic!("not a login: {other:?}"),
+        }
+    }
+
+    fn work() -> Profile {
+        Profile {
+            provider: Some(ProviderArg::Anaplan),
+            host: Some("eu3.app.anaplan.com".into()),
+            client_id: Some("profile-client".into()),
+            scopes: Some("openid offline_access".into()),
+            flow: Some(FlowArg::Code),
+            redirect_uri: Some("https://example.com/cb".into()),
+            refresh_token_lifespan_secs: Some(7200),
+            ..Profile::default()
+        }
+    }
+
+    #[test]
+    fn a_complete_profile_needs_no_flags() {
+        let s = settings(&login_args(&[]), Some(&work()));
+        assert_eq!(s.provider, Some(ProviderArg::Anaplan));
+        assert_eq!(s.host.as_deref(), Some("eu3.app.anaplan.com"));
+        assert_eq!(s.client_id.as_deref(), Some("profile-client"));
+        assert_eq!(s.scope.as_deref(), Some("openid offline_access"));
+        assert_eq!(s.flow, Some(FlowArg::Code));
+        assert_eq!(s.redirect_uri.as_deref(), Some("https://example.com/cb"));
+        assert_eq!(s.refresh_token_lifespan_secs, Some(7200));
+    }
+
+    #[test]
+    fn flags_beat_the_profile_key_by_key() {
+        let args = login_args(&[
+            "--client-id",
+            "flag-client",
+            "--scope",
+            "openid",
+            "--flow",
+            "device",
+        ]);
+        let s = settings(&args, Some(&work()));
+        assert_eq!(s.client_id.as_deref(), Some("flag-client"));
+        assert_eq!(s.scope.as_deref(), Some("openid"));
+        assert_eq!(s.flow, Some(FlowArg::Device));
+        // Keys the flags leave alone still come from the profile.
+        assert_eq!(s.host.as_deref(), Some("eu3.app.anaplan.com"));
+        assert_eq!(s.redirect_uri.as_deref(), Some("https://example.com/cb"));
+    }
+
+    #[test]
+    fn a_place_given_by_flags_replaces_the_profiles_place() {
+        let args = login_args(&["--issuer", "https://idp.example.com"]);
+        let s = settings(&args, Some(&work()));
+        assert_eq!(s.issuer.as_deref(), Some("https://idp.example.com"));
+        assert_eq!((s.provider, s.host), (None, None));
+        assert_eq!(s.client_id.as_deref(), Some("profile-client"));
+    }
+
+    #[test]
+    fn without_a_profile_only_the_flags_count() {
+        let s = settings(&login_args(&["--host", "eu3.app.anaplan.com"]), None);
+        assert_eq!(s.host.as_deref(), Some("eu3.app.anaplan.com"));
+        assert_eq!(
+            (s.client_id, s.flow, s.refresh_token_lifespan_secs),
+            (None, None, None)
+        );
+    }
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use serde_json::json;
 
 use crate::cli::{ExportArgs, SessionArgs, StatusArgs, TokenArgs};
-use crate::domain::clock::{Clock, SystemClock, Timestamp, format_countdown};
+use crate::domain::clock::{Clock, Skew, SystemClock, Timestamp, format_countdown};
 use crate::domain::session::SessionMeta;
 use crate::error::Error;
 use crate::export;
@@ -17,7 +17,7 @@ use crate::store::{SessionStore, StoreChoice};
 
 use super::setup::open_store;
 
-fn keeper(store: SessionStore) -> Result<Keeper<ReqwestTransport>, Error> {
+pub(super) fn keeper(store: SessionStore) -> Result<Keeper<ReqwestTransport>, Error> {
     Ok(Keeper {
         store: Arc::new(store),
         transport: Arc::new(ReqwestTransport::new()?),
@@ -81,15 +81,26 @@ pub async fn logout(session: &SessionArgs) -> Result<(), Error> {
     Ok(())
 }
 
-/// `grantty export`: tokens to stdout or a 0600 file.
-pub fn export(session: &SessionArgs, args: &ExportArgs) -> Result<(), Error> {
+/// `grantty export`: tokens to stdout or a 0600 file, in `--format`, else the profile's
+/// `export_format` (`profile_format`).
+pub fn export(
+    session: &SessionArgs,
+    args: &ExportArgs,
+    profile_format: Option<export::Format>,
+) -> Result<(), Error> {
+    let format = args.format.or(profile_format).ok_or_else(|| {
+        Error::Usage(format!(
+            "say which format: --format {}, or export_format in the profile",
+            export_format_names()
+        ))
+    })?;
     let store = open_store(session, StoreChoice::Auto)?;
     let stored = store
         .load(&session.profile)?
         .ok_or_else(|| KeepError::NotSignedIn {
             profile: session.profile.clone(),
         })?;
-    let text = export::render(&stored, args.format, SystemClock.now());
+    let text = export::render(&stored, format, SystemClock.now());
     match &args.output {
         Some(path) => {
             crate::store::write_atomic(path, text.as_bytes())?;
@@ -117,6 +128,17 @@ pub fn status(session: &SessionArgs, args: &StatusArgs) -> Result<(), Error> {
     };
     std::io::stdout().write_all(text.as_bytes())?;
     Ok(())
+}
+
+/// `env|json|…`: the names `--format` accepts.
+fn export_format_names() -> String {
+    use clap::ValueEnum as _;
+    let names: Vec<String> = export::Format::value_variants()
+        .iter()
+        .filter_map(clap::ValueEnum::to_possible_value)
+        .map(|v| v.get_name().to_owned())
+        .collect();
+    names.join("|")
 }
 
 fn secs(t: Option<Timestamp>) -> Option<i64> {
@@ -149,6 +171,7 @@ pub fn status_json(meta: &SessionMeta, storage: &str, now: Timestamp) -> serde_j
             "expires_at": secs(meta.refresh.expires_at),
         },
         "refresh_interrupted": meta.pending_refresh.is_some(),
+        "clock_skew_secs": meta.clock_skew.map(Skew::secs),
     })
 }
 
@@ -193,6 +216,11 @@ pub fn status_text(meta: &SessionMeta, storage: &str, now: Timestamp) -> String 
         ));
     } else {
         lines.push("refresh token  none: sign in again when the access token expires".to_owned());
+    }
+    if let Some(skew) = meta.clock_skew.filter(|skew| skew.is_notable()) {
+        lines.push(format!(
+            "server clock   {skew} (at the last sign-in or refresh)"
+        ));
     }
     if meta.pending_refresh.is_some() {
         lines.push(

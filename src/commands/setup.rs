@@ -3,7 +3,8 @@
 use std::io::{BufRead as _, IsTerminal as _, Write as _};
 use std::path::PathBuf;
 
-use crate::cli::SessionArgs;
+use crate::cli::{Cli, Command, SessionArgs};
+use crate::config::Config;
 use crate::error::Error;
 use crate::store::{SessionStore, StoreChoice, StoreError, default_dir};
 
@@ -14,7 +15,20 @@ pub fn state_dir() -> Result<PathBuf, Error> {
     ))))
 }
 
-/// Opens the store `args` ask for (`default` when they ask for none). With `auto` and no
+/// The session arguments with the profile in effect and its store filled in, and the
+/// configuration they came from. `demo`, `completions` and `man` read no configuration: demo
+/// tokens stay in memory unless `--store` says otherwise, and a broken file must not stop
+/// the documentation.
+pub fn session_and_config(cli: &Cli) -> Result<(SessionArgs, Config), Error> {
+    let config = match &cli.command {
+        Some(Command::Demo(_) | Command::Completions(_) | Command::Man) => Config::default(),
+        _ => Config::load(cli.session.config.as_deref())?,
+    };
+    Ok((config.session(&cli.session), config))
+}
+
+/// Opens the store `args` ask for: `--store` or `GRANTTY_STORE`, else the profile's `store`
+/// (folded in by [`session_and_config`]), else `default`. With `auto` and no
 /// working keyring, an interactive user is asked once whether the 0600 plaintext file is
 /// acceptable; scripts must pass `--store file`.
 pub fn open_store(args: &SessionArgs, default: StoreChoice) -> Result<SessionStore, Error> {

@@ -21,7 +21,7 @@ use serde_json::json;
 use super::clock::DemoClock;
 use super::params::Params;
 use super::state::{DEFAULT_SCOPE, DEMO_EMAIL, DEMO_NAME, DEMO_SUB, ErrorCode, OAuthError};
-use super::{StateCell, lock, page};
+use super::{StateCell, authorize, lock, page};
 
 /// The device-code grant type URN (RFC 8628 §3.4).
 pub(crate) const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
@@ -50,6 +50,7 @@ pub(crate) fn router(shared: Shared) -> Router {
         .route("/revoke", post(revoke))
         .route("/userinfo", get(userinfo))
         .route("/device", get(page::device_form).post(page::device_submit))
+        .route("/authorize", get(authorize::form).post(authorize::submit))
         .with_state(shared)
 }
 
@@ -60,15 +61,18 @@ async fn metadata(State(shared): State<Shared>) -> Response {
     axum::Json(json!({
         "issuer": issuer,
         "device_authorization_endpoint": format!("{issuer}/device_authorization"),
+        "authorization_endpoint": format!("{issuer}/authorize"),
         "token_endpoint": format!("{issuer}/token"),
         "revocation_endpoint": format!("{issuer}/revoke"),
         "userinfo_endpoint": format!("{issuer}/userinfo"),
         "jwks_uri": format!("{issuer}/.well-known/jwks.json"),
-        "grant_types_supported": [DEVICE_CODE_GRANT, "refresh_token"],
+        "grant_types_supported": [DEVICE_CODE_GRANT, "refresh_token", "authorization_code"],
+        "code_challenge_methods_supported": ["S256"],
+        "authorization_response_iss_parameter_supported": true,
         "token_endpoint_auth_methods_supported": ["none"],
         "revocation_endpoint_auth_methods_supported": ["none"],
         "scopes_supported": scopes,
-        "response_types_supported": [],
+        "response_types_supported": ["code"],
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["none"],
     }))
@@ -105,7 +109,8 @@ async fn device_authorization(
     no_store(reply)
 }
 
-/// Token endpoint: device-code and refresh-token grants (RFC 8628 §3.4, RFC 6749 §6).
+/// Token endpoint: device-code, authorization-code and refresh-token grants (RFC 8628 §3.4,
+/// RFC 6749 §4.1.3 with RFC 7636 §4.6, RFC 6749 §6).
 async fn token(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
     let now_ms = shared.clock.now_ms();
     lock(&shared.state).count_token_request();
@@ -119,6 +124,7 @@ async fn token(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) ->
                 let device_code = params.require("device_code", "device_code is required")?;
                 lock(&shared.state).poll(client_id, device_code, now_ms)
             }
+            "authorization_code" => lock(&shared.state).redeem_code(&params, now_ms),
             "refresh_token" => {
                 let refresh_token = params.require("refresh_token", "refresh_token is required")?;
                 let reply =
@@ -130,7 +136,7 @@ async fn token(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) ->
             }
             _ => Err(OAuthError::new(
                 ErrorCode::UnsupportedGrantType,
-                "use the device_code or refresh_token grant",
+                "use the device_code, authorization_code or refresh_token grant",
             )),
         }
     });

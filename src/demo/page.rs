@@ -140,7 +140,7 @@ fn error_page(err: &DemoError) -> Response {
     render(status, title, &body)
 }
 
-fn render(status: StatusCode, title: &str, body: &str) -> Response {
+pub(crate) fn render(status: StatusCode, title: &str, body: &str) -> Response {
     let title = escape(title);
     let html = format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\

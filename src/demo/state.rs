@@ -2,8 +2,10 @@
 //!
 //! Every method takes `now_ms` from the caller, so RFC 8628 rules (`slow_down` spacing,
 //! expiry, single-use device codes) are tested here with plain `#[test]`s. Token issuance,
-//! refresh rotation and revocation live in [`tokens`]. Nothing here blocks or does IO.
+//! refresh rotation and revocation live in [`tokens`]; the authorization code grant with PKCE
+//! in [`authorize`]. Nothing here blocks or does IO.
 
+mod authorize;
 mod reply;
 #[cfg(test)]
 mod tests;
@@ -13,6 +15,7 @@ use std::collections::HashMap;
 
 use super::codes::{SplitMix64, normalize_user_code};
 use super::{Decision, DemoConfig, DemoError, DemoStats};
+pub(crate) use authorize::{Authorize, ConsentView};
 pub(crate) use reply::{DeviceAuthorization, DeviceStatus, DeviceView, ErrorCode, OAuthError};
 pub(crate) use tokens::{DEMO_EMAIL, DEMO_NAME, DEMO_SUB, TokenResponse};
 
@@ -55,6 +58,7 @@ pub(crate) struct DemoState {
     grants: Vec<tokens::Grant>,
     access_tokens: HashMap<String, tokens::AccessRecord>,
     refresh_tokens: HashMap<String, tokens::RefreshRecord>,
+    codes: authorize::CodeBook,
     stats: DemoStats,
 }
 
@@ -69,6 +73,7 @@ impl DemoState {
             grants: Vec::new(),
             access_tokens: HashMap::new(),
             refresh_tokens: HashMap::new(),
+            codes: authorize::CodeBook::default(),
             stats: DemoStats::default(),
         }
     }

@@ -5,6 +5,9 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
+mod skew;
+pub use skew::{SKEW_NOTICE_SECS, Skew};
+
 /// A point in time, in whole seconds since the unix epoch (UTC).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Timestamp(i64);
@@ -34,6 +37,22 @@ impl Timestamp {
         u64::try_from(later.0.saturating_sub(self.0)).unwrap_or(0)
     }
 
+    /// This instant as an RFC 3339 UTC timestamp, `2026-11-23T13:14:15Z` (years clamped to
+    /// 0000–9999, the range RFC 3339 can write).
+    pub fn to_rfc3339(self) -> String {
+        const MIN_SECS: i64 = -62_167_219_200; // 0000-01-01T00:00:00Z
+        const MAX_SECS: i64 = 253_402_300_799; // 9999-12-31T23:59:59Z
+        let secs = self.0.clamp(MIN_SECS, MAX_SECS);
+        let (year, month, day) = civil_from_days(secs.div_euclid(86_400));
+        let day_secs = secs.rem_euclid(86_400);
+        format!(
+            "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+            day_secs / 3600,
+            (day_secs % 3600) / 60,
+            day_secs % 60
+        )
+    }
+
     /// `HH:MM:SS` of this instant in UTC.
     pub fn utc_hms(self) -> String {
         let day_secs = self.0.rem_euclid(86_400);
@@ -44,6 +63,21 @@ impl Timestamp {
             day_secs % 60
         )
     }
+}
+
+/// Year, month (1–12) and day (1–31) of the proleptic Gregorian calendar for a count of days
+/// since 1970-01-01 (Howard Hinnant's `civil_from_days`).
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097; // day of the 400-year era, [0, 146096]
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365; // [0, 399]
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100); // day of the March-based year, [0, 365]
+    let mp = (5 * doy + 2) / 153; // March = 0, [0, 11]
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
 }
 
 /// Formats a number of seconds as `m:ss` (or `h:mm:ss` from one hour on), for countdowns.
@@ -91,6 +125,25 @@ mod tests {
         assert_eq!(format_countdown(0), "0:00");
         assert_eq!(format_countdown(599), "9:59");
         assert_eq!(format_countdown(3600 + 61), "1:01:01");
+    }
+
+    #[test]
+    fn rfc3339_of_known_instants() {
+        for (secs, text) in [
+            (0, "1970-01-01T00:00:00Z"),
+            (-1, "1969-12-31T23:59:59Z"),
+            (951_782_400, "2000-02-29T00:00:00Z"),
+            (1_709_164_800, "2024-02-29T00:00:00Z"),
+            (4_107_542_400, "2100-03-01T00:00:00Z"),
+            (1_795_439_655, "2026-11-23T13:14:15Z"),
+            (1_798_761_599, "2026-12-31T23:59:59Z"),
+            (-2_208_988_800, "1900-01-01T00:00:00Z"),
+            (253_402_300_799, "9999-12-31T23:59:59Z"),
+            (i64::MAX, "9999-12-31T23:59:59Z"),
+            (i64::MIN, "0000-01-01T00:00:00Z"),
+        ] {
+            assert_eq!(Timestamp::from_unix_secs(secs).to_rfc3339(), text, "{secs}");
+        }
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! the old one, which is then spent (rotation); an answer without one keeps the old token. The
 //! kind of refresh token is learned from the first refresh, unless the profile says it.
 
-use super::clock::Timestamp;
+use super::clock::{Skew, Timestamp};
 use super::secret::{AccessToken, IdToken, RefreshToken};
 use super::token::{TokenSet, UnverifiedClaims};
 
@@ -122,6 +122,9 @@ pub struct SessionMeta {
     pub generation: u64,
     /// A refresh in progress, if any.
     pub pending_refresh: Option<PendingRefresh>,
+    /// The server's clock against ours at the last sign-in or refresh, when its reply had a
+    /// `Date`.
+    pub clock_skew: Option<Skew>,
 }
 
 /// The token strings.
@@ -189,6 +192,7 @@ impl Session {
                 claims,
                 generation: 1,
                 pending_refresh: None,
+                clock_skew: None,
             },
             secrets: SessionSecrets {
                 access_token: tokens.access_token,

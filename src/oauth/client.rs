@@ -5,7 +5,7 @@ use super::discovery::{discovery_urls, parse_metadata};
 use super::http::Transport;
 use super::provider::Provider;
 use super::wire::{self, HttpRequest, HttpResponse};
-use crate::domain::clock::Clock;
+use crate::domain::clock::{Clock, Skew};
 use crate::domain::grant::{DeviceAuthorization, PollReply};
 use crate::domain::secret::DeviceCode;
 
@@ -56,8 +56,27 @@ pub async fn request_device_code<T: Transport>(
     provider: &Provider,
     clock: &dyn Clock,
 ) -> Result<DeviceAuthorization, AuthError> {
-    let resp = send(transport, wire::device_authorization_request(provider)).await?;
-    wire::parse_device_authorization(&resp, clock.now())
+    request_device_code_with_skew(transport, provider, clock)
+        .await
+        .0
+}
+
+/// [`request_device_code`], and the server's clock against ours from the answer's `Date`
+/// (even an error answer's); the skew is `None` when no answer or no `Date` came back.
+pub async fn request_device_code_with_skew<T: Transport>(
+    transport: &T,
+    provider: &Provider,
+    clock: &dyn Clock,
+) -> (Result<DeviceAuthorization, AuthError>, Option<Skew>) {
+    let resp = match send(transport, wire::device_authorization_request(provider)).await {
+        Ok(resp) => resp,
+        Err(e) => return (Err(e), None),
+    };
+    let now = clock.now();
+    (
+        wire::parse_device_authorization(&resp, now),
+        wire::server_skew(&resp, now),
+    )
 }
 
 /// Sends one token poll (RFC 8628 §3.4) and classifies the answer.

@@ -23,6 +23,8 @@ pub struct Metadata {
     pub token_endpoint: String,
     /// `revocation_endpoint` (RFC 7009), if advertised.
     pub revocation_endpoint: Option<String>,
+    /// `authorization_endpoint` (RFC 8414 §2), if advertised; `--flow code` uses it.
+    pub authorization_endpoint: Option<String>,
 }
 
 /// The URLs to try for `issuer`, most specific first.
@@ -66,6 +68,7 @@ pub fn parse_metadata(resp: &HttpResponse, expected_issuer: &str) -> Result<Meta
         token_endpoint: field("token_endpoint")
             .ok_or_else(|| bad("metadata has no token_endpoint"))?,
         revocation_endpoint: field("revocation_endpoint"),
+        authorization_endpoint: field("authorization_endpoint"),
     })
 }
 
@@ -82,13 +85,19 @@ impl Provider {
             .ok_or_else(|| EndpointError::NoDeviceEndpoint {
                 issuer: meta.issuer.clone(),
             })?;
-        Provider::generic(
+        let mut provider = Provider::generic(
             client_id,
             scope,
             device,
             &meta.token_endpoint,
             meta.revocation_endpoint.as_deref(),
-        )
+        )?;
+        provider.authorization_endpoint = meta
+            .authorization_endpoint
+            .as_deref()
+            .map(|url| checked_url("authorization_endpoint", url))
+            .transpose()?;
+        Ok(provider)
     }
 }
 
@@ -146,6 +155,27 @@ mod tests {
             p.revocation_endpoint.as_ref().map(Url::as_str),
             Some("https://idp.example.com/revoke")
         );
+        assert_eq!(p.authorization_endpoint, None);
+    }
+
+    #[test]
+    fn discovered_authorization_endpoint_is_kept_and_checked() {
+        let body = r#"{"issuer":"https://idp.example.com","token_endpoint":"https://idp.example.com/token","device_authorization_endpoint":"https://idp.example.com/device","authorization_endpoint":"https://idp.example.com/authorize"}"#;
+        let meta = parse_metadata(&doc(body), "https://idp.example.com").unwrap();
+        let p = Provider::from_metadata(&meta, "c", None).unwrap();
+        assert_eq!(
+            p.authorization_endpoint.as_ref().map(Url::as_str),
+            Some("https://idp.example.com/authorize")
+        );
+        let insecure = body.replace(
+            "https://idp.example.com/authorize",
+            "http://idp.example.com/a",
+        );
+        let meta = parse_metadata(&doc(&insecure), "https://idp.example.com").unwrap();
+        assert!(matches!(
+            Provider::from_metadata(&meta, "c", None),
+            Err(EndpointError::Insecure { .. })
+        ));
     }
 
     #[test]

@@ -91,6 +91,8 @@ pub struct Provider {
     pub device_authorization_endpoint: Url,
     /// RFC 6749 §3.2 endpoint.
     pub token_endpoint: Url,
+    /// RFC 6749 §3.1 authorization endpoint, for `--flow code`, when known.
+    pub authorization_endpoint: Option<Url>,
     /// RFC 7009 endpoint, when known.
     pub revocation_endpoint: Option<Url>,
     /// Anaplan's `POST /token/logout`, for providers without RFC 7009.
@@ -130,6 +132,8 @@ impl Provider {
             scope: scope.unwrap_or(ANAPLAN_DEFAULT_SCOPE).to_owned(),
             device_authorization_endpoint: join("/oauth/device/code")?,
             token_endpoint: join("/oauth/token")?,
+            // anaplan-sdk's default: the prelogin page lets SSO users pick their login.
+            authorization_endpoint: Some(join("/auth/prelogin")?),
             revocation_endpoint: None,
             logout_endpoint: Some(checked_url(
                 "--auth-url",
@@ -158,6 +162,7 @@ impl Provider {
                 device_endpoint,
             )?,
             token_endpoint: checked_url("token_endpoint", token_endpoint)?,
+            authorization_endpoint: None,
             revocation_endpoint: revocation_endpoint
                 .map(|u| checked_url("revocation_endpoint", u))
                 .transpose()?,

@@ -31,6 +31,11 @@ impl Provider {
         let anaplan = record.kind == "anaplan";
         let optional =
             |what, url: &Option<String>| url.as_deref().map(|u| checked_url(what, u)).transpose();
+        let token_endpoint = checked_url("token_endpoint", &record.token_endpoint)?;
+        // Not stored: only a new sign-in uses it. Anaplan's follows from its host, as the preset's.
+        let authorization_endpoint = anaplan
+            .then(|| token_endpoint.join("/auth/prelogin").ok())
+            .flatten();
         Ok(Self {
             kind: if anaplan {
                 ProviderKind::Anaplan
@@ -43,7 +48,8 @@ impl Provider {
                 "device_authorization_endpoint",
                 &record.device_authorization_endpoint,
             )?,
-            token_endpoint: checked_url("token_endpoint", &record.token_endpoint)?,
+            token_endpoint,
+            authorization_endpoint,
             revocation_endpoint: optional("revocation_endpoint", &record.revocation_endpoint)?,
             logout_endpoint: optional("logout_endpoint", &record.logout_endpoint)?,
             refresh_token_lifespan_secs: record.refresh_token_lifespan_secs,

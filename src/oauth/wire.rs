@@ -13,7 +13,7 @@ use url::Url;
 
 use super::AuthError;
 use super::provider::{BodyEncoding, Provider};
-use crate::domain::clock::Timestamp;
+use crate::domain::clock::{Skew, Timestamp};
 use crate::domain::grant::{DEFAULT_INTERVAL_SECS, DeviceAuthorization, PollReply, ServerError};
 use crate::domain::secret::{AccessToken, DeviceCode, IdToken, RefreshToken};
 use crate::domain::text::{DESCRIPTION_MAX_CHARS, SHORT_MAX_CHARS, URL_MAX_CHARS, sanitize};
@@ -330,12 +330,16 @@ pub fn parse_poll(resp: &HttpResponse, now: Timestamp) -> PollReply {
         return PollReply::Approved(Box::new(tokens));
     }
     match resp.status {
-        429 => PollReply::RateLimited {
-            retry_after_secs: resp
-                .retry_after
-                .as_deref()
-                .and_then(|v| retry_after_secs(v, now)),
-        },
+        429 => {
+            // An HTTP-date is on the server's clock: measure it from this reply's own `Date`.
+            let skew = server_skew(resp, now).unwrap_or_default();
+            PollReply::RateLimited {
+                retry_after_secs: resp
+                    .retry_after
+                    .as_deref()
+                    .and_then(|v| retry_after_secs(v, now, skew)),
+            }
+        }
         500..=599 => PollReply::Unavailable {
             status: resp.status,
         },
@@ -346,13 +350,21 @@ pub fn parse_poll(resp: &HttpResponse, now: Timestamp) -> PollReply {
     }
 }
 
-/// `Retry-After` as delta-seconds or an HTTP-date (RFC 9110 §10.2.3), relative to `now`.
-pub fn retry_after_secs(value: &str, now: Timestamp) -> Option<u64> {
+/// `Retry-After` as delta-seconds or an HTTP-date (RFC 9110 §10.2.3), in seconds from `now`.
+/// An HTTP-date is on the server's clock, so it is measured from `now` on that clock (`skew`).
+pub fn retry_after_secs(value: &str, now: Timestamp, skew: Skew) -> Option<u64> {
     let value = value.trim();
     if let Ok(secs) = value.parse::<u64>() {
         return Some(secs.min(MAX_SERVER_SECS));
     }
-    parse_http_date(value).map(|at| now.secs_until(at))
+    parse_http_date(value).map(|at| skew.to_server(now).secs_until(at).min(MAX_SERVER_SECS))
+}
+
+/// The server's clock against ours, from the reply's `Date` (RFC 9110 §6.6.1) and the local
+/// time `now` it arrived at; `None` without a readable `Date`.
+pub fn server_skew(resp: &HttpResponse, now: Timestamp) -> Option<Skew> {
+    let date = parse_http_date(resp.date.as_deref()?.trim())?;
+    Some(Skew::between(date, now))
 }
 
 /// Parses an IMF-fixdate such as `Sun, 06 Nov 1994 08:49:37 GMT` (the only form servers must

@@ -299,11 +299,72 @@ fn retry_after_as_seconds_or_http_date() {
     );
     let at = Timestamp::from_unix_secs(784_111_777 - 45);
     assert_eq!(
-        retry_after_secs("Sun, 06 Nov 1994 08:49:37 GMT", at),
+        retry_after_secs("Sun, 06 Nov 1994 08:49:37 GMT", at, Skew::default()),
         Some(45)
     );
-    assert_eq!(retry_after_secs("soon", at), None);
+    assert_eq!(retry_after_secs("soon", at, Skew::default()), None);
     assert_eq!(parse_http_date("Sun, 06 Foo 1994 08:49:37 GMT"), None);
+}
+
+/// 1994-11-06T08:49:37Z, the RFC's example date, as unix seconds.
+const EXAMPLE_DATE_SECS: i64 = 784_111_777;
+
+#[test]
+fn retry_after_date_is_measured_on_the_server_clock() {
+    // The server is 60 s ahead: its 08:49:37 is our 08:48:37, 45 s from our now.
+    let local_now = Timestamp::from_unix_secs(EXAMPLE_DATE_SECS - 60 - 45);
+    let date = "Sun, 06 Nov 1994 08:49:37 GMT";
+    assert_eq!(
+        retry_after_secs(date, local_now, Skew::from_secs(60)),
+        Some(45)
+    );
+    assert_eq!(
+        retry_after_secs(date, local_now, Skew::default()),
+        Some(105)
+    );
+    // Already past on the server's clock, though still ahead on ours: retry now.
+    assert_eq!(
+        retry_after_secs(date, local_now, Skew::from_secs(200)),
+        Some(0)
+    );
+    // Delta-seconds are relative: no correction.
+    assert_eq!(
+        retry_after_secs("30", local_now, Skew::from_secs(60)),
+        Some(30)
+    );
+}
+
+#[test]
+fn rate_limit_reply_corrects_its_retry_date_by_its_own_date() {
+    let local_now = Timestamp::from_unix_secs(EXAMPLE_DATE_SECS - 600);
+    let resp = HttpResponse {
+        status: 429,
+        date: Some("Sun, 06 Nov 1994 08:49:07 GMT".into()),
+        retry_after: Some("Sun, 06 Nov 1994 08:49:37 GMT".into()),
+        ..HttpResponse::default()
+    };
+    assert_eq!(server_skew(&resp, local_now), Some(Skew::from_secs(570)));
+    assert_eq!(
+        parse_poll(&resp, local_now),
+        PollReply::RateLimited {
+            retry_after_secs: Some(30)
+        }
+    );
+}
+
+#[test]
+fn skew_needs_a_readable_date() {
+    let at = Timestamp::from_unix_secs(EXAMPLE_DATE_SECS + 3);
+    let with = |date: Option<&str>| HttpResponse {
+        date: date.map(Into::into),
+        ..HttpResponse::default()
+    };
+    assert_eq!(
+        server_skew(&with(Some("Sun, 06 Nov 1994 08:49:37 GMT")), at),
+        Some(Skew::from_secs(-3))
+    );
+    assert_eq!(server_skew(&with(None), at), None);
+    assert_eq!(server_skew(&with(Some("yesterday")), at), None);
 }
 
 #[test]

@@ -9,7 +9,7 @@ use crate::domain::session::{RefreshChange, Session};
 use crate::export;
 use crate::keeper::{KeepError, Kept};
 use crate::oauth::AuthError;
-use crate::oauth::client::{poll_token, request_device_code};
+use crate::oauth::client::{poll_token, request_device_code_with_skew};
 use crate::oauth::http::Transport;
 use crate::oauth::provider::{Provider, ProviderKind};
 
@@ -25,11 +25,16 @@ pub(super) fn perform<T: Transport, F: Frontend>(
         Effect::RequestDeviceCode { request } => {
             let (ctx, tx) = (ctx.clone(), tx.clone());
             tokio::spawn(async move {
-                let result = request_device_code(&*ctx.transport, &ctx.provider, &*ctx.clock)
-                    .await
-                    .map_err(|e| error_view(&e, &ctx.provider));
+                let (result, skew) =
+                    request_device_code_with_skew(&*ctx.transport, &ctx.provider, &*ctx.clock)
+                        .await;
+                let result = result.map_err(|e| error_view(&e, &ctx.provider));
                 // The loop may be gone (user quit); then nobody wants the answer.
-                let _ = tx.send(Msg::DeviceCode { request, result });
+                let _ = tx.send(Msg::DeviceCode {
+                    request,
+                    result,
+                    skew,
+                });
             });
         }
         Effect::Poll {
@@ -43,15 +48,20 @@ pub(super) fn perform<T: Transport, F: Frontend>(
                 let _ = tx.send(Msg::Polled { request, reply });
             });
         }
-        Effect::SaveSignIn { request, tokens } => {
+        Effect::SaveSignIn {
+            request,
+            tokens,
+            clock_skew,
+        } => {
             let (ctx, tx) = (ctx.clone(), tx.clone());
             tokio::spawn(async move {
-                let session = Session::new(
+                let mut session = Session::new(
                     &ctx.profile,
                     ctx.provider.to_record(),
                     *tokens,
                     ctx.clock.now(),
                 );
+                session.meta.clock_skew = clock_skew;
                 let result = match ctx.keeper().save_new(session).await {
                     Ok(session) => Ok((Box::new(session), ctx.storage_view())),
                     Err(e) => Err(e.to_string()),

@@ -1,6 +1,6 @@
 //! A session with every field set, for the store's in-file tests.
 
-use crate::domain::clock::Timestamp;
+use crate::domain::clock::{Skew, Timestamp};
 use crate::domain::secret::{AccessToken, IdToken, RefreshToken};
 use crate::domain::session::{
     PendingRefresh, ProviderRecord, RefreshInfo, RefreshKind, Session, SessionMeta, SessionSecrets,
@@ -57,6 +57,7 @@ pub fn full_session(profile: &str, generation: u64) -> Session {
                 started_at: at(7),
                 pid: 4242,
             }),
+            clock_skew: Some(Skew::from_secs(-37)),
         },
         secrets: SessionSecrets {
             access_token: AccessToken::new(ACCESS),

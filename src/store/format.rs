@@ -4,10 +4,14 @@
 //! The metadata also records which backend holds the secrets, so a run with another backend
 //! reports that instead of "signed out". Parse errors of the secrets document keep only the error
 //! class and position: serde's messages may quote the offending value.
+//!
+//! Fields added later within version 1 are optional and left out when empty
+//! (`clock_skew_secs`), so files written before them still read, and builds that predate them
+//! ignore them.
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::clock::Timestamp;
+use crate::domain::clock::{Skew, Timestamp};
 use crate::domain::secret::{AccessToken, IdToken, RefreshToken};
 use crate::domain::session::{
     PendingRefresh, ProviderRecord, RefreshInfo, RefreshKind, SessionMeta, SessionSecrets,
@@ -40,6 +44,8 @@ struct MetaDoc {
     signed_in_at: i64,
     claims: Option<ClaimsDoc>,
     pending_refresh: Option<PendingDoc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    clock_skew_secs: Option<i64>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -141,6 +147,7 @@ pub(crate) fn encode_meta(meta: &SessionMeta, backend: BackendKind) -> Result<Ve
             started_at: p.started_at.as_unix_secs(),
             pid: p.pid,
         }),
+        clock_skew_secs: meta.clock_skew.map(Skew::secs),
     };
     let mut bytes = serde_json::to_vec_pretty(&doc).map_err(|e| StoreError::Encode {
         what: "session metadata",
@@ -204,6 +211,7 @@ pub(crate) fn decode_meta(bytes: &[u8], location: &str) -> Result<StoredMeta, St
             started_at: ts(p.started_at),
             pid: p.pid,
         }),
+        clock_skew: doc.clock_skew_secs.map(Skew::from_secs),
     };
     Ok(StoredMeta { meta, backend })
 }

@@ -24,8 +24,28 @@ fn metadata_round_trips_with_every_option_empty() {
     meta.refresh.expires_at = None;
     meta.refresh.last_refresh_at = None;
     meta.refresh.kind = RefreshKind::None;
+    meta.clock_skew = None;
     let bytes = encode_meta(&meta, BackendKind::File).unwrap();
     assert_eq!(decode_meta(&bytes, "m").unwrap().meta, meta);
+}
+
+#[test]
+fn metadata_from_before_clock_skew_still_reads() {
+    let meta = full_session("work", 3).meta;
+    let bytes = encode_meta(&meta, BackendKind::File).unwrap();
+    let mut doc: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(doc["clock_skew_secs"], -37);
+    doc.as_object_mut().unwrap().remove("clock_skew_secs");
+    let old = serde_json::to_vec(&doc).unwrap();
+    let back = decode_meta(&old, "m").unwrap().meta;
+    assert_eq!(back.clock_skew, None);
+    assert_eq!(
+        back,
+        SessionMeta {
+            clock_skew: None,
+            ..meta
+        }
+    );
 }
 
 #[test]

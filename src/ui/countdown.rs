@@ -5,9 +5,9 @@
 use ratatui::text::{Line, Span};
 
 use super::Theme;
-use super::wrap::wrap_phrases;
+use super::wrap::{wrap, wrap_phrases};
 use crate::app::Waiting;
-use crate::domain::clock::{Timestamp, format_countdown};
+use crate::domain::clock::{Skew, Timestamp, format_countdown};
 use crate::domain::grant::LastAnswer;
 
 /// `Code expires in 9:32 (at 13:24:15 UTC)`, shortened to fit `max` columns. The countdown
@@ -42,6 +42,17 @@ pub(crate) fn code_expiry(
         .map(Line::from)
         .find(|line| line.width() <= max)
         .unwrap_or_else(|| Line::from(Span::styled(clock, style)))
+}
+
+/// `Server clock: 42 s ahead of this machine`, wrapped to `max` columns, when the skew is
+/// large enough to matter (it explains a code that seems to expire early or late).
+pub(crate) fn clock_skew(
+    skew: Option<Skew>,
+    theme: &Theme,
+    max: usize,
+) -> Option<Vec<Line<'static>>> {
+    let skew = skew.filter(|skew| skew.is_notable())?;
+    Some(wrap(&format!("Server clock: {skew}"), theme.warn, max))
 }
 
 /// What the poller does next and what the server said last, wrapped to `max` columns, and a

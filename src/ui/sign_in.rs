@@ -11,7 +11,7 @@ use ratatui::layout::Rect;
 use ratatui::text::Line;
 
 use super::big_text::{big_rows, spaced};
-use super::countdown::{code_expiry, poll_status};
+use super::countdown::{clock_skew, code_expiry, poll_status};
 use super::layout::{Section, fit_and_draw};
 use super::qr::{NARROW_QUIET_ZONE_MODULES, QUIET_ZONE_MODULES, QrMatrix};
 use super::wrap::{key_bar, labelled, width, wrap, wrap_phrases};
@@ -39,6 +39,7 @@ const CODE_UNDER_BIG: u8 = 12;
 const SPACING: u8 = 15;
 const QR_HINT: u8 = 18;
 const POLL: u8 = 20;
+const CLOCK_SKEW: u8 = 22;
 const WHO_TO_ONE_LINE: u8 = 25;
 const TITLE: u8 = 28;
 const CODE_LABEL: u8 = 29;
@@ -220,8 +221,11 @@ fn body(
         Section::new(url_rich).or(URL_LABEL, url).or_drop(URL).gap(),
         code_section(&auth.user_code, theme, max),
         Section::new(vec![code_expiry(auth.expires_at, now, theme, max)]).or_drop(COUNTDOWN),
-        who_section(app, theme, max).gap(),
     ];
+    // Right under the deadline it puts in perspective; only when the skew is notable.
+    let skew = clock_skew(app.clock_skew, theme, max);
+    sections.extend(skew.map(|lines| Section::new(lines).or_drop(CLOCK_SKEW)));
+    sections.push(who_section(app, theme, max).gap());
     let (poll, one_line) = poll_status(waiting, theme, max, now);
     sections.push(
         Section::new(poll)

@@ -10,6 +10,9 @@
 // Shared by several test binaries; each uses a subset.
 #![allow(dead_code)]
 
+// `approve_authorization`: the authorization code grant on the same pages.
+mod authorize;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};

@@ -138,16 +138,7 @@ impl SignedIn {
 
     /// `grantty --store file <args>` on this state directory, not yet started; output piped.
     pub fn command(&self, args: &[&str]) -> tokio::process::Command {
-        let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_grantty"));
-        cmd.args(args)
-            .args(["--store", "file"])
-            .env_clear()
-            .env("XDG_STATE_HOME", self.state_home.path())
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true);
-        cmd
+        command_in(self.state_home.path(), args)
     }
 
     /// Runs `grantty --store file <args>` to the end.
@@ -161,6 +152,21 @@ impl SignedIn {
             .unwrap();
         Run::from_output(args, output)
     }
+}
+
+/// `grantty --store file <args>` with `XDG_STATE_HOME` at `state_home` and nothing else from
+/// the environment, not yet started; stdin null, output piped.
+pub fn command_in(state_home: &std::path::Path, args: &[&str]) -> tokio::process::Command {
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_grantty"));
+    cmd.args(args)
+        .args(["--store", "file"])
+        .env_clear()
+        .env("XDG_STATE_HOME", state_home)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    cmd
 }
 
 /// A finished run of the binary; constructing one asserts that stderr holds no token.

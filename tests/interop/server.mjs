@@ -1,6 +1,7 @@
 // Interoperability test server: panva's `oidc-provider` (a certified, widely
 // used OpenID Connect / OAuth 2.0 authorization server) configured for the
-// Device Authorization Grant (RFC 8628), so grantty's tests can run against a
+// Device Authorization Grant (RFC 8628) and the authorization code grant with
+// PKCE (RFC 7636), so grantty's tests can run against a
 // real third-party implementation instead of only against our own mocks.
 //
 // Usage: node server.mjs [PORT]        (or PORT=... node server.mjs)
@@ -56,8 +57,8 @@ const provider = new Provider(issuer, {
       client_name: 'grantty interop',
       token_endpoint_auth_method: 'none',
       grant_types: [DEVICE_CODE_GRANT, 'refresh_token', 'authorization_code'],
-      // authorization_code is listed, so a code response type and a redirect
-      // URI are required; the tests never use them.
+      // The authorization code grant (tests/interop_code.rs): grantty pastes
+      // back the address of this redirect URI, where nothing listens.
       response_types: ['code'],
       redirect_uris: ['http://127.0.0.1/callback'],
     },

@@ -128,6 +128,16 @@ impl DemoState {
         }
     }
 
+    /// Revokes every token of grant family `grant` (a spent authorization code came back).
+    pub(super) fn revoke_family(&mut self, grant: usize) {
+        if let Some(grant) = self.grants.get_mut(grant)
+            && !grant.revoked
+        {
+            grant.revoked = true;
+            self.stats.revocations += 1;
+        }
+    }
+
     /// Answers a refresh token request (RFC 6749 §6); `client_id` is checked when sent.
     pub(crate) fn refresh(
         &mut self,

@@ -17,11 +17,14 @@ const BOX_MAX_COLS: u16 = 64;
 /// Columns between the border and the text, each side.
 const PADDING_COLS: u16 = 1;
 /// The formats of the export menu, by key.
-const FORMATS: [(&str, Format); 4] = [
+const FORMATS: [(&str, Format); 7] = [
     ("1", Format::Env),
     ("2", Format::Json),
     ("3", Format::Header),
     ("4", Format::Raw),
+    ("5", Format::Netrc),
+    ("6", Format::ExecCredential),
+    ("7", Format::GitCredential),
 ];
 
 /// Draws the dashboard's overlay, if any, centred in `area`.
@@ -108,15 +111,16 @@ fn content(
             ("Copy token", vec![row])
         }
         Overlay::Export { format: None } => {
-            let mut rows = vec![words("Export the tokens as:")];
-            for (k, format) in FORMATS {
-                rows.push(vec![Line::from(vec![
-                    key(k),
-                    Span::raw(format!(" {}", format.name())),
-                ])]);
-            }
-            rows.push(vec![cancel]);
-            ("Export", rows)
+            // One flowing row, as the destination menu: seven formats still leave the
+            // header and the countdown visible at 40×12.
+            let mut row: Vec<Line<'static>> = FORMATS
+                .iter()
+                .map(|(k, format)| {
+                    Line::from(vec![key(k), Span::raw(format!(" {} ·", format.name()))])
+                })
+                .collect();
+            row.push(cancel);
+            ("Export", vec![words("Export the tokens as:"), row])
         }
         Overlay::Export {
             format: Some(format),

@@ -132,6 +132,8 @@ pub(super) fn claims(ctx: &Ctx, session: &Session) -> Option<Vec<Line<'static>>>
         push(format!("iss {iss}"));
     }
     if let Some(exp) = claims.expires_at {
+        // `exp` is on the server's clock (RFC 7519 §4.1.4); every time shown here is on ours.
+        let exp = session.meta.clock_skew.unwrap_or_default().to_local(exp);
         push(format!("exp {} UTC", exp.utc_hms()));
     }
     phrases.push(Line::styled("(unverified)", ctx.theme.dim));

@@ -1,0 +1,297 @@
+use std::path::Path;
+
+use clap::Parser as _;
+
+use super::*;
+use crate::cli::Cli;
+
+const PATH: &str = "/home/u/.config/grantty/config.toml";
+
+fn parse(text: &str) -> Result<Config, String> {
+    Config::parse(Path::new(PATH), text).map_err(|e| e.to_string())
+}
+
+/// The single error line of `text`, which must not parse.
+fn error(text: &str) -> String {
+    let err = parse(text).unwrap_err();
+    assert_eq!(err.lines().count(), 1, "one problem expected: {err}");
+    err
+}
+
+#[track_caller]
+fn assert_has(message: &str, part: &str) {
+    assert!(message.contains(part), "{part:?} not in: {message}");
+}
+
+/// Profile `work` (lines 1–2) with `line` as line 3.
+fn third_line(line: &str) -> String {
+    error(&format!("[profiles.work]\n# settings\n{line}\n"))
+}
+
+const FULL: &str = r#"default_profile = "work"
+
+[profiles.work]
+provider = "anaplan"
+host = "eu3.app.anaplan.com"
+client_id = "0123456789abcdef0123456789abcdef"
+scopes = "openid profile email offline_access"
+flow = "code"
+redirect_uri = "https://example.com/callback"
+authorize_endpoint = "https://eu3.app.anaplan.com/auth/prelogin"
+store = "keyutils"
+refresh_skew = 600
+refresh_token_lifespan = 43_000
+export_format = "header"
+
+[profiles.idp]
+issuer = "https://idp.example.com"
+client_id = "my-cli"
+scopes = ["openid", "offline_access"]
+
+[profiles.local]
+device_endpoint = "http://127.0.0.1:8080/device"
+token_endpoint = "http://127.0.0.1:8080/token"
+revocation_endpoint = "http://127.0.0.1:8080/revoke"
+client_id = "local"
+store = "memory"
+"#;
+
+#[test]
+fn a_full_example_parses_into_every_setting() {
+    let config = parse(FULL).unwrap();
+    assert_eq!(config.path.as_deref(), Some(Path::new(PATH)));
+    assert_eq!(config.default_profile.as_deref(), Some("work"));
+    assert_eq!(
+        config.profiles.keys().collect::<Vec<_>>(),
+        ["idp", "local", "work"]
+    );
+    let work = &config.profiles["work"];
+    assert_eq!(
+        *work,
+        Profile {
+            provider: Some(ProviderArg::Anaplan),
+            host: Some("eu3.app.anaplan.com".into()),
+            client_id: Some("0123456789abcdef0123456789abcdef".into()),
+            scopes: Some("openid profile email offline_access".into()),
+            flow: Some(FlowArg::Code),
+            redirect_uri: Some("https://example.com/callback".into()),
+            authorize_endpoint: Some("https://eu3.app.anaplan.com/auth/prelogin".into()),
+            store: Some(StoreChoice::Keyutils),
+            refresh_skew_secs: Some(600),
+            refresh_token_lifespan_secs: Some(43_000),
+            export_format: Some(Format::Header),
+            ..Profile::default()
+        }
+    );
+    let idp = &config.profiles["idp"];
+    assert_eq!(idp.scopes.as_deref(), Some("openid offline_access"));
+    let local = &config.profiles["local"];
+    assert_eq!(
+        local.revocation_endpoint.as_deref(),
+        Some("http://127.0.0.1:8080/revoke")
+    );
+    assert_eq!(local.store, Some(StoreChoice::Memory));
+}
+
+#[test]
+fn an_empty_file_has_no_profiles() {
+    let config = parse("# nothing yet\n").unwrap();
+    assert!(config.profiles.is_empty() && config.default_profile.is_none());
+}
+
+#[test]
+fn every_bad_value_names_the_file_line_column_key_and_valid_choices() {
+    // (line 3 of the file, what follows "<line> is not valid" in the message)
+    let cases: &[(&str, &str)] = &[
+        (r#"provider = "okta""#, "; choose anaplan or generic"),
+        (r#"flow = "browser""#, "; choose device or code"),
+        ("flow = 1", "; choose device or code"),
+        (
+            r#"store = "vault""#,
+            "; choose auto, secret-service, keyutils, file or memory",
+        ),
+        (
+            r#"export_format = "yaml""#,
+            "; choose env, json, header, raw",
+        ),
+        (
+            "refresh_skew = 5",
+            "; give a whole number of seconds from 10 to 3600",
+        ),
+        (
+            "refresh_skew = 3601",
+            "; give a whole number of seconds from 10 to 3600",
+        ),
+        (r#"refresh_skew = "5m""#, "; give a whole number of seconds"),
+        ("refresh_skew = 1.5", "; give a whole number of seconds"),
+        (
+            "refresh_token_lifespan = 0",
+            "; give a whole number of seconds, at least 1",
+        ),
+        (
+            "refresh_token_lifespan = -5",
+            "; give a whole number of seconds, at least 1",
+        ),
+        ("client_id = 42", "; give a non-empty string in quotes"),
+        (
+            r#"scopes = """#,
+            r#"; give a string such as "openid offline_access", or an array"#,
+        ),
+        (r#"scopes = ["openid", 7]"#, "; give a string such as"),
+        (
+            r#"issuer = "http://idp.example.com""#,
+            "; use https:// (plain http:// only for 127.0.0.1",
+        ),
+        (
+            r#"issuer = "idp.example.com""#,
+            " (relative URL without a base); give an https:// URL",
+        ),
+        (
+            r#"host = "eu3 app""#,
+            r#"; give a host name such as "eu3.app.anaplan.com""#,
+        ),
+        (
+            r#"redirect_uri = "myapp:/cb""#,
+            "; give an http:// or https:// URL",
+        ),
+    ];
+    for (line, rest) in cases {
+        let err = third_line(line);
+        let (key, _) = line.split_once(" = ").unwrap();
+        let column = key.len() + 4; // the value starts after `key = `
+        let wanted = format!("{PATH}:3:{column}: {line} is not valid{rest}");
+        assert!(err.starts_with(&wanted), "\n  got  {err}\n  want {wanted}");
+    }
+}
+
+#[test]
+fn an_unknown_key_lists_the_valid_keys_and_suggests_the_nearest() {
+    let err = third_line("clientid = \"c\"");
+    assert_eq!(
+        err,
+        format!(
+            "{PATH}:3:1: unknown key \"clientid\" in profile \"work\" (did you mean client_id?); valid keys: {}",
+            PROFILE_KEYS.join(", ")
+        )
+    );
+    let err = third_line("colour = \"red\"");
+    assert!(!err.contains("did you mean"), "{err}");
+    assert_has(&err, "valid keys: provider, host, issuer,");
+}
+
+#[test]
+fn keys_in_the_wrong_place_say_where_they_belong() {
+    let err = error("client_id = \"c\"\n");
+    assert!(
+        err.starts_with(&format!("{PATH}:1:1: client_id belongs to a profile")),
+        "{err}"
+    );
+    let err = error("defaultprofile = \"w\"\n");
+    assert_has(
+        &err,
+        "(did you mean default_profile?); valid keys: default_profile, profiles",
+    );
+    let err = third_line("default_profile = \"work\"");
+    assert_has(&err, "default_profile belongs at the top of the file");
+}
+
+#[test]
+fn bad_profile_names_and_shapes_are_refused_at_their_line() {
+    let err = error("\n[profiles.\"a b\"]\nclient_id = \"c\"\n");
+    assert!(err.starts_with(&format!("{PATH}:2:")), "{err}");
+    assert_has(&err, "profile name \"a b\" is not allowed");
+    let err = error("default_profile = \"../x\"\n");
+    assert_has(
+        &err,
+        "default_profile = \"../x\" is not valid: profile name",
+    );
+    let err = error("profiles = 3\n");
+    assert_has(&err, "profiles must be a table");
+    let err = error("[profiles]\nwork = \"x\"\n");
+    assert!(
+        err.starts_with(&format!("{PATH}:2:8: profiles.work must be a table")),
+        "{err}"
+    );
+}
+
+#[test]
+fn keys_that_contradict_each_other_are_refused() {
+    let err = third_line("issuer = \"https://idp.example.com\"\nhost = \"eu3.app.anaplan.com\"");
+    assert_has(
+        &err,
+        ":4:1: issuer and host cannot both be set in profile \"work\"",
+    );
+    let err = third_line("device_endpoint = \"https://idp.example.com/device\"");
+    assert_has(&err, ":3:1: device_endpoint needs token_endpoint");
+    let err = third_line("provider = \"generic\"\nhost = \"eu3.app.anaplan.com\"");
+    assert_has(&err, "host is only for provider = \"anaplan\"");
+}
+
+#[test]
+fn syntax_errors_carry_their_line() {
+    let err = third_line("flow = device");
+    assert!(err.starts_with(&format!("{PATH}:3:")), "{err}");
+    assert_has(&err, "not valid TOML");
+    let err = third_line("flow = \"code\"\nflow = \"device\"");
+    assert!(
+        err.starts_with(&format!("{PATH}:4:1: not valid TOML: duplicate key")),
+        "{err}"
+    );
+}
+
+#[test]
+fn every_problem_is_reported_in_file_order() {
+    let err = parse("[profiles.work]\nflow = \"x\"\nstore = \"y\"\nclientid = 1\n").unwrap_err();
+    let lines: Vec<_> = err.lines().map(|l| l.split(':').nth(1).unwrap()).collect();
+    assert_eq!(lines, ["2", "3", "4"], "{err}");
+}
+
+#[test]
+fn a_missing_explicit_file_is_an_error_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("nope.toml");
+    let err = Config::load(Some(&missing)).unwrap_err().to_string();
+    assert_has(&err, &missing.display().to_string());
+    std::fs::write(&missing, FULL).unwrap();
+    assert_eq!(Config::load(Some(&missing)).unwrap().profiles.len(), 3);
+}
+
+fn session_of(argv: &[&str], config: &Config) -> SessionArgs {
+    let argv = ["grantty"].into_iter().chain(argv.iter().copied());
+    config.session(&Cli::try_parse_from(argv).unwrap().session)
+}
+
+#[test]
+fn the_profile_in_effect_is_the_flag_then_default_profile_then_default() {
+    let config = parse(FULL).unwrap();
+    assert_eq!(session_of(&["status"], &config).profile, "work");
+    assert_eq!(
+        session_of(&["status", "--profile", "idp"], &config).profile,
+        "idp"
+    );
+    assert_eq!(
+        session_of(&["status"], &Config::default()).profile,
+        DEFAULT_PROFILE
+    );
+}
+
+#[test]
+fn the_profiles_store_applies_unless_store_is_given() {
+    let config = parse(FULL).unwrap();
+    assert_eq!(
+        session_of(&["status"], &config).store,
+        Some(StoreChoice::Keyutils)
+    );
+    let flagged = session_of(&["status", "--store", "file"], &config);
+    assert_eq!(flagged.store, Some(StoreChoice::File));
+    let idp = session_of(&["status", "--profile", "idp"], &config);
+    assert_eq!(idp.store, None);
+}
+
+#[test]
+fn offsets_become_one_based_lines_and_character_columns() {
+    assert_eq!(line_and_column("ab\ncd", 0), (1, 1));
+    assert_eq!(line_and_column("ab\ncd", 4), (2, 2));
+    assert_eq!(line_and_column("é\nx", 3), (2, 1));
+    assert_eq!(line_and_column("éa", 2), (1, 2));
+}

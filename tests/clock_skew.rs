@@ -1,0 +1,232 @@
+//! Clock skew end to end: measured from the `Date` of the device-authorization answer (through
+//! the real event loop) and of refresh answers (through the keeper), stored with the session,
+//! reported by `grantty status`, and applied to the ID token's `exp` on the dashboard.
+//! Scripted transports and a temporary state directory only: no network, no sleeps.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::process::{Command, Output, Stdio};
+use std::sync::Arc;
+
+use common::dashboard_fixtures as dash;
+use common::fake::{ScriptedTransport, TokioClock, json};
+use common::screen::{draw, screen_text};
+use grantty::app::{App, ProviderInfo, Screen};
+use grantty::demo::{DemoClock, DemoConfig, DemoServer};
+use grantty::domain::clock::{Clock, Skew, SystemClock, Timestamp};
+use grantty::keeper::{Keeper, Kept};
+use grantty::oauth::client::{discover, request_device_code_with_skew};
+use grantty::oauth::http::{ReqwestTransport, TransportError};
+use grantty::oauth::provider::Provider;
+use grantty::oauth::wire::HttpResponse;
+use grantty::plain::Plain;
+use grantty::runtime::{Context, run};
+use grantty::store::{SessionStore, StoreChoice};
+
+/// Local time at the start of each scenario: 2027-01-15T08:00:00Z.
+const T0: i64 = 1_800_000_000;
+/// T0 + 42 s, as a server whose clock is 42 s ahead stamps its answer at T0.
+const DATE_42_S_AHEAD: &str = "Fri, 15 Jan 2027 08:00:42 GMT";
+/// T0 - 90 s.
+const DATE_90_S_BEHIND: &str = "Fri, 15 Jan 2027 07:58:30 GMT";
+const DEVICE: &str = r#"{"device_code":"dc-secret","user_code":"WDJB-MJHT","verification_uri":"https://example.com/device","expires_in":600,"interval":5}"#;
+const TOKENS: &str = r#"{"access_token":"at-secret-0123456789abcdef","token_type":"Bearer","expires_in":2100,"refresh_token":"rt-secret-1"}"#;
+
+/// A clock that always reads the same time.
+struct Fixed(Timestamp);
+
+impl Clock for Fixed {
+    fn now(&self) -> Timestamp {
+        self.0
+    }
+}
+
+fn dated(status: u16, body: &str, date: Option<&str>) -> Result<HttpResponse, TransportError> {
+    let mut resp = json(status, body)?;
+    resp.date = date.map(Into::into);
+    Ok(resp)
+}
+
+fn provider() -> Provider {
+    Provider::generic(
+        "c",
+        Some("openid"),
+        "https://example.com/device_authorization",
+        "https://example.com/token",
+        None,
+    )
+    .unwrap()
+}
+
+fn info() -> ProviderInfo {
+    ProviderInfo {
+        name: "OAuth 2.0".into(),
+        host: "example.com".into(),
+        client_id: "c".into(),
+        scopes: "openid".into(),
+        local_host: "build-box".into(),
+    }
+}
+
+/// Signs in through the event loop against `script`; returns the app and its store.
+async fn sign_in(
+    script: Vec<Result<HttpResponse, TransportError>>,
+) -> (App, Arc<SessionStore>, Arc<dyn Clock>) {
+    let clock: Arc<dyn Clock> = Arc::new(TokioClock::new(T0));
+    let store = Arc::new(SessionStore::memory());
+    let ctx = Context {
+        transport: Arc::new(ScriptedTransport::new(clock.clone(), script)),
+        provider: Arc::new(provider()),
+        clock: clock.clone(),
+        store: store.clone(),
+        profile: "default".into(),
+    };
+    let mut app = App::new(info(), clock.now());
+    let mut out = Plain::new(Vec::new());
+    run(&mut app, &mut out, &ctx, futures_util::stream::pending())
+        .await
+        .unwrap();
+    (app, store, clock)
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_device_authorization_date_sets_the_skew_and_the_session_keeps_it() {
+    let (app, store, _) = sign_in(vec![
+        dated(200, DEVICE, Some(DATE_42_S_AHEAD)),
+        dated(200, TOKENS, None),
+    ])
+    .await;
+    assert!(
+        matches!(app.screen, Screen::Dashboard(_)),
+        "{:?}",
+        app.screen
+    );
+    assert_eq!(app.clock_skew, Some(Skew::from_secs(42)));
+    let stored = store.load("default").unwrap().unwrap();
+    assert_eq!(stored.meta.clock_skew, Some(Skew::from_secs(42)));
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_answer_without_a_date_measures_nothing() {
+    let (app, store, _) = sign_in(vec![dated(200, DEVICE, None), dated(200, TOKENS, None)]).await;
+    assert_eq!(app.clock_skew, None);
+    assert_eq!(
+        store.load("default").unwrap().unwrap().meta.clock_skew,
+        None
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn each_refresh_with_a_date_updates_the_stored_skew() {
+    let (_, store, _) = sign_in(vec![
+        dated(200, DEVICE, Some(DATE_42_S_AHEAD)),
+        dated(200, TOKENS, None),
+    ])
+    .await;
+    // The refreshes arrive at T0 on the local clock.
+    let clock: Arc<dyn Clock> = Arc::new(Fixed(Timestamp::from_unix_secs(T0)));
+    let keeper = Keeper {
+        store: store.clone(),
+        transport: Arc::new(ScriptedTransport::new(
+            clock.clone(),
+            vec![
+                dated(200, TOKENS, Some(DATE_90_S_BEHIND)),
+                dated(200, TOKENS, None),
+            ],
+        )),
+        clock,
+    };
+    let skew_after_refresh = || async {
+        let kept = keeper.ensure_valid("default", 300, true).await.unwrap();
+        assert!(matches!(kept, Kept::Refreshed(..)), "{kept:?}");
+        store.load("default").unwrap().unwrap().meta.clock_skew
+    };
+    let behind = Skew::from_secs(-90);
+    assert_eq!(skew_after_refresh().await, Some(behind));
+    assert_eq!(skew_after_refresh().await, Some(behind), "no Date: kept");
+}
+
+#[tokio::test]
+async fn the_real_transport_reads_the_date_of_a_real_server() {
+    let server = DemoServer::start(
+        DemoConfig::default(),
+        DemoClock::manual(1_800_000_000_000),
+        SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+    )
+    .await
+    .unwrap();
+    let transport = ReqwestTransport::new().unwrap();
+    let provider = discover(&transport, &server.issuer(), "grantty-test", None)
+        .await
+        .unwrap();
+    // This machine pretends to be ten minutes slow; the server stamps `Date` from the real clock.
+    let slow = Fixed(Timestamp::from_unix_secs(
+        SystemClock.now().as_unix_secs() - 600,
+    ));
+    let (auth, skew) = request_device_code_with_skew(&transport, &provider, &slow).await;
+    assert!(auth.is_ok(), "{auth:?}");
+    let secs = skew.expect("the demo server sends Date").secs();
+    assert!((598..=602).contains(&secs), "skew {secs}");
+}
+
+fn status(state_dir: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_grantty"))
+        .arg("status")
+        .args(args)
+        .env("XDG_STATE_HOME", state_dir)
+        .env("GRANTTY_STORE", "file")
+        .env_remove("GRANTTY_PROFILE")
+        .env_remove("GRANTTY_CONFIG")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn status_reports_a_notable_skew_and_json_always_carries_it() {
+    let state = tempfile::tempdir().unwrap();
+    let store = SessionStore::open(state.path().join("grantty"), StoreChoice::File, true).unwrap();
+    for (secs, line) in [(-75, Some("75 s behind this machine")), (3, None)] {
+        let mut session = dash::session();
+        session.meta.clock_skew = Some(Skew::from_secs(secs));
+        store.save(&session).unwrap();
+
+        let out = status(state.path(), &[]);
+        let text = String::from_utf8(out.stdout).unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{stderr}");
+        match line {
+            Some(line) => assert!(
+                text.contains(&format!(
+                    "server clock   {line} (at the last sign-in or refresh)"
+                )),
+                "{text}"
+            ),
+            None => assert!(!text.contains("server clock"), "{text}"),
+        }
+
+        let out = status(state.path(), &["--json"]);
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(doc["clock_skew_secs"], secs);
+    }
+}
+
+#[test]
+fn the_id_token_exp_is_shown_on_the_local_clock() {
+    let (mut app, now) = dash::fresh();
+    let exp_row = |app: &App| {
+        let text = screen_text(&draw(app, (80, 24), now));
+        text.lines()
+            .find_map(|l| l.split("exp ").nth(1).map(|rest| rest[..12].to_owned()))
+            .unwrap()
+    };
+    // The claim says 14:14:55 on the server's clock.
+    assert_eq!(exp_row(&app), "14:14:55 UTC");
+    dash::with_board(&mut app, |d| {
+        d.session.meta.clock_skew = Some(Skew::from_secs(120));
+    });
+    assert_eq!(exp_row(&app), "14:12:55 UTC");
+}

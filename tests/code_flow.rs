@@ -1,0 +1,293 @@
+//! `grantty login --flow code`, the real binary against the demo server on 127.0.0.1: the
+//! paste-back path (no display: the test plays the user, approves on the demo's page and pastes
+//! the redirect into stdin) and the loopback path (a display and `BROWSER=true`, so nothing
+//! opens; the test follows the redirect to grantty's listener). Nothing sleeps.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::Path;
+use std::process::Stdio;
+
+use grantty::demo::{DemoClock, DemoConfig, DemoServer};
+use serde_json::Value;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, Lines};
+use tokio::process::{Child, ChildStderr, Command};
+
+const CLIENT: &str = "grantty-demo";
+const PASTE_PROMPT: &str = "Paste the address your browser was sent to:";
+
+async fn demo() -> DemoServer {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let addr = "127.0.0.1:0".parse().unwrap();
+    DemoServer::start(DemoConfig::default(), DemoClock::system(), addr)
+        .await
+        .unwrap()
+}
+
+/// `grantty args…` with its state in `state_home`, no display, no SSH, no `BROWSER`.
+fn grantty(state_home: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_grantty"));
+    command.args(args).args(["--store", "file"]);
+    // No display, no SSH, no `BROWSER`, no configuration from the user running the tests.
+    let unset = "DISPLAY WAYLAND_DISPLAY SSH_CONNECTION SSH_TTY BROWSER GRANTTY_PROFILE \
+                 GRANTTY_STORE GRANTTY_CLIENT_ID GRANTTY_CONFIG";
+    for var in unset.split_whitespace() {
+        command.env_remove(var);
+    }
+    command
+        .env("XDG_STATE_HOME", state_home)
+        .env("XDG_CONFIG_HOME", state_home)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    command
+}
+
+/// Starts `login --flow code` against `server` with `extra` flags.
+fn login(server: &DemoServer, state_home: &Path, extra: &[&str]) -> Child {
+    let issuer = server.issuer();
+    let mut args = vec![
+        "login",
+        "--issuer",
+        &issuer,
+        "--client-id",
+        CLIENT,
+        "--flow",
+        "code",
+    ];
+    args.extend_from_slice(extra);
+    grantty(state_home, &args).spawn().unwrap()
+}
+
+/// Reads stderr until a line starting with `until`; returns the authorize URL printed before.
+async fn authorize_url(
+    lines: &mut Lines<BufReader<ChildStderr>>,
+    transcript: &mut String,
+    until: &str,
+) -> String {
+    let mut url = None;
+    loop {
+        let line = lines.next_line().await.unwrap();
+        let line = line.unwrap_or_else(|| panic!("stderr ended before {until:?}:\n{transcript}"));
+        transcript.push_str(&line);
+        transcript.push('\n');
+        if url.is_none() && line.starts_with("http") {
+            url = Some(line.clone());
+        }
+        if line.starts_with(until) {
+            return url.unwrap_or_else(|| panic!("no URL printed:\n{transcript}"));
+        }
+    }
+}
+
+/// The user on the demo's approve page: opens `url`, presses `action`; returns `Location`.
+async fn decide(url: &str, action: &str) -> String {
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let page = http.get(url).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    let marker = "name=\"request\" value=\"";
+    let start = html.find(marker).expect("approve form") + marker.len();
+    let request = &html[start..start + html[start..].find('"').unwrap()];
+    let origin = &url[..url.find("/authorize").unwrap()];
+    let answer = http
+        .post(format!("{origin}/authorize"))
+        .form(&[("request", request), ("action", action)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 302);
+    answer.headers()["location"].to_str().unwrap().to_owned()
+}
+
+/// Writes `line` to the child's stdin, then waits: exit code and the rest of stderr.
+async fn paste_and_finish(
+    mut child: Child,
+    mut lines: Lines<BufReader<ChildStderr>>,
+    mut transcript: String,
+    line: &str,
+) -> (Option<i32>, String) {
+    let mut stdin = child.stdin.take().unwrap();
+    stdin
+        .write_all(format!("{line}\n").as_bytes())
+        .await
+        .unwrap();
+    drop(stdin);
+    while let Some(line) = lines.next_line().await.unwrap() {
+        transcript.push_str(&line);
+        transcript.push('\n');
+    }
+    let status = child.wait().await.unwrap();
+    let mut stdout = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut stdout)
+        .await
+        .unwrap();
+    assert!(
+        stdout.is_empty(),
+        "stdout is for what scripts ask for: {stdout}"
+    );
+    (status.code(), transcript)
+}
+
+/// `grantty status --json`: exit code and the parsed document (Null when none).
+async fn status(state_home: &Path) -> (Option<i32>, Value) {
+    let out = grantty(state_home, &["status", "--json"])
+        .output()
+        .await
+        .unwrap();
+    let json = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    (out.status.code(), json)
+}
+
+/// Runs the paste-back flow up to the prompt; the test decides what is pasted.
+async fn paste_back(
+    server: &DemoServer,
+    state_home: &Path,
+    action: &str,
+) -> (Child, Lines<BufReader<ChildStderr>>, String, String) {
+    let mut child = login(
+        server,
+        state_home,
+        &["--redirect-uri", "http://127.0.0.1:1/callback"],
+    );
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut transcript = String::new();
+    let url = authorize_url(&mut lines, &mut transcript, PASTE_PROMPT).await;
+    assert!(
+        transcript.contains("Not opening a browser here: no graphical display"),
+        "{transcript}"
+    );
+    assert!(
+        transcript.contains("Asked by client grantty-demo of 127.0.0.1:"),
+        "{transcript}"
+    );
+    let location = decide(&url, action).await;
+    (child, lines, transcript, location)
+}
+
+#[tokio::test]
+async fn pasting_the_redirect_signs_in_and_stores_the_session() {
+    let server = demo().await;
+    let home = tempfile::tempdir().unwrap();
+    let (child, lines, transcript, location) = paste_back(&server, home.path(), "approve").await;
+    assert!(
+        location.starts_with("http://127.0.0.1:1/callback?code="),
+        "{location}"
+    );
+    let (code, transcript) = paste_and_finish(child, lines, transcript, &location).await;
+    assert_eq!(code, Some(0), "{transcript}");
+    assert!(
+        transcript.contains("Signed in as demo.user@example.com"),
+        "{transcript}"
+    );
+    assert!(transcript.contains("Stored in"), "{transcript}");
+    for secret in ["demo-at-", "demo-rt-", "demo-ac-"] {
+        assert!(
+            !transcript.contains(secret),
+            "{secret} leaked:\n{transcript}"
+        );
+    }
+    assert_eq!(server.stats().authorization_code_redemptions, 1);
+    let (code, json) = status(home.path()).await;
+    assert_eq!(code, Some(0));
+    assert_eq!(json["client_id"], CLIENT);
+    assert_eq!(json["email"], "demo.user@example.com");
+    assert_eq!(json["refresh_token"]["present"], true);
+}
+
+#[tokio::test]
+async fn a_tampered_state_is_refused_and_nothing_is_stored() {
+    let server = demo().await;
+    let home = tempfile::tempdir().unwrap();
+    let (child, lines, transcript, location) = paste_back(&server, home.path(), "approve").await;
+    let mut url = url::Url::parse(&location).unwrap();
+    let tampered: Vec<(String, String)> = url
+        .query_pairs()
+        .map(|(k, v)| {
+            (
+                k.to_string(),
+                if k == "state" {
+                    "forged".to_owned()
+                } else {
+                    v.to_string()
+                },
+            )
+        })
+        .collect();
+    url.query_pairs_mut().clear().extend_pairs(&tampered);
+    let (code, transcript) = paste_and_finish(child, lines, transcript, url.as_str()).await;
+    assert_eq!(code, Some(2), "{transcript}");
+    assert!(
+        transcript.contains("belongs to another sign-in"),
+        "{transcript}"
+    );
+    assert_eq!(server.stats().token_requests, 0, "the code was never sent");
+    assert_eq!(status(home.path()).await.0, Some(7), "no session");
+}
+
+#[tokio::test]
+async fn denying_on_the_page_exits_with_the_denied_code() {
+    let server = demo().await;
+    let home = tempfile::tempdir().unwrap();
+    let (child, lines, transcript, location) = paste_back(&server, home.path(), "deny").await;
+    assert!(location.contains("error=access_denied"), "{location}");
+    let (code, transcript) = paste_and_finish(child, lines, transcript, &location).await;
+    assert_eq!(code, Some(3), "{transcript}");
+    assert!(transcript.contains("access denied"), "{transcript}");
+    assert_eq!(status(home.path()).await.0, Some(7), "no session");
+}
+
+#[tokio::test]
+async fn with_a_display_the_loopback_listener_receives_the_redirect() {
+    let server = demo().await;
+    let home = tempfile::tempdir().unwrap();
+    let mut command = grantty(
+        home.path(),
+        &[
+            "login",
+            "--issuer",
+            &server.issuer(),
+            "--client-id",
+            CLIENT,
+            "--flow",
+            "code",
+        ],
+    );
+    // `true` stands in for a graphical browser: it takes the URL and opens nothing.
+    command.env("DISPLAY", ":99").env("BROWSER", "true");
+    let mut child = command.spawn().unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut transcript = String::new();
+    let url = authorize_url(&mut lines, &mut transcript, "Waiting for the browser").await;
+    assert!(transcript.contains("Opened your browser"), "{transcript}");
+    let location = decide(&url, "approve").await;
+    assert!(
+        location.starts_with("http://127.0.0.1:") && location.contains("/callback?code="),
+        "{location}"
+    );
+    let landing = reqwest::get(&location).await.unwrap();
+    assert_eq!(landing.status(), 200);
+    assert!(
+        landing
+            .text()
+            .await
+            .unwrap()
+            .contains("You can close this tab")
+    );
+    let (code, transcript) = paste_and_finish(child, lines, transcript, "").await;
+    assert_eq!(code, Some(0), "{transcript}");
+    assert!(
+        transcript.contains("Signed in as demo.user@example.com"),
+        "{transcript}"
+    );
+    assert_eq!(status(home.path()).await.0, Some(0));
+}
