@@ -1,6 +1,7 @@
 //! Wire tests: request encoding, and parsing of JSON and form answers with every known quirk.
 
 use super::*;
+use crate::domain::clock::Skew;
 use crate::domain::grant::PollReply;
 
 fn now() -> Timestamp {
