@@ -388,6 +388,14 @@ impl Page {
 
 /// A minimal scripted browser: cookie store, redirects followed by hand and
 /// only within the issuer's origin, a trail of every request for errors.
+/// Where a [`Browser::walk`] ended.
+enum Step {
+    /// A page on the issuer's origin.
+    Page(Page),
+    /// An address outside the origin, not requested (e.g. the client's redirect URI).
+    Left(String),
+}
+
 struct Browser<'a> {
     provider: &'a OidcProvider,
     client: reqwest::Client,
@@ -454,16 +462,29 @@ impl<'a> Browser<'a> {
     async fn load(
         &mut self,
         method: reqwest::Method,
+        url: reqwest::Url,
+        form: Option<Vec<(String, String)>>,
+    ) -> Result<Page, String> {
+        match self.walk(method, url, form).await? {
+            Step::Page(page) => Ok(page),
+            Step::Left(url) => Err(format!(
+                "refusing to leave the issuer's origin for {url}\n{}",
+                self.trail_text()
+            )),
+        }
+    }
+
+    /// Sends a request and follows redirects like a browser, within the issuer's origin: ends
+    /// at the first page, or at the first address outside the origin (not requested).
+    async fn walk(
+        &mut self,
+        mut method: reqwest::Method,
         mut url: reqwest::Url,
         mut form: Option<Vec<(String, String)>>,
-    ) -> Result<Page, String> {
-        let mut method = method;
+    ) -> Result<Step, String> {
         for _ in 0..MAX_BROWSER_STEPS {
             if !self.is_origin(&url) {
-                return Err(format!(
-                    "refusing to leave the issuer's origin for {url}\n{}",
-                    self.trail_text()
-                ));
+                return Ok(Step::Left(url.into()));
             }
             let mut request = self.client.request(method.clone(), url.clone());
             if let Some(fields) = &form {
@@ -501,28 +522,26 @@ impl<'a> Browser<'a> {
                     .map(|location| format!(" Location: {location}"))
                     .unwrap_or_default()
             ));
-
-            if status.is_redirection() {
-                let Some(location) = location else {
-                    return Err(format!("{status} without Location\n{}", self.trail_text()));
-                };
-                url = url
-                    .join(&location)
-                    .map_err(|err| format!("bad Location {location:?}: {err}"))?;
-                // 301/302/303 after a POST turn into a GET, as in browsers.
-                if status != reqwest::StatusCode::TEMPORARY_REDIRECT
-                    && status != reqwest::StatusCode::PERMANENT_REDIRECT
-                {
-                    method = reqwest::Method::GET;
-                    form = None;
-                }
-                continue;
+            if !status.is_redirection() {
+                return Ok(Step::Page(Page {
+                    url,
+                    status: status.as_u16(),
+                    body,
+                }));
             }
-            return Ok(Page {
-                url,
-                status: status.as_u16(),
-                body,
-            });
+            let Some(location) = location else {
+                return Err(format!("{status} without Location\n{}", self.trail_text()));
+            };
+            url = url
+                .join(&location)
+                .map_err(|err| format!("bad Location {location:?}: {err}"))?;
+            // 301/302/303 after a POST turn into a GET, as in browsers.
+            if status != reqwest::StatusCode::TEMPORARY_REDIRECT
+                && status != reqwest::StatusCode::PERMANENT_REDIRECT
+            {
+                method = reqwest::Method::GET;
+                form = None;
+            }
         }
         Err(format!("too many requests\n{}", self.trail_text()))
     }
