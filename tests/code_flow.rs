@@ -5,8 +5,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::path::Path;
-use std::process::Stdio;
 
 use grantty::demo::{DemoClock, DemoConfig, DemoServer};
 use serde_json::Value;
@@ -26,23 +27,7 @@ async fn demo() -> DemoServer {
 
 /// `grantty args…` with its state in `state_home`, no display, no SSH, no `BROWSER`.
 fn grantty(state_home: &Path, args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_grantty"));
-    command.args(args).args(["--store", "file"]);
-    // No display, no SSH, no `BROWSER`, no configuration from the user running the tests.
-    let unset = "DISPLAY WAYLAND_DISPLAY SSH_CONNECTION SSH_TTY BROWSER GRANTTY_PROFILE \
-                 GRANTTY_STORE GRANTTY_CLIENT_ID GRANTTY_CONFIG";
-    for var in unset.split_whitespace() {
-        command.env_remove(var);
-    }
-    command
-        .env("XDG_STATE_HOME", state_home)
-        .env("XDG_CONFIG_HOME", state_home)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true);
-    command
+    common::session::isolated_command(state_home, args)
 }
 
 /// Starts `login --flow code` against `server` with `extra` flags.

@@ -10,7 +10,6 @@
 mod common;
 
 use std::path::Path;
-use std::process::Stdio;
 
 use common::interop::{CLIENT_ID, LOGIN, OidcProvider, http_client};
 use grantty::domain::clock::Timestamp;
@@ -33,28 +32,7 @@ fn provider_server() -> Option<OidcProvider> {
 
 /// `grantty args…` with its state in `state_home`, `--store file`, no display.
 fn grantty(state_home: &Path, args: &[&str]) -> tokio::process::Command {
-    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_grantty"));
-    command.args(args).args(["--store", "file"]);
-    for var in [
-        "DISPLAY",
-        "WAYLAND_DISPLAY",
-        "BROWSER",
-        "GRANTTY_PROFILE",
-        "GRANTTY_STORE",
-        "GRANTTY_CLIENT_ID",
-        "GRANTTY_CONFIG",
-    ] {
-        command.env_remove(var);
-    }
-    command
-        .env("XDG_STATE_HOME", state_home)
-        .env("XDG_CONFIG_HOME", state_home)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true);
-    command
+    common::session::isolated_command(state_home, args)
 }
 
 #[tokio::test]
