@@ -299,4 +299,22 @@ mod tests {
         s.meta.access_expires_at = None;
         assert_eq!(git_credential(&s), "username=oauth2\npassword=at'x\n");
     }
+
+    #[test]
+    fn file_export_is_private_and_replaces_the_old_file() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let first = write_file(dir.path(), "default", Format::Env, "old\n").unwrap();
+        let path = write_file(dir.path(), "default", Format::Env, "new\n").unwrap();
+        assert_eq!(first, path);
+        assert_eq!(path, dir.path().join("exports").join("default.env"));
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "new\n");
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&path), 0o600);
+        assert_eq!(mode(&dir.path().join("exports")), 0o700);
+        assert!(
+            write_file(dir.path(), "../escape", Format::Env, "x").is_err(),
+            "profile names are checked"
+        );
+    }
 }
