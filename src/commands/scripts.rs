@@ -7,11 +7,12 @@ use std::sync::Arc;
 use serde_json::json;
 
 use crate::cli::{ExportArgs, SessionArgs, StatusArgs, TokenArgs};
-use crate::domain::clock::{Clock, Skew, SystemClock, Timestamp, format_countdown};
-use crate::domain::session::SessionMeta;
+use crate::domain::clock::{Clock, Skew, SystemClock, Timestamp, format_countdown, format_span};
+use crate::domain::session::{RefreshKind, SessionMeta};
 use crate::error::Error;
 use crate::export;
 use crate::keeper::{KeepError, Keeper, Kept};
+use crate::local_time::LocalTime;
 use crate::oauth::http::ReqwestTransport;
 use crate::store::{SessionStore, StoreChoice};
 
@@ -43,7 +44,7 @@ pub async fn refresh(session: &SessionArgs) -> Result<(), Error> {
     let s = kept.session();
     let until = s.meta.access_expires_at.map_or_else(
         || "no expiry given".to_owned(),
-        |at| format!("valid until {} UTC", at.utc_hms()),
+        |at| format!("valid until {}", LocalTime::load().time_of_day(at)),
     );
     let how = match &kept {
         Kept::Adopted(_) => "adopted tokens another client had just rotated",
@@ -124,7 +125,7 @@ pub fn status(session: &SessionArgs, args: &StatusArgs) -> Result<(), Error> {
     let text = if args.json {
         format!("{}\n", status_json(&meta, &storage, now))
     } else {
-        status_text(&meta, &storage, now)
+        status_text(&meta, &storage, &LocalTime::load(), now)
     };
     std::io::stdout().write_all(text.as_bytes())?;
     Ok(())
@@ -176,7 +177,7 @@ pub fn status_json(meta: &SessionMeta, storage: &str, now: Timestamp) -> serde_j
 }
 
 /// Human `status`.
-pub fn status_text(meta: &SessionMeta, storage: &str, now: Timestamp) -> String {
+pub fn status_text(meta: &SessionMeta, storage: &str, zone: &LocalTime, now: Timestamp) -> String {
     let who = meta
         .claims
         .as_ref()
@@ -192,26 +193,39 @@ pub fn status_text(meta: &SessionMeta, storage: &str, now: Timestamp) -> String 
     ];
     lines.push(match meta.access_expires_at {
         Some(at) if at > now => format!(
-            "access token   valid for {} (until {} UTC)",
+            "access token   valid for {} (until {})",
             format_countdown(now.secs_until(at)),
-            at.utc_hms()
+            zone.time_of_day(at)
         ),
-        Some(at) => format!("access token   expired at {} UTC", at.utc_hms()),
+        Some(at) => format!("access token   expired at {}", zone.time_of_day(at)),
         None => "access token   no expiry given".to_owned(),
     });
     let r = &meta.refresh;
     if meta.has_refresh_token {
-        let ends = r.expires_at.map_or_else(String::new, |at| {
+        let ends = |at: Timestamp, condition: &str| {
             format!(
-                ", ends {} UTC (in {})",
-                at.utc_hms(),
-                format_countdown(now.secs_until(at))
+                ", ends {} (in {}){condition}",
+                zone.time_of_day(at),
+                format_span(now.secs_until(at))
             )
-        });
+        };
+        let ends = match (meta.refresh_ends_if_rotating(), r.expires_at) {
+            (Some(at), _) => ends(at, " if it rotates"),
+            (None, Some(at)) => ends(at, ""),
+            (None, None) => String::new(),
+        };
+        let kind = match r.kind {
+            RefreshKind::Unknown => "kind unknown until the first refresh",
+            kind => kind.as_str(),
+        };
+        let times = if r.rotation_count == 1 {
+            "time"
+        } else {
+            "times"
+        };
         lines.push(format!(
-            "refresh token  {}, age {}, rotated {} times{ends}",
-            r.kind.as_str(),
-            format_countdown(r.issued_at.secs_until(now)),
+            "refresh token  {kind}, age {}, rotated {} {times}{ends}",
+            format_span(r.issued_at.secs_until(now)),
             r.rotation_count
         ));
     } else {
