@@ -115,7 +115,7 @@ fn an_unknown_kind_says_so_and_the_lifespan_counts_from_sign_in() {
     snapshot("dashboard_lifespan_unknown_kind", &app, &[(80, 24)], now);
     let (mut app, now) = fx::with_lifespan_unknown_kind();
     with_board(&mut app, |d| {
-        d.session.meta.provider.refresh_token_lifespan_secs = None
+        d.session.meta.provider.refresh_token_lifespan_secs = None;
     });
     let without = text(&app, (80, 24), now);
     assert!(without.contains("lifespan unknown"), "{without}");
