@@ -86,15 +86,50 @@ pub(super) fn waiting(
         return text_only(buf, area, app, waiting, theme, None, now);
     };
     let size = |quiet| qr.size_in_cells(quiet);
-    match placement::choose(size, area) {
-        Placement::Beside { quiet } => {
-            qr_beside(buf, area, app, waiting, theme, (qr, quiet), now);
+    let placement = placement::choose(size, area);
+    let Some((qr_area, text, indent)) = areas(placement, area, qr) else {
+        let hint = placement::nearest_size_for_qr(size, area);
+        return text_only(buf, area, app, waiting, theme, Some(hint), now);
+    };
+    chrome(buf, area, app, theme, indent);
+    qr.draw(buf, qr_area, placement.quiet(), theme.qr);
+    let sections = body(app, waiting, theme, usize::from(text.width), now, true);
+    fit_and_draw(buf, text, &sections, SPACING);
+}
+
+/// Where the QR code and the text go for `placement`, and how far the title and key bar are
+/// indented. Beside: the code on the left, centred between the title and the key bar, the text
+/// right of it. Above: the code centred under the title, the text under it across the width.
+fn areas(placement: Placement, area: Rect, qr: &QrMatrix) -> Option<(Rect, Rect, u16)> {
+    let (cols, rows) = qr.size_in_cells(placement.quiet());
+    match placement {
+        Placement::Beside { .. } => {
+            let top = area.y + 1 + (area.height - CHROME_ROWS - rows) / 2;
+            let text = Rect::new(
+                area.x + cols + GAP_COLS,
+                top,
+                area.width - cols - GAP_COLS - RIGHT_MARGIN_COLS,
+                area.bottom() - 1 - top,
+            );
+            Some((Rect::new(area.x, top, cols, rows), text, 1))
         }
-        Placement::Above { quiet } => qr_above(buf, area, app, waiting, theme, (qr, quiet), now),
-        Placement::None => {
-            let hint = placement::nearest_size_for_qr(size, area);
-            text_only(buf, area, app, waiting, theme, Some(hint), now);
+        Placement::Above { .. } => {
+            let body = with_margin(area);
+            let top = area.y + 1 + rows;
+            let text = Rect::new(
+                body.x,
+                top,
+                body.width,
+                area.bottom().saturating_sub(1 + top),
+            );
+            let qr_left = area.x + (area.width - cols) / 2;
+            Some((
+                Rect::new(qr_left, area.y + 1, cols, rows),
+                text,
+                body.x - area.x,
+            ))
         }
+        Placement::None => None,
     }
 }
 
@@ -104,62 +139,6 @@ fn chrome(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme, indent: u16) {
     let max = usize::from(area.width.saturating_sub(1));
     buf.set_line(area.x + indent, area.y, &title_line(app, theme), cols);
     buf.set_line(area.x + indent, area.bottom() - 1, &keys(theme, max), cols);
-}
-
-/// The QR code on the left, centred between the title and the key bar; the text right of it.
-fn qr_beside(
-    buf: &mut Buffer,
-    area: Rect,
-    app: &App,
-    waiting: &Waiting,
-    theme: &Theme,
-    (qr, quiet): (&QrMatrix, u16),
-    now: Timestamp,
-) {
-    let (cols, rows) = qr.size_in_cells(quiet);
-    chrome(buf, area, app, theme, 1);
-    let top = area.y + 1 + (area.height - CHROME_ROWS - rows) / 2;
-    qr.draw(buf, Rect::new(area.x, top, cols, rows), quiet, theme.qr);
-    let text = Rect::new(
-        area.x + cols + GAP_COLS,
-        top,
-        area.width - cols - GAP_COLS - RIGHT_MARGIN_COLS,
-        area.bottom() - 1 - top,
-    );
-    let sections = body(app, waiting, theme, usize::from(text.width), now, true);
-    fit_and_draw(buf, text, &sections, SPACING);
-}
-
-/// The QR code centred under the title, the text under it across the whole width: for tall,
-/// narrow terminals.
-fn qr_above(
-    buf: &mut Buffer,
-    area: Rect,
-    app: &App,
-    waiting: &Waiting,
-    theme: &Theme,
-    (qr, quiet): (&QrMatrix, u16),
-    now: Timestamp,
-) {
-    let (cols, rows) = qr.size_in_cells(quiet);
-    let body_area = with_margin(area);
-    chrome(buf, area, app, theme, body_area.x - area.x);
-    let qr_left = area.x + (area.width - cols) / 2;
-    qr.draw(
-        buf,
-        Rect::new(qr_left, area.y + 1, cols, rows),
-        quiet,
-        theme.qr,
-    );
-    let top = area.y + 1 + rows;
-    let text = Rect::new(
-        body_area.x,
-        top,
-        body_area.width,
-        area.bottom().saturating_sub(1 + top),
-    );
-    let sections = body(app, waiting, theme, usize::from(text.width), now, true);
-    fit_and_draw(buf, text, &sections, SPACING);
 }
 
 fn text_only(

@@ -33,6 +33,14 @@ pub(super) enum Placement {
 }
 
 impl Placement {
+    /// The quiet zone in modules (0 without a QR code).
+    pub(super) fn quiet(self) -> u16 {
+        match self {
+            Self::Beside { quiet } | Self::Above { quiet } => quiet,
+            Self::None => 0,
+        }
+    }
+
     /// The smallest terminal (columns, rows) this placement needs for a QR code that takes
     /// `size(quiet)` cells.
     fn needs(self, size: impl Fn(u16) -> (u16, u16)) -> Option<(u16, u16)> {
