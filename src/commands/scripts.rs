@@ -203,11 +203,13 @@ pub fn status_text(meta: &SessionMeta, storage: &str, zone: &LocalTime, now: Tim
     let r = &meta.refresh;
     if meta.has_refresh_token {
         let ends = |at: Timestamp, condition: &str| {
-            format!(
-                ", ends {} (in {}){condition}",
-                zone.time_of_day(at),
-                format_span(now.secs_until(at))
-            )
+            let when = zone.time_of_day(at);
+            if at <= now {
+                format!(", ended at {when}{condition}")
+            } else {
+                let left = format_span(now.secs_until(at));
+                format!(", ends {when} (in {left}){condition}")
+            }
         };
         let ends = match (meta.refresh_ends_if_rotating(), r.expires_at) {
             (Some(at), _) => ends(at, " if it rotates"),
