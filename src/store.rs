@@ -40,6 +40,7 @@ pub use format::FORMAT_VERSION;
 pub use loaded::{Consistency, Loaded};
 pub use lock::ProfileLock;
 pub use memory::MemoryBackend;
+pub(crate) use profile::profile_of_meta_file;
 pub use profile::{PROFILE_MAX_CHARS, validate_profile};
 pub use select::{AutoDecision, StoreChoice, decide_auto};
 

@@ -114,11 +114,17 @@ pub fn export(
 /// `grantty status`: the stored session, from metadata only.
 pub fn status(session: &SessionArgs, args: &StatusArgs) -> Result<(), Error> {
     let store = open_store(session, StoreChoice::Auto)?;
-    let meta = store
-        .load_meta(&session.profile)?
-        .ok_or_else(|| KeepError::NotSignedIn {
+    let Some(meta) = store.load_meta(&session.profile)? else {
+        if args.json {
+            // Scripts get an object to read either way; the exit code (7) says the same.
+            let signed_out = json!({ "profile": session.profile, "signed_in": false });
+            std::io::stdout().write_all(format!("{signed_out}\n").as_bytes())?;
+        }
+        return Err(KeepError::NotSignedIn {
             profile: session.profile.clone(),
-        })?;
+        }
+        .into());
+    };
     let now = SystemClock.now();
     let storage = store.info().describe();
     let text = if args.json {
@@ -149,6 +155,7 @@ fn secs(t: Option<Timestamp>) -> Option<i64> {
 pub fn status_json(meta: &SessionMeta, storage: &str, now: Timestamp) -> serde_json::Value {
     json!({
         "profile": meta.profile,
+        "signed_in": true,
         "provider": meta.provider.kind,
         "host": meta.provider.host,
         "client_id": meta.provider.client_id,

@@ -1,0 +1,381 @@
+//! The reference part of the manual, said once: profiles, stores, exit status, files,
+//! environment, configuration and examples. `grantty --help` prints it as text after the
+//! options, and `grantty man` as roff sections of grantty(1), both from these sections, so the
+//! two never disagree. Lists that the code also holds (exit codes, store names, configuration
+//! keys) are built from the code's own constants and enums.
+
+use clap::ValueEnum as _;
+
+use crate::config::{DEFAULT_PROFILE, REFRESH_SKEW_RANGE_SECS};
+use crate::error::exit;
+use crate::store::StoreChoice;
+
+/// One section of the reference: a title, paragraphs, then terms with their descriptions.
+#[derive(Clone, Debug)]
+pub struct Section {
+    /// Upper-case title, as man pages write them.
+    pub title: &'static str,
+    /// Paragraphs before the list.
+    pub text: Vec<String>,
+    /// A preformatted block after the paragraphs (a file or a session), kept as written.
+    pub literal: Option<&'static str>,
+    /// `(term, description)` pairs.
+    pub items: Vec<(String, String)>,
+}
+
+/// What each configuration key means, in [`crate::config::PROFILE_KEYS`] order (a test holds them equal).
+pub const PROFILE_KEY_HELP: [(&str, &str); 15] = [
+    ("provider", "\"anaplan\" or \"generic\" (default: anaplan with host, else generic)"),
+    ("host", "Anaplan OAuth host, e.g. \"eu3.app.anaplan.com\""),
+    ("issuer", "issuer URL; endpoints come from its discovery document"),
+    ("device_endpoint", "device authorization endpoint (with token_endpoint)"),
+    ("token_endpoint", "token endpoint (with device_endpoint)"),
+    ("revocation_endpoint", "revocation endpoint (RFC 7009), with device_endpoint"),
+    ("authorize_endpoint", "authorization endpoint for flow = \"code\""),
+    ("redirect_uri", "redirect URI for flow = \"code\""),
+    ("client_id", "OAuth client id"),
+    (
+        "scopes",
+        "space-separated string or an array of strings; a comma-separated string is an error",
+    ),
+    ("flow", "\"device\" (default) or \"code\""),
+    ("store", "where the session's tokens are kept (see STORES)"),
+    ("refresh_skew", "seconds before expiry the dashboard refreshes (default 300)"),
+    (
+        "refresh_token_lifespan",
+        "seconds each refresh token lives when the server does not say (Anaplan: 43000)",
+    ),
+    ("export_format", "`grantty export`'s format when --format is absent"),
+];
+
+/// The configuration example of `grantty --help` and grantty(1).
+const CONFIG_EXAMPLE: &str = r#"default_profile = "work"
+
+[profiles.work]
+host = "eu3.app.anaplan.com"
+client_id = "0123456789abcdef0123456789abcdef"
+scopes = ["openid", "profile", "email", "offline_access"]
+store = "keyutils"
+
+[profiles.idp]
+issuer = "https://idp.example.com"
+client_id = "my-cli"
+scopes = "openid offline_access""#;
+
+/// Every section, in manual order.
+pub fn sections() -> Vec<Section> {
+    vec![
+        profiles(),
+        stores(),
+        exit_status(),
+        files(),
+        environment(),
+        configuration(),
+        examples(),
+    ]
+}
+
+fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
+    items
+        .iter()
+        .map(|(t, d)| ((*t).to_owned(), (*d).to_owned()))
+        .collect()
+}
+
+fn profiles() -> Section {
+    Section {
+        title: "PROFILES",
+        text: vec![
+            format!(
+                "Each profile holds one session. The profile in effect is --profile, else \
+                 GRANTTY_PROFILE, else default_profile from the configuration, else \
+                 \"{DEFAULT_PROFILE}\". 'grantty profiles --default NAME' changes \
+                 default_profile."
+            ),
+            "A name that is neither a configured profile nor a stored session is an error \
+             (exit 2) naming the closest one, and nothing is written. The one exception creates \
+             a profile's first session: 'grantty login --profile NAME' with where to sign in on \
+             the command line (--host, --issuer, --device-endpoint or --provider)."
+                .to_owned(),
+        ],
+        literal: None,
+        items: Vec::new(),
+    }
+}
+
+fn stores() -> Section {
+    let items = StoreChoice::value_variants()
+        .iter()
+        .filter_map(StoreChoice::to_possible_value)
+        .map(|v| {
+            let help = v.get_help().map(ToString::to_string).unwrap_or_default();
+            (v.get_name().to_owned(), help)
+        })
+        .collect();
+    Section {
+        title: "STORES",
+        literal: None,
+        text: vec![
+            "--store (or GRANTTY_STORE, or a profile's store) chooses where tokens are kept. \
+             auto tries the Secret Service, then the kernel keyring, then, with consent asked \
+             once on a terminal, the plaintext file; scripts must pass --store file."
+                .to_owned(),
+        ],
+        items,
+    }
+}
+
+fn exit_status() -> Section {
+    let codes = [
+        (exit::OK, "done: signed in, token printed, refreshed, logged out"),
+        (exit::FAILURE, "unexpected failure (terminal, IO)"),
+        (
+            exit::USAGE,
+            "bad command line or configuration file, an unknown profile, an unsafe URL",
+        ),
+        (exit::DENIED, "the user denied the sign-in"),
+        (exit::EXPIRED, "the code expired before approval"),
+        (exit::SERVER, "the server refused or answered nonsense"),
+        (
+            exit::NETWORK,
+            "the server could not be reached; stored tokens are unchanged",
+        ),
+        (
+            exit::SIGN_IN_NEEDED,
+            "sign-in needed: no session, or it ended ('status --json' still prints an object, \
+             with \"signed_in\": false)",
+        ),
+        (
+            exit::STORE,
+            "the token store failed or needs a choice (--store)",
+        ),
+        (
+            exit::CANCELLED,
+            "cancelled (q, Ctrl-C, SIGTERM, SIGHUP) before the sign-in ended",
+        ),
+    ];
+    Section {
+        title: "EXIT STATUS",
+        literal: None,
+        text: Vec::new(),
+        items: codes
+            .iter()
+            .map(|(code, what)| (code.to_string(), (*what).to_owned()))
+            .collect(),
+    }
+}
+
+fn files() -> Section {
+    Section {
+        title: "FILES",
+        literal: None,
+        text: vec![
+            "STATE is $XDG_STATE_HOME/grantty, else ~/.local/state/grantty (mode 0700). Every \
+             file holding a token is 0600 and written atomically."
+                .to_owned(),
+        ],
+        items: pairs(&[
+            (
+                "$XDG_CONFIG_HOME/grantty/config.toml",
+                "the profiles (else ~/.config/grantty/config.toml; --config or GRANTTY_CONFIG \
+                 name another); see CONFIGURATION",
+            ),
+            (
+                "STATE/PROFILE.meta.json",
+                "the session's metadata, no secrets: provider, expiry, refresh-token kind and \
+                 rotations, and which store holds the tokens",
+            ),
+            (
+                "STATE/PROFILE.secrets.json",
+                "the tokens, with the file store only (plaintext, 0600)",
+            ),
+            (
+                "keyring entry \"grantty\" / PROFILE",
+                "the tokens in the Secret Service or the kernel keyring",
+            ),
+            (
+                "STATE/PROFILE.lock",
+                "the profile's lock: every refresh, sign-in and logout holds it",
+            ),
+            (
+                "STATE/store-choice",
+                "remembers consent to the plaintext file",
+            ),
+            (
+                "STATE/exports/",
+                "files the dashboard's export menu writes; 'grantty export --output FILE' \
+                 writes FILE",
+            ),
+        ]),
+    }
+}
+
+fn environment() -> Section {
+    Section {
+        title: "ENVIRONMENT",
+        literal: None,
+        text: vec!["A command-line flag beats its variable, which beats the profile.".to_owned()],
+        items: pairs(&[
+            ("GRANTTY_PROFILE", "the profile, as --profile"),
+            ("GRANTTY_STORE", "the store, as --store"),
+            ("GRANTTY_CONFIG", "the configuration file, as --config"),
+            ("GRANTTY_CLIENT_ID", "the client id, as 'login --client-id'"),
+            (
+                "XDG_CONFIG_HOME, XDG_STATE_HOME, HOME",
+                "where the configuration and the state directory are",
+            ),
+            (
+                "NO_COLOR",
+                "no colours (the QR code keeps its black on white)",
+            ),
+            (
+                "BROWSER, DISPLAY, WAYLAND_DISPLAY, SSH_CONNECTION, SSH_TTY",
+                "whether 'login --flow code' may open a local browser",
+            ),
+            ("CI", "in the test suite: fail, not skip, what cannot run"),
+        ]),
+    }
+}
+
+fn configuration() -> Section {
+    let (lo, hi) = (REFRESH_SKEW_RANGE_SECS.start(), REFRESH_SKEW_RANGE_SECS.end());
+    Section {
+        title: "CONFIGURATION",
+        text: vec![
+            "TOML. At the top, default_profile = \"NAME\"; then one [profiles.NAME] table per \
+             profile, with any of the keys below (each matches a flag; the flag wins). Every \
+             mistake stops every command with exit 2 and FILE:LINE:COLUMN, what is wrong and \
+             what would be right."
+                .to_owned(),
+            format!("refresh_skew takes {lo} to {hi} seconds. An example:"),
+        ],
+        literal: Some(CONFIG_EXAMPLE),
+        items: pairs(&PROFILE_KEY_HELP),
+    }
+}
+
+fn examples() -> Section {
+    Section {
+        title: "EXAMPLES",
+        literal: None,
+        text: Vec::new(),
+        items: pairs(&[
+            ("grantty demo", "try it against the built-in server on 127.0.0.1"),
+            (
+                "grantty login --host eu3.app.anaplan.com --client-id ID",
+                "sign in to Anaplan with the device grant",
+            ),
+            (
+                "grantty login --profile idp --issuer https://idp.example.com --client-id cli",
+                "sign in to any provider into a new profile",
+            ),
+            ("grantty", "the dashboard of the stored session"),
+            (
+                "curl -H \"$(grantty token --format header)\" URL",
+                "a fresh token for a script, refreshed when needed",
+            ),
+            (
+                "grantty status --json",
+                "the session, from metadata only (exit 7 when not signed in)",
+            ),
+            ("grantty profiles --default work", "make work the default profile"),
+            (
+                "grantty man --dir ~/.local/share/man/man1",
+                "install every man page",
+            ),
+        ]),
+    }
+}
+
+/// The sections as plain text for `grantty --help`: titles flush left, items indented with
+/// their descriptions wrapped below.
+pub fn long_help() -> String {
+    let mut out = String::new();
+    for section in sections() {
+        let mut blocks: Vec<String> = Vec::new();
+        for paragraph in &section.text {
+            let mut block = String::new();
+            push_wrapped(&mut block, paragraph, "  ", "  ");
+            blocks.push(block);
+        }
+        if let Some(literal) = section.literal {
+            let lines = literal.lines().map(|l| format!("      {l}").trim_end().to_owned());
+            blocks.push(lines.map(|l| l + "\n").collect());
+        }
+        let all_short = section
+            .items
+            .iter()
+            .all(|(term, _)| term.chars().count() < SHORT_TERM_CHARS);
+        let mut items = String::new();
+        for (term, description) in &section.items {
+            if all_short {
+                let first = format!("  {term:<SHORT_TERM_CHARS$}");
+                push_wrapped(&mut items, description, &first, TERM_INDENT);
+            } else {
+                items.push_str(&format!("  {term}\n"));
+                push_wrapped(&mut items, description, TERM_INDENT, TERM_INDENT);
+            }
+        }
+        if !items.is_empty() {
+            blocks.push(items);
+        }
+        out.push_str(section.title);
+        out.push_str(":\n");
+        out.push_str(&blocks.join("\n"));
+        out.push('\n');
+    }
+    out.trim_end().to_owned()
+}
+
+/// In a section whose terms are all shorter than this, each shares a line with its description.
+const SHORT_TERM_CHARS: usize = 6;
+/// Indent of descriptions.
+const TERM_INDENT: &str = "        ";
+
+/// Width `--help`'s reference text is wrapped at.
+const HELP_WIDTH_CHARS: usize = 80;
+
+/// `text` wrapped at [`HELP_WIDTH_CHARS`]: the first line starts with `first`, the others
+/// with `indent`.
+fn push_wrapped(out: &mut String, text: &str, first: &str, indent: &str) {
+    let mut line = String::from(first);
+    let mut empty = true;
+    for word in text.split_whitespace() {
+        let len = line.chars().count();
+        if !empty && len + 1 + word.chars().count() > HELP_WIDTH_CHARS {
+            out.push_str(&line);
+            out.push('\n');
+            line = String::from(indent);
+            empty = true;
+        }
+        if !empty {
+            line.push(' ');
+        }
+        line.push_str(word);
+        empty = false;
+    }
+    out.push_str(&line);
+    out.push('\n');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_configuration_key_is_explained_in_order() {
+        let keys: Vec<&str> = PROFILE_KEY_HELP.iter().map(|(k, _)| *k).collect();
+        assert_eq!(keys, crate::config::PROFILE_KEYS);
+    }
+
+    #[test]
+    fn help_text_wraps_within_the_width_and_keeps_every_word() {
+        let text = long_help();
+        assert!(text.lines().all(|l| l.chars().count() <= HELP_WIDTH_CHARS));
+        for title in ["EXIT STATUS:", "FILES:", "ENVIRONMENT:", "CONFIGURATION:", "EXAMPLES:"] {
+            assert!(text.contains(title), "{title}");
+        }
+        assert!(text.contains("\n  130   cancelled (q, Ctrl-C"), "{text}");
+        assert!(text.contains("STATE/PROFILE.lock"));
+    }
+}
