@@ -25,13 +25,28 @@ pub struct Section {
 
 /// What each configuration key means, in [`crate::config::PROFILE_KEYS`] order (a test holds them equal).
 pub const PROFILE_KEY_HELP: [(&str, &str); 15] = [
-    ("provider", "\"anaplan\" or \"generic\" (default: anaplan with host, else generic)"),
+    (
+        "provider",
+        "\"anaplan\" or \"generic\" (default: anaplan with host, else generic)",
+    ),
     ("host", "Anaplan OAuth host, e.g. \"eu3.app.anaplan.com\""),
-    ("issuer", "issuer URL; endpoints come from its discovery document"),
-    ("device_endpoint", "device authorization endpoint (with token_endpoint)"),
+    (
+        "issuer",
+        "issuer URL; endpoints come from its discovery document",
+    ),
+    (
+        "device_endpoint",
+        "device authorization endpoint (with token_endpoint)",
+    ),
     ("token_endpoint", "token endpoint (with device_endpoint)"),
-    ("revocation_endpoint", "revocation endpoint (RFC 7009), with device_endpoint"),
-    ("authorize_endpoint", "authorization endpoint for flow = \"code\""),
+    (
+        "revocation_endpoint",
+        "revocation endpoint (RFC 7009), with device_endpoint",
+    ),
+    (
+        "authorize_endpoint",
+        "authorization endpoint for flow = \"code\"",
+    ),
     ("redirect_uri", "redirect URI for flow = \"code\""),
     ("client_id", "OAuth client id"),
     (
@@ -40,12 +55,18 @@ pub const PROFILE_KEY_HELP: [(&str, &str); 15] = [
     ),
     ("flow", "\"device\" (default) or \"code\""),
     ("store", "where the session's tokens are kept (see STORES)"),
-    ("refresh_skew", "seconds before expiry the dashboard refreshes (default 300)"),
+    (
+        "refresh_skew",
+        "seconds before expiry the dashboard refreshes (default 300)",
+    ),
     (
         "refresh_token_lifespan",
         "seconds each refresh token lives when the server does not say (Anaplan: 43000)",
     ),
-    ("export_format", "`grantty export`'s format when --format is absent"),
+    (
+        "export_format",
+        "`grantty export`'s format when --format is absent",
+    ),
 ];
 
 /// The configuration example of `grantty --help` and grantty(1).
@@ -127,7 +148,10 @@ fn stores() -> Section {
 
 fn exit_status() -> Section {
     let codes = [
-        (exit::OK, "done: signed in, token printed, refreshed, logged out"),
+        (
+            exit::OK,
+            "done: signed in, token printed, refreshed, logged out",
+        ),
         (exit::FAILURE, "unexpected failure (terminal, IO)"),
         (
             exit::USAGE,
@@ -238,7 +262,10 @@ fn environment() -> Section {
 }
 
 fn configuration() -> Section {
-    let (lo, hi) = (REFRESH_SKEW_RANGE_SECS.start(), REFRESH_SKEW_RANGE_SECS.end());
+    let (lo, hi) = (
+        REFRESH_SKEW_RANGE_SECS.start(),
+        REFRESH_SKEW_RANGE_SECS.end(),
+    );
     Section {
         title: "CONFIGURATION",
         text: vec![
@@ -260,7 +287,10 @@ fn examples() -> Section {
         literal: None,
         text: Vec::new(),
         items: pairs(&[
-            ("grantty demo", "try it against the built-in server on 127.0.0.1"),
+            (
+                "grantty demo",
+                "try it against the built-in server on 127.0.0.1",
+            ),
             (
                 "grantty login --host eu3.app.anaplan.com --client-id ID",
                 "sign in to Anaplan with the device grant",
@@ -278,7 +308,10 @@ fn examples() -> Section {
                 "grantty status --json",
                 "the session, from metadata only (exit 7 when not signed in)",
             ),
-            ("grantty profiles --default work", "make work the default profile"),
+            (
+                "grantty profiles --default work",
+                "make work the default profile",
+            ),
             (
                 "grantty man --dir ~/.local/share/man/man1",
                 "install every man page",
@@ -299,7 +332,9 @@ pub fn long_help() -> String {
             blocks.push(block);
         }
         if let Some(literal) = section.literal {
-            let lines = literal.lines().map(|l| format!("      {l}").trim_end().to_owned());
+            let lines = literal
+                .lines()
+                .map(|l| format!("      {l}").trim_end().to_owned());
             blocks.push(lines.map(|l| l + "\n").collect());
         }
         let all_short = section
@@ -372,7 +407,13 @@ mod tests {
     fn help_text_wraps_within_the_width_and_keeps_every_word() {
         let text = long_help();
         assert!(text.lines().all(|l| l.chars().count() <= HELP_WIDTH_CHARS));
-        for title in ["EXIT STATUS:", "FILES:", "ENVIRONMENT:", "CONFIGURATION:", "EXAMPLES:"] {
+        for title in [
+            "EXIT STATUS:",
+            "FILES:",
+            "ENVIRONMENT:",
+            "CONFIGURATION:",
+            "EXAMPLES:",
+        ] {
             assert!(text.contains(title), "{title}");
         }
         assert!(text.contains("\n  130   cancelled (q, Ctrl-C"), "{text}");

@@ -88,7 +88,11 @@ fn the_profile_describes_the_line_and_the_stored_session_fills_gaps() {
             work.host.as_deref(),
             work.client_id.as_deref()
         ),
-        (Some("anaplan"), Some("eu3.app.anaplan.com"), Some("work-client"))
+        (
+            Some("anaplan"),
+            Some("eu3.app.anaplan.com"),
+            Some("work-client")
+        )
     );
     assert_eq!(
         (work.flow.as_deref(), work.store),

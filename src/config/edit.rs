@@ -100,7 +100,9 @@ pub fn set_default_profile(path: &Path, name: &str) -> Result<(), EditError> {
     let (target, text, mode) = match std::fs::canonicalize(path) {
         Ok(real) => {
             let text = std::fs::read_to_string(&real).map_err(|e| io(e.into()))?;
-            let mode = std::fs::metadata(&real).map_err(|e| io(e.into()))?.permissions();
+            let mode = std::fs::metadata(&real)
+                .map_err(|e| io(e.into()))?
+                .permissions();
             (real, text, Some(mode))
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -165,7 +167,10 @@ mod tests {
         set_default_profile(&link, "lab").unwrap();
         assert!(link.is_symlink());
         let text = std::fs::read_to_string(&real).unwrap();
-        assert!(text.starts_with("default_profile = \"lab\"\n\n[profiles.lab]"), "{text}");
+        assert!(
+            text.starts_with("default_profile = \"lab\"\n\n[profiles.lab]"),
+            "{text}"
+        );
         let mode = std::fs::metadata(&real).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o640);
     }

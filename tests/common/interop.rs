@@ -15,7 +15,7 @@ mod authorize;
 // First-use `npm ci` under a lock shared by every test binary.
 mod install;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Read};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex, mpsc};

@@ -94,7 +94,10 @@ mod tests {
     fn zsh_completes_every_profile_value_with_the_names() {
         let zsh = text(Shell::Zsh);
         assert!(!zsh.contains(":PROFILE:_default"), "a PROFILE left static");
-        assert!(zsh.matches(ZSH_ACTION).count() >= 2, "--profile and --default");
+        assert!(
+            zsh.matches(ZSH_ACTION).count() >= 2,
+            "--profile and --default"
+        );
         let defined = zsh.find("_grantty_profiles() {").unwrap_or(usize::MAX);
         let dispatch = zsh.find("if [ \"$funcstack[1]\"").unwrap_or(0);
         assert!(defined < dispatch, "defined after the dispatch");

@@ -69,7 +69,9 @@ pub fn check_profile(cli: &Cli, profile: &str, config: &Config) -> Result<(), Er
         return Ok(());
     }
     let by_flag = cli.session.profile_arg.is_some();
-    Err(Error::Usage(unknown_profile(profile, by_flag, config, &known)))
+    Err(Error::Usage(unknown_profile(
+        profile, by_flag, config, &known,
+    )))
 }
 
 /// `no profile "ann" …`, with the closest name and the next step.
@@ -82,10 +84,10 @@ pub fn unknown_profile(
     let candidates: Vec<&str> = known.iter().map(String::as_str).collect();
     let hint = suggestion(name, &candidates)
         .map_or_else(String::new, |s| format!(" (did you mean \"{s}\"?)"));
-    let file = config
-        .path
-        .as_ref()
-        .map_or_else(|| "no configuration file".to_owned(), |p| p.display().to_string());
+    let file = config.path.as_ref().map_or_else(
+        || "no configuration file".to_owned(),
+        |p| p.display().to_string(),
+    );
     let listed = if known.is_empty() {
         "there are no profiles yet".to_owned()
     } else {
@@ -113,8 +115,14 @@ mod tests {
     fn the_message_names_the_closest_profile_and_the_way_out() {
         let known: BTreeSet<String> = ["ana", "work"].map(String::from).into();
         let text = unknown_profile("ann", true, &Config::default(), &known);
-        assert!(text.starts_with("no profile \"ann\" (did you mean \"ana\"?): "), "{text}");
-        assert!(text.contains("'grantty login --profile ann --host HOST'"), "{text}");
+        assert!(
+            text.starts_with("no profile \"ann\" (did you mean \"ana\"?): "),
+            "{text}"
+        );
+        assert!(
+            text.contains("'grantty login --profile ann --host HOST'"),
+            "{text}"
+        );
         let text = unknown_profile("wrk", false, &Config::default(), &known);
         assert!(text.starts_with("default_profile = \"wrk\" in no configuration file names no profile and no stored session (did you mean \"work\"?); "), "{text}");
         let none = unknown_profile("zzz", true, &Config::default(), &BTreeSet::new());
