@@ -47,13 +47,17 @@ fn install_locked(dir: &Path) -> Result<(), Missing> {
     if fs::read(dir.join(STAMP)).is_ok_and(|stamp| stamp == pin) {
         return Ok(());
     }
-    notice("installing the oidc-provider interop server's pinned npm packages (npm ci, once)");
-    let output = Command::new("npm")
+    let spawned = Command::new("npm")
         .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
         .current_dir(dir)
         .stdin(Stdio::null())
-        .output();
-    match output {
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn();
+    if spawned.is_ok() {
+        notice("installing the oidc-provider interop server's pinned npm packages (npm ci, once)");
+    }
+    match spawned.and_then(std::process::Child::wait_with_output) {
         Err(e) if e.kind() == ErrorKind::NotFound => Err(Missing::NoNpm),
         Err(e) => Err(Missing::Failed(format!("could not run npm: {e}"))),
         Ok(out) if !out.status.success() => Err(Missing::Failed(format!(
