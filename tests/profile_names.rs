@@ -126,14 +126,16 @@ async fn profiles_default_creates_the_file_for_a_stored_session() {
 #[tokio::test]
 async fn an_unknown_profile_names_the_closest_one_and_writes_nothing() {
     let home = Home::with_config(CONFIG);
-    for args in [
-        &["token", "--profile", "ann"][..],
-        &["status", "--profile", "ann"],
-        &["logout", "--profile", "ann"],
-        &["login", "--profile", "ann"],
+    // No session under that name: exit 7, as after a logout; login cannot create it: exit 2.
+    for (args, code) in [
+        (&["token", "--profile", "ann"][..], 7),
+        (&["status", "--profile", "ann"], 7),
+        (&["logout", "--profile", "ann"], 7),
+        (&["kubectl-credential", "--profile", "ann"], 7),
+        (&["login", "--profile", "ann"], 2),
     ] {
         let run = home.run(args, &[]).await;
-        run.assert_code(2);
+        run.assert_code(code);
         assert!(
             run.stderr
                 .contains("no profile \"ann\" (did you mean \"ana\"?)"),
@@ -150,7 +152,7 @@ async fn an_unknown_profile_names_the_closest_one_and_writes_nothing() {
     }
     // The same name from the environment.
     let env = home.run(&["token"], &[("GRANTTY_PROFILE", "wrok")]).await;
-    env.assert_code(2);
+    env.assert_code(7);
     assert!(
         env.stderr.contains("(did you mean \"work\"?)"),
         "{}",

@@ -114,9 +114,11 @@ fn profiles() -> Section {
                  default_profile."
             ),
             "A name that is neither a configured profile nor a stored session is an error \
-             (exit 2) naming the closest one, and nothing is written. The one exception creates \
-             a profile's first session: 'grantty login --profile NAME' with where to sign in on \
-             the command line (--host, --issuer, --device-endpoint or --provider)."
+             naming the closest one, and nothing is written: exit 7 (no session, as after \
+             logout), or 2 for a default_profile naming nothing and for login. The one \
+             exception creates a profile's first session: 'grantty login --profile NAME' with \
+             where to sign in on the command line (--host, --issuer, --device-endpoint or \
+             --provider)."
                 .to_owned(),
         ],
         literal: None,
@@ -155,7 +157,8 @@ fn exit_status() -> Section {
         (exit::FAILURE, "unexpected failure (terminal, IO)"),
         (
             exit::USAGE,
-            "bad command line or configuration file, an unknown profile, an unsafe URL",
+            "bad command line or configuration file (default_profile naming nothing \
+             included), an unsafe URL",
         ),
         (exit::DENIED, "the user denied the sign-in"),
         (exit::EXPIRED, "the code expired before approval"),
@@ -166,8 +169,8 @@ fn exit_status() -> Section {
         ),
         (
             exit::SIGN_IN_NEEDED,
-            "sign-in needed: no session, or it ended ('status --json' still prints an object, \
-             with \"signed_in\": false)",
+            "sign-in needed: no session (an unknown --profile included), or it ended \
+             ('status --json' still prints an object, with \"signed_in\": false)",
         ),
         (
             exit::STORE,

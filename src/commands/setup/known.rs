@@ -2,19 +2,26 @@
 //!
 //! A profile exists when `config.toml` defines it or a session is stored under it (its
 //! metadata file is in the state directory). A name that was asked for (`--profile`,
-//! `GRANTTY_PROFILE` or `default_profile`) and exists nowhere is a typo far more often than a
-//! wish, so commands stop with the closest name before anything is opened or written. The one
-//! way to bring a new name into being is `login` with where to sign in on the command line
-//! (`--host`, `--issuer`, `--device-endpoint` or `--provider`): that creates the profile's
-//! first session. The built-in `default`, used when nothing names a profile, is never an error
-//! here: commands then say there is no session and how to sign in.
+//! `GRANTTY_PROFILE` or `default_profile`) and exists nowhere stops the command with the
+//! closest existing name and the next step, before any store is opened or file written.
+//! The exit code follows what is wrong, not how likely a typo is:
+//! - `default_profile` naming nothing is a mistake in the file: exit 2, like every other one;
+//! - `login` without where to sign in cannot create the profile: exit 2 (usage);
+//! - any other command has no session for that name: exit 7 (sign-in needed), the same code a
+//!   script sees after `logout` removed the profile's only trace, so scripts branch on one code.
+//!
+//! The one way to bring a new name into being is `login` with where to sign in on the command
+//! line (`--host`, `--issuer`, `--device-endpoint` or `--provider`): that creates the profile's
+//! first session. The built-in `default`, used when nothing names a profile, is never checked
+//! here: commands then say there is no session and how to sign in. `git-credential store` and
+//! `erase` do nothing, so they are not checked either.
 
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use crate::cli::{Cli, Command, LoginArgs};
+use crate::cli::{Cli, Command, GitOperation, LoginArgs};
 use crate::config::{Config, suggestion};
-use crate::error::Error;
+use crate::error::{Error, exit};
 use crate::store::{default_dir, profile_of_meta_file};
 
 /// Configured profiles and stored sessions, by name. Reads the state directory's listing only;
@@ -58,6 +65,7 @@ pub fn check_profile(cli: &Cli, profile: &str, config: &Config) -> Result<(), Er
         // `profiles` lists what exists; `profiles --default` checks its own argument.
         Some(Command::Profiles(_)) => true,
         Some(Command::Login(args)) => creates_profile(args),
+        Some(Command::GitCredential(args)) => args.operation != GitOperation::Get,
         _ => false,
     };
     let named = cli.session.profile_arg.is_some() || config.default_profile.is_some();
@@ -69,9 +77,16 @@ pub fn check_profile(cli: &Cli, profile: &str, config: &Config) -> Result<(), Er
         return Ok(());
     }
     let by_flag = cli.session.profile_arg.is_some();
-    Err(Error::Usage(unknown_profile(
-        profile, by_flag, config, &known,
-    )))
+    let message = unknown_profile(profile, by_flag, config, &known);
+    let login = matches!(cli.command, Some(Command::Login(_)));
+    if by_flag && !login {
+        Err(Error::SignIn {
+            code: exit::SIGN_IN_NEEDED,
+            message,
+        })
+    } else {
+        Err(Error::Usage(message))
+    }
 }
 
 /// `no profile "ann" …`, with the closest name and the next step.
