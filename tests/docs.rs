@@ -178,9 +178,11 @@ fn man_page_has_the_reference_sections() {
         assert!(text.contains(fact), "{fact:?} not in the man page");
     }
     // No line of text may start a roff request by accident.
-    for line in page.lines().filter(|l| l.starts_with('\'')) {
-        panic!("a text line starts with a quote: {line}");
-    }
+    let quoted: Vec<&str> = page.lines().filter(|l| l.starts_with('\'')).collect();
+    assert!(
+        quoted.is_empty(),
+        "text lines start with a quote: {quoted:?}"
+    );
 }
 
 #[test]

@@ -350,7 +350,9 @@ pub fn long_help() -> String {
                 let first = format!("  {term:<SHORT_TERM_CHARS$}");
                 push_wrapped(&mut items, description, &first, TERM_INDENT);
             } else {
-                items.push_str(&format!("  {term}\n"));
+                items.push_str("  ");
+                items.push_str(term);
+                items.push('\n');
                 push_wrapped(&mut items, description, TERM_INDENT, TERM_INDENT);
             }
         }

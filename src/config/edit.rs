@@ -48,22 +48,21 @@ pub fn with_default_profile(path: &Path, text: &str, name: &str) -> Result<Strin
         .iter()
         .find(|(k, _)| k.get_ref().as_ref() == "default_profile")
         .map(|(_, v)| v.span());
-    let edited = match span {
-        Some(span) => match (text.get(..span.start), text.get(span.end..)) {
+    let edited = if let Some(span) = span {
+        match (text.get(..span.start), text.get(span.end..)) {
             (Some(before), Some(after)) => format!("{before}{line}{after}"),
             _ => return Err(not_applied(path, name)),
-        },
-        None => {
-            let at = first_table_line(text).unwrap_or(text.len());
-            let (before, after) = text.split_at(at);
-            let sep = if before.is_empty() || before.ends_with('\n') {
-                ""
-            } else {
-                "\n"
-            };
-            let gap = if after.is_empty() { "" } else { "\n" };
-            format!("{before}{sep}default_profile = {line}\n{gap}{after}")
         }
+    } else {
+        let at = first_table_line(text).unwrap_or(text.len());
+        let (before, after) = text.split_at(at);
+        let sep = if before.is_empty() || before.ends_with('\n') {
+            ""
+        } else {
+            "\n"
+        };
+        let gap = if after.is_empty() { "" } else { "\n" };
+        format!("{before}{sep}default_profile = {line}\n{gap}{after}")
     };
     match Config::parse(path, &edited) {
         Ok(config) if config.default_profile.as_deref() == Some(name) => Ok(edited),

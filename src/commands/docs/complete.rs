@@ -1,4 +1,4 @@
-//! Completion scripts: clap_complete's static script, plus profile names for `--profile` and
+//! Completion scripts: `clap_complete`'s static script, plus profile names for `--profile` and
 //! `profiles --default`, asked of `grantty profiles --names` when the user presses Tab (so they
 //! follow config.toml and the stored sessions). `--store`, `--format` and other enum flags
 //! complete from their clap value names as generated. bash, zsh and fish get the profile

@@ -86,7 +86,9 @@ pub fn command_page(name: &str) -> Result<Vec<u8>, Error> {
 
 /// One reference section as roff: paragraphs, a literal block, then tagged paragraphs.
 fn push_section(roff: &mut String, section: &Section) {
-    roff.push_str(&format!(".SH \"{}\"\n", section.title));
+    roff.push_str(".SH \"");
+    roff.push_str(section.title);
+    roff.push_str("\"\n");
     for paragraph in &section.text {
         roff.push_str(".PP\n");
         roff.push_str(&escape(paragraph));
@@ -101,11 +103,15 @@ fn push_section(roff: &mut String, section: &Section) {
         roff.push_str(".fi\n.RE\n");
     }
     for (term, description) in &section.items {
-        roff.push_str(&format!(
-            ".TP\n\\fB{}\\fR\n{}\n",
-            escape(term),
-            escape(description)
-        ));
+        for part in [
+            ".TP\n\\fB",
+            &escape(term),
+            "\\fR\n",
+            &escape(description),
+            "\n",
+        ] {
+            roff.push_str(part);
+        }
     }
 }
 

@@ -61,9 +61,10 @@ fn creates_profile(args: &LoginArgs) -> bool {
 /// Stops a command whose profile was named but exists nowhere (see the module docs).
 pub fn check_profile(cli: &Cli, profile: &str, config: &Config) -> Result<(), Error> {
     let exempt = match &cli.command {
-        Some(Command::Demo(_) | Command::Completions(_) | Command::Man(_)) => true,
         // `profiles` lists what exists; `profiles --default` checks its own argument.
-        Some(Command::Profiles(_)) => true,
+        Some(
+            Command::Demo(_) | Command::Completions(_) | Command::Man(_) | Command::Profiles(_),
+        ) => true,
         Some(Command::Login(args)) => creates_profile(args),
         Some(Command::GitCredential(args)) => args.operation != GitOperation::Get,
         _ => false,
