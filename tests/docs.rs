@@ -37,7 +37,12 @@ fn stdout_of(args: &[&str]) -> String {
 
 /// Runs `bash -c script` with `args` ($0 is `docs-test`), feeding `stdin`.
 fn bash(script: &str, args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new("bash")
+    bash_in(Command::new("bash"), script, args, stdin)
+}
+
+/// [`bash`] with `cmd`'s environment.
+fn bash_in(mut cmd: Command, script: &str, args: &[&str], stdin: &str) -> Output {
+    let mut child = cmd
         .arg("-c")
         .arg(script)
         .arg("docs-test")
@@ -276,27 +281,12 @@ fn bash_complete(script: &str, home: &std::path::Path, words: &[&str]) -> Vec<St
         printf '%s\n' "${COMPREPLY[@]}""#;
     let mut args = vec![env!("CARGO_BIN_EXE_grantty")];
     args.extend_from_slice(words);
-    let mut child = Command::new("bash")
-        .arg("-c")
-        .arg(complete)
-        .arg("docs-test")
-        .args(&args)
-        .env_clear()
+    let mut env = Command::new("bash");
+    env.env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap())
         .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("XDG_STATE_HOME", home.join("state"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(script.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+        .env("XDG_STATE_HOME", home.join("state"));
+    let out = bash_in(env, complete, &args, script);
     assert!(
         out.status.success(),
         "{}",

@@ -8,10 +8,7 @@
 
 mod common;
 
-use grantty::demo::{AutoDecision, Decision, DemoConfig, DemoServer};
-
-use common::home::Home;
-use common::session::demo_server;
+use common::home::{Home, approving_server};
 
 const CONFIG: &str = r#"# my grantty profiles
 # (hand-written: keep these comments)
@@ -25,16 +22,9 @@ client_id = "work-client"   # from the admin
 issuer = "https://idp.example.com"
 "#;
 
-async fn approving_server() -> DemoServer {
-    demo_server(DemoConfig {
-        interval_secs: 1,
-        auto_decision: Some(AutoDecision {
-            after_secs: 0,
-            decision: Decision::Approve,
-        }),
-        ..DemoConfig::default()
-    })
-    .await
+#[track_caller]
+fn assert_has(text: &str, part: &str) {
+    assert!(text.contains(part), "{part:?} not in:\n{text}");
 }
 
 /// The temporary home's `state/`, which no failed command may create.
@@ -48,11 +38,7 @@ async fn profiles_default_sets_default_profile_and_keeps_every_other_line() {
     let home = Home::with_config(CONFIG);
     let run = home.run(&["profiles", "--default", "work"], &[]).await;
     run.assert_code(0);
-    assert!(
-        run.stderr.contains("\"work\" is now the default profile"),
-        "{}",
-        run.stderr
-    );
+    assert_has(&run.stderr, "\"work\" is now the default profile");
     let text = std::fs::read_to_string(home.config_file()).unwrap();
     let expected = CONFIG.replacen(
         "\n[profiles.ana]",
@@ -80,11 +66,7 @@ async fn profiles_default_sets_default_profile_and_keeps_every_other_line() {
     // A name that exists nowhere changes nothing.
     let typo = home.run(&["profiles", "--default", "wrk"], &[]).await;
     typo.assert_code(2);
-    assert!(
-        typo.stderr.contains("(did you mean \"work\"?)"),
-        "{}",
-        typo.stderr
-    );
+    assert_has(&typo.stderr, "(did you mean \"work\"?)");
     assert_eq!(std::fs::read_to_string(home.config_file()).unwrap(), text);
 }
 
@@ -153,11 +135,7 @@ async fn an_unknown_profile_names_the_closest_one_and_writes_nothing() {
     // The same name from the environment.
     let env = home.run(&["token"], &[("GRANTTY_PROFILE", "wrok")]).await;
     env.assert_code(7);
-    assert!(
-        env.stderr.contains("(did you mean \"work\"?)"),
-        "{}",
-        env.stderr
-    );
+    assert_has(&env.stderr, "(did you mean \"work\"?)");
     assert_nothing_written(&home);
 }
 
@@ -171,11 +149,7 @@ async fn a_default_profile_naming_nothing_is_reported_where_it_is_written() {
         home.config_file().display()
     );
     assert!(run.stderr.contains(&want), "{}", run.stderr);
-    assert!(
-        run.stderr.contains("'grantty profiles --default NAME'"),
-        "{}",
-        run.stderr
-    );
+    assert_has(&run.stderr, "'grantty profiles --default NAME'");
     assert_nothing_written(&home);
 }
 
@@ -235,11 +209,7 @@ async fn status_json_without_a_session_is_an_object_and_exit_7() {
         json,
         serde_json::json!({ "profile": "work", "signed_in": false })
     );
-    assert!(
-        run.stderr.contains("\"work\" is not signed in"),
-        "{}",
-        run.stderr
-    );
+    assert_has(&run.stderr, "\"work\" is not signed in");
 }
 
 #[tokio::test]

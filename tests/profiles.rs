@@ -9,23 +9,7 @@ mod common;
 
 use std::path::Path;
 
-use grantty::demo::{AutoDecision, Decision, DemoConfig, DemoServer};
-
-use common::home::Home;
-use common::session::demo_server;
-
-/// A demo server that approves every code at once; polls come every second.
-async fn approving_server() -> DemoServer {
-    demo_server(DemoConfig {
-        interval_secs: 1,
-        auto_decision: Some(AutoDecision {
-            after_secs: 0,
-            decision: Decision::Approve,
-        }),
-        ..DemoConfig::default()
-    })
-    .await
-}
+use common::home::{Home, approving_server};
 
 fn line_of<'a>(stdout: &'a str, profile: &str) -> &'a str {
     stdout

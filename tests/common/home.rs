@@ -4,11 +4,25 @@
 use std::path::PathBuf;
 use std::process::Stdio;
 
+use grantty::demo::{AutoDecision, Decision, DemoConfig, DemoServer};
 use grantty::domain::session::SessionMeta;
 use grantty::store::{SessionStore, StoreChoice};
 use tempfile::TempDir;
 
-use super::session::Run;
+use super::session::{Run, demo_server};
+
+/// A demo server that approves every code at once; polls come every second.
+pub async fn approving_server() -> DemoServer {
+    demo_server(DemoConfig {
+        interval_secs: 1,
+        auto_decision: Some(AutoDecision {
+            after_secs: 0,
+            decision: Decision::Approve,
+        }),
+        ..DemoConfig::default()
+    })
+    .await
+}
 
 /// A home for one test: the configuration and the state directory.
 pub struct Home {

@@ -31,16 +31,22 @@ fn man(cmd: clap::Command) -> Man {
     Man::new(cmd).manual("grantty manual").source(source)
 }
 
-/// grantty(1). No date, so the same build always prints the same page.
-pub fn main_page() -> Result<Vec<u8>, Error> {
-    let cmd = command();
-    let page = man(cmd.clone());
+/// Title, name, synopsis, description and options: how every page begins.
+fn head(page: &Man) -> Result<Vec<u8>, Error> {
     let mut out = Vec::new();
     page.render_title(&mut out)?;
     page.render_name_section(&mut out)?;
     page.render_synopsis_section(&mut out)?;
     page.render_description_section(&mut out)?;
     page.render_options_section(&mut out)?;
+    Ok(out)
+}
+
+/// grantty(1). No date, so the same build always prints the same page.
+pub fn main_page() -> Result<Vec<u8>, Error> {
+    let cmd = command();
+    let page = man(cmd.clone());
+    let mut out = head(&page)?;
     page.render_subcommands_section(&mut out)?;
     let mut roff = String::new();
     for section in reference::sections() {
@@ -71,12 +77,7 @@ pub fn command_page(name: &str) -> Result<Vec<u8>, Error> {
         )));
     };
     let page = man(sub.clone()).title(format!("{BIN_NAME}-{name}"));
-    let mut out = Vec::new();
-    page.render_title(&mut out)?;
-    page.render_name_section(&mut out)?;
-    page.render_synopsis_section(&mut out)?;
-    page.render_description_section(&mut out)?;
-    page.render_options_section(&mut out)?;
+    let mut out = head(&page)?;
     let see_also = "\\fBgrantty\\fR(1) for the global options in full, profiles, stores, exit \
                     status, files, environment, configuration and examples.";
     out.extend_from_slice(format!(".SH \"SEE ALSO\"\n{see_also}\n").as_bytes());
