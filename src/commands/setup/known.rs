@@ -22,7 +22,7 @@ use std::path::Path;
 use crate::cli::{Cli, Command, GitOperation, LoginArgs};
 use crate::config::{Config, suggestion};
 use crate::error::{Error, exit};
-use crate::store::{default_dir, profile_of_meta_file};
+use crate::store::{default_dir, meta_path, profile_of_meta_file, validate_profile};
 
 /// Configured profiles and stored sessions, by name. Reads the state directory's listing only;
 /// creates nothing.
@@ -50,6 +50,15 @@ fn stored_names(dir: &Path) -> Result<Vec<String>, Error> {
     Ok(names)
 }
 
+/// The quick answer for the common case, one `stat` at most (`grantty token` runs often): the
+/// profile is configured, or its metadata file is there. An invalid name is left to the store,
+/// which says what a profile name may hold.
+fn exists(profile: &str, config: &Config) -> bool {
+    config.profiles.contains_key(profile)
+        || validate_profile(profile).is_err()
+        || default_dir().is_some_and(|dir| meta_path(&dir, profile).is_file())
+}
+
 /// `login` with a place to sign in given on the command line: may create a new profile.
 fn creates_profile(args: &LoginArgs) -> bool {
     args.provider.is_some()
@@ -70,7 +79,7 @@ pub fn check_profile(cli: &Cli, profile: &str, config: &Config) -> Result<(), Er
         _ => false,
     };
     let named = cli.session.profile_arg.is_some() || config.default_profile.is_some();
-    if exempt || !named {
+    if exempt || !named || exists(profile, config) {
         return Ok(());
     }
     let known = known_profiles(config)?;
