@@ -141,6 +141,16 @@ async fn an_unknown_profile_names_the_closest_one_and_writes_nothing() {
         );
         assert!(run.stdout.is_empty());
     }
+    // `status --json` still prints its object.
+    let json = home
+        .run(&["status", "--json", "--profile", "ann"], &[])
+        .await;
+    json.assert_code(7);
+    let object: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(
+        object,
+        serde_json::json!({ "profile": "ann", "signed_in": false })
+    );
     // The same name from the environment.
     let env = home.run(&["token"], &[("GRANTTY_PROFILE", "wrok")]).await;
     env.assert_code(7);

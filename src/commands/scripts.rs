@@ -116,9 +116,7 @@ pub fn status(session: &SessionArgs, args: &StatusArgs) -> Result<(), Error> {
     let store = open_store(session, StoreChoice::Auto)?;
     let Some(meta) = store.load_meta(&session.profile)? else {
         if args.json {
-            // Scripts get an object to read either way; the exit code (7) says the same.
-            let signed_out = json!({ "profile": session.profile, "signed_in": false });
-            std::io::stdout().write_all(format!("{signed_out}\n").as_bytes())?;
+            print_signed_out(&session.profile)?;
         }
         return Err(KeepError::NotSignedIn {
             profile: session.profile.clone(),
@@ -149,6 +147,14 @@ fn export_format_names() -> String {
 
 fn secs(t: Option<Timestamp>) -> Option<i64> {
     t.map(Timestamp::as_unix_secs)
+}
+
+/// `status --json` without a session: scripts get an object to read either way; the exit
+/// code (7) says the same.
+pub fn print_signed_out(profile: &str) -> Result<(), Error> {
+    let signed_out = json!({ "profile": profile, "signed_in": false });
+    std::io::stdout().write_all(format!("{signed_out}\n").as_bytes())?;
+    Ok(())
 }
 
 /// `status --json`.

@@ -8,7 +8,8 @@
 //! - `default_profile` naming nothing is a mistake in the file: exit 2, like every other one;
 //! - `login` without where to sign in cannot create the profile: exit 2 (usage);
 //! - any other command has no session for that name: exit 7 (sign-in needed), the same code a
-//!   script sees after `logout` removed the profile's only trace, so scripts branch on one code.
+//!   script sees after `logout` removed the profile's only trace, so scripts branch on one code
+//!   (and `status --json` prints its signed-out object, as it does for any missing session).
 //!
 //! The one way to bring a new name into being is `login` with where to sign in on the command
 //! line (`--host`, `--issuer`, `--device-endpoint` or `--provider`): that creates the profile's
@@ -90,6 +91,11 @@ pub fn check_profile(cli: &Cli, profile: &str, config: &Config) -> Result<(), Er
     let message = unknown_profile(profile, by_flag, config, &known);
     let login = matches!(cli.command, Some(Command::Login(_)));
     if by_flag && !login {
+        if let Some(Command::Status(args)) = &cli.command
+            && args.json
+        {
+            crate::commands::scripts::print_signed_out(profile)?;
+        }
         Err(Error::SignIn {
             code: exit::SIGN_IN_NEEDED,
             message,
