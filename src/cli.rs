@@ -53,7 +53,8 @@ pub struct SessionArgs {
     /// configuration, else `default` (resolved by [`crate::config::Config::session`]).
     #[arg(skip = String::from(crate::config::DEFAULT_PROFILE))]
     pub profile: String,
-    /// Where tokens are kept: auto, secret-service, keyutils, file or memory (see STORES).
+    /// Where tokens are kept: auto, secret-service, keyutils, file or memory (see STORES in
+    /// `grantty --help`).
     #[arg(
         long,
         global = true,
@@ -65,7 +66,7 @@ pub struct SessionArgs {
     /// Plain lines on stderr instead of the full-screen UI (automatic without a terminal).
     #[arg(long, global = true)]
     pub plain: bool,
-    /// The configuration file (see FILES and CONFIGURATION).
+    /// The configuration file (see CONFIGURATION in `grantty --help`).
     #[arg(long, global = true, env = "GRANTTY_CONFIG", value_name = "FILE")]
     pub config: Option<std::path::PathBuf>,
 }
