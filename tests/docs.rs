@@ -301,16 +301,20 @@ fn bash_complete(script: &str, home: &std::path::Path, words: &[&str]) -> Vec<St
         .collect()
 }
 
+/// A temporary home whose `config/grantty/config.toml` holds `config`.
+fn home_with_config(config: &str) -> tempfile::TempDir {
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path().join("config/grantty");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("config.toml"), config).unwrap();
+    home
+}
+
 #[test]
 fn bash_completes_profile_names_from_the_configuration_and_stored_sessions() {
-    let home = tempfile::tempdir().unwrap();
-    let config = home.path().join("config/grantty");
-    std::fs::create_dir_all(&config).unwrap();
-    std::fs::write(
-        config.join("config.toml"),
+    let home = home_with_config(
         "[profiles.work]\nclient_id = \"w\"\n[profiles.wiki]\nclient_id = \"k\"\n",
-    )
-    .unwrap();
+    );
     // A stored session without a profile: its metadata file is what makes it known.
     let state = home.path().join("state/grantty");
     std::fs::create_dir_all(&state).unwrap();
@@ -349,4 +353,78 @@ fn zsh_and_fish_scripts_ask_grantty_for_profile_names() {
     );
     assert!(fish.contains("profiles --names"));
     assert!(fish.contains("-l store") && fish.contains("secret-service"));
+}
+
+/// Whether `shell` can be run here; if not, says so on stderr (past libtest's capture), since
+/// bash's test above is the one that always runs.
+fn installed(shell: &str) -> bool {
+    let found = Command::new(shell)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !found {
+        let _ = writeln!(
+            std::io::stderr(),
+            "\n*** SKIPPED: {shell} is not installed; its completion script is only checked as text ***\n"
+        );
+    }
+    found
+}
+
+#[test]
+fn zsh_accepts_its_script() {
+    if !installed("zsh") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("_grantty");
+    std::fs::write(&file, stdout_of(&["completions", "zsh"])).unwrap();
+    let check = Command::new("zsh").arg("-n").arg(&file).output().unwrap();
+    assert!(
+        check.status.success(),
+        "zsh -n: {}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+}
+
+#[test]
+fn fish_completes_profile_names_and_store_values() {
+    if !installed("fish") {
+        return;
+    }
+    let home = home_with_config("[profiles.work]\nclient_id = \"w\"\n");
+    // The script calls `grantty` from PATH, as an installed one would.
+    let bin = home.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_grantty"), bin.join("grantty")).unwrap();
+    let script = home.path().join("grantty.fish");
+    std::fs::write(&script, stdout_of(&["completions", "fish"])).unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let complete = |line: &str| -> Vec<String> {
+        let out = Command::new("fish")
+            .arg("-c")
+            .arg(format!("source {}; complete -C '{line}'", script.display()))
+            .env_clear()
+            .env("PATH", &path)
+            .env("HOME", home.path())
+            .env("XDG_CONFIG_HOME", home.path().join("config"))
+            .env("XDG_STATE_HOME", home.path().join("state"))
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success() && stderr.is_empty(), "fish: {stderr}");
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        stdout
+            .lines()
+            .map(|l| l.split('\t').next().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(complete("grantty token --profile "), ["work"]);
+    assert_eq!(complete("grantty profiles --default "), ["work"]);
+    assert_eq!(
+        complete("grantty token --store "),
+        ["auto", "file", "keyutils", "memory", "secret-service"]
+    );
 }

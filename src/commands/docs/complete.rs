@@ -65,8 +65,10 @@ fn zsh(text: &str) -> String {
     }
 }
 
+/// fish allows no command substitution in command position, so the binary is the one on
+/// `PATH`, as the generated script assumes too.
 const FISH_FUNCTION: &str = "function __fish_grantty_profiles\n    \
-     command (commandline -opc)[1] profiles --names 2>/dev/null\nend\n";
+     command grantty profiles --names 2>/dev/null\nend\n";
 
 /// Lines for `-l profile` and `-l default` take the names and no files.
 fn fish(text: &str) -> String {
