@@ -125,6 +125,10 @@ pub enum KeepError {
     /// The server refused for another reason; the session is unchanged.
     #[error("the server refused the refresh: {}{}", .0.code, .0.description.as_ref().map(|d| format!(" ({d})")).unwrap_or_default())]
     Server(ServerError),
+    /// The server answered the refresh with a token holding characters a token may not
+    /// contain; nothing was stored and the session is unchanged.
+    #[error("{0}; the stored tokens are unchanged")]
+    BadToken(crate::domain::token_chars::TokenCharsError),
     /// The token store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -272,6 +276,7 @@ impl<T: Transport> Keeper<T> {
                 self.refused(profile, &provider, &sent_rt, error, interrupted_before)
                     .await
             }
+            Err(AuthError::BadToken(bad)) => Err(KeepError::BadToken(bad)),
             Err(other) => Err(KeepError::Network(other.to_string())),
         }
     }

@@ -7,7 +7,7 @@
 
 mod common;
 
-use grantty::demo::{Decision, DemoConfig, DemoServer};
+use grantty::demo::{Decision, DemoConfig, DemoServer, TokenStyle};
 use grantty::domain::clock::Timestamp;
 use grantty::store::{SessionStore, StoreChoice};
 use serde_json::Value;
@@ -181,5 +181,43 @@ async fn login_json_reports_an_unreachable_server_as_one_error_event() {
             .as_str()
             .unwrap()
             .contains("127.0.0.1:9")
+    );
+}
+
+#[tokio::test]
+async fn tokens_with_escapes_and_newlines_are_refused_with_exit_5_and_nothing_stored() {
+    let server = demo_server(DemoConfig {
+        interval_secs: 1,
+        token_style: TokenStyle::Hostile,
+        ..DemoConfig::default()
+    })
+    .await;
+    let state = tempfile::tempdir().unwrap();
+    let issuer = server.issuer();
+    let args = [
+        "login",
+        "--json",
+        "--issuer",
+        &issuer,
+        "--client-id",
+        CLIENT_ID,
+    ];
+    let cmd = grantty(state.path(), &args);
+    let (events, raw, run) = events_of(cmd, &args, Some((&server, Decision::Approve))).await;
+    run.assert_code(5);
+    assert_eq!(names(&events).last(), Some(&"error"), "{raw:?}");
+    let all = format!("{}{}", run.stdout, run.stderr);
+    assert!(
+        all.contains("access_token") && all.contains("U+001B"),
+        "{all}"
+    );
+    for leak in ['\u{1b}', '\u{7}'] {
+        assert!(!all.contains(leak), "{all:?}");
+    }
+    assert!(!all.contains("evil.example"), "{all}");
+    let store = SessionStore::open(state.path().join("grantty"), StoreChoice::File, true).unwrap();
+    assert!(
+        store.load(PROFILE).unwrap().is_none(),
+        "a session was stored"
     );
 }

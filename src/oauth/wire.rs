@@ -12,12 +12,13 @@ use serde_json::{Map, Value};
 use url::Url;
 
 use super::AuthError;
-use super::provider::{BodyEncoding, Provider};
+use super::provider::{BodyEncoding, Provider, is_loopback};
 use crate::domain::clock::Timestamp;
 use crate::domain::grant::{DEFAULT_INTERVAL_SECS, DeviceAuthorization, PollReply, ServerError};
 use crate::domain::secret::{AccessToken, DeviceCode, IdToken, RefreshToken};
 use crate::domain::text::{DESCRIPTION_MAX_CHARS, SHORT_MAX_CHARS, URL_MAX_CHARS, sanitize};
 use crate::domain::token::TokenSet;
+use crate::domain::token_chars::{self, TokenCharsError, TokenField};
 
 mod date;
 pub use date::{parse_http_date, retry_after_secs, server_skew};
@@ -222,20 +223,38 @@ fn parse_error(resp: &HttpResponse, problem: impl Into<String>) -> AuthError {
     }
 }
 
-/// A verification URI we are willing to show and encode: http(s), no control characters,
-/// not longer than we can display.
+/// A verification URI we are willing to show and encode in a QR code: https (plain http only to
+/// a loopback host), no user name or password before the host (`https://bank.example@evil.example`
+/// reads as the bank's), no spaces, control or format characters, not longer than we can
+/// display. Returns the normalised form, which is what the user sees and what the QR holds.
 fn verification_uri(raw: &str, what: &str, resp: &HttpResponse) -> Result<String, AuthError> {
     let clean = sanitize(raw, URL_MAX_CHARS);
-    let url = Url::parse(raw)
-        .ok()
-        .filter(|u| matches!(u.scheme(), "https" | "http") && u.host().is_some());
-    if url.is_none() || clean != raw {
-        return Err(parse_error(
-            resp,
-            format!("refusing {what} {clean:?}: not a plain http(s) URL"),
+    let refuse = |why: &str| parse_error(resp, format!("refusing {what} {clean:?}: {why}"));
+    if clean != raw || raw.contains(char::is_whitespace) {
+        return Err(refuse(
+            "it holds spaces, control or invisible characters, or is too long",
         ));
     }
-    Ok(clean)
+    let url = Url::parse(raw).map_err(|_| refuse("not a URL"))?;
+    match url.scheme() {
+        "https" if url.host().is_some() => {}
+        "http" if is_loopback(&url) => {}
+        _ => {
+            return Err(refuse(
+                "not https (plain http is only accepted for 127.0.0.1, ::1 and localhost)",
+            ));
+        }
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(refuse(
+            "it has a user name before the host (user@host), which hides the real host",
+        ));
+    }
+    let normalised = String::from(url);
+    if normalised.chars().count() > URL_MAX_CHARS {
+        return Err(refuse("too long to show"));
+    }
+    Ok(normalised)
 }
 
 /// Parses the RFC 8628 §3.2 device authorization response received at `now`.
@@ -291,23 +310,46 @@ pub fn parse_token_response(resp: &HttpResponse, now: Timestamp) -> Result<Token
     if let Some(err) = server_error(&map, resp.status) {
         return Err(AuthError::Server(err));
     }
-    token_set(&map, now).ok_or_else(|| parse_error(resp, "no access_token"))
+    match token_set(&map, now) {
+        None => Err(parse_error(resp, "no access_token")),
+        Some(tokens) => Ok(tokens?),
+    }
 }
 
-fn token_set(map: &Map<String, Value>, now: Timestamp) -> Option<TokenSet> {
+/// The tokens in `map`: `None` without an `access_token`, an error when a token holds a
+/// character outside VSCHAR (nothing of such an answer is kept).
+fn token_set(
+    map: &Map<String, Value>,
+    now: Timestamp,
+) -> Option<Result<TokenSet, TokenCharsError>> {
     let access_token = str_field(map, "access_token")?;
-    Some(TokenSet {
-        access_token: AccessToken::new(access_token),
-        token_type: str_field(map, "token_type")
-            .map_or_else(|| "Bearer".to_owned(), |t| sanitize(t, SHORT_MAX_CHARS)),
-        expires_at: secs_field(map, "expires_in").map(|s| now.plus_secs(s)),
-        refresh_token: str_field(map, "refresh_token").map(RefreshToken::new),
-        refresh_token_expires_at: secs_field(map, "refresh_token_expires_in")
-            .map(|s| now.plus_secs(s)),
-        scope: str_field(map, "scope").map(|s| sanitize(s, DESCRIPTION_MAX_CHARS)),
-        id_token: str_field(map, "id_token").map(IdToken::new),
-        issued_at: now,
-    })
+    Some(checked_tokens(map, access_token).map(|()| {
+        TokenSet {
+            access_token: AccessToken::new(access_token),
+            token_type: str_field(map, "token_type")
+                .map_or_else(|| "Bearer".to_owned(), |t| sanitize(t, SHORT_MAX_CHARS)),
+            expires_at: secs_field(map, "expires_in").map(|s| now.plus_secs(s)),
+            refresh_token: str_field(map, "refresh_token").map(RefreshToken::new),
+            refresh_token_expires_at: secs_field(map, "refresh_token_expires_in")
+                .map(|s| now.plus_secs(s)),
+            scope: str_field(map, "scope").map(|s| sanitize(s, DESCRIPTION_MAX_CHARS)),
+            id_token: str_field(map, "id_token").map(IdToken::new),
+            issued_at: now,
+        }
+    }))
+}
+
+fn checked_tokens(map: &Map<String, Value>, access_token: &str) -> Result<(), TokenCharsError> {
+    token_chars::check(TokenField::Access, access_token)?;
+    for (field, name) in [
+        (TokenField::Refresh, "refresh_token"),
+        (TokenField::Id, "id_token"),
+    ] {
+        if let Some(value) = str_field(map, name) {
+            token_chars::check(field, value)?;
+        }
+    }
+    Ok(())
 }
 
 /// Classifies an answer to a device-code poll (RFC 8628 §3.5). The error code decides, not the
@@ -330,7 +372,15 @@ pub fn parse_poll(resp: &HttpResponse, now: Timestamp) -> PollReply {
     if (200..300).contains(&resp.status)
         && let Some(tokens) = map.as_ref().and_then(|m| token_set(m, now))
     {
-        return PollReply::Approved(Box::new(tokens));
+        return match tokens {
+            Ok(tokens) => PollReply::Approved(Box::new(tokens)),
+            // Typed in the message rather than the variant: polling ends exactly as for any
+            // other answer that is not OAuth, and nothing is stored.
+            Err(bad) => PollReply::Unparseable {
+                status: resp.status,
+                body_excerpt: bad.to_string(),
+            },
+        };
     }
     match resp.status {
         429 => {

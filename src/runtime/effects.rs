@@ -212,6 +212,10 @@ pub fn error_view(err: &AuthError, provider: &Provider) -> ErrorView {
             format!("{host} gave an answer that is not a device authorization"),
             "Is this the right server? Check --host / --issuer / --device-endpoint.".to_owned(),
         ),
+        AuthError::BadToken(_) => (
+            format!("{host} sent a token grantty will not use"),
+            "Nothing was stored. Report it to the server's administrator.".to_owned(),
+        ),
         AuthError::Endpoint(_) => (
             "Refusing an unsafe or invalid URL".to_owned(),
             "Fix the URL and run grantty again.".to_owned(),
