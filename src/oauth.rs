@@ -9,6 +9,7 @@ pub mod discovery;
 pub mod http;
 pub mod pkce;
 pub mod provider;
+pub mod proxy;
 pub mod record;
 pub mod refresh;
 pub mod wire;

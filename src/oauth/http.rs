@@ -3,11 +3,12 @@
 //! Policy lives here: rustls, no redirects (a redirected token request could leak a device code
 //! or refresh token to another host), connect and total timeouts, a 1 MiB cap on bodies, a
 //! `User-Agent` with our version and `Accept: application/json` (GitHub answers form-encoded
-//! otherwise).
+//! otherwise). Loopback destinations never go through a proxy ([`super::proxy`]).
 
 use std::future::Future;
 use std::time::Duration;
 
+use super::proxy::{Route, route};
 use super::wire::{HttpRequest, HttpResponse, Method};
 
 /// Largest response body read; larger answers are an error.
@@ -35,7 +36,10 @@ pub trait Transport: Send + Sync + 'static {
 /// The real transport.
 #[derive(Clone, Debug)]
 pub struct ReqwestTransport {
+    /// For https hosts: honours the proxy environment variables.
     client: reqwest::Client,
+    /// For loopback hosts: never proxied.
+    direct: reqwest::Client,
 }
 
 impl ReqwestTransport {
@@ -43,22 +47,33 @@ impl ReqwestTransport {
     pub fn new() -> Result<Self, TransportError> {
         // Ignoring the result is right: it only fails when a provider is already installed.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(Duration::from_secs(CONNECT_TIMEOUT_SECS))
-            .timeout(Duration::from_secs(REQUEST_TIMEOUT_SECS))
-            .user_agent(concat!("grantty/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| TransportError(format!("cannot set up HTTP: {e}")))?;
-        Ok(Self { client })
+        let builder = || {
+            reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .connect_timeout(Duration::from_secs(CONNECT_TIMEOUT_SECS))
+                .timeout(Duration::from_secs(REQUEST_TIMEOUT_SECS))
+                .user_agent(concat!("grantty/", env!("CARGO_PKG_VERSION")))
+        };
+        let built = |b: reqwest::ClientBuilder| {
+            b.build()
+                .map_err(|e| TransportError(format!("cannot set up HTTP: {e}")))
+        };
+        Ok(Self {
+            client: built(builder())?,
+            direct: built(builder().no_proxy())?,
+        })
     }
 }
 
 impl Transport for ReqwestTransport {
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        let client = match route(&request.url) {
+            Route::Direct => &self.direct,
+            Route::FromEnvironment => &self.client,
+        };
         let builder = match request.method {
-            Method::Get => self.client.get(request.url.clone()),
-            Method::Post => self.client.post(request.url.clone()),
+            Method::Get => client.get(request.url.clone()),
+            Method::Post => client.post(request.url.clone()),
         };
         let mut builder = builder
             .header(reqwest::header::ACCEPT, "application/json")
