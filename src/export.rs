@@ -72,6 +72,45 @@ pub fn write_file(
     Ok(path)
 }
 
+/// What a written export file is, said where it is written: a copy that goes stale.
+pub fn snapshot_note(format: Format) -> &'static str {
+    match format {
+        Format::Json | Format::Env => {
+            "a snapshot holding the refresh token: it is not updated on refresh nor removed on revoke; delete it when done"
+        }
+        _ => "a snapshot: it is not updated on refresh nor removed on revoke; delete it when done",
+    }
+}
+
+/// The directory whose `exports/` holds the export files: the store's, or the default state
+/// directory for a store without one (memory, keyring).
+pub fn files_dir(store_dir: &std::path::Path) -> std::path::PathBuf {
+    if store_dir.as_os_str().is_empty() {
+        crate::store::default_dir().unwrap_or_default()
+    } else {
+        store_dir.to_path_buf()
+    }
+}
+
+/// Removes grantty's own export files of `profile` (`<dir>/exports/<profile>.*`, as
+/// [`write_file`] names them); files written elsewhere with `--output` are the user's. Returns
+/// the paths removed.
+pub fn remove_files(
+    dir: &std::path::Path,
+    profile: &str,
+) -> Result<Vec<std::path::PathBuf>, crate::store::StoreError> {
+    crate::store::validate_profile(profile)?;
+    let exports = dir.join("exports");
+    let mut removed = Vec::new();
+    for format in <Format as clap::ValueEnum>::value_variants() {
+        let path = exports.join(format!("{profile}.{}", extension(*format)));
+        if crate::store::remove_private(&path)? {
+            removed.push(path);
+        }
+    }
+    Ok(removed)
+}
+
 /// The scheme the stored provider expects.
 pub fn scheme(session: &Session) -> AuthScheme {
     if session.meta.provider.kind == "anaplan" {

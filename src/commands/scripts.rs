@@ -78,6 +78,9 @@ pub async fn logout(session: &SessionArgs) -> Result<(), Error> {
         session.profile,
         keeper.store.info().describe()
     );
+    for path in export::remove_files(&export::files_dir(keeper.store.dir()), &session.profile)? {
+        eprintln!("grantty: removed the export file {}", path.display());
+    }
     Ok(())
 }
 
@@ -104,7 +107,11 @@ pub fn export(
     match &args.output {
         Some(path) => {
             crate::store::write_atomic(path, text.as_bytes())?;
-            eprintln!("grantty: wrote {} (0600)", path.display());
+            eprintln!(
+                "grantty: wrote {} (0600), {}.",
+                path.display(),
+                export::snapshot_note(format)
+            );
         }
         None => std::io::stdout().write_all(text.as_bytes())?,
     }

@@ -139,17 +139,14 @@ fn export_now<T: Transport, F: Frontend>(
             })
             .map_err(|e| format!("Could not write to the terminal: {e}")),
         ExportTarget::File => {
-            let dir = if ctx.store.dir().as_os_str().is_empty() {
-                crate::store::default_dir().unwrap_or_default()
-            } else {
-                ctx.store.dir().to_path_buf()
-            };
+            let dir = export::files_dir(ctx.store.dir());
             export::write_file(&dir, &session.meta.profile, format, &text)
                 .map(|path| {
                     format!(
-                        "Wrote the {} export to {} (0600)",
+                        "Wrote the {} export to {} (0600), {}",
                         format.name(),
-                        path.display()
+                        path.display(),
+                        export::snapshot_note(format)
                     )
                 })
                 .map_err(|e| format!("Export failed: {e}"))
