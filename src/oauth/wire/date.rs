@@ -102,7 +102,9 @@ mod tests {
             z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
             z ^ (z >> 31)
         };
-        let pieces = ["-", "+", "0", "9", ":", " ", "GMT", "Nov", "Sun,", "\u{1b}", "é", "\u{0}"];
+        let pieces = [
+            "-", "+", "0", "9", ":", " ", "GMT", "Nov", "Sun,", "\u{1b}", "é", "\u{0}",
+        ];
         (0..count)
             .map(|i| {
                 if i % 2 == 0 {
@@ -141,7 +143,10 @@ mod tests {
         for value in hostile_strings(20_000) {
             if let Some(at) = parse_http_date(&value) {
                 let secs = at.as_unix_secs();
-                assert!((0..=253_402_300_800).contains(&secs), "{value:?} gave {secs}");
+                assert!(
+                    (0..=253_402_300_800).contains(&secs),
+                    "{value:?} gave {secs}"
+                );
             }
             let _ = retry_after_secs(&value, now, Skew::default());
         }
