@@ -267,7 +267,7 @@ impl<T: Transport> Keeper<T> {
             Ok(tokens) => {
                 let change = session.apply_refresh(tokens, now);
                 session.meta.clock_skew = server_skew(&resp, now).or(session.meta.clock_skew);
-                session.meta.generation += 1;
+                session.meta.generation = session.meta.generation.saturating_add(1);
                 let saved = session.clone();
                 self.blocking(move |s| s.save(&saved)).await?;
                 Ok(Kept::Refreshed(session, change))

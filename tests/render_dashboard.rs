@@ -202,3 +202,19 @@ fn tiny_terminals_do_not_panic() {
         }
     }
 }
+
+#[test]
+fn a_token_living_seconds_is_shown_as_very_short_lived() {
+    let (mut app, _) = fx::fresh();
+    with_board(&mut app, |d| {
+        d.session.meta.access_expires_at = Some(at(fx::SIGNED_IN + 5));
+    });
+    let text = screen_text(&draw(&app, (80, 24), at(fx::SIGNED_IN + 2)));
+    assert!(
+        text.contains("very short-lived (5 s)") && text.contains("at most every 30 s"),
+        "{text}"
+    );
+    let (app, now) = fx::fresh();
+    let text = screen_text(&draw(&app, (80, 24), now));
+    assert!(!text.contains("short-lived"), "{text}");
+}
