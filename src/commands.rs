@@ -109,23 +109,51 @@ async fn login(session: &SessionArgs, args: &LoginArgs, config: &Config) -> Resu
     }
 }
 
-async fn demo(session: &SessionArgs, args: &DemoArgs) -> Result<(), Error> {
-    let auto_decision = (args.approve_after > 0 || args.deny).then_some(AutoDecision {
-        after_secs: args.approve_after,
+/// Seconds after which the full demo approves by itself when `--approve-after` is not given.
+const DEMO_APPROVE_AFTER_SECS: u64 = 5;
+
+/// The demo server's settings for `grantty demo` with `args`. `--serve` listens for whoever
+/// asks, so it never decides by itself unless told to (`--approve-after`): otherwise whoever
+/// polls a code first would get tokens. `seed` comes from the OS outside tests.
+pub fn demo_config(args: &DemoArgs, seed: u64) -> DemoConfig {
+    let approve_after = match (args.approve_after, args.serve) {
+        (Some(secs), _) => secs,
+        (None, true) => 0,
+        (None, false) => DEMO_APPROVE_AFTER_SECS,
+    };
+    let auto_decision = (approve_after > 0 || args.deny).then_some(AutoDecision {
+        after_secs: approve_after,
         decision: if args.deny {
             Decision::Deny
         } else {
             Decision::Approve
         },
     });
-    let config = DemoConfig {
+    DemoConfig {
         interval_secs: args.interval,
         device_code_lifetime_secs: args.expires_in,
         access_token_lifetime_secs: args.access_token_lifetime,
         auto_decision,
+        seed,
         ..DemoConfig::default()
-    };
+    }
+}
+
+/// A seed for the demo server's codes and tokens from the OS's random source, so no two runs
+/// hand out the same (predictable) codes.
+fn os_seed() -> Result<u64, Error> {
+    use ring::rand::SecureRandom as _;
+    let mut bytes = [0u8; 8];
+    ring::rand::SystemRandom::new()
+        .fill(&mut bytes)
+        .map_err(|_| Error::Io(std::io::Error::other("the OS random source failed")))?;
+    Ok(u64::from_le_bytes(bytes))
+}
+
+async fn demo(session: &SessionArgs, args: &DemoArgs) -> Result<(), Error> {
+    let config = demo_config(args, os_seed()?);
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, args.port));
+    let decides_alone = config.auto_decision.is_some();
     let server = DemoServer::start(config, DemoClock::system(), addr).await?;
     let issuer = server.issuer();
     if args.serve {
@@ -136,6 +164,11 @@ async fn demo(session: &SessionArgs, args: &DemoArgs) -> Result<(), Error> {
         println!("  revocation:           {issuer}/revoke");
         println!("  verification page:    {issuer}/device");
         println!("  authorization:        {issuer}/authorize");
+        if !decides_alone {
+            println!(
+                "Approve each sign-in on the verification page (--approve-after SECS approves by itself)."
+            );
+        }
         println!("Sign in with: grantty login --issuer {issuer} --client-id grantty-demo");
         println!("  (add --flow code for the authorization code grant with PKCE)");
         wait_for_shutdown_signal().await?;
