@@ -276,3 +276,49 @@ async fn with_a_display_the_loopback_listener_receives_the_redirect() {
     );
     assert_eq!(status(home.path()).await.0, Some(0));
 }
+
+#[tokio::test]
+async fn a_squatted_redirect_port_stops_the_sign_in_without_opening_a_browser() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let server = demo().await;
+    let home = tempfile::tempdir().unwrap();
+    // Another program holds the port the redirect URI names.
+    let squatter = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = squatter.local_addr().unwrap().port();
+    let redirect = format!("http://127.0.0.1:{port}/callback");
+    // A "browser" that leaves a mark if it is ever started.
+    let opened = home.path().join("browser-opened");
+    let browser = home.path().join("browser");
+    std::fs::write(
+        &browser,
+        format!("#!/bin/sh\ntouch '{}'\n", opened.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&browser, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let args = [
+        "login",
+        "--issuer",
+        &server.issuer(),
+        "--client-id",
+        CLIENT,
+        "--flow",
+        "code",
+        "--redirect-uri",
+        &redirect,
+    ];
+    let mut command = grantty(home.path(), &args);
+    command.env("DISPLAY", ":99").env("BROWSER", &browser);
+    let out = command.output().await.unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&format!("127.0.0.1:{port}")) && stderr.contains("no browser was opened"),
+        "{stderr}"
+    );
+    assert!(!opened.exists(), "the browser was started");
+    assert!(
+        !stderr.contains("/authorize?"),
+        "the authorization URL was shown: {stderr}"
+    );
+    drop(squatter);
+}

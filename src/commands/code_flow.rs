@@ -67,13 +67,8 @@ pub async fn sign_in(
     };
     let policy = browser::from_env();
     let mut err = std::io::stderr();
-    let (listener, redirect_uri) = capture::open(
-        plan.redirect_uri.as_deref(),
-        &policy,
-        provider.kind,
-        &mut err,
-    )
-    .await?;
+    let (listener, redirect_uri) =
+        capture::open(plan.redirect_uri.as_deref(), &policy, provider.kind).await?;
     let rng = SystemRandom::new();
     let no_random = |e: crate::oauth::pkce::NoRandomness| fail(exit::FAILURE, e.to_string());
     let pkce = Pkce::generate(&rng).map_err(no_random)?;
