@@ -72,14 +72,28 @@ pub fn write_file(
     Ok(path)
 }
 
+/// Whether `format` carries the refresh token (and the ID token), not only the access token.
+pub fn holds_refresh_token(format: Format) -> bool {
+    format == Format::Json
+}
+
 /// What a written export file is, said where it is written: a copy that goes stale.
 pub fn snapshot_note(format: Format) -> &'static str {
-    match format {
-        Format::Json | Format::Env => {
-            "a snapshot holding the refresh token: it is not updated on refresh nor removed on revoke; delete it when done"
-        }
-        _ => "a snapshot: it is not updated on refresh nor removed on revoke; delete it when done",
+    if holds_refresh_token(format) {
+        "a snapshot holding the refresh token: it is not updated on refresh nor removed on revoke; delete it when done"
+    } else {
+        "a snapshot: it is not updated on refresh nor removed on revoke; delete it when done"
     }
+}
+
+/// `format` as it goes to the clipboard: without the final newline, so pasting it into a shell
+/// without bracketed paste does not run it.
+pub fn clipboard_text(session: &Session, format: Format, now: Timestamp) -> String {
+    let mut text = render(session, format, now);
+    while text.ends_with(['\n', '\r']) {
+        text.pop();
+    }
+    text
 }
 
 /// The directory whose `exports/` holds the export files: the store's, or the default state
@@ -248,6 +262,16 @@ mod tests {
             issued_at: now,
         };
         Session::new("default", record, tokens, now)
+    }
+
+    #[test]
+    fn the_clipboard_gets_no_trailing_newline() {
+        let s = session("generic");
+        let now = Timestamp::from_unix_secs(0);
+        let raw = clipboard_text(&s, Format::Raw, now);
+        assert_eq!(raw, s.secrets.access_token.expose());
+        let env = clipboard_text(&s, Format::Env, now);
+        assert!(!env.ends_with('\n') && env.lines().count() > 1, "{env}");
     }
 
     #[test]

@@ -47,6 +47,10 @@ fn snapshots_dashboard_overlays() {
     snapshot("dashboard_revoke_confirm", &revoke, &SIZES);
     let copy = fx::with_overlay(Overlay::ConfirmCopyToken);
     snapshot("dashboard_copy_confirm", &copy, &[(80, 24)]);
+    let copy_export = fx::with_overlay(Overlay::ConfirmCopyExport {
+        format: grantty::export::Format::Json,
+    });
+    snapshot("dashboard_copy_export_confirm", &copy_export, &SIZES);
 }
 
 #[test]

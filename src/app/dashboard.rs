@@ -63,6 +63,12 @@ pub enum Overlay {
     ConfirmRevoke,
     /// "Copy the access token to the clipboard? y/n".
     ConfirmCopyToken,
+    /// "Copy the <format> export to the clipboard? y/n", asked like `c` is: some exports hold
+    /// the refresh and ID tokens.
+    ConfirmCopyExport {
+        /// The chosen format.
+        format: Format,
+    },
     /// The export menu; once a format is picked, the destination is asked.
     Export {
         /// The chosen format, if any.

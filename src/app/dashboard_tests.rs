@@ -227,6 +227,33 @@ fn copy_token_and_export_go_through_confirmation_and_menu() {
     ));
     on_key(&mut app, Key::Char('e'), at(3));
     assert!(on_key(&mut app, Key::Char('2'), at(4)).is_empty());
+    assert!(
+        on_key(&mut app, Key::Char('c'), at(4)).is_empty(),
+        "the clipboard path asks first, like `c`"
+    );
+    assert_eq!(
+        board(&app).overlay,
+        Overlay::ConfirmCopyExport {
+            format: Format::Json
+        }
+    );
+    assert!(
+        on_key(&mut app, Key::Char('n'), at(4)).is_empty(),
+        "no: nothing copied"
+    );
+    on_key(&mut app, Key::Char('e'), at(4));
+    on_key(&mut app, Key::Char('2'), at(4));
+    on_key(&mut app, Key::Char('c'), at(4));
+    assert!(matches!(
+        on_key(&mut app, Key::Char('y'), at(4)).as_slice(),
+        [Effect::Export {
+            format: Format::Json,
+            target: ExportTarget::Clipboard,
+            ..
+        }]
+    ));
+    on_key(&mut app, Key::Char('e'), at(3));
+    assert!(on_key(&mut app, Key::Char('2'), at(4)).is_empty());
     let effects = on_key(&mut app, Key::Char('f'), at(5));
     assert!(matches!(
         effects.as_slice(),

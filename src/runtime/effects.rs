@@ -127,10 +127,10 @@ fn export_now<T: Transport, F: Frontend>(
     format: export::Format,
     target: ExportTarget,
 ) -> Result<String, String> {
-    let text = export::render(session, format, ctx.clock.now());
+    let now = ctx.clock.now();
     match target {
         ExportTarget::Clipboard => frontend
-            .copy(&text)
+            .copy(&export::clipboard_text(session, format, now))
             .map(|()| {
                 format!(
                     "Sent the {} export to the clipboard (OSC 52)",
@@ -140,6 +140,7 @@ fn export_now<T: Transport, F: Frontend>(
             .map_err(|e| format!("Could not write to the terminal: {e}")),
         ExportTarget::File => {
             let dir = export::files_dir(ctx.store.dir());
+            let text = export::render(session, format, now);
             export::write_file(&dir, &session.meta.profile, format, &text)
                 .map(|path| {
                     format!(

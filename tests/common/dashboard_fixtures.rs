@@ -258,6 +258,12 @@ pub fn all_dashboards() -> Vec<(&'static str, App, Timestamp)> {
         ("export_destination", export_destination()),
         ("revoke_confirm", with_overlay(Overlay::ConfirmRevoke)),
         ("copy_confirm", with_overlay(Overlay::ConfirmCopyToken)),
+        (
+            "copy_export_confirm",
+            with_overlay(Overlay::ConfirmCopyExport {
+                format: grantty::export::Format::Json,
+            }),
+        ),
     ];
     named
         .into_iter()
