@@ -188,7 +188,11 @@ pub fn status_text(meta: &SessionMeta, storage: &str, now: Timestamp) -> String 
         .claims
         .as_ref()
         .and_then(|c| c.email.clone().or_else(|| c.subject.clone()))
-        .unwrap_or_else(|| "(no ID token)".to_owned());
+        // The claim comes from an ID token whose signature nobody checked.
+        .map_or_else(
+            || "(no ID token)".to_owned(),
+            |w| format!("{w} (unverified)"),
+        );
     let mut lines = vec![
         format!("profile        {}", meta.profile),
         format!(
