@@ -25,7 +25,7 @@ use crate::ndjson::{Event, Ndjson, WithHumanLines};
 use crate::oauth::client::discover;
 use crate::oauth::http::ReqwestTransport;
 use crate::oauth::provider::Provider;
-use crate::plain::{Plain, failure_line, status_line};
+use crate::plain::{Plain, status_line};
 use crate::runtime::{self, Context, Exit};
 use crate::store::{SessionStore, StoreChoice};
 use crate::tui::{self, Tui};
@@ -357,7 +357,8 @@ fn outcome(app: &App, exit: Exit) -> Result<(), Error> {
     };
     let message = match &app.screen {
         Screen::Requesting { .. } | Screen::Waiting(_) => "sign-in cancelled".to_owned(),
-        Screen::Ended { failure, .. } => failure_line(failure),
+        // Every frontend has already shown how the sign-in ended (plain and NDJSON as their
+        // last line, the TUI in the scrollback after leaving): saying it again repeats it.
         _ => String::new(),
     };
     Err(Error::SignIn { code, message })

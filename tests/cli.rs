@@ -38,7 +38,10 @@ fn demo_signs_in_by_itself_and_exits_zero() {
     assert_eq!(out.status.code(), Some(0), "stderr: {err}");
     assert!(err.contains("To sign in, open http://127.0.0.1:"), "{err}");
     assert!(err.contains("/device?user_code="), "{err}");
-    assert!(err.contains("Signed in as demo.user@example.com"), "{err}");
+    assert!(
+        err.contains("Signed in as demo.user@example.com (unverified)"),
+        "{err}"
+    );
     assert!(
         out.stdout.is_empty(),
         "stdout is for what scripts ask for: {}",
@@ -55,7 +58,25 @@ fn demo_deny_exits_with_the_denied_code() {
     let out = grantty(&["demo", "--deny", "--approve-after", "1", "--interval", "1"]);
     let err = text(&out.stderr);
     assert_eq!(out.status.code(), Some(3), "stderr: {err}");
-    assert!(err.contains("Access denied"), "{err}");
+    assert_eq!(err.matches("Access denied").count(), 1, "said once: {err}");
+}
+
+#[test]
+fn plain_mode_names_no_key_to_press_and_says_the_outcome_once() {
+    // Port 9 on loopback (discard) is closed: connection refused, nothing leaves the host.
+    let out = grantty(&[
+        "login",
+        "--device-endpoint",
+        "http://127.0.0.1:9/device",
+        "--token-endpoint",
+        "http://127.0.0.1:9/token",
+        "--client-id",
+        "c",
+    ]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(6), "stderr: {err}");
+    assert!(!err.to_lowercase().contains("press"), "{err}");
+    assert_eq!(err.matches("Could not reach").count(), 1, "{err}");
 }
 
 #[test]

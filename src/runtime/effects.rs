@@ -180,7 +180,8 @@ pub fn refresh_result(kept: Result<Kept, KeepError>) -> RefreshResult {
     }
 }
 
-/// Turns an error from getting a device code into words for the screen.
+/// Turns an error from getting a device code into words for the screen. Plain mode prints the
+/// same words and has no keys, so the hints name no key (the TUI's key bar offers `n`).
 pub fn error_view(err: &AuthError, provider: &Provider) -> ErrorView {
     let anaplan = provider.kind == ProviderKind::Anaplan;
     let host = provider.display_host();
@@ -199,12 +200,11 @@ pub fn error_view(err: &AuthError, provider: &Provider) -> ErrorView {
         }
         AuthError::Server(_) => (
             format!("{host} refused the request"),
-            "Press n to try again.".to_owned(),
+            "Try again in a moment.".to_owned(),
         ),
         AuthError::Transport { .. } => (
             format!("Could not reach {host}"),
-            "Check the host name, the network and any HTTPS_PROXY; press n to try again."
-                .to_owned(),
+            "Check the host name, the network and any HTTPS_PROXY, then try again.".to_owned(),
         ),
         AuthError::Parse { .. } => (
             format!("{host} gave an answer that is not a device authorization"),
