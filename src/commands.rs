@@ -86,9 +86,35 @@ async fn dashboard(session: &SessionArgs, profile: Option<&Profile>) -> Result<(
     run_app(app, provider, ReqwestTransport::new()?, store, session).await
 }
 
+/// Whether this run shows the full-screen UI (which stays open on the dashboard) rather than
+/// plain lines that end when the sign-in does.
+fn full_screen(session: &SessionArgs) -> bool {
+    !session.plain && std::io::stdout().is_terminal() && std::io::stdin().is_terminal()
+}
+
+/// Refuses `--store memory` for a sign-in that ends as soon as the tokens arrive (plain mode,
+/// `--json`, the code flow): the tokens would be lost on exit but stay live at the server.
+pub fn refuse_memory_store_without_dashboard(
+    store: Option<StoreChoice>,
+    stays_open: bool,
+    profile: &str,
+) -> Result<(), Error> {
+    if store == Some(StoreChoice::Memory) && !stays_open {
+        return Err(Error::Usage(format!(
+            "--store memory keeps tokens only while grantty runs, and this sign-in ends as soon as they arrive (plain mode, --json or --flow code): they would stay valid at the server with nobody holding them. Sign in with a store that keeps them (grantty login --profile {profile} --store auto), or run grantty login --store memory in a terminal, where the dashboard keeps and revokes them"
+        )));
+    }
+    Ok(())
+}
+
 async fn login(session: &SessionArgs, args: &LoginArgs, config: &Config) -> Result<(), Error> {
     let transport = ReqwestTransport::new()?;
     let plan = resolve::login_plan(session, args, config, &transport).await?;
+    refuse_memory_store_without_dashboard(
+        session.store,
+        full_screen(session) && !args.json && plan.flow == FlowArg::Device,
+        &session.profile,
+    )?;
     let store = setup::open_store(session, StoreChoice::Auto)?;
     let refresh_skew = config
         .profile(&session.profile)
@@ -288,8 +314,7 @@ async fn run_app_as(
         store: Arc::new(store),
         profile: session.profile.clone(),
     };
-    let plain =
-        session.plain || !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal();
+    let plain = !full_screen(session);
     let exit = if json {
         let mut frontend = WithHumanLines {
             events: Ndjson::new(std::io::stdout()),

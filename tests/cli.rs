@@ -62,24 +62,6 @@ fn demo_deny_exits_with_the_denied_code() {
 }
 
 #[test]
-fn plain_mode_names_no_key_to_press_and_says_the_outcome_once() {
-    // Port 9 on loopback (discard) is closed: connection refused, nothing leaves the host.
-    let out = grantty(&[
-        "login",
-        "--device-endpoint",
-        "http://127.0.0.1:9/device",
-        "--token-endpoint",
-        "http://127.0.0.1:9/token",
-        "--client-id",
-        "c",
-    ]);
-    let err = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(6), "stderr: {err}");
-    assert!(!err.to_lowercase().contains("press"), "{err}");
-    assert_eq!(err.matches("Could not reach").count(), 1, "{err}");
-}
-
-#[test]
 fn login_without_a_provider_says_which_flags_to_use() {
     let out = grantty(&["login", "--client-id", "c"]);
     assert_eq!(out.status.code(), Some(2));
@@ -114,8 +96,43 @@ fn unreachable_server_exits_with_the_network_code() {
         "http://127.0.0.1:9/token",
         "--client-id",
         "c",
+        // Plain mode ends when the sign-in does: a store that outlives the run.
+        "--store",
+        "file",
     ]);
     let err = text(&out.stderr);
     assert_eq!(out.status.code(), Some(6), "{err}");
     assert!(err.contains("Could not reach 127.0.0.1:9"), "{err}");
+    // Plain mode has no keys, and says how it ended once.
+    assert!(!err.to_lowercase().contains("press"), "{err}");
+    assert_eq!(err.matches("Could not reach").count(), 1, "{err}");
+}
+
+#[test]
+fn plain_login_with_the_memory_store_is_refused_before_any_request() {
+    // Nothing listens on port 9: had grantty asked for a code, the exit would be 6.
+    for extra in [&[][..], &["--json"], &["--flow", "code"]] {
+        let mut args = vec![
+            "login",
+            "--device-endpoint",
+            "http://127.0.0.1:9/device",
+            "--token-endpoint",
+            "http://127.0.0.1:9/token",
+            "--authorize-endpoint",
+            "http://127.0.0.1:9/authorize",
+            "--client-id",
+            "c",
+            "--store",
+            "memory",
+        ];
+        args.extend_from_slice(extra);
+        let out = grantty(&args);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{extra:?}: {err}");
+        assert!(
+            err.contains("--store memory")
+                && err.contains("grantty login --profile default --store auto"),
+            "{err}"
+        );
+    }
 }
