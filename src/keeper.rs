@@ -22,7 +22,7 @@ use crate::domain::clock::Clock;
 use crate::domain::grant::ServerError;
 use crate::domain::session::{PendingRefresh, RefreshChange, Session};
 use crate::oauth::AuthError;
-use crate::oauth::http::Transport;
+use crate::oauth::http::{Transport, TransportError, TransportFailure};
 use crate::oauth::provider::{EndpointError, Provider, ProviderKind};
 use crate::oauth::refresh::{
     RevokeAnswer, TokenHint, logout_request, parse_revoke, refresh_request, revoke_request,
@@ -129,6 +129,10 @@ pub enum KeepError {
     /// contain; nothing was stored and the session is unchanged.
     #[error("{0}; the stored tokens are unchanged")]
     BadToken(crate::domain::token_chars::TokenCharsError),
+    /// The server answered the refresh with something unusable (e.g. a body over the size
+    /// cap); the session is unchanged.
+    #[error("the server's answer to the refresh was refused: {0}; the stored tokens are unchanged")]
+    BadAnswer(String),
     /// The token store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -255,7 +259,11 @@ impl<T: Transport> Keeper<T> {
         let resp = match answer {
             Ok(resp) => resp,
             // The marker stays: the request may have reached the server.
-            Err(e) => return Err(KeepError::Network(e.0)),
+            Err(TransportError {
+                kind: TransportFailure::TooLarge { .. },
+                message,
+            }) => return Err(KeepError::BadAnswer(message)),
+            Err(e) => return Err(KeepError::Network(e.message)),
         };
         if resp.status >= 500 || resp.status == 429 {
             return Err(KeepError::Network(format!(
@@ -354,7 +362,7 @@ impl<T: Transport> Keeper<T> {
                 .send(request)
                 .await
                 .map(|resp| parse_revoke(&resp))
-                .map_err(|e| e.0);
+                .map_err(|e| e.message);
             steps.push(RevokeStep { what, answer });
         }
         let profile = profile.to_owned();

@@ -7,56 +7,18 @@
 
 mod common;
 
-use std::sync::{Arc, Mutex};
-
-use grantty::demo::DemoConfig;
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-use tokio::net::TcpListener;
-
+use common::canned::Canned;
 use common::session::{Access, Run, demo_server, isolated_command, signed_in};
+use grantty::demo::DemoConfig;
 
 /// A proxy on 127.0.0.1 that records each request line and refuses it with 403.
-struct RecordingProxy {
-    url: String,
-    seen: Arc<Mutex<Vec<String>>>,
-}
-
-impl RecordingProxy {
-    async fn start() -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let seen = Arc::new(Mutex::new(Vec::new()));
-        let log = Arc::clone(&seen);
-        tokio::spawn(async move {
-            while let Ok((mut socket, _)) = listener.accept().await {
-                let mut head = Vec::new();
-                let mut byte = [0u8; 1];
-                while !head.ends_with(b"\r\n\r\n") && socket.read(&mut byte).await.unwrap_or(0) == 1
-                {
-                    head.push(byte[0]);
-                }
-                let text = String::from_utf8_lossy(&head);
-                log.lock()
-                    .unwrap()
-                    .push(text.lines().next().unwrap_or("").to_owned());
-                let _ = socket
-                    .write_all(
-                        b"HTTP/1.1 403 Forbidden\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
-                    )
-                    .await;
-            }
-        });
-        Self { url, seen }
-    }
-
-    fn seen(&self) -> Vec<String> {
-        self.seen.lock().unwrap().clone()
-    }
+async fn recording_proxy() -> Canned {
+    Canned::start("HTTP/1.1 403 Forbidden", Vec::new()).await
 }
 
 #[tokio::test]
 async fn refreshing_against_a_loopback_server_never_goes_through_the_proxy() {
-    let proxy = RecordingProxy::start().await;
+    let proxy = recording_proxy().await;
     let server = demo_server(DemoConfig::default()).await;
     let s = signed_in(&server, Access::Expired).await;
     let args = ["token"];
@@ -84,7 +46,7 @@ async fn refreshing_against_a_loopback_server_never_goes_through_the_proxy() {
 
 #[tokio::test]
 async fn an_https_provider_still_goes_through_the_proxy() {
-    let proxy = RecordingProxy::start().await;
+    let proxy = recording_proxy().await;
     let state = tempfile::tempdir().unwrap();
     // `.invalid` never resolves (RFC 6761); only the proxy on 127.0.0.1 is contacted.
     let args = [

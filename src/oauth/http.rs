@@ -20,8 +20,36 @@ pub const REQUEST_TIMEOUT_SECS: u64 = 30;
 
 /// A request that got no usable answer.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct TransportError(pub String);
+#[error("{message}")]
+pub struct TransportError {
+    /// What went wrong, sanitised, for the user.
+    pub message: String,
+    /// Whether the server answered at all.
+    pub kind: TransportFailure,
+}
+
+/// Why a request got no usable answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransportFailure {
+    /// No answer: connection, TLS, timeout, reset. The request may or may not have arrived.
+    NoAnswer,
+    /// The server answered, with a body over [`MAX_BODY_BYTES`]: it was reached, and its
+    /// answer is refused (a server problem, not a network one).
+    TooLarge {
+        /// The answer's HTTP status.
+        status: u16,
+    },
+}
+
+impl TransportError {
+    /// No answer arrived.
+    pub fn no_answer(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            kind: TransportFailure::NoAnswer,
+        }
+    }
+}
 
 /// Sends one request and returns the answer. Implemented by [`ReqwestTransport`] and by
 /// scripted fakes in tests.
@@ -56,7 +84,7 @@ impl ReqwestTransport {
         };
         let built = |b: reqwest::ClientBuilder| {
             b.build()
-                .map_err(|e| TransportError(format!("cannot set up HTTP: {e}")))
+                .map_err(|e| TransportError::no_answer(format!("cannot set up HTTP: {e}")))
         };
         Ok(Self {
             client: built(builder())?,
@@ -100,11 +128,14 @@ impl Transport for ReqwestTransport {
         let mut body = Vec::new();
         while let Some(chunk) = resp.chunk().await.map_err(|e| describe(&e))? {
             if body.len() + chunk.len() > MAX_BODY_BYTES {
-                return Err(TransportError(format!(
-                    "the answer from {} is larger than {} KiB; refusing it",
-                    request.url.host_str().unwrap_or("the server"),
-                    MAX_BODY_BYTES / 1024
-                )));
+                return Err(TransportError {
+                    message: format!(
+                        "the answer from {} is larger than {} KiB; refusing it",
+                        request.url.host_str().unwrap_or("the server"),
+                        MAX_BODY_BYTES / 1024
+                    ),
+                    kind: TransportFailure::TooLarge { status },
+                });
             }
             body.extend_from_slice(&chunk);
         }
@@ -134,7 +165,7 @@ fn describe(err: &reqwest::Error) -> TransportError {
         text.push_str(&cause.to_string());
         source = cause.source();
     }
-    TransportError(crate::domain::text::sanitize(
+    TransportError::no_answer(crate::domain::text::sanitize(
         &text,
         crate::domain::text::DESCRIPTION_MAX_CHARS,
     ))
