@@ -39,7 +39,7 @@ fn serve_waits_for_the_page_unless_told_and_the_full_demo_approves_by_itself() {
     );
 }
 
-/// Starts `grantty demo --serve`, asks it for one device code; returns (device_code, user_code)
+/// Starts `grantty demo --serve`, asks it for one device code; returns `(device_code, user_code)`
 /// and the banner.
 async fn one_code_from_a_fresh_server() -> (String, String, String) {
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_grantty"))
