@@ -30,8 +30,8 @@ fn grantty(state_home: &Path, args: &[&str]) -> Command {
     common::session::isolated_command(state_home, args)
 }
 
-/// Starts `login --flow code` against `server` with `extra` flags.
-fn login(server: &DemoServer, state_home: &Path, extra: &[&str]) -> Child {
+/// `login --flow code` against `server` with `extra` flags, not yet started.
+fn login_command(server: &DemoServer, state_home: &Path, extra: &[&str]) -> Command {
     let issuer = server.issuer();
     let mut args = vec![
         "login",
@@ -43,7 +43,12 @@ fn login(server: &DemoServer, state_home: &Path, extra: &[&str]) -> Child {
         "code",
     ];
     args.extend_from_slice(extra);
-    grantty(state_home, &args).spawn().unwrap()
+    grantty(state_home, &args)
+}
+
+/// Starts `login --flow code` against `server` with `extra` flags.
+fn login(server: &DemoServer, state_home: &Path, extra: &[&str]) -> Child {
+    login_command(server, state_home, extra).spawn().unwrap()
 }
 
 /// Reads stderr until a line starting with `until`; returns the authorize URL printed before.
@@ -235,18 +240,7 @@ async fn denying_on_the_page_exits_with_the_denied_code() {
 async fn with_a_display_the_loopback_listener_receives_the_redirect() {
     let server = demo().await;
     let home = tempfile::tempdir().unwrap();
-    let mut command = grantty(
-        home.path(),
-        &[
-            "login",
-            "--issuer",
-            &server.issuer(),
-            "--client-id",
-            CLIENT,
-            "--flow",
-            "code",
-        ],
-    );
+    let mut command = login_command(&server, home.path(), &[]);
     // `true` stands in for a graphical browser: it takes the URL and opens nothing.
     command.env("DISPLAY", ":99").env("BROWSER", "true");
     let mut child = command.spawn().unwrap();
@@ -295,18 +289,7 @@ async fn a_squatted_redirect_port_stops_the_sign_in_without_opening_a_browser() 
     )
     .unwrap();
     std::fs::set_permissions(&browser, std::fs::Permissions::from_mode(0o700)).unwrap();
-    let args = [
-        "login",
-        "--issuer",
-        &server.issuer(),
-        "--client-id",
-        CLIENT,
-        "--flow",
-        "code",
-        "--redirect-uri",
-        &redirect,
-    ];
-    let mut command = grantty(home.path(), &args);
+    let mut command = login_command(&server, home.path(), &["--redirect-uri", &redirect]);
     command.env("DISPLAY", ":99").env("BROWSER", &browser);
     let out = command.output().await.unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);

@@ -8,7 +8,9 @@ use clap::Parser as _;
 use grantty::cli::{Cli, Command};
 use grantty::commands::demo_config;
 use grantty::demo::{AutoDecision, Decision};
-use serde_json::Value;
+use grantty::domain::clock::SystemClock;
+use grantty::oauth::client::{discover, request_device_code};
+use grantty::oauth::http::ReqwestTransport;
 use tokio::io::{AsyncBufReadExt as _, BufReader};
 
 fn demo_args(args: &[&str]) -> grantty::cli::DemoArgs {
@@ -66,25 +68,15 @@ async fn one_code_from_a_fresh_server() -> (String, String, String) {
         .and_then(|l| l.strip_prefix("grantty demo server listening on "))
         .unwrap()
         .to_owned();
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let answer: Value = reqwest::Client::builder()
-        .no_proxy()
-        .build()
-        .unwrap()
-        .post(format!("{issuer}/device_authorization"))
-        .form(&[("client_id", "grantty-test")])
-        .send()
+    let transport = ReqwestTransport::new().unwrap();
+    let provider = discover(&transport, &issuer, "grantty-test", None)
         .await
-        .unwrap()
-        .json()
+        .unwrap();
+    let auth = request_device_code(&transport, &provider, &SystemClock)
         .await
         .unwrap();
     child.kill().await.unwrap();
-    (
-        answer["device_code"].as_str().unwrap().to_owned(),
-        answer["user_code"].as_str().unwrap().to_owned(),
-        banner,
-    )
+    (auth.device_code.expose().to_owned(), auth.user_code, banner)
 }
 
 #[tokio::test]
