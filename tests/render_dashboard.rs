@@ -218,6 +218,10 @@ fn a_token_living_seconds_is_shown_as_very_short_lived() {
         text.contains("very short-lived (5 s)") && text.contains("at most every 30 s"),
         "{text}"
     );
+    assert!(
+        text.contains("(in 28 s)"),
+        "the schedule shows the 30 s floor, not \"due now\": {text}"
+    );
     let (app, now) = fx::fresh();
     let text = screen_text(&draw(&app, (80, 24), now));
     assert!(!text.contains("short-lived"), "{text}");

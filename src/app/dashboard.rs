@@ -144,15 +144,19 @@ impl Dashboard {
             && self.revoke_request.is_none()
             && self.session.meta.has_refresh_token
             && self.retry_at.is_none_or(|at| now >= at)
-            && now
-                >= self
-                    .session
-                    .meta
-                    .access_issued_at
-                    .plus_secs(MIN_AUTO_REFRESH_GAP_SECS)
+            && now >= self.refresh_floor()
             && self
                 .session
                 .needs_refresh(now, self.session.refresh_margin(self.refresh_skew_secs))
+    }
+
+    /// The earliest time of the next automatic refresh: [`MIN_AUTO_REFRESH_GAP_SECS`] after
+    /// the current access token arrived.
+    pub fn refresh_floor(&self) -> Timestamp {
+        self.session
+            .meta
+            .access_issued_at
+            .plus_secs(MIN_AUTO_REFRESH_GAP_SECS)
     }
 
     /// The wait before the next attempt after `failures` consecutive failures.
