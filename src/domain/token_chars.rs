@@ -1,10 +1,13 @@
-//! The character set of token values (RFC 6749 appendix A: `1*VSCHAR`, printable ASCII).
+//! The character set of token values: RFC 6749 appendix A's `1*VSCHAR` (printable ASCII),
+//! without the space.
 //!
 //! Tokens are the one kind of server string grantty cannot sanitise: changing a byte would make
 //! the token useless. They are written verbatim to a terminal (`grantty token`), into HTTP
 //! headers and into netrc and git-credential lines, so a token holding an escape sequence or a
 //! newline could rewrite the screen, the clipboard or the lines around it. A token answer whose
-//! tokens hold anything outside VSCHAR is therefore refused whole, and nothing is stored.
+//! tokens hold anything outside VSCHAR is therefore refused whole, and nothing is stored. The
+//! space, which VSCHAR allows, is refused too: no Bearer token can hold one (RFC 6750 §2.1
+//! `b64token`), and in a netrc line it would start a forged `machine … password …` entry.
 
 /// Which token of an answer broke the rule.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -28,11 +31,11 @@ impl TokenField {
     }
 }
 
-/// A token holding a character outside RFC 6749 VSCHAR (`%x20-7E`). Says where and which code
-/// point, never the token itself.
+/// A token holding a character outside RFC 6749 VSCHAR (`%x20-7E`), or a space. Says where and
+/// which code point, never the token itself.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "the server sent an {} holding U+{code_point:04X} at character {position}, which RFC 6749 does not allow in a token (printable ASCII only); nothing was stored",
+    "the server sent an {} holding U+{code_point:04X} at character {position}, which grantty does not accept in a token (printable ASCII without spaces, RFC 6749 appendix A); nothing was stored",
     .field.as_str()
 )]
 pub struct TokenCharsError {
@@ -44,14 +47,14 @@ pub struct TokenCharsError {
     pub code_point: u32,
 }
 
-/// Whether `c` is an RFC 6749 VSCHAR.
-pub fn is_vschar(c: char) -> bool {
-    ('\u{20}'..='\u{7e}').contains(&c)
+/// Whether `c` may appear in a token: an RFC 6749 VSCHAR other than the space.
+pub fn is_token_char(c: char) -> bool {
+    ('\u{21}'..='\u{7e}').contains(&c)
 }
 
-/// Checks that every character of `value` is a VSCHAR.
+/// Checks that every character of `value` is a VSCHAR other than the space.
 pub fn check(field: TokenField, value: &str) -> Result<(), TokenCharsError> {
-    match value.chars().enumerate().find(|(_, c)| !is_vschar(*c)) {
+    match value.chars().enumerate().find(|(_, c)| !is_token_char(*c)) {
         None => Ok(()),
         Some((index, c)) => Err(TokenCharsError {
             field,
@@ -67,7 +70,7 @@ mod tests {
 
     #[test]
     fn printable_ascii_tokens_pass() {
-        let jwt_like = "eyJhbGciOi.J9-_~+/=.sig with space";
+        let jwt_like = "eyJhbGciOi.J9-_~+/=.sig!#$%&'()*,:;<>?@[]^`{|}\"\\";
         assert_eq!(check(TokenField::Access, jwt_like), Ok(()));
     }
 
@@ -82,6 +85,8 @@ mod tests {
         assert!(check(TokenField::Id, "tok\u{e9}n").is_err());
         assert!(check(TokenField::Id, "tab\there").is_err());
         assert!(check(TokenField::Id, "del\x7f").is_err());
+        // A space would split a netrc line into a forged entry.
+        assert!(check(TokenField::Access, "x machine evil.example password y").is_err());
     }
 
     #[test]
