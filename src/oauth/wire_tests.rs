@@ -3,6 +3,7 @@
 use super::*;
 use crate::domain::clock::Skew;
 use crate::domain::grant::PollReply;
+use crate::domain::token_chars::TokenField;
 
 fn now() -> Timestamp {
     Timestamp::from_unix_secs(1_000_000)
