@@ -11,6 +11,7 @@ pub mod canned;
 pub mod dashboard_fixtures;
 pub mod fake;
 pub mod fixtures;
+pub mod home;
 pub mod interop;
 pub mod screen;
 pub mod session;
