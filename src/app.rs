@@ -333,7 +333,7 @@ impl App {
     }
 
     fn next_request(&mut self) -> RequestId {
-        self.next_request_id += 1;
+        self.next_request_id = self.next_request_id.wrapping_add(1);
         RequestId(self.next_request_id)
     }
 

@@ -246,8 +246,9 @@ pub struct LoginArgs {
 #[derive(Debug, Args)]
 pub struct DemoArgs {
     /// Approve the sign-in automatically after this many seconds (0 = wait for the approve page).
-    #[arg(long, default_value_t = 5)]
-    pub approve_after: u64,
+    /// Default: 5 for the full demo; with --serve, wait for the approve page.
+    #[arg(long, value_name = "SECS")]
+    pub approve_after: Option<u64>,
     /// Deny instead of approving, to see the denied path.
     #[arg(long)]
     pub deny: bool,

@@ -1,12 +1,16 @@
 //! The subcommands: build real adapters, run the loop, turn the end state into an exit code.
 
 mod code_flow;
+mod demo_settings;
 mod docs;
 mod integrations;
 mod profiles;
 mod resolve;
 mod scripts;
 mod setup;
+
+pub use demo_settings::demo_config;
+use demo_settings::os_seed;
 
 use std::io::IsTerminal as _;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -15,7 +19,7 @@ use std::sync::Arc;
 use crate::app::{App, Dashboard, ProviderInfo, Screen, StorageView};
 use crate::cli::{Cli, Command, DemoArgs, FlowArg, LoginArgs, SessionArgs};
 use crate::config::{Config, Profile};
-use crate::demo::{AutoDecision, Decision, DemoClock, DemoConfig, DemoServer};
+use crate::demo::{DemoClock, DemoServer};
 use crate::domain::clock::{Clock, SystemClock};
 use crate::domain::grant::GrantFailure;
 use crate::domain::text::{SHORT_MAX_CHARS, sanitize};
@@ -26,7 +30,7 @@ use crate::ndjson::{Event, Ndjson, WithHumanLines};
 use crate::oauth::client::discover;
 use crate::oauth::http::ReqwestTransport;
 use crate::oauth::provider::Provider;
-use crate::plain::{Plain, failure_line, status_line};
+use crate::plain::{Plain, status_line};
 use crate::runtime::{self, Context, Exit};
 use crate::store::{SessionStore, StoreChoice};
 use crate::tui::{self, Tui};
@@ -87,9 +91,35 @@ async fn dashboard(session: &SessionArgs, profile: Option<&Profile>) -> Result<(
     run_app(app, provider, ReqwestTransport::new()?, store, session).await
 }
 
+/// Whether this run shows the full-screen UI (which stays open on the dashboard) rather than
+/// plain lines that end when the sign-in does.
+fn full_screen(session: &SessionArgs) -> bool {
+    !session.plain && std::io::stdout().is_terminal() && std::io::stdin().is_terminal()
+}
+
+/// Refuses `--store memory` for a sign-in that ends as soon as the tokens arrive (plain mode,
+/// `--json`, the code flow): the tokens would be lost on exit but stay live at the server.
+pub fn refuse_memory_store_without_dashboard(
+    store: Option<StoreChoice>,
+    stays_open: bool,
+    profile: &str,
+) -> Result<(), Error> {
+    if store == Some(StoreChoice::Memory) && !stays_open {
+        return Err(Error::Usage(format!(
+            "--store memory keeps tokens only while grantty runs, and this sign-in ends as soon as they arrive (plain mode, --json or --flow code): they would stay valid at the server with nobody holding them. Sign in with a store that keeps them (grantty login --profile {profile} --store auto), or run grantty login --store memory in a terminal, where the dashboard keeps and revokes them"
+        )));
+    }
+    Ok(())
+}
+
 async fn login(session: &SessionArgs, args: &LoginArgs, config: &Config) -> Result<(), Error> {
     let transport = ReqwestTransport::new()?;
     let plan = resolve::login_plan(session, args, config, &transport).await?;
+    refuse_memory_store_without_dashboard(
+        session.store,
+        full_screen(session) && !args.json && plan.flow == FlowArg::Device,
+        &session.profile,
+    )?;
     let store = setup::open_store(session, StoreChoice::Auto)?;
     let refresh_skew = config
         .profile(&session.profile)
@@ -111,22 +141,9 @@ async fn login(session: &SessionArgs, args: &LoginArgs, config: &Config) -> Resu
 }
 
 async fn demo(session: &SessionArgs, args: &DemoArgs) -> Result<(), Error> {
-    let auto_decision = (args.approve_after > 0 || args.deny).then_some(AutoDecision {
-        after_secs: args.approve_after,
-        decision: if args.deny {
-            Decision::Deny
-        } else {
-            Decision::Approve
-        },
-    });
-    let config = DemoConfig {
-        interval_secs: args.interval,
-        device_code_lifetime_secs: args.expires_in,
-        access_token_lifetime_secs: args.access_token_lifetime,
-        auto_decision,
-        ..DemoConfig::default()
-    };
+    let config = demo_config(args, os_seed()?);
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, args.port));
+    let decides_alone = config.auto_decision.is_some();
     let server = DemoServer::start(config, DemoClock::system(), addr).await?;
     let issuer = server.issuer();
     if args.serve {
@@ -137,6 +154,11 @@ async fn demo(session: &SessionArgs, args: &DemoArgs) -> Result<(), Error> {
         println!("  revocation:           {issuer}/revoke");
         println!("  verification page:    {issuer}/device");
         println!("  authorization:        {issuer}/authorize");
+        if !decides_alone {
+            println!(
+                "Approve each sign-in on the verification page (--approve-after SECS approves by itself)."
+            );
+        }
         println!("Sign in with: grantty login --issuer {issuer} --client-id grantty-demo");
         println!("  (add --flow code for the authorization code grant with PKCE)");
         wait_for_shutdown_signal().await?;
@@ -258,8 +280,7 @@ async fn run_app_as(
         store: Arc::new(store),
         profile: session.profile.clone(),
     };
-    let plain =
-        session.plain || !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal();
+    let plain = !full_screen(session);
     let exit = if json {
         let mut frontend = WithHumanLines {
             events: Ndjson::new(std::io::stdout()),
@@ -327,7 +348,8 @@ fn outcome(app: &App, exit: Exit) -> Result<(), Error> {
     };
     let message = match &app.screen {
         Screen::Requesting { .. } | Screen::Waiting(_) => "sign-in cancelled".to_owned(),
-        Screen::Ended { failure, .. } => failure_line(failure),
+        // Every frontend has already shown how the sign-in ended (plain and NDJSON as their
+        // last line, the TUI in the scrollback after leaving): saying it again repeats it.
         _ => String::new(),
     };
     Err(Error::SignIn { code, message })

@@ -33,7 +33,7 @@ use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
 
 pub use clock::DemoClock;
-pub use config::{AutoDecision, Decision, DemoConfig};
+pub use config::{AutoDecision, Decision, DemoConfig, TokenStyle};
 use state::DemoState;
 
 /// Failures of the demo server's own API (protocol errors go to clients as OAuth errors).

@@ -72,7 +72,9 @@ impl Error {
             Error::Keep(e) => match e {
                 KeepError::NotSignedIn { .. } | KeepError::Ended(_) => exit::SIGN_IN_NEEDED,
                 KeepError::Network(_) => exit::NETWORK,
-                KeepError::Server(_) => exit::SERVER,
+                KeepError::Server(_) | KeepError::BadToken(_) | KeepError::BadAnswer(_) => {
+                    exit::SERVER
+                }
                 KeepError::Store(_) => exit::STORE,
                 KeepError::Endpoint(_) => exit::USAGE,
             },

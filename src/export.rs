@@ -72,6 +72,59 @@ pub fn write_file(
     Ok(path)
 }
 
+/// Whether `format` carries the refresh token (and the ID token), not only the access token.
+pub fn holds_refresh_token(format: Format) -> bool {
+    format == Format::Json
+}
+
+/// What a written export file is, said where it is written: a copy that goes stale.
+pub fn snapshot_note(format: Format) -> &'static str {
+    if holds_refresh_token(format) {
+        "a snapshot holding the refresh token: it is not updated on refresh nor removed on revoke; delete it when done"
+    } else {
+        "a snapshot: it is not updated on refresh nor removed on revoke; delete it when done"
+    }
+}
+
+/// `format` as it goes to the clipboard: without the final newline, so pasting it into a shell
+/// without bracketed paste does not run it.
+pub fn clipboard_text(session: &Session, format: Format, now: Timestamp) -> String {
+    let mut text = render(session, format, now);
+    while text.ends_with(['\n', '\r']) {
+        text.pop();
+    }
+    text
+}
+
+/// The directory whose `exports/` holds the export files: the store's, or the default state
+/// directory for a store without one (memory, keyring).
+pub fn files_dir(store_dir: &std::path::Path) -> std::path::PathBuf {
+    if store_dir.as_os_str().is_empty() {
+        crate::store::default_dir().unwrap_or_default()
+    } else {
+        store_dir.to_path_buf()
+    }
+}
+
+/// Removes grantty's own export files of `profile` (`<dir>/exports/<profile>.*`, as
+/// [`write_file`] names them); files written elsewhere with `--output` are the user's. Returns
+/// the paths removed.
+pub fn remove_files(
+    dir: &std::path::Path,
+    profile: &str,
+) -> Result<Vec<std::path::PathBuf>, crate::store::StoreError> {
+    crate::store::validate_profile(profile)?;
+    let exports = dir.join("exports");
+    let mut removed = Vec::new();
+    for format in <Format as clap::ValueEnum>::value_variants() {
+        let path = exports.join(format!("{profile}.{}", extension(*format)));
+        if crate::store::remove_private(&path)? {
+            removed.push(path);
+        }
+    }
+    Ok(removed)
+}
+
 /// The scheme the stored provider expects.
 pub fn scheme(session: &Session) -> AuthScheme {
     if session.meta.provider.kind == "anaplan" {
@@ -209,6 +262,16 @@ mod tests {
             issued_at: now,
         };
         Session::new("default", record, tokens, now)
+    }
+
+    #[test]
+    fn the_clipboard_gets_no_trailing_newline() {
+        let s = session("generic");
+        let now = Timestamp::from_unix_secs(0);
+        let raw = clipboard_text(&s, Format::Raw, now);
+        assert_eq!(raw, s.secrets.access_token.expose());
+        let env = clipboard_text(&s, Format::Env, now);
+        assert!(!env.ends_with('\n') && env.lines().count() > 1, "{env}");
     }
 
     #[test]

@@ -22,7 +22,7 @@ use crate::domain::clock::Clock;
 use crate::domain::grant::ServerError;
 use crate::domain::session::{PendingRefresh, RefreshChange, Session};
 use crate::oauth::AuthError;
-use crate::oauth::http::Transport;
+use crate::oauth::http::{Transport, TransportError, TransportFailure};
 use crate::oauth::provider::{EndpointError, Provider, ProviderKind};
 use crate::oauth::refresh::{
     RevokeAnswer, TokenHint, logout_request, parse_revoke, refresh_request, revoke_request,
@@ -125,6 +125,14 @@ pub enum KeepError {
     /// The server refused for another reason; the session is unchanged.
     #[error("the server refused the refresh: {}{}", .0.code, .0.description.as_ref().map(|d| format!(" ({d})")).unwrap_or_default())]
     Server(ServerError),
+    /// The server answered the refresh with a token holding characters a token may not
+    /// contain; nothing was stored and the session is unchanged.
+    #[error("{0}; the stored tokens are unchanged")]
+    BadToken(crate::domain::token_chars::TokenCharsError),
+    /// The server answered the refresh with something unusable (e.g. a body over the size
+    /// cap); the session is unchanged.
+    #[error("the server's answer to the refresh was refused: {0}; the stored tokens are unchanged")]
+    BadAnswer(String),
     /// The token store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -251,7 +259,11 @@ impl<T: Transport> Keeper<T> {
         let resp = match answer {
             Ok(resp) => resp,
             // The marker stays: the request may have reached the server.
-            Err(e) => return Err(KeepError::Network(e.0)),
+            Err(TransportError {
+                kind: TransportFailure::TooLarge { .. },
+                message,
+            }) => return Err(KeepError::BadAnswer(message)),
+            Err(e) => return Err(KeepError::Network(e.message)),
         };
         if resp.status >= 500 || resp.status == 429 {
             return Err(KeepError::Network(format!(
@@ -263,7 +275,7 @@ impl<T: Transport> Keeper<T> {
             Ok(tokens) => {
                 let change = session.apply_refresh(tokens, now);
                 session.meta.clock_skew = server_skew(&resp, now).or(session.meta.clock_skew);
-                session.meta.generation += 1;
+                session.meta.generation = session.meta.generation.saturating_add(1);
                 let saved = session.clone();
                 self.blocking(move |s| s.save(&saved)).await?;
                 Ok(Kept::Refreshed(session, change))
@@ -272,6 +284,7 @@ impl<T: Transport> Keeper<T> {
                 self.refused(profile, &provider, &sent_rt, error, interrupted_before)
                     .await
             }
+            Err(AuthError::BadToken(bad)) => Err(KeepError::BadToken(bad)),
             Err(other) => Err(KeepError::Network(other.to_string())),
         }
     }
@@ -349,7 +362,7 @@ impl<T: Transport> Keeper<T> {
                 .send(request)
                 .await
                 .map(|resp| parse_revoke(&resp))
-                .map_err(|e| e.0);
+                .map_err(|e| e.message);
             steps.push(RevokeStep { what, answer });
         }
         let profile = profile.to_owned();

@@ -9,6 +9,7 @@ pub mod discovery;
 pub mod http;
 pub mod pkce;
 pub mod provider;
+pub mod proxy;
 pub mod record;
 pub mod refresh;
 pub mod wire;
@@ -44,4 +45,7 @@ pub enum AuthError {
     /// A URL the server or the user gave us that we refuse to use.
     #[error(transparent)]
     Endpoint(#[from] provider::EndpointError),
+    /// A token answer whose tokens hold characters a token may not (RFC 6749 appendix A).
+    #[error(transparent)]
+    BadToken(#[from] crate::domain::token_chars::TokenCharsError),
 }

@@ -146,7 +146,9 @@ fn dashboard_line(app: &App, d: &crate::app::Dashboard, now: Timestamp) -> Strin
     );
     format!(
         "Signed in{} at {}. Access token {expiry}; refresh token: {}. Stored in {}.",
-        who.map(|w| format!(" as {w}")).unwrap_or_default(),
+        // The claim comes from an ID token whose signature nobody checked.
+        who.map(|w| format!(" as {w} (unverified)"))
+            .unwrap_or_default(),
         app.provider.host,
         if meta.has_refresh_token {
             meta.refresh.kind.as_str()

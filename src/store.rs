@@ -35,6 +35,7 @@ use crate::domain::session::{Session, SessionMeta};
 
 pub use backend::{BackendInfo, BackendKind, Persistence, SecretBackend};
 pub use error::{SkippedBackend, StoreError};
+pub(crate) use file::remove_private;
 pub use file::{DIR_MODE, FILE_MODE, FileBackend, ensure_private_dir, write_atomic};
 pub use format::FORMAT_VERSION;
 pub use loaded::{Consistency, Loaded};

@@ -38,7 +38,10 @@ fn demo_signs_in_by_itself_and_exits_zero() {
     assert_eq!(out.status.code(), Some(0), "stderr: {err}");
     assert!(err.contains("To sign in, open http://127.0.0.1:"), "{err}");
     assert!(err.contains("/device?user_code="), "{err}");
-    assert!(err.contains("Signed in as demo.user@example.com"), "{err}");
+    assert!(
+        err.contains("Signed in as demo.user@example.com (unverified)"),
+        "{err}"
+    );
     assert!(
         out.stdout.is_empty(),
         "stdout is for what scripts ask for: {}",
@@ -55,7 +58,7 @@ fn demo_deny_exits_with_the_denied_code() {
     let out = grantty(&["demo", "--deny", "--approve-after", "1", "--interval", "1"]);
     let err = text(&out.stderr);
     assert_eq!(out.status.code(), Some(3), "stderr: {err}");
-    assert!(err.contains("Access denied"), "{err}");
+    assert_eq!(err.matches("Access denied").count(), 1, "said once: {err}");
 }
 
 #[test]
@@ -93,8 +96,43 @@ fn unreachable_server_exits_with_the_network_code() {
         "http://127.0.0.1:9/token",
         "--client-id",
         "c",
+        // Plain mode ends when the sign-in does: a store that outlives the run.
+        "--store",
+        "file",
     ]);
     let err = text(&out.stderr);
     assert_eq!(out.status.code(), Some(6), "{err}");
     assert!(err.contains("Could not reach 127.0.0.1:9"), "{err}");
+    // Plain mode has no keys, and says how it ended once.
+    assert!(!err.to_lowercase().contains("press"), "{err}");
+    assert_eq!(err.matches("Could not reach").count(), 1, "{err}");
+}
+
+#[test]
+fn plain_login_with_the_memory_store_is_refused_before_any_request() {
+    // Nothing listens on port 9: had grantty asked for a code, the exit would be 6.
+    for extra in [&[][..], &["--json"], &["--flow", "code"]] {
+        let mut args = vec![
+            "login",
+            "--device-endpoint",
+            "http://127.0.0.1:9/device",
+            "--token-endpoint",
+            "http://127.0.0.1:9/token",
+            "--authorize-endpoint",
+            "http://127.0.0.1:9/authorize",
+            "--client-id",
+            "c",
+            "--store",
+            "memory",
+        ];
+        args.extend_from_slice(extra);
+        let out = grantty(&args);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{extra:?}: {err}");
+        assert!(
+            err.contains("--store memory")
+                && err.contains("grantty login --profile default --store auto"),
+            "{err}"
+        );
+    }
 }

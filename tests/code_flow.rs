@@ -30,8 +30,8 @@ fn grantty(state_home: &Path, args: &[&str]) -> Command {
     common::session::isolated_command(state_home, args)
 }
 
-/// Starts `login --flow code` against `server` with `extra` flags.
-fn login(server: &DemoServer, state_home: &Path, extra: &[&str]) -> Child {
+/// `login --flow code` against `server` with `extra` flags, not yet started.
+fn login_command(server: &DemoServer, state_home: &Path, extra: &[&str]) -> Command {
     let issuer = server.issuer();
     let mut args = vec![
         "login",
@@ -43,7 +43,12 @@ fn login(server: &DemoServer, state_home: &Path, extra: &[&str]) -> Child {
         "code",
     ];
     args.extend_from_slice(extra);
-    grantty(state_home, &args).spawn().unwrap()
+    grantty(state_home, &args)
+}
+
+/// Starts `login --flow code` against `server` with `extra` flags.
+fn login(server: &DemoServer, state_home: &Path, extra: &[&str]) -> Child {
+    login_command(server, state_home, extra).spawn().unwrap()
 }
 
 /// Reads stderr until a line starting with `until`; returns the authorize URL printed before.
@@ -235,18 +240,7 @@ async fn denying_on_the_page_exits_with_the_denied_code() {
 async fn with_a_display_the_loopback_listener_receives_the_redirect() {
     let server = demo().await;
     let home = tempfile::tempdir().unwrap();
-    let mut command = grantty(
-        home.path(),
-        &[
-            "login",
-            "--issuer",
-            &server.issuer(),
-            "--client-id",
-            CLIENT,
-            "--flow",
-            "code",
-        ],
-    );
+    let mut command = login_command(&server, home.path(), &[]);
     // `true` stands in for a graphical browser: it takes the URL and opens nothing.
     command.env("DISPLAY", ":99").env("BROWSER", "true");
     let mut child = command.spawn().unwrap();
@@ -275,4 +269,39 @@ async fn with_a_display_the_loopback_listener_receives_the_redirect() {
         "{transcript}"
     );
     assert_eq!(status(home.path()).await.0, Some(0));
+}
+
+#[tokio::test]
+async fn a_squatted_redirect_port_stops_the_sign_in_without_opening_a_browser() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let server = demo().await;
+    let home = tempfile::tempdir().unwrap();
+    // Another program holds the port the redirect URI names.
+    let squatter = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = squatter.local_addr().unwrap().port();
+    let redirect = format!("http://127.0.0.1:{port}/callback");
+    // A "browser" that leaves a mark if it is ever started.
+    let opened = home.path().join("browser-opened");
+    let browser = home.path().join("browser");
+    std::fs::write(
+        &browser,
+        format!("#!/bin/sh\ntouch '{}'\n", opened.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&browser, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let mut command = login_command(&server, home.path(), &["--redirect-uri", &redirect]);
+    command.env("DISPLAY", ":99").env("BROWSER", &browser);
+    let out = command.output().await.unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&format!("127.0.0.1:{port}")) && stderr.contains("no browser was opened"),
+        "{stderr}"
+    );
+    assert!(!opened.exists(), "the browser was started");
+    assert!(
+        !stderr.contains("/authorize?"),
+        "the authorization URL was shown: {stderr}"
+    );
+    drop(squatter);
 }

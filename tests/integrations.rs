@@ -116,6 +116,9 @@ async fn git_credential_answers_for_the_provider_host_only_and_keeps_the_session
         "protocol=https\nhost=git.example.com\n\n".to_owned(),
         format!("protocol=http\nhost=127.0.0.1:{}\n\n", port.wrapping_add(1)),
         format!("protocol=ftp\nhost=127.0.0.1:{port}\n\n"),
+        // A protocol that smuggles our host in front of another one.
+        format!("protocol=http://127.0.0.1:{port}#\nhost=evil.example\n\n"),
+        format!("protocol=http://127.0.0.1:{port}/\nhost=evil.example\n\n"),
     ] {
         let run = git(&s, "get", &other).await;
         run.assert_code(0);

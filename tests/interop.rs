@@ -155,6 +155,7 @@ async fn the_binary_signs_in_against_oidc_provider() {
     let Some(server) = provider_server() else {
         return;
     };
+    let state = tempfile::tempdir().unwrap();
     let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_grantty"))
         .args([
             "login",
@@ -164,14 +165,12 @@ async fn the_binary_signs_in_against_oidc_provider() {
             CLIENT_ID,
             "--scope",
             "openid email offline_access",
-            // Never the user's keyring or state directory.
+            // Never the user's keyring or state directory: a file in this test's own directory
+            // (plain mode ends with the sign-in, so `--store memory` is refused).
             "--store",
-            "memory",
+            "file",
         ])
-        .env(
-            "XDG_STATE_HOME",
-            std::env::temp_dir().join("grantty-interop-tests"),
-        )
+        .env("XDG_STATE_HOME", state.path())
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())

@@ -7,7 +7,7 @@
 
 mod common;
 
-use grantty::demo::{Decision, DemoConfig, DemoServer};
+use grantty::demo::{Decision, DemoConfig, DemoServer, TokenStyle};
 use grantty::domain::clock::Timestamp;
 use grantty::store::{SessionStore, StoreChoice};
 use serde_json::Value;
@@ -119,10 +119,15 @@ async fn login_json_relays_the_code_and_ends_stored_without_a_token() {
     );
 }
 
-#[tokio::test]
-async fn login_json_denied_ends_with_the_denied_event_and_exit_code() {
+/// `grantty login --json` against a demo server with `token_style`, the code relayed to the
+/// server as `decision`; returns the state directory too.
+async fn relayed_login(
+    token_style: TokenStyle,
+    decision: Decision,
+) -> (Vec<Value>, Vec<String>, Run, tempfile::TempDir) {
     let server = demo_server(DemoConfig {
         interval_secs: 1,
+        token_style,
         ..DemoConfig::default()
     })
     .await;
@@ -137,7 +142,13 @@ async fn login_json_denied_ends_with_the_denied_event_and_exit_code() {
         CLIENT_ID,
     ];
     let cmd = grantty(state.path(), &args);
-    let (events, _, run) = events_of(cmd, &args, Some((&server, Decision::Deny))).await;
+    let (events, raw, run) = events_of(cmd, &args, Some((&server, decision))).await;
+    (events, raw, run, state)
+}
+
+#[tokio::test]
+async fn login_json_denied_ends_with_the_denied_event_and_exit_code() {
+    let (events, _, run, _) = relayed_login(TokenStyle::Plain, Decision::Deny).await;
     run.assert_code(3);
     assert_eq!(names(&events), ["code_issued", "pending", "denied"]);
 }
@@ -181,5 +192,26 @@ async fn login_json_reports_an_unreachable_server_as_one_error_event() {
             .as_str()
             .unwrap()
             .contains("127.0.0.1:9")
+    );
+}
+
+#[tokio::test]
+async fn tokens_with_escapes_and_newlines_are_refused_with_exit_5_and_nothing_stored() {
+    let (events, raw, run, state) = relayed_login(TokenStyle::Hostile, Decision::Approve).await;
+    run.assert_code(5);
+    assert_eq!(names(&events).last(), Some(&"error"), "{raw:?}");
+    let all = format!("{}{}", run.stdout, run.stderr);
+    assert!(
+        all.contains("access_token") && all.contains("U+001B"),
+        "{all}"
+    );
+    for leak in ['\u{1b}', '\u{7}'] {
+        assert!(!all.contains(leak), "{all:?}");
+    }
+    assert!(!all.contains("evil.example"), "{all}");
+    let store = SessionStore::open(state.path().join("grantty"), StoreChoice::File, true).unwrap();
+    assert!(
+        store.load(PROFILE).unwrap().is_none(),
+        "a session was stored"
     );
 }

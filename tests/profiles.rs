@@ -44,9 +44,20 @@ client_id = "work-client"
     let login = home.run(&["login", "--profile", "demo"], &[]).await;
     login.assert_code(0);
     assert!(
-        login.stderr.contains("Signed in as demo.user@example.com"),
+        login
+            .stderr
+            .contains("Signed in as demo.user@example.com (unverified)"),
         "{}",
         login.stderr
+    );
+    let status = home.run(&["status", "--profile", "demo"], &[]).await;
+    status.assert_code(0);
+    assert!(
+        status
+            .stdout
+            .contains("demo.user@example.com (unverified) at 127.0.0.1:"),
+        "{}",
+        status.stdout
     );
     // The profile's `store = "file"` was used without being asked for.
     assert!(home.state().join("demo.secrets.json").is_file());

@@ -47,6 +47,10 @@ fn snapshots_dashboard_overlays() {
     snapshot("dashboard_revoke_confirm", &revoke, &SIZES);
     let copy = fx::with_overlay(Overlay::ConfirmCopyToken);
     snapshot("dashboard_copy_confirm", &copy, &[(80, 24)]);
+    let copy_export = fx::with_overlay(Overlay::ConfirmCopyExport {
+        format: grantty::export::Format::Json,
+    });
+    snapshot("dashboard_copy_export_confirm", &copy_export, &SIZES);
 }
 
 #[test]
@@ -204,4 +208,24 @@ fn tiny_terminals_do_not_panic() {
             draw(&app, size, now);
         }
     }
+}
+
+#[test]
+fn a_token_living_seconds_is_shown_as_very_short_lived() {
+    let (mut app, _) = fx::fresh();
+    with_board(&mut app, |d| {
+        d.session.meta.access_expires_at = Some(at(fx::SIGNED_IN + 5));
+    });
+    let text = screen_text(&draw(&app, (80, 24), at(fx::SIGNED_IN + 2)));
+    assert!(
+        text.contains("very short-lived (5 s)") && text.contains("at most every 30 s"),
+        "{text}"
+    );
+    assert!(
+        text.contains("(in 28 s)"),
+        "the schedule shows the 30 s floor, not \"due now\": {text}"
+    );
+    let (app, now) = fx::fresh();
+    let text = screen_text(&draw(&app, (80, 24), now));
+    assert!(!text.contains("short-lived"), "{text}");
 }

@@ -331,3 +331,49 @@ async fn no_token_in_any_output_but_token_and_export() {
             .assert_no_token_on_stdout();
     }
 }
+
+#[tokio::test]
+async fn export_to_a_bare_file_name_writes_it_in_the_current_directory() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let server = demo_server(DemoConfig::default()).await;
+    let s = signed_in(&server, Access::Fresh).await;
+    let work = tempfile::tempdir().unwrap();
+    let args = ["export", "--format", "env", "--output", "out.env"];
+    let mut cmd = s.command(&args);
+    cmd.current_dir(work.path());
+    let run = Run::from_output(&args, cmd.output().await.unwrap());
+    run.assert_code(0);
+    let file = work.path().join("out.env");
+    assert!(
+        std::fs::read_to_string(&file)
+            .unwrap()
+            .contains(s.access_token())
+    );
+    assert_eq!(
+        std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    assert!(run.stderr.contains("snapshot"), "{}", run.stderr);
+}
+
+#[tokio::test]
+async fn logout_removes_the_profiles_own_export_files_only() {
+    use grantty::export::{Format, write_file};
+    let server = demo_server(DemoConfig::default()).await;
+    let s = signed_in(&server, Access::Fresh).await;
+    let mine = write_file(&s.dir(), PROFILE, Format::Json, "{}").unwrap();
+    let netrc = write_file(&s.dir(), PROFILE, Format::Netrc, "x").unwrap();
+    let other = write_file(&s.dir(), "other", Format::Json, "{}").unwrap();
+    let run = s.run(&["logout"]).await;
+    run.assert_code(0);
+    assert!(!mine.exists() && !netrc.exists(), "{}", run.stderr);
+    assert!(
+        other.exists(),
+        "another profile's export is not ours to remove"
+    );
+    assert!(
+        run.stderr.contains("removed the export file"),
+        "{}",
+        run.stderr
+    );
+}

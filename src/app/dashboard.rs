@@ -13,6 +13,11 @@ pub const DEFAULT_REFRESH_SKEW_SECS: u64 = 300;
 pub const REFRESH_RETRY_BASE_SECS: u64 = 15;
 /// Longest wait between refresh attempts after failures.
 pub const REFRESH_RETRY_CAP_SECS: u64 = 600;
+/// No automatic refresh sooner than this after the last token arrived (sign-in or refresh): a
+/// server answering `expires_in: 0` would otherwise be asked, and the store rewritten, every tick.
+pub const MIN_AUTO_REFRESH_GAP_SECS: u64 = 30;
+/// Access tokens that live less than this are shown as very short-lived.
+pub const SHORT_LIVED_SECS: u64 = 60;
 /// Warn this long before the refresh token itself ends.
 pub const REFRESH_TOKEN_WARN_SECS: u64 = 2 * 3600;
 /// Events kept in the log.
@@ -58,6 +63,12 @@ pub enum Overlay {
     ConfirmRevoke,
     /// "Copy the access token to the clipboard? y/n".
     ConfirmCopyToken,
+    /// "Copy the <format> export to the clipboard? y/n", asked like `c` is: some exports hold
+    /// the refresh and ID tokens.
+    ConfirmCopyExport {
+        /// The chosen format.
+        format: Format,
+    },
     /// The export menu; once a format is picked, the destination is asked.
     Export {
         /// The chosen format, if any.
@@ -150,9 +161,19 @@ impl Dashboard {
             && self.revoke_request.is_none()
             && self.session.meta.has_refresh_token
             && self.retry_at.is_none_or(|at| now >= at)
+            && now >= self.refresh_floor()
             && self
                 .session
                 .needs_refresh(now, self.session.refresh_margin(self.refresh_skew_secs))
+    }
+
+    /// The earliest time of the next automatic refresh: [`MIN_AUTO_REFRESH_GAP_SECS`] after
+    /// the current access token arrived.
+    pub fn refresh_floor(&self) -> Timestamp {
+        self.session
+            .meta
+            .access_issued_at
+            .plus_secs(MIN_AUTO_REFRESH_GAP_SECS)
     }
 
     /// The wait before the next attempt after `failures` consecutive failures.

@@ -12,6 +12,10 @@ fn at(secs: i64) -> Timestamp {
 }
 
 fn session(access: &str, issued: i64) -> Session {
+    session_living(access, issued, 2100)
+}
+
+fn session_living(access: &str, issued: i64, lifetime_secs: u64) -> Session {
     let record = ProviderRecord {
         kind: "generic".into(),
         host: "example.com".into(),
@@ -26,7 +30,7 @@ fn session(access: &str, issued: i64) -> Session {
     let tokens = TokenSet {
         access_token: AccessToken::new(access),
         token_type: "Bearer".into(),
-        expires_at: Some(at(issued).plus_secs(2100)),
+        expires_at: Some(at(issued).plus_secs(lifetime_secs)),
         refresh_token: Some(RefreshToken::new("rt")),
         refresh_token_expires_at: None,
         scope: None,
@@ -95,6 +99,26 @@ fn refresh_starts_skew_seconds_before_expiry_once() {
         on_tick(&mut app, at(1803)).is_empty(),
         "the new token is fresh"
     );
+}
+
+#[test]
+fn tokens_living_zero_seconds_are_refreshed_at_most_every_30_seconds() {
+    let mut app = app();
+    if let Screen::Dashboard(d) = &mut app.screen {
+        d.session = session_living("a1", 0, 0);
+    }
+    assert!(on_tick(&mut app, at(0)).is_empty(), "just received");
+    assert!(on_tick(&mut app, at(29)).is_empty());
+    let request = refresh_request(&on_tick(&mut app, at(30)));
+    let result = RefreshResult::Refreshed {
+        session: Box::new(session_living("a2", 31, 0)),
+        rotated: true,
+    };
+    on_msg(&mut app, Msg::Refreshed { request, result }, at(31));
+    for second in 31..61 {
+        assert!(on_tick(&mut app, at(second)).is_empty(), "at {second}");
+    }
+    refresh_request(&on_tick(&mut app, at(61)));
 }
 
 #[test]
@@ -197,6 +221,33 @@ fn copy_token_and_export_go_through_confirmation_and_menu() {
         effects.as_slice(),
         [Effect::Export {
             format: Format::Raw,
+            target: ExportTarget::Clipboard,
+            ..
+        }]
+    ));
+    on_key(&mut app, Key::Char('e'), at(3));
+    assert!(on_key(&mut app, Key::Char('2'), at(4)).is_empty());
+    assert!(
+        on_key(&mut app, Key::Char('c'), at(4)).is_empty(),
+        "the clipboard path asks first, like `c`"
+    );
+    assert_eq!(
+        board(&app).overlay,
+        Overlay::ConfirmCopyExport {
+            format: Format::Json
+        }
+    );
+    assert!(
+        on_key(&mut app, Key::Char('n'), at(4)).is_empty(),
+        "no: nothing copied"
+    );
+    on_key(&mut app, Key::Char('e'), at(4));
+    on_key(&mut app, Key::Char('2'), at(4));
+    on_key(&mut app, Key::Char('c'), at(4));
+    assert!(matches!(
+        on_key(&mut app, Key::Char('y'), at(4)).as_slice(),
+        [Effect::Export {
+            format: Format::Json,
             target: ExportTarget::Clipboard,
             ..
         }]

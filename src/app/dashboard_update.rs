@@ -93,7 +93,8 @@ pub(super) fn on_key(app: &mut App, key: Key, now: Timestamp) -> Vec<Effect> {
                 format: Some(format),
             },
             Key::Char('c'),
-        ) => {
+        ) => set_overlay(d, Overlay::ConfirmCopyExport { format }),
+        (Overlay::ConfirmCopyExport { format }, Key::Char('y')) => {
             d.overlay = Overlay::None;
             export(d, format, ExportTarget::Clipboard)
         }

@@ -135,7 +135,7 @@ fn on_tick(app: &mut App, now: Timestamp) -> Vec<Effect> {
     match waiting.poller.due(now) {
         PollDue::Wait => Vec::new(),
         PollDue::PollNow => {
-            app.next_request_id += 1;
+            app.next_request_id = app.next_request_id.wrapping_add(1);
             let request = super::RequestId(app.next_request_id);
             waiting.poller.poll_sent();
             waiting.poll_request = Some(request);

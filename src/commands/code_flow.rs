@@ -27,7 +27,7 @@ use crate::domain::session::Session;
 use crate::error::{Error, exit};
 use crate::keeper::Keeper;
 use crate::oauth::AuthError;
-use crate::oauth::http::{ReqwestTransport, Transport as _};
+use crate::oauth::http::{ReqwestTransport, Transport as _, TransportFailure};
 use crate::oauth::pkce::{
     AuthorizationCode, AuthorizationRequest, CallbackError, Pkce, random_state,
 };
@@ -67,13 +67,8 @@ pub async fn sign_in(
     };
     let policy = browser::from_env();
     let mut err = std::io::stderr();
-    let (listener, redirect_uri) = capture::open(
-        plan.redirect_uri.as_deref(),
-        &policy,
-        provider.kind,
-        &mut err,
-    )
-    .await?;
+    let (listener, redirect_uri) =
+        capture::open(plan.redirect_uri.as_deref(), &policy, provider.kind).await?;
     let rng = SystemRandom::new();
     let no_random = |e: crate::oauth::pkce::NoRandomness| fail(exit::FAILURE, e.to_string());
     let pkce = Pkce::generate(&rng).map_err(no_random)?;
@@ -141,7 +136,19 @@ async fn exchange(
     let resp = transport
         .send(request.exchange_request(&provider, code))
         .await
-        .map_err(|e| fail(exit::NETWORK, format!("could not reach {}: {e}. The code is single use, so it was not sent again. {again}.", host_and_port(&provider.token_endpoint))))?;
+        .map_err(|e| {
+            let (code, what) = match e.kind {
+                TransportFailure::NoAnswer => (exit::NETWORK, "could not reach"),
+                TransportFailure::TooLarge { .. } => (exit::SERVER, "refused the answer of"),
+            };
+            fail(
+                code,
+                format!(
+                    "{what} {}: {e}. The code is single use, so it was not sent again. {again}.",
+                    host_and_port(&provider.token_endpoint)
+                ),
+            )
+        })?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let now = clock.now();
     if resp.status >= 500 || resp.status == 429 {

@@ -114,8 +114,9 @@ pub fn serves(request: &GitRequest, provider: &ProviderRecord) -> bool {
     let (Some(protocol), Some(host)) = (&request.protocol, &request.host) else {
         return false;
     };
-    // git sends the bare authority; anything that could smuggle user info or a path is refused.
-    if host.contains(['@', '/', '\\', '?', '#']) {
+    // git sends a bare scheme and a bare authority; anything that could smuggle another URL,
+    // user info or a path into the one built below (`protocol=http://HOST#`) is refused.
+    if !matches!(protocol.as_str(), "https" | "http") || host.contains(['@', '/', '\\', '?', '#']) {
         return false;
     }
     let Ok(url) = Url::parse(&format!("{protocol}://{host}/")) else {

@@ -79,6 +79,9 @@ pub async fn logout(session: &SessionArgs) -> Result<(), Error> {
         session.profile,
         keeper.store.info().describe()
     );
+    for path in export::remove_files(&export::files_dir(keeper.store.dir()), &session.profile)? {
+        eprintln!("grantty: removed the export file {}", path.display());
+    }
     Ok(())
 }
 
@@ -105,7 +108,11 @@ pub fn export(
     match &args.output {
         Some(path) => {
             crate::store::write_atomic(path, text.as_bytes())?;
-            eprintln!("grantty: wrote {} (0600)", path.display());
+            eprintln!(
+                "grantty: wrote {} (0600), {}.",
+                path.display(),
+                export::snapshot_note(format)
+            );
         }
         None => std::io::stdout().write_all(text.as_bytes())?,
     }
@@ -195,7 +202,11 @@ pub fn status_text(meta: &SessionMeta, storage: &str, zone: &LocalTime, now: Tim
         .claims
         .as_ref()
         .and_then(|c| c.email.clone().or_else(|| c.subject.clone()))
-        .unwrap_or_else(|| "(no ID token)".to_owned());
+        // The claim comes from an ID token whose signature nobody checked.
+        .map_or_else(
+            || "(no ID token)".to_owned(),
+            |w| format!("{w} (unverified)"),
+        );
     let mut lines = vec![
         format!("profile        {}", meta.profile),
         format!(

@@ -21,6 +21,17 @@ pub struct AutoDecision {
     pub decision: Decision,
 }
 
+/// What the tokens the demo server issues look like.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TokenStyle {
+    /// Printable ASCII, as RFC 6749 appendix A requires.
+    #[default]
+    Plain,
+    /// Hostile: each token carries an OSC 52 clipboard write, an OSC 0 title change and a
+    /// newline followed by a forged netrc entry, as a malicious server could send.
+    Hostile,
+}
+
 /// Settings of a [`crate::demo::DemoServer`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DemoConfig {
@@ -41,6 +52,8 @@ pub struct DemoConfig {
     /// Milliseconds each successful refresh reply is held after the token has rotated, so a
     /// test can stop a client between the server's answer and its write; 0 answers at once.
     pub refresh_reply_delay_ms: u64,
+    /// Plain or hostile token values.
+    pub token_style: TokenStyle,
 }
 
 impl Default for DemoConfig {
@@ -54,6 +67,7 @@ impl Default for DemoConfig {
             auto_decision: None,
             seed: 0x0067_7261_6e74_7479, // "grantty" in ASCII
             refresh_reply_delay_ms: 0,
+            token_style: TokenStyle::Plain,
         }
     }
 }

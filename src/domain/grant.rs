@@ -265,7 +265,7 @@ impl Poller {
     /// Records that a poll went out.
     pub fn poll_sent(&mut self) {
         self.in_flight = true;
-        self.polls_sent += 1;
+        self.polls_sent = self.polls_sent.saturating_add(1);
     }
 
     /// Applies the answer to the poll in flight.

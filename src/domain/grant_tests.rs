@@ -259,3 +259,11 @@ fn invalid_grant_without_a_lost_reply_is_a_plain_server_error() {
         PollOutcome::Ended(GrantFailure::Server(server_error("invalid_grant")))
     );
 }
+
+#[test]
+fn polls_sent_saturates_instead_of_overflowing() {
+    let mut p = Poller::new(&auth(5, 600), at(0));
+    p.polls_sent = u32::MAX;
+    p.poll_sent();
+    assert_eq!(p.polls_sent, u32::MAX);
+}

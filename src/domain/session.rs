@@ -229,7 +229,7 @@ impl Session {
         match change {
             RefreshChange::Rotated => {
                 meta.refresh.kind = RefreshKind::Rotating;
-                meta.refresh.rotation_count += 1;
+                meta.refresh.rotation_count = meta.refresh.rotation_count.saturating_add(1);
                 meta.refresh.last_rotation_at = Some(now);
                 meta.refresh.issued_at = now;
                 meta.refresh.expires_at = rt_expires_at;

@@ -155,3 +155,16 @@ fn refresh_margin_is_capped_at_half_the_lifetime() {
     assert!(!s.needs_refresh(at(10), s.refresh_margin(300)));
     assert!(s.needs_refresh(at(16), s.refresh_margin(300)));
 }
+
+#[test]
+fn rotation_count_saturates_instead_of_overflowing() {
+    let mut s = Session::new(
+        "default",
+        provider(None),
+        tokens(0, "a1", Some("r1")),
+        at(0),
+    );
+    s.meta.refresh.rotation_count = u32::MAX;
+    s.apply_refresh(tokens(10, "a2", Some("r2")), at(10));
+    assert_eq!(s.meta.refresh.rotation_count, u32::MAX);
+}

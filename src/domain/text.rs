@@ -50,11 +50,23 @@ pub fn sanitize(input: &str, max_chars: usize) -> String {
     truncate_chars(out, max_chars)
 }
 
-/// Bidi overrides/isolates and zero-width characters: they change how text reads without being
-/// visible, which is what a phishing URL needs.
+mod format_chars;
+
+/// Unicode format characters (general category Cf: bidi controls, zero-width characters, the
+/// soft hyphen, tags, interlinear annotations): they change how text reads without being
+/// visible, which is what a phishing URL needs. The table is generated from the UCD.
 fn is_invisible_format(c: char) -> bool {
-    matches!(c,
-        '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{feff}')
+    format_chars::FORMAT_RANGES
+        .binary_search_by(|&(lo, hi)| {
+            if hi < c {
+                std::cmp::Ordering::Less
+            } else if lo > c {
+                std::cmp::Ordering::Greater
+            } else {
+                std::cmp::Ordering::Equal
+            }
+        })
+        .is_ok()
 }
 
 /// Skips a CSI sequence's parameters and intermediates up to and including its final byte.
@@ -139,6 +151,28 @@ mod tests {
     fn strips_bidi_overrides_and_zero_width() {
         assert_eq!(sanitize("evil\u{202e}moc.elpmaxe", 64), "evilmoc.elpmaxe");
         assert_eq!(sanitize("ex\u{200b}ample", 64), "example");
+    }
+
+    #[test]
+    fn drops_every_format_character_the_issue_found() {
+        let hostile =
+            "a\u{061c}b\u{00ad}c\u{180e}d\u{fff9}e\u{fffa}f\u{fffb}g\u{e0001}h\u{e0041}i\u{e007f}j";
+        assert_eq!(sanitize(hostile, 64), "abcdefghij");
+    }
+
+    #[test]
+    fn format_table_is_sorted_and_matches_its_bounds_only() {
+        let ranges = format_chars::FORMAT_RANGES;
+        assert!(ranges.windows(2).all(|w| w[0].1 < w[1].0));
+        for &(lo, hi) in ranges {
+            assert!(is_invisible_format(lo) && is_invisible_format(hi));
+            for outside in [u32::from(lo) - 1, u32::from(hi) + 1] {
+                let c = char::from_u32(outside).unwrap();
+                assert!(!is_invisible_format(c), "U+{outside:04X}");
+            }
+        }
+        // Ordinary letters, including right-to-left scripts, stay.
+        assert_eq!(sanitize("مرحبا Ünïcödé 日本", 64), "مرحبا Ünïcödé 日本");
     }
 
     #[test]

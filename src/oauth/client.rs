@@ -2,7 +2,7 @@
 
 use super::AuthError;
 use super::discovery::{discovery_urls, parse_metadata};
-use super::http::Transport;
+use super::http::{Transport, TransportError, TransportFailure};
 use super::provider::Provider;
 use super::wire::{self, HttpRequest, HttpResponse};
 use crate::domain::clock::{Clock, Skew};
@@ -14,10 +14,18 @@ async fn send<T: Transport>(
     request: HttpRequest,
 ) -> Result<HttpResponse, AuthError> {
     let url = request.url.to_string();
-    transport
-        .send(request)
-        .await
-        .map_err(|e| AuthError::Transport { url, message: e.0 })
+    transport.send(request).await.map_err(|e| match e.kind {
+        TransportFailure::NoAnswer => AuthError::Transport {
+            url,
+            message: e.message,
+        },
+        // The server was reached and answered: not a network problem.
+        TransportFailure::TooLarge { status } => AuthError::Parse {
+            status,
+            problem: e.message,
+            body_excerpt: String::new(),
+        },
+    })
 }
 
 /// Finds the provider behind `issuer` through its metadata (RFC 8414, then OIDC Discovery).
@@ -89,6 +97,13 @@ pub async fn poll_token<T: Transport>(
     let request = wire::device_token_request(provider, device_code);
     match transport.send(request).await {
         Ok(resp) => wire::parse_poll(&resp, clock.now()),
-        Err(e) => PollReply::Transport { message: e.0 },
+        Err(TransportError {
+            kind: TransportFailure::TooLarge { status },
+            message,
+        }) => PollReply::Unparseable {
+            status,
+            body_excerpt: message,
+        },
+        Err(e) => PollReply::Transport { message: e.message },
     }
 }

@@ -83,7 +83,10 @@ impl Provider {
             .device_authorization_endpoint
             .as_deref()
             .ok_or_else(|| EndpointError::NoDeviceEndpoint {
-                issuer: meta.issuer.clone(),
+                issuer: crate::domain::text::sanitize(
+                    &meta.issuer,
+                    crate::domain::text::URL_MAX_CHARS,
+                ),
             })?;
         let mut provider = Provider::generic(
             client_id,
@@ -187,5 +190,25 @@ mod tests {
             Provider::from_metadata(&meta, "c", None),
             Err(EndpointError::Insecure { .. })
         ));
+    }
+
+    #[test]
+    fn huge_hostile_endpoint_strings_are_capped_and_stripped_in_errors() {
+        let endpoint = format!(
+            "http://idp.example.com/\u{1b}]0;pwned\u{7}{}",
+            "a".repeat(900_000)
+        );
+        let body = serde_json::json!({"issuer":"https://idp.example.com","token_endpoint":endpoint,
+            "device_authorization_endpoint":"https://idp.example.com/d"})
+        .to_string();
+        let meta = parse_metadata(&doc(&body), "https://idp.example.com").unwrap();
+        let text = Provider::from_metadata(&meta, "c", None)
+            .unwrap_err()
+            .to_string();
+        assert!(text.len() < 1000, "{} bytes", text.len());
+        assert!(
+            !text.contains('\u{1b}') && !text.contains("\\u{1b}") && !text.contains("pwned\\u"),
+            "{text}"
+        );
     }
 }

@@ -3,11 +3,12 @@
 //! Policy lives here: rustls, no redirects (a redirected token request could leak a device code
 //! or refresh token to another host), connect and total timeouts, a 1 MiB cap on bodies, a
 //! `User-Agent` with our version and `Accept: application/json` (GitHub answers form-encoded
-//! otherwise).
+//! otherwise). Loopback destinations never go through a proxy ([`super::proxy`]).
 
 use std::future::Future;
 use std::time::Duration;
 
+use super::proxy::{Route, route};
 use super::wire::{HttpRequest, HttpResponse, Method};
 
 /// Largest response body read; larger answers are an error.
@@ -19,8 +20,36 @@ pub const REQUEST_TIMEOUT_SECS: u64 = 30;
 
 /// A request that got no usable answer.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct TransportError(pub String);
+#[error("{message}")]
+pub struct TransportError {
+    /// What went wrong, sanitised, for the user.
+    pub message: String,
+    /// Whether the server answered at all.
+    pub kind: TransportFailure,
+}
+
+/// Why a request got no usable answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransportFailure {
+    /// No answer: connection, TLS, timeout, reset. The request may or may not have arrived.
+    NoAnswer,
+    /// The server answered, with a body over [`MAX_BODY_BYTES`]: it was reached, and its
+    /// answer is refused (a server problem, not a network one).
+    TooLarge {
+        /// The answer's HTTP status.
+        status: u16,
+    },
+}
+
+impl TransportError {
+    /// No answer arrived.
+    pub fn no_answer(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            kind: TransportFailure::NoAnswer,
+        }
+    }
+}
 
 /// Sends one request and returns the answer. Implemented by [`ReqwestTransport`] and by
 /// scripted fakes in tests.
@@ -35,7 +64,10 @@ pub trait Transport: Send + Sync + 'static {
 /// The real transport.
 #[derive(Clone, Debug)]
 pub struct ReqwestTransport {
+    /// For https hosts: honours the proxy environment variables.
     client: reqwest::Client,
+    /// For loopback hosts: never proxied.
+    direct: reqwest::Client,
 }
 
 impl ReqwestTransport {
@@ -43,22 +75,33 @@ impl ReqwestTransport {
     pub fn new() -> Result<Self, TransportError> {
         // Ignoring the result is right: it only fails when a provider is already installed.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(Duration::from_secs(CONNECT_TIMEOUT_SECS))
-            .timeout(Duration::from_secs(REQUEST_TIMEOUT_SECS))
-            .user_agent(concat!("grantty/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| TransportError(format!("cannot set up HTTP: {e}")))?;
-        Ok(Self { client })
+        let builder = || {
+            reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .connect_timeout(Duration::from_secs(CONNECT_TIMEOUT_SECS))
+                .timeout(Duration::from_secs(REQUEST_TIMEOUT_SECS))
+                .user_agent(concat!("grantty/", env!("CARGO_PKG_VERSION")))
+        };
+        let built = |b: reqwest::ClientBuilder| {
+            b.build()
+                .map_err(|e| TransportError::no_answer(format!("cannot set up HTTP: {e}")))
+        };
+        Ok(Self {
+            client: built(builder())?,
+            direct: built(builder().no_proxy())?,
+        })
     }
 }
 
 impl Transport for ReqwestTransport {
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        let client = match route(&request.url) {
+            Route::Direct => &self.direct,
+            Route::FromEnvironment => &self.client,
+        };
         let builder = match request.method {
-            Method::Get => self.client.get(request.url.clone()),
-            Method::Post => self.client.post(request.url.clone()),
+            Method::Get => client.get(request.url.clone()),
+            Method::Post => client.post(request.url.clone()),
         };
         let mut builder = builder
             .header(reqwest::header::ACCEPT, "application/json")
@@ -85,11 +128,14 @@ impl Transport for ReqwestTransport {
         let mut body = Vec::new();
         while let Some(chunk) = resp.chunk().await.map_err(|e| describe(&e))? {
             if body.len() + chunk.len() > MAX_BODY_BYTES {
-                return Err(TransportError(format!(
-                    "the answer from {} is larger than {} KiB; refusing it",
-                    request.url.host_str().unwrap_or("the server"),
-                    MAX_BODY_BYTES / 1024
-                )));
+                return Err(TransportError {
+                    message: format!(
+                        "the answer from {} is larger than {} KiB; refusing it",
+                        request.url.host_str().unwrap_or("the server"),
+                        MAX_BODY_BYTES / 1024
+                    ),
+                    kind: TransportFailure::TooLarge { status },
+                });
             }
             body.extend_from_slice(&chunk);
         }
@@ -119,7 +165,7 @@ fn describe(err: &reqwest::Error) -> TransportError {
         text.push_str(&cause.to_string());
         source = cause.source();
     }
-    TransportError(crate::domain::text::sanitize(
+    TransportError::no_answer(crate::domain::text::sanitize(
         &text,
         crate::domain::text::DESCRIPTION_MAX_CHARS,
     ))

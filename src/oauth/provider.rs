@@ -7,6 +7,8 @@
 
 use url::{Host, Url};
 
+use crate::domain::text::{URL_MAX_CHARS, sanitize};
+
 /// Anaplan's default OAuth host (legacy regions).
 pub const ANAPLAN_DEFAULT_HOST: &str = "us1a.app.anaplan.com";
 /// The scope every Anaplan example sends; `offline_access` is what yields a refresh token.
@@ -122,7 +124,7 @@ impl Provider {
         let join = |path: &str| {
             base.join(path).map_err(|e| EndpointError::Invalid {
                 what: "--host",
-                url: host.to_owned(),
+                url: shown(host),
                 reason: e.to_string(),
             })
         };
@@ -224,11 +226,17 @@ pub fn is_loopback(url: &Url) -> bool {
     }
 }
 
+/// A URL as an error may quote it: it may come from a discovery document, so it is sanitised
+/// and capped like every other server string.
+fn shown(raw: &str) -> String {
+    sanitize(raw, URL_MAX_CHARS)
+}
+
 /// Parses `raw` and insists on https, or http to a loopback host.
 pub fn checked_url(what: &'static str, raw: &str) -> Result<Url, EndpointError> {
     let url = Url::parse(raw.trim()).map_err(|e| EndpointError::Invalid {
         what,
-        url: raw.to_owned(),
+        url: shown(raw),
         reason: e.to_string(),
     })?;
     match url.scheme() {
@@ -236,12 +244,12 @@ pub fn checked_url(what: &'static str, raw: &str) -> Result<Url, EndpointError> 
         "http" if is_loopback(&url) => Ok(url),
         "http" => Err(EndpointError::Insecure {
             what,
-            url: raw.to_owned(),
+            url: shown(raw),
         }),
         other => Err(EndpointError::Invalid {
             what,
-            url: raw.to_owned(),
-            reason: format!("scheme {other:?} is not https"),
+            url: shown(raw),
+            reason: format!("scheme {:?} is not https", shown(other)),
         }),
     }
 }

@@ -16,10 +16,13 @@ use super::provider::{BodyEncoding, Provider};
 use crate::domain::clock::Timestamp;
 use crate::domain::grant::{DEFAULT_INTERVAL_SECS, DeviceAuthorization, PollReply, ServerError};
 use crate::domain::secret::{AccessToken, DeviceCode, IdToken, RefreshToken};
-use crate::domain::text::{DESCRIPTION_MAX_CHARS, SHORT_MAX_CHARS, URL_MAX_CHARS, sanitize};
+use crate::domain::text::{DESCRIPTION_MAX_CHARS, SHORT_MAX_CHARS, sanitize};
 use crate::domain::token::TokenSet;
+use crate::domain::token_chars::TokenCharsError;
 
+mod checks;
 mod date;
+use checks::{checked_tokens, verification_uri};
 pub use date::{parse_http_date, retry_after_secs, server_skew};
 
 /// RFC 8628 §3.4 grant type.
@@ -222,22 +225,6 @@ fn parse_error(resp: &HttpResponse, problem: impl Into<String>) -> AuthError {
     }
 }
 
-/// A verification URI we are willing to show and encode: http(s), no control characters,
-/// not longer than we can display.
-fn verification_uri(raw: &str, what: &str, resp: &HttpResponse) -> Result<String, AuthError> {
-    let clean = sanitize(raw, URL_MAX_CHARS);
-    let url = Url::parse(raw)
-        .ok()
-        .filter(|u| matches!(u.scheme(), "https" | "http") && u.host().is_some());
-    if url.is_none() || clean != raw {
-        return Err(parse_error(
-            resp,
-            format!("refusing {what} {clean:?}: not a plain http(s) URL"),
-        ));
-    }
-    Ok(clean)
-}
-
 /// Parses the RFC 8628 §3.2 device authorization response received at `now`.
 pub fn parse_device_authorization(
     resp: &HttpResponse,
@@ -291,23 +278,33 @@ pub fn parse_token_response(resp: &HttpResponse, now: Timestamp) -> Result<Token
     if let Some(err) = server_error(&map, resp.status) {
         return Err(AuthError::Server(err));
     }
-    token_set(&map, now).ok_or_else(|| parse_error(resp, "no access_token"))
+    match token_set(&map, now) {
+        None => Err(parse_error(resp, "no access_token")),
+        Some(tokens) => Ok(tokens?),
+    }
 }
 
-fn token_set(map: &Map<String, Value>, now: Timestamp) -> Option<TokenSet> {
+/// The tokens in `map`: `None` without an `access_token`, an error when a token holds a
+/// character outside VSCHAR (nothing of such an answer is kept).
+fn token_set(
+    map: &Map<String, Value>,
+    now: Timestamp,
+) -> Option<Result<TokenSet, TokenCharsError>> {
     let access_token = str_field(map, "access_token")?;
-    Some(TokenSet {
-        access_token: AccessToken::new(access_token),
-        token_type: str_field(map, "token_type")
-            .map_or_else(|| "Bearer".to_owned(), |t| sanitize(t, SHORT_MAX_CHARS)),
-        expires_at: secs_field(map, "expires_in").map(|s| now.plus_secs(s)),
-        refresh_token: str_field(map, "refresh_token").map(RefreshToken::new),
-        refresh_token_expires_at: secs_field(map, "refresh_token_expires_in")
-            .map(|s| now.plus_secs(s)),
-        scope: str_field(map, "scope").map(|s| sanitize(s, DESCRIPTION_MAX_CHARS)),
-        id_token: str_field(map, "id_token").map(IdToken::new),
-        issued_at: now,
-    })
+    Some(checked_tokens(map, access_token).map(|()| {
+        TokenSet {
+            access_token: AccessToken::new(access_token),
+            token_type: str_field(map, "token_type")
+                .map_or_else(|| "Bearer".to_owned(), |t| sanitize(t, SHORT_MAX_CHARS)),
+            expires_at: secs_field(map, "expires_in").map(|s| now.plus_secs(s)),
+            refresh_token: str_field(map, "refresh_token").map(RefreshToken::new),
+            refresh_token_expires_at: secs_field(map, "refresh_token_expires_in")
+                .map(|s| now.plus_secs(s)),
+            scope: str_field(map, "scope").map(|s| sanitize(s, DESCRIPTION_MAX_CHARS)),
+            id_token: str_field(map, "id_token").map(IdToken::new),
+            issued_at: now,
+        }
+    }))
 }
 
 /// Classifies an answer to a device-code poll (RFC 8628 §3.5). The error code decides, not the
@@ -330,7 +327,15 @@ pub fn parse_poll(resp: &HttpResponse, now: Timestamp) -> PollReply {
     if (200..300).contains(&resp.status)
         && let Some(tokens) = map.as_ref().and_then(|m| token_set(m, now))
     {
-        return PollReply::Approved(Box::new(tokens));
+        return match tokens {
+            Ok(tokens) => PollReply::Approved(Box::new(tokens)),
+            // Typed in the message rather than the variant: polling ends exactly as for any
+            // other answer that is not OAuth, and nothing is stored.
+            Err(bad) => PollReply::Unparseable {
+                status: resp.status,
+                body_excerpt: bad.to_string(),
+            },
+        };
     }
     match resp.status {
         429 => {

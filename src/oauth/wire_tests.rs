@@ -3,6 +3,7 @@
 use super::*;
 use crate::domain::clock::Skew;
 use crate::domain::grant::PollReply;
+use crate::domain::token_chars::TokenField;
 
 fn now() -> Timestamp {
     Timestamp::from_unix_secs(1_000_000)
@@ -114,11 +115,66 @@ fn refuses_verification_uris_that_are_not_plain_http() {
         "file:///etc/passwd",
         "https://example.com/\u{1b}]52;c;eA==\u{7}",
         "not a url",
+        "http://accounts.example.com/device",
+        "https://accounts.example.com@evil.example/device",
+        "https://user:pw@accounts.example.com/device",
+        "https://accounts.example.com/device activate",
+        "https://accounts.example.com/de\u{061c}vice",
     ] {
         let body = serde_json::json!({"device_code":"d","user_code":"U","verification_uri":uri,"expires_in":600}).to_string();
         let err = parse_device_authorization(&json(200, &body), now()).unwrap_err();
         assert!(matches!(err, AuthError::Parse { .. }), "{uri}: {err:?}");
         assert!(!err.to_string().contains('\u{1b}'));
+    }
+}
+
+#[test]
+fn verification_uris_are_shown_normalised_and_loopback_may_use_http() {
+    let body = serde_json::json!({"device_code":"d","user_code":"U","expires_in":600,
+        "verification_uri":"HTTPS://Accounts.Example.COM:443/device",
+        "verification_uri_complete":"http://127.0.0.1:8080/device?user_code=U"})
+    .to_string();
+    let auth = parse_device_authorization(&json(200, &body), now()).unwrap();
+    assert_eq!(auth.verification_uri, "https://accounts.example.com/device");
+    assert_eq!(
+        auth.verification_uri_complete.as_deref(),
+        Some("http://127.0.0.1:8080/device?user_code=U")
+    );
+}
+
+#[test]
+fn tokens_outside_vschar_refuse_the_whole_answer() {
+    let tokens = [
+        (
+            "access_token",
+            "at\u{1b}]52;c;cm0=\u{7}",
+            TokenField::Access,
+        ),
+        (
+            "refresh_token",
+            "rt\nmachine evil.example password x",
+            TokenField::Refresh,
+        ),
+        ("id_token", "a.b.c\r\nx", TokenField::Id),
+    ];
+    for (field, value, want) in tokens {
+        let mut body = serde_json::json!({"access_token":"at","refresh_token":"rt","id_token":"a.b.c","token_type":"Bearer"});
+        body[field] = value.into();
+        let resp = json(200, &body.to_string());
+        match parse_token_response(&resp, now()) {
+            Err(AuthError::BadToken(bad)) => assert_eq!(bad.field, want),
+            other => panic!("{field}: {other:?}"),
+        }
+        match parse_poll(&resp, now()) {
+            PollReply::Unparseable {
+                status: 200,
+                body_excerpt,
+            } => {
+                assert!(body_excerpt.contains(field), "{body_excerpt}");
+                assert!(!body_excerpt.contains("evil") && !body_excerpt.contains('\u{1b}'));
+            }
+            other => panic!("{field}: {other:?}"),
+        }
     }
 }
 

@@ -127,10 +127,10 @@ fn export_now<T: Transport, F: Frontend>(
     format: export::Format,
     target: ExportTarget,
 ) -> Result<String, String> {
-    let text = export::render(session, format, ctx.clock.now());
+    let now = ctx.clock.now();
     match target {
         ExportTarget::Clipboard => frontend
-            .copy(&text)
+            .copy(&export::clipboard_text(session, format, now))
             .map(|()| {
                 format!(
                     "Sent the {} export to the clipboard (OSC 52)",
@@ -139,17 +139,15 @@ fn export_now<T: Transport, F: Frontend>(
             })
             .map_err(|e| format!("Could not write to the terminal: {e}")),
         ExportTarget::File => {
-            let dir = if ctx.store.dir().as_os_str().is_empty() {
-                crate::store::default_dir().unwrap_or_default()
-            } else {
-                ctx.store.dir().to_path_buf()
-            };
+            let dir = export::files_dir(ctx.store.dir());
+            let text = export::render(session, format, now);
             export::write_file(&dir, &session.meta.profile, format, &text)
                 .map(|path| {
                     format!(
-                        "Wrote the {} export to {} (0600)",
+                        "Wrote the {} export to {} (0600), {}",
                         format.name(),
-                        path.display()
+                        path.display(),
+                        export::snapshot_note(format)
                     )
                 })
                 .map_err(|e| format!("Export failed: {e}"))
@@ -182,7 +180,8 @@ pub fn refresh_result(kept: Result<Kept, KeepError>) -> RefreshResult {
     }
 }
 
-/// Turns an error from getting a device code into words for the screen.
+/// Turns an error from getting a device code into words for the screen. Plain mode prints the
+/// same words and has no keys, so the hints name no key (the TUI's key bar offers `n`).
 pub fn error_view(err: &AuthError, provider: &Provider) -> ErrorView {
     let anaplan = provider.kind == ProviderKind::Anaplan;
     let host = provider.display_host();
@@ -201,16 +200,19 @@ pub fn error_view(err: &AuthError, provider: &Provider) -> ErrorView {
         }
         AuthError::Server(_) => (
             format!("{host} refused the request"),
-            "Press n to try again.".to_owned(),
+            "Try again in a moment.".to_owned(),
         ),
         AuthError::Transport { .. } => (
             format!("Could not reach {host}"),
-            "Check the host name, the network and any HTTPS_PROXY; press n to try again."
-                .to_owned(),
+            "Check the host name, the network and any HTTPS_PROXY, then try again.".to_owned(),
         ),
         AuthError::Parse { .. } => (
             format!("{host} gave an answer that is not a device authorization"),
             "Is this the right server? Check --host / --issuer / --device-endpoint.".to_owned(),
+        ),
+        AuthError::BadToken(_) => (
+            format!("{host} sent a token grantty will not use"),
+            "Nothing was stored. Report it to the server's administrator.".to_owned(),
         ),
         AuthError::Endpoint(_) => (
             "Refusing an unsafe or invalid URL".to_owned(),

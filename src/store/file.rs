@@ -63,6 +63,10 @@ pub(crate) fn write_atomic_with(
     write: impl FnOnce(&mut File) -> io::Result<()>,
 ) -> Result<(), StoreError> {
     let (dir, name) = match (path.parent(), path.file_name()) {
+        // A bare file name (`--output out.env`) has an empty parent: the current directory.
+        (Some(dir), Some(name)) if dir.as_os_str().is_empty() => {
+            (Path::new("."), name.to_string_lossy())
+        }
         (Some(dir), Some(name)) => (dir, name.to_string_lossy()),
         _ => {
             return Err(StoreError::io(

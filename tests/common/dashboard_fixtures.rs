@@ -315,6 +315,12 @@ pub fn all_dashboards() -> Vec<(&'static str, App, Timestamp)> {
         ("many_events", many_events()),
         ("lifespan_unknown_kind", with_lifespan_unknown_kind()),
         ("rotated_once", rotated_once()),
+        (
+            "copy_export_confirm",
+            with_overlay(Overlay::ConfirmCopyExport {
+                format: grantty::export::Format::Json,
+            }),
+        ),
     ];
     named
         .into_iter()

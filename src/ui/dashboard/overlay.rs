@@ -122,6 +122,19 @@ fn content(
             row.push(yes_no);
             ("Copy token", vec![row])
         }
+        Overlay::ConfirmCopyExport { format } => {
+            let holds = if crate::export::holds_refresh_token(format) {
+                "It holds the refresh token"
+            } else {
+                "It holds the access token"
+            };
+            let mut row = words(&format!(
+                "Copy the {} export to the clipboard (OSC 52)? {holds}, which will be in your clipboard.",
+                format.name()
+            ));
+            row.push(yes_no);
+            ("Copy export", vec![row])
+        }
         Overlay::Export { format: None } => {
             // One flowing row, as the destination menu: seven formats still leave the
             // header and the countdown visible at 40×12.

@@ -40,7 +40,8 @@ pub(super) fn auto_refresh(
         )
     } else if let Some(expires) = meta.access_expires_at {
         let skew = i64::try_from(dashboard.refresh_skew_secs).unwrap_or(i64::MAX);
-        let next = Timestamp::from_unix_secs(expires.as_unix_secs().saturating_sub(skew));
+        let next = Timestamp::from_unix_secs(expires.as_unix_secs().saturating_sub(skew))
+            .max(dashboard.refresh_floor());
         match ctx.now.secs_until(next) {
             0 => (vec![Line::raw("due now")], None, false),
             secs => {

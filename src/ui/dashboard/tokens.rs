@@ -8,6 +8,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 
 use super::Ctx;
+use crate::app::dashboard::{MIN_AUTO_REFRESH_GAP_SECS, SHORT_LIVED_SECS};
 use crate::domain::clock::format_countdown;
 use crate::domain::session::Session;
 use crate::ui::Theme;
@@ -56,6 +57,15 @@ pub(super) fn access(ctx: &Ctx, session: &Session) -> [Vec<Line<'static>>; 4] {
     let mut details = Vec::new();
     if let Some(at) = meta.access_expires_at {
         details.push(Line::raw(format!("expires {}", ctx.zone.time_of_day(at))));
+        let lifetime = meta.access_issued_at.secs_until(at);
+        if lifetime < SHORT_LIVED_SECS {
+            details.push(Line::styled(
+                format!(
+                    "very short-lived ({lifetime} s): refreshed at most every {MIN_AUTO_REFRESH_GAP_SECS} s"
+                ),
+                theme.warn,
+            ));
+        }
     }
     let mut with_expiry = countdown.clone();
     with_expiry.extend(ctx.row(("", ""), &details));
