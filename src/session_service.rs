@@ -19,6 +19,7 @@
 //! The marker is removed again when the request provably never left ([`Reach::NotSent`]), so
 //! `status` reports an interrupted refresh only when one may have reached the server.
 
+mod health;
 mod logout;
 mod outcome;
 #[cfg(test)]
@@ -27,6 +28,7 @@ mod tests;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+pub use health::{Health, health};
 pub use outcome::{
     EndReason, LoggedOut, LogoutFailed, LogoutMode, MinValid, NetProblem, RefreshFailed, Refreshed,
     RevokeStep,
