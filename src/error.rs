@@ -78,14 +78,12 @@ pub enum Error {
         min_valid_secs: u64,
     },
     /// Refreshed tokens could not be saved in the store (they may be in the fallback place).
-    #[error("{}", crate::words::unsaved(&reason.to_string(), rescued_at.as_deref(), profile))]
+    #[error("{}", crate::words::unsaved(&reason.to_string(), None, profile))]
     Unsaved {
         /// The profile.
         profile: String,
-        /// Why the store refused.
-        reason: StoreError,
-        /// Where the tokens went instead, if anywhere.
-        rescued_at: Option<std::path::PathBuf>,
+        /// Why the store refused (and the fallback place too).
+        reason: Box<StoreError>,
     },
     /// The sign-in ended without tokens; the message was already shown when empty.
     #[error("{message}")]
@@ -120,7 +118,7 @@ impl Error {
                 LogoutFailed::Store(_) => exit::STORE,
                 LogoutFailed::Endpoint(_) => exit::USAGE,
             },
-            Error::Store(_) => exit::STORE,
+            Error::Store(_) | Error::Unsaved { .. } => exit::STORE,
             Error::Io(_) | Error::Demo(_) | Error::Transport(_) => exit::FAILURE,
             Error::SignIn { code, .. } => *code,
             Error::Interrupted { .. } => exit::CANCELLED,
@@ -128,7 +126,6 @@ impl Error {
                 crate::session_service::Health::RefreshNeeded { .. } => exit::REFRESH_NEEDED,
                 _ => exit::SIGN_IN_NEEDED,
             },
-            Error::Unsaved { .. } => exit::STORE,
         }
     }
 }

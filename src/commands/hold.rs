@@ -139,8 +139,7 @@ pub async fn keep_unsaved<T: Transport>(
         }
         Err(_) => Err(Error::Unsaved {
             profile,
-            reason,
-            rescued_at: None,
+            reason: Box::new(reason),
         }),
     }
 }

@@ -30,11 +30,11 @@ pub const GIT_REQUEST_MAX_BYTES: u64 = 64 * 1024;
 /// [`KUBECTL_MIN_VALID_SECS`].
 pub async fn kubectl_credential(session: &SessionArgs) -> Result<(), Error> {
     let service = keeper(open_store(session, StoreChoice::Auto)?)?;
-    let served = served(
+    let served = Box::pin(served(
         &service,
         &session.profile,
         MinValid::Exactly(KUBECTL_MIN_VALID_SECS),
-    )
+    ))
     .await
     .map_err(|e| with_login_hint(e, &session.profile))?;
     let out = export::render(&served.session, Format::ExecCredential, service.clock.now());
@@ -61,11 +61,11 @@ pub async fn git_credential(session: &SessionArgs, operation: GitOperation) -> R
         return Ok(());
     }
     let service = keeper(store)?;
-    let served = served(
+    let served = Box::pin(served(
         &service,
         &session.profile,
         MinValid::Exactly(GIT_MIN_VALID_SECS),
-    )
+    ))
     .await
     .map_err(|e| with_login_hint(e, &session.profile))?;
     std::io::stdout().write_all(export::git_credential(&served.session).as_bytes())?;
@@ -151,7 +151,7 @@ fn with_login_hint(err: Error, profile: &str) -> Error {
                 "profile {profile:?} is not signed in: run `grantty login --profile {profile}` in a terminal, then try again"
             ),
         },
-        other => other.into(),
+        other => other,
     }
 }
 

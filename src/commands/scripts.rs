@@ -65,8 +65,11 @@ pub async fn token(session: &SessionArgs, args: &TokenArgs) -> Result<(), Error>
 /// `grantty refresh`: refresh now.
 pub async fn refresh(session: &SessionArgs) -> Result<(), Error> {
     let service = keeper(open_store(session, StoreChoice::Auto)?)?;
-    let (outcome, signalled) =
-        hold::guarded(&service.in_flight, service.refresh(&session.profile)).await?;
+    let (outcome, signalled) = Box::pin(hold::guarded(
+        &service.in_flight,
+        service.refresh(&session.profile),
+    ))
+    .await?;
     let how = match &outcome {
         Ok(Refreshed::Adopted(_)) => "adopted tokens another client had just rotated",
         Ok(Refreshed::Fresh { change, .. } | Refreshed::Unsaved { change, .. })
@@ -85,7 +88,7 @@ pub async fn refresh(session: &SessionArgs) -> Result<(), Error> {
             });
         }
         Err(failed) => return Err(failed.into()),
-        done => hold::usable(&service, done, signalled).await?,
+        done => Box::pin(hold::usable(&service, done, signalled)).await?,
     };
     let until = served.session.meta.access_expires_at.map_or_else(
         || "no expiry given".to_owned(),

@@ -118,7 +118,7 @@ async fn token(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) ->
     let now_ms = shared.clock.now_ms();
     lock(&shared.state).count_token_request();
     let mut hold = Duration::ZERO;
-    let mut held = false;
+    let mut is_refresh = false;
     let reply = Params::parse(&headers, &body).and_then(|params| {
         match params.require("grant_type", "grant_type is required")? {
             DEVICE_CODE_GRANT => {
@@ -135,7 +135,7 @@ async fn token(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) ->
                     lock(&shared.state).refresh(params.get("client_id"), refresh_token, now_ms);
                 if reply.is_ok() {
                     hold = shared.refresh_reply_delay;
-                    held = true;
+                    is_refresh = true;
                 }
                 reply
             }
@@ -149,7 +149,7 @@ async fn token(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) ->
         // The token has already rotated: a client that dies now never learns the new one.
         tokio::time::sleep(hold).await;
     }
-    if held {
+    if is_refresh {
         shared.hold.wait_if_held().await;
     }
     no_store(reply)
