@@ -16,7 +16,7 @@
 //! Never deleted here except by logout: a refusal keeps every token and records
 //! [`SessionState::RefreshRefused`]; `invalid_grant` with nothing to adopt records
 //! [`SessionState::Ended`] and keeps the still-valid access token for serving and revoking.
-//! The marker is removed again when the request provably never left ([`Reach::NotSent`]), so
+//! The marker is removed again when the request provably never left ([`TransportFailure::NotSent`]), so
 //! `status` reports an interrupted refresh only when one may have reached the server.
 
 mod health;
@@ -37,7 +37,7 @@ pub use outcome::{
 use crate::domain::clock::Clock;
 use crate::domain::secret::RefreshToken;
 use crate::domain::session::{PendingRefresh, Session, SessionState};
-use crate::oauth::http::{Reach, Transport};
+use crate::oauth::http::{Transport, TransportFailure};
 use crate::oauth::provider::{Provider, host_and_port};
 use crate::oauth::refresh::refresh_request;
 use crate::oauth::wire::{ErrorCode, RefreshReply, parse_refresh, server_skew};
@@ -268,7 +268,7 @@ impl<T: Transport> SessionService<T> {
         let resp = match answer {
             Ok(resp) => resp,
             Err(source) => {
-                if source.reach == Reach::NotSent {
+                if source.kind == TransportFailure::NotSent {
                     // Nothing reached the server: no interruption to report later.
                     let meta = unmarked.clone();
                     let _ = self.blocking(move |s| s.save_meta(&meta)).await;
