@@ -50,6 +50,7 @@ mod tests {
     fn health_tells_refresh_from_sign_in() {
         let mut meta = full_session("p", 1).meta;
         meta.state = SessionState::Active;
+        meta.refresh.expires_at = None;
         let expires = meta.access_expires_at.unwrap();
         let at = |secs_before: u64| {
             Timestamp::from_unix_secs(expires.as_unix_secs() - i64::try_from(secs_before).unwrap())
@@ -74,6 +75,13 @@ mod tests {
             "still served until expiry"
         );
         meta.state = SessionState::Active;
+        meta.refresh.expires_at = Some(at(150));
+        assert_eq!(
+            health(&meta, at(100), 300),
+            Health::SignInNeeded { left_secs: 100 },
+            "the refresh token's lifespan is over"
+        );
+        meta.refresh.expires_at = None;
         meta.has_refresh_token = false;
         assert_eq!(
             health(&meta, at(100), 300),
