@@ -116,7 +116,7 @@ pub struct LogoutArgs {
     /// Delete the session here without asking the server to revoke it (its tokens stay valid there until they expire).
     #[arg(long)]
     pub local: bool,
-    /// Where to end an Anaplan token (`POST …/token/logout`) [default: the profile's `logout_endpoint`, else <https://auth.anaplan.com/token/logout> for *.anaplan.com hosts, else the session host's own /token/logout].
+    /// Where to end an Anaplan token (`POST …/token/logout`). Default: the profile's `logout_endpoint`, else <https://auth.anaplan.com/token/logout> for *.anaplan.com hosts, else the session host's own `/token/logout`.
     #[arg(long, value_name = "URL", conflicts_with = "local")]
     pub logout_endpoint: Option<String>,
 }

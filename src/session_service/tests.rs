@@ -11,6 +11,7 @@ use crate::domain::secret::AccessToken;
 use crate::domain::session::{ProviderRecord, RefreshChange};
 use crate::domain::token::TokenSet;
 use crate::oauth::http::TransportError;
+use crate::oauth::wire::ErrorCode;
 use crate::oauth::wire::{HttpRequest, HttpResponse};
 use crate::store::{BackendInfo, MemoryBackend, SecretBackend};
 
