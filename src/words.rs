@@ -5,7 +5,7 @@
 
 use crate::domain::clock::Timestamp;
 use crate::domain::session::Session;
-use crate::oauth::wire::ErrorCode;
+use crate::oauth::wire::{BadAnswer, ErrorCode};
 use crate::session_service::{EndReason, Health, NetProblem, RevokeStep};
 
 /// `grantty login --profile NAME`: signs in again with the stored settings.
@@ -110,17 +110,17 @@ pub fn sign_in_again(session: &Session) -> String {
 pub fn unreachable(host: &str, problem: &NetProblem, session: &Session) -> String {
     let what = match problem {
         NetProblem::Transport(e) => format!("could not reach {host}: {e}"),
-        NetProblem::Unavailable {
+        NetProblem::Answer(BadAnswer::Unavailable {
             status,
             retry_after_secs: Some(secs),
-        } => format!("{host} is unavailable (HTTP {status}, retry after {secs} s)"),
-        NetProblem::Unavailable { status, .. } => {
+        }) => format!("{host} is unavailable (HTTP {status}, retry after {secs} s)"),
+        NetProblem::Answer(BadAnswer::Unavailable { status, .. }) => {
             format!("{host} is unavailable (HTTP {status})")
         }
-        NetProblem::Unparseable {
+        NetProblem::Answer(BadAnswer::Unparseable {
             status,
             body_excerpt,
-        } => format!(
+        }) => format!(
             "{host} answered the refresh with something that is not a token response (HTTP {status}) {body_excerpt:?}"
         ),
     };

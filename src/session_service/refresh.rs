@@ -84,26 +84,9 @@ impl<T: Transport> SessionService<T> {
             RefreshReply::Refused { code, error } => {
                 Err(self.refused(session, code, error.description).await)
             }
-            RefreshReply::Unavailable {
-                status,
-                retry_after_secs,
-            } => Err(RefreshFailed::Unreachable {
+            RefreshReply::Bad(answer) => Err(RefreshFailed::Unreachable {
                 host,
-                problem: NetProblem::Unavailable {
-                    status,
-                    retry_after_secs,
-                },
-                session: Box::new(session),
-            }),
-            RefreshReply::Unparseable {
-                status,
-                body_excerpt,
-            } => Err(RefreshFailed::Unreachable {
-                host,
-                problem: NetProblem::Unparseable {
-                    status,
-                    body_excerpt,
-                },
+                problem: NetProblem::Answer(answer),
                 session: Box::new(session),
             }),
         };
