@@ -237,3 +237,50 @@ pub fn state_line(session: &crate::domain::session::SessionMeta, now: Timestamp)
         ),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::session::SessionState;
+    use crate::store::fixtures::full_session;
+
+    /// Every sentence that asks the user to act names the command that works, `--profile`
+    /// included, so it can be followed from inside kubectl's or git's output.
+    #[test]
+    fn sentences_that_ask_for_action_name_the_profile_and_the_command() {
+        let mut session = full_session("work", 1);
+        let profile = "--profile work";
+        let ended = EndReason::RefreshRejected {
+            description: None,
+            interrupted: false,
+        };
+        session.meta.state = SessionState::Ended {
+            code: Some("invalid_grant".into()),
+            at: Timestamp::from_unix_secs(0),
+            interrupted: false,
+        };
+        let problem = NetProblem::Answer(BadAnswer::Unavailable {
+            status: 503,
+            retry_after_secs: None,
+        });
+        for sentence in [
+            not_signed_in("work"),
+            session_ended(&ended, &session),
+            session_ended(&EndReason::NoRefreshToken, &session),
+            unreachable("idp.example.com", &problem, &session),
+            not_revoked("work", &[]),
+            unhealthy("work", &Health::SignInNeeded { left_secs: 1 }, 60),
+            unhealthy("work", &Health::RefreshNeeded { left_secs: 1 }, 60),
+            state_line(&session.meta, Timestamp::from_unix_secs(0)),
+            unsaved("disk full", None, "work"),
+        ] {
+            assert!(sentence.contains(profile), "{sentence}");
+        }
+        assert!(
+            refresh_refused(&ErrorCode::InvalidClient, None, &session)
+                .contains("tenant security admin"),
+            "Anaplan: who can fix it"
+        );
+        assert!(unreachable("idp.example.com", &problem, &session).contains("idp.example.com"));
+    }
+}
