@@ -370,3 +370,37 @@ async fn local_logout_deletes_without_asking() {
     assert!(f.service.transport.sent.lock().unwrap().is_empty());
     assert!(f.service.store.load("p").unwrap().is_none());
 }
+
+#[tokio::test]
+async fn an_oversized_answer_is_a_bad_answer_not_an_outage() {
+    let f = fixture(
+        2100,
+        2000,
+        vec![Err(TransportError {
+            message: "the answer from idp.example.com is larger than 1024 KiB".into(),
+            kind: crate::oauth::http::TransportFailure::TooLarge { status: 200 },
+        })],
+    );
+    let err = f.ensure().await.unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            RefreshFailed::Unreachable {
+                problem: NetProblem::Answer(crate::oauth::wire::BadAnswer::Unparseable {
+                    status: 200,
+                    ..
+                }),
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(
+        crate::error::Error::from(err).exit_code(),
+        crate::error::exit::SERVER
+    );
+    assert!(
+        f.stored().meta.pending_refresh.is_some(),
+        "it reached the server"
+    );
+}
