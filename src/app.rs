@@ -15,6 +15,7 @@ use crate::domain::grant::{DeviceAuthorization, GrantFailure, PollReply, Poller}
 use crate::domain::session::Session;
 use crate::domain::token::{TokenSet, UnverifiedClaims};
 use crate::export::Format;
+use crate::local_time::LocalTime;
 
 pub use dashboard::{Dashboard, StorageView};
 pub use keys::Key;
@@ -149,6 +150,8 @@ pub struct App {
     pub clock_skew: Option<Skew>,
     /// Seconds before expiry the dashboard refreshes (the profile's `refresh_skew`).
     pub refresh_skew_secs: u64,
+    /// The zone times are shown in (UTC until the runtime sets the user's own).
+    pub local_time: LocalTime,
     /// Id of the sign-in save in flight.
     pending_save: Option<RequestId>,
     /// Id of the device-code request in flight.
@@ -322,6 +325,7 @@ impl App {
             profile: DEFAULT_PROFILE.to_owned(),
             clock_skew: None,
             refresh_skew_secs: dashboard::DEFAULT_REFRESH_SKEW_SECS,
+            local_time: LocalTime::utc(),
             pending_save: None,
             pending_code_request: None,
             next_request_id: 0,

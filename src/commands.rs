@@ -22,6 +22,7 @@ use crate::domain::clock::{Clock, SystemClock};
 use crate::domain::grant::GrantFailure;
 use crate::domain::text::{SHORT_MAX_CHARS, sanitize};
 use crate::error::{Error, exit};
+use crate::local_time::LocalTime;
 use crate::ndjson::{Event, Ndjson, WithHumanLines};
 use crate::oauth::client::discover;
 use crate::oauth::http::ReqwestTransport;
@@ -249,6 +250,8 @@ async fn run_app_as(
     session: &SessionArgs,
     json: bool,
 ) -> Result<(), Error> {
+    // The one read of the time zone: every screen and line after this shows local times.
+    app.local_time = LocalTime::load();
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let ctx = Context {
         transport: Arc::new(transport),

@@ -8,6 +8,7 @@
 //! - [`store`]: sessions on disk and in keyrings: 0600 atomic files, locks, backend choice.
 //! - [`app`]: the Elm-style model: `App`, `Msg`, `Effect`, `update`.
 //! - [`ui`]: pure rendering of the app with ratatui.
+//! - [`local_time`]: the user's time zone, loaded once; times of day as people read them.
 //! - [`runtime`]: the event loop that wires real IO to `update` and a frontend.
 //! - [`tui`]: the full-screen frontend; terminal set-up and restore on every exit path.
 //! - [`plain`]: the line-based frontend for pipes and wrappers.
@@ -27,6 +28,7 @@ pub mod domain;
 pub mod error;
 pub mod export;
 pub mod keeper;
+pub mod local_time;
 pub mod ndjson;
 pub mod oauth;
 pub mod plain;

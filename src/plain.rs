@@ -52,12 +52,12 @@ impl<W: Write> Frontend for Plain<W> {
                 }
                 writeln!(
                     self.out,
-                    "Asked by client {} of {}. Only enter the code if you just ran grantty on {}. It expires in {} (at {} UTC).",
+                    "Asked by client {} of {}. Only enter the code if you just ran grantty on {}. It expires in {} (at {}).",
                     app.provider.client_id,
                     app.provider.host,
                     app.provider.local_host,
                     format_countdown(now.secs_until(w.auth.expires_at)),
-                    w.auth.expires_at.utc_hms(),
+                    app.local_time.time_of_day(w.auth.expires_at),
                 )?;
             }
         }
@@ -138,9 +138,9 @@ fn dashboard_line(app: &App, d: &crate::app::Dashboard, now: Timestamp) -> Strin
         || "no expiry given".to_owned(),
         |at| {
             format!(
-                "valid for {} (until {} UTC)",
+                "valid for {} (until {})",
                 format_countdown(now.secs_until(at)),
-                at.utc_hms()
+                app.local_time.time_of_day(at)
             )
         },
     );

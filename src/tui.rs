@@ -25,6 +25,7 @@ pub struct Tui {
 impl Tui {
     /// Takes over the terminal.
     pub fn enter(theme: Theme) -> std::io::Result<Self> {
+        keep_qr_colours();
         let terminal = ratatui::try_init()?;
         Ok(Self {
             terminal,
@@ -70,6 +71,14 @@ pub fn events() -> impl Stream<Item = Msg> + Unpin {
             _ => None,
         })
     })
+}
+
+/// Lets the QR code's black on white through under `NO_COLOR`. crossterm honours `NO_COLOR` on
+/// its own by dropping every colour sequence, which would draw the code in the terminal's own
+/// colours (inverted on dark themes, and many scanners reject that). The [`Theme`] already
+/// leaves everything else colourless, so colour output stays on for the QR code alone.
+pub fn keep_qr_colours() {
+    crossterm::style::force_color_output(true);
 }
 
 /// True when colour should be off: `NO_COLOR` set to anything non-empty (no-color.org).

@@ -172,17 +172,21 @@ async fn the_real_transport_reads_the_date_of_a_real_server() {
     assert!((598..=602).contains(&secs), "skew {secs}");
 }
 
-fn status(state_dir: &std::path::Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_grantty"))
+/// `grantty status` on the file store under `state_dir`, without the caller's profile settings.
+fn status_command(state_dir: &std::path::Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_grantty"));
+    command
         .arg("status")
-        .args(args)
         .env("XDG_STATE_HOME", state_dir)
         .env("GRANTTY_STORE", "file")
         .env_remove("GRANTTY_PROFILE")
         .env_remove("GRANTTY_CONFIG")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap()
+        .stdin(Stdio::null());
+    command
+}
+
+fn status(state_dir: &std::path::Path, args: &[&str]) -> Output {
+    status_command(state_dir).args(args).output().unwrap()
 }
 
 #[test]
@@ -229,4 +233,47 @@ fn the_id_token_exp_is_shown_on_the_local_clock() {
         d.session.meta.clock_skew = Some(Skew::from_secs(120));
     });
     assert_eq!(exp_row(&app), "14:12:55 UTC");
+}
+
+/// Times in the user's zone: `status` reads `TZ` once and writes the zone's abbreviation.
+#[test]
+fn status_writes_times_in_the_zone_from_tz() {
+    let state = tempfile::tempdir().unwrap();
+    let store = SessionStore::open(state.path().join("grantty"), StoreChoice::File, true).unwrap();
+    let mut session = dash::session();
+    // A rotating-token lifespan from the profile (Anaplan's default) before the first refresh.
+    session.meta.provider.refresh_token_lifespan_secs = Some(43_000);
+    store.save(&session).unwrap();
+
+    // The fixture's access token expired on 2026-11-23 at 14:14:55 UTC: 15:14:55 in Berlin.
+    let out = status_command(state.path())
+        .env("TZ", "CET-1CEST,M3.5.0,M10.5.0/3")
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("expired at 15:14:55 CET"), "{text}");
+    assert!(!text.contains("UTC"), "{text}");
+    assert!(
+        text.contains("refresh token  kind unknown until the first refresh, age "),
+        "{text}"
+    );
+    assert!(text.contains("rotated 0 times"), "{text}");
+    // 43,000 s after the 13:14:55 UTC sign-in: 01:11:35 UTC, long past.
+    assert!(
+        text.contains("ended at 02:11:35 CET if it rotates"),
+        "lifespan counted from sign-in\n{text}"
+    );
+
+    let out = status_command(state.path())
+        .env("TZ", "UTC0")
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("expired at 14:14:55 UTC"), "{text}");
 }

@@ -16,7 +16,7 @@ fn snapshots_sign_in_waiting() {
     snapshot(
         "sign_in_waiting",
         &fixtures::waiting(),
-        &[(80, 24), (40, 12), (100, 30)],
+        &[(80, 24), (40, 12), (100, 30), (60, 40), (120, 40)],
         fixtures::waiting_now(),
     );
 }
@@ -268,9 +268,8 @@ fn user_code_and_url_are_both_shown_even_with_a_complete_uri() {
             text.contains(fixtures::VERIFICATION_URI),
             "{size:?}\n{text}"
         );
-        let code_shown = big.iter().all(|row| text.contains(row.as_str()))
-            || text.contains(fixtures::USER_CODE)
-            || text.contains(&big_text::spaced(fixtures::USER_CODE));
+        let code_shown =
+            big.iter().all(|row| text.contains(row.as_str())) || text.contains(fixtures::USER_CODE);
         assert!(code_shown, "{size:?}\n{text}");
     }
 }
@@ -348,7 +347,7 @@ fn qr_code_shows_at_80x24_and_a_hint_replaces_it_when_too_small() {
         fixtures::waiting_now(),
     ));
     assert!(
-        narrow.contains("Enlarge the terminal to 66×19 for a QR code"),
+        narrow.contains("Enlarge the terminal to 66×20 for a QR code"),
         "{narrow}"
     );
     let fits_narrow_zone = draw(&fixtures::waiting(), (66, 19), fixtures::waiting_now());

@@ -63,6 +63,8 @@ pub enum Overlay {
         /// The chosen format, if any.
         format: Option<Format>,
     },
+    /// The list of keys (`?`).
+    Help,
 }
 
 /// The session is over: why, in words.
@@ -97,6 +99,9 @@ pub struct Dashboard {
     pub overlay: Overlay,
     /// Set when the session is over.
     pub ended: Option<Ended>,
+    /// How many events the log is scrolled back from the newest (0: the newest are shown, and
+    /// new ones come into view as they arrive).
+    pub event_scroll: usize,
 }
 
 impl Dashboard {
@@ -113,6 +118,7 @@ impl Dashboard {
             refresh_skew_secs: DEFAULT_REFRESH_SKEW_SECS,
             overlay: Overlay::None,
             ended: None,
+            event_scroll: 0,
         };
         dashboard.log(now, EventLevel::Info, opening.to_owned());
         dashboard
@@ -124,6 +130,17 @@ impl Dashboard {
         if self.events.len() > EVENT_LOG_LEN {
             self.events.remove(0);
         }
+    }
+
+    /// Scrolls the event log `older` (↑) or newer (↓) by one event; the oldest event stays on
+    /// screen.
+    pub fn scroll_events(&mut self, older: bool) {
+        let most = self.events.len().saturating_sub(1);
+        self.event_scroll = if older {
+            (self.event_scroll + 1).min(most)
+        } else {
+            self.event_scroll.saturating_sub(1)
+        };
     }
 
     /// True when an automatic refresh should start at `now`.

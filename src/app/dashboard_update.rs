@@ -3,10 +3,12 @@
 //! changes nothing.
 
 use super::dashboard::{Dashboard, Ended, EventLevel, Overlay};
+use super::keys::{Action, dashboard_action};
 use super::update::request_code;
 use super::{App, Effect, ExportTarget, Key, Msg, RefreshResult, RequestId, Screen};
 use crate::domain::clock::Timestamp;
 use crate::export::Format;
+use crate::local_time::LocalTime;
 
 fn dashboard(app: &mut App) -> Option<&mut Dashboard> {
     match &mut app.screen {
@@ -104,22 +106,30 @@ pub(super) fn on_key(app: &mut App, key: Key, now: Timestamp) -> Vec<Effect> {
     }
 }
 
+/// A key with no overlay open: whatever the key table says it does now.
 fn plain_key(app: &mut App, key: Key, now: Timestamp) -> Vec<Effect> {
     let Some(d) = dashboard(app) else {
         return Vec::new();
     };
     let live = d.ended.is_none() && d.revoke_request.is_none();
-    match key {
-        Key::Char('q') | Key::Esc => {
+    let Some(action) = dashboard_action(key, live, d.session.meta.has_refresh_token) else {
+        return Vec::new();
+    };
+    match action {
+        Action::Quit => {
             app.quit = true;
             Vec::new()
         }
-        Key::Char('r') if live => refresh(app, true),
-        Key::Char('x') if live => set_overlay(d, Overlay::ConfirmRevoke),
-        Key::Char('c') if live => set_overlay(d, Overlay::ConfirmCopyToken),
-        Key::Char('e') if live => set_overlay(d, Overlay::Export { format: None }),
-        Key::Char('l') => request_code(app, now),
-        _ => Vec::new(),
+        Action::Refresh => refresh(app, true),
+        Action::Revoke => set_overlay(d, Overlay::ConfirmRevoke),
+        Action::CopyToken => set_overlay(d, Overlay::ConfirmCopyToken),
+        Action::Export => set_overlay(d, Overlay::Export { format: None }),
+        Action::Help => set_overlay(d, Overlay::Help),
+        Action::ScrollUp | Action::ScrollDown => {
+            d.scroll_events(action == Action::ScrollUp);
+            Vec::new()
+        }
+        Action::SignInAgain => request_code(app, now),
     }
 }
 
@@ -147,12 +157,13 @@ fn take(slot: &mut Option<RequestId>, request: RequestId) -> bool {
 
 /// Answers to dashboard effects.
 pub(super) fn on_msg(app: &mut App, msg: Msg, now: Timestamp) -> Vec<Effect> {
+    let local_time = app.local_time.clone();
     let Some(d) = dashboard(app) else {
         return Vec::new();
     };
     match msg {
         Msg::Refreshed { request, result } if take(&mut d.refresh_request, request) => {
-            on_refreshed(d, result, now);
+            on_refreshed(d, result, &local_time, now);
         }
         Msg::Revoked { request, result } if take(&mut d.revoke_request, request) => match result {
             Ok(lines) => {
@@ -177,11 +188,11 @@ pub(super) fn on_msg(app: &mut App, msg: Msg, now: Timestamp) -> Vec<Effect> {
     Vec::new()
 }
 
-fn on_refreshed(d: &mut Dashboard, result: RefreshResult, now: Timestamp) {
+fn on_refreshed(d: &mut Dashboard, result: RefreshResult, zone: &LocalTime, now: Timestamp) {
     let until = |s: &crate::domain::session::Session| {
         s.meta.access_expires_at.map_or_else(
             || "no expiry given".to_owned(),
-            |at| format!("valid until {} UTC", at.utc_hms()),
+            |at| format!("valid until {}", zone.time_of_day(at)),
         )
     };
     match result {

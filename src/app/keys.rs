@@ -1,4 +1,7 @@
-//! Keys the app understands, decoupled from the terminal library's event types.
+//! Keys the app understands, decoupled from the terminal library's event types, and the one
+//! table of the dashboard's keys: what each does, its labels and when it is offered. The
+//! dashboard's `update` acts on it and the key bar and the `?` overlay draw from it, so a key
+//! cannot do one thing and be described as another.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
@@ -13,6 +16,10 @@ pub enum Key {
     CtrlC,
     /// Enter.
     Enter,
+    /// The up arrow.
+    Up,
+    /// The down arrow.
+    Down,
 }
 
 impl Key {
@@ -28,7 +35,218 @@ impl Key {
             KeyCode::Char(c) => Some(Self::Char(c)),
             KeyCode::Esc => Some(Self::Esc),
             KeyCode::Enter => Some(Self::Enter),
+            KeyCode::Up => Some(Self::Up),
+            KeyCode::Down => Some(Self::Down),
             _ => None,
         }
+    }
+
+    /// How the key is written on screen: `r`, `↑`, `Esc`.
+    pub fn name(self) -> String {
+        match self {
+            Self::Char(c) => c.to_string(),
+            Self::Esc => "Esc".to_owned(),
+            Self::CtrlC => "Ctrl-C".to_owned(),
+            Self::Enter => "Enter".to_owned(),
+            Self::Up => "↑".to_owned(),
+            Self::Down => "↓".to_owned(),
+        }
+    }
+}
+
+/// What a dashboard key does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Refresh the tokens now.
+    Refresh,
+    /// Ask to revoke the session.
+    Revoke,
+    /// Open the export menu.
+    Export,
+    /// Ask to copy the access token.
+    CopyToken,
+    /// Start a new sign-in.
+    SignInAgain,
+    /// Show older events.
+    ScrollUp,
+    /// Show newer events.
+    ScrollDown,
+    /// Show the keys.
+    Help,
+    /// Leave.
+    Quit,
+}
+
+/// When a key is offered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum When {
+    /// Always.
+    Always,
+    /// While the session lives and no revoke is in flight.
+    Live,
+    /// While the session lives and holds a refresh token.
+    LiveWithRefreshToken,
+}
+
+/// One row of the key table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Binding {
+    /// The key.
+    pub key: Key,
+    /// What it does.
+    pub action: Action,
+    /// Its label in the key bar (empty: not in the bar).
+    pub label: &'static str,
+    /// A shorter label for narrow bars.
+    pub short: &'static str,
+    /// What it does, in the `?` overlay (empty: not listed, like `Esc` beside `q`).
+    pub help: &'static str,
+    /// When it is offered.
+    pub when: When,
+    /// How long it stays when the bar must fit one line (higher stays longer).
+    pub keep: u8,
+}
+
+const fn bind(
+    key: Key,
+    action: Action,
+    labels: [&'static str; 3],
+    when: When,
+    keep: u8,
+) -> Binding {
+    let [label, short, help] = labels;
+    Binding {
+        key,
+        action,
+        label,
+        short,
+        help,
+        when,
+        keep,
+    }
+}
+
+/// The dashboard's keys, in the order the bar and the overlay list them.
+pub const DASHBOARD_KEYS: [Binding; 10] = [
+    bind(
+        Key::Char('r'),
+        Action::Refresh,
+        ["refresh", "refresh", "refresh the tokens now"],
+        When::LiveWithRefreshToken,
+        5,
+    ),
+    bind(
+        Key::Char('x'),
+        Action::Revoke,
+        ["revoke", "revoke", "revoke at the server and delete"],
+        When::Live,
+        4,
+    ),
+    bind(
+        Key::Char('e'),
+        Action::Export,
+        ["export", "export", "export to a file or clipboard"],
+        When::Live,
+        3,
+    ),
+    bind(
+        Key::Char('c'),
+        Action::CopyToken,
+        ["copy token", "copy", "copy the access token"],
+        When::Live,
+        2,
+    ),
+    bind(
+        Key::Char('l'),
+        Action::SignInAgain,
+        ["sign in again", "sign in", "sign in again (a new code)"],
+        When::Always,
+        1,
+    ),
+    bind(
+        Key::Up,
+        Action::ScrollUp,
+        ["", "", "older events"],
+        When::Always,
+        0,
+    ),
+    bind(
+        Key::Down,
+        Action::ScrollDown,
+        ["", "", "newer events"],
+        When::Always,
+        0,
+    ),
+    bind(
+        Key::Char('?'),
+        Action::Help,
+        ["keys", "keys", "this list"],
+        When::Always,
+        6,
+    ),
+    bind(
+        Key::Char('q'),
+        Action::Quit,
+        ["quit", "quit", "quit (the session stays stored)"],
+        When::Always,
+        9,
+    ),
+    bind(Key::Esc, Action::Quit, ["", "", ""], When::Always, 0),
+];
+
+/// Whether `binding` is offered: `live` while the session lives and no revoke is in flight,
+/// `has_refresh_token` when there is something to refresh with.
+pub fn offered(binding: &Binding, live: bool, has_refresh_token: bool) -> bool {
+    match binding.when {
+        When::Always => true,
+        When::Live => live,
+        When::LiveWithRefreshToken => live && has_refresh_token,
+    }
+}
+
+/// The action of `key` on the dashboard, if it is offered now.
+pub fn dashboard_action(key: Key, live: bool, has_refresh_token: bool) -> Option<Action> {
+    DASHBOARD_KEYS
+        .iter()
+        .find(|b| b.key == key && offered(b, live, has_refresh_token))
+        .map(|b| b.action)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_key_appears_once() {
+        for (i, a) in DASHBOARD_KEYS.iter().enumerate() {
+            assert!(
+                DASHBOARD_KEYS[i + 1..].iter().all(|b| b.key != a.key),
+                "{:?} is bound twice",
+                a.key
+            );
+        }
+    }
+
+    #[test]
+    fn actions_follow_the_state() {
+        assert_eq!(
+            dashboard_action(Key::Char('r'), true, true),
+            Some(Action::Refresh)
+        );
+        assert_eq!(dashboard_action(Key::Char('r'), true, false), None);
+        assert_eq!(dashboard_action(Key::Char('x'), false, true), None);
+        assert_eq!(
+            dashboard_action(Key::Char('l'), false, false),
+            Some(Action::SignInAgain)
+        );
+        assert_eq!(
+            dashboard_action(Key::Up, false, false),
+            Some(Action::ScrollUp)
+        );
+        assert_eq!(
+            dashboard_action(Key::Char('?'), true, true),
+            Some(Action::Help)
+        );
+        assert_eq!(dashboard_action(Key::Char('z'), true, true), None);
     }
 }

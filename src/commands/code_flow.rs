@@ -161,7 +161,8 @@ async fn exchange(
     let keeper = Keeper::new(Arc::new(store), Arc::new(transport), clock);
     let saved = keeper.save_new(new_session).await?;
     let board = Dashboard::new(saved, storage, now, "Signed in");
-    let app = App::with_dashboard(super::provider_info(&provider), board);
+    let mut app = App::with_dashboard(super::provider_info(&provider), board);
+    app.local_time = crate::local_time::LocalTime::load();
     prompt::line(&mut std::io::stderr(), &status_line(&app, now))?;
     Ok(())
 }

@@ -7,9 +7,10 @@ use std::io::Write as _;
 use serde_json::json;
 
 use crate::cli::{SessionArgs, StatusArgs};
-use crate::domain::clock::{Clock, Skew, SystemClock, Timestamp, format_countdown};
-use crate::domain::session::{SessionMeta, SessionState};
+use crate::domain::clock::{Clock, Skew, SystemClock, Timestamp, format_countdown, format_span};
+use crate::domain::session::{RefreshKind, SessionMeta, SessionState};
 use crate::error::Error;
+use crate::local_time::LocalTime;
 use crate::session_service::{Health, RefreshFailed, health};
 use crate::store::StoreChoice;
 use crate::words;
@@ -33,7 +34,7 @@ pub fn status(session: &SessionArgs, args: &StatusArgs) -> Result<(), Error> {
     let text = if args.json {
         format!("{}\n", status_json(&meta, &storage, now))
     } else {
-        status_text(&meta, &storage, now)
+        status_text(&meta, &storage, &LocalTime::load(), now)
     };
     std::io::stdout().write_all(text.as_bytes())?;
     match args.min_valid.map(|n| (n, health(&meta, now, n))) {
@@ -91,7 +92,7 @@ pub fn status_json(meta: &SessionMeta, storage: &str, now: Timestamp) -> serde_j
 }
 
 /// Human `status`.
-pub fn status_text(meta: &SessionMeta, storage: &str, now: Timestamp) -> String {
+pub fn status_text(meta: &SessionMeta, storage: &str, zone: &LocalTime, now: Timestamp) -> String {
     let who = meta
         .claims
         .as_ref()
@@ -110,24 +111,39 @@ pub fn status_text(meta: &SessionMeta, storage: &str, now: Timestamp) -> String 
         Some(at) if at > now => format!(
             "access token   valid for {} (until {})",
             format_countdown(now.secs_until(at)),
-            words::time_of_day(at)
+            zone.time_of_day(at)
         ),
-        Some(at) => format!("access token   expired at {}", words::time_of_day(at)),
+        Some(at) => format!("access token   expired at {}", zone.time_of_day(at)),
         None => "access token   no expiry given".to_owned(),
     });
     let r = &meta.refresh;
     if meta.has_refresh_token {
-        let ends = r.expires_at.map_or_else(String::new, |at| {
-            format!(
-                ", ends {} (in {})",
-                words::time_of_day(at),
-                format_countdown(now.secs_until(at))
-            )
-        });
+        let ends = |at: Timestamp, condition: &str| {
+            let when = zone.time_of_day(at);
+            if at <= now {
+                format!(", ended at {when}{condition}")
+            } else {
+                let left = format_span(now.secs_until(at));
+                format!(", ends {when} (in {left}){condition}")
+            }
+        };
+        let ends = match (meta.refresh_ends_if_rotating(), r.expires_at) {
+            (Some(at), _) => ends(at, " if it rotates"),
+            (None, Some(at)) => ends(at, ""),
+            (None, None) => String::new(),
+        };
+        let kind = match r.kind {
+            RefreshKind::Unknown => "kind unknown until the first refresh",
+            kind => kind.as_str(),
+        };
+        let times = if r.rotation_count == 1 {
+            "time"
+        } else {
+            "times"
+        };
         lines.push(format!(
-            "refresh token  {}, age {}, rotated {} times{ends}",
-            r.kind.as_str(),
-            format_countdown(r.issued_at.secs_until(now)),
+            "refresh token  {kind}, age {}, rotated {} {times}{ends}",
+            format_span(r.issued_at.secs_until(now)),
             r.rotation_count
         ));
     } else {

@@ -90,6 +90,20 @@ pub fn format_countdown(secs: u64) -> String {
     }
 }
 
+/// A length of time in its two largest units, for ages and spans: `40 s`, `12 min`,
+/// `3 h 5 min`, `2 d 4 h`.
+pub fn format_span(secs: u64) -> String {
+    let (d, h, m) = (secs / 86_400, (secs % 86_400) / 3600, (secs % 3600) / 60);
+    match (d, h, m) {
+        (0, 0, 0) => format!("{secs} s"),
+        (0, 0, m) => format!("{m} min"),
+        (0, h, 0) => format!("{h} h"),
+        (0, h, m) => format!("{h} h {m} min"),
+        (d, 0, _) => format!("{d} d"),
+        (d, h, _) => format!("{d} d {h} h"),
+    }
+}
+
 /// A source of the current time.
 pub trait Clock: Send + Sync {
     /// The current time.
@@ -144,6 +158,15 @@ mod tests {
         ] {
             assert_eq!(Timestamp::from_unix_secs(secs).to_rfc3339(), text, "{secs}");
         }
+    }
+
+    #[test]
+    fn spans_use_the_two_largest_units() {
+        assert_eq!(format_span(40), "40 s");
+        assert_eq!(format_span(12 * 60 + 5), "12 min");
+        assert_eq!(format_span(3 * 3600), "3 h");
+        assert_eq!(format_span(3 * 3600 + 5 * 60), "3 h 5 min");
+        assert_eq!(format_span(2 * 86_400 + 4 * 3600 + 59), "2 d 4 h");
     }
 
     #[test]

@@ -169,6 +169,20 @@ pub struct SessionMeta {
     pub state: SessionState,
 }
 
+impl SessionMeta {
+    /// Before the first refresh has shown whether the refresh token rotates: when it ends if it
+    /// does, the profile's lifespan counted from sign-in (Anaplan's rotatable tokens live
+    /// 43,000 s from issue by default). `None` once the kind or the expiry is known, or without
+    /// a configured lifespan.
+    pub fn refresh_ends_if_rotating(&self) -> Option<Timestamp> {
+        if self.refresh.kind != RefreshKind::Unknown || self.refresh.expires_at.is_some() {
+            return None;
+        }
+        let lifespan_secs = self.provider.refresh_token_lifespan_secs?;
+        Some(self.refresh.issued_at.plus_secs(lifespan_secs))
+    }
+}
+
 /// The token strings.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SessionSecrets {

@@ -45,11 +45,17 @@ fn rotation_is_learned_from_the_first_refresh_and_counted() {
         "the lifespan applies once rotation is seen"
     );
     assert_eq!(
+        s.meta.refresh_ends_if_rotating(),
+        Some(at(43_000)),
+        "until then the lifespan is shown from sign-in"
+    );
+    assert_eq!(
         s.apply_refresh(tokens(2000, "a2", Some("r2")), at(2000)),
         RefreshChange::Rotated
     );
     assert_eq!(s.meta.refresh.kind, RefreshKind::Rotating);
     assert_eq!(s.meta.refresh.rotation_count, 1);
+    assert_eq!(s.meta.refresh_ends_if_rotating(), None, "the kind is known");
     assert_eq!(s.meta.refresh.last_rotation_at, Some(at(2000)));
     assert_eq!(
         s.meta.refresh.expires_at,

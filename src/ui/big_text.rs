@@ -3,7 +3,7 @@
 //! Glyphs are 5 pixels tall and 3 to 5 pixels wide (M, N, O, Q and W get the width they need to
 //! stay distinct from H, U and 0), drawn with half blocks: one cell is one pixel across and two
 //! down, so every glyph is three rows tall. Covers `A`–`Z`, `0`–`9` and `-`; anything else makes
-//! [`big_rows`] return `None` so the caller can fall back to spaced-out text.
+//! [`big_rows`] return `None` so the caller can fall back to plain text.
 
 /// Rows a big-text line takes.
 pub const BIG_ROWS: usize = 3;
@@ -89,19 +89,6 @@ pub fn big_rows(text: &str) -> Option<[String; BIG_ROWS]> {
     Some(rows)
 }
 
-/// `text` with a space between characters (`W D J B - M J H T`): the fallback when the block
-/// font does not fit or lacks a character.
-pub fn spaced(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() * 2);
-    for (i, ch) in text.chars().enumerate() {
-        if i > 0 {
-            out.push(' ');
-        }
-        out.push(ch);
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -131,6 +118,5 @@ mod tests {
     fn unknown_characters_fall_back() {
         assert_eq!(big_rows("AB_C"), None);
         assert_eq!(big_rows(""), None);
-        assert_eq!(spaced("WDJB-MJHT"), "W D J B - M J H T");
     }
 }

@@ -9,13 +9,14 @@ use super::wrap::{wrap, wrap_phrases};
 use crate::app::Waiting;
 use crate::domain::clock::{Skew, Timestamp, format_countdown};
 use crate::domain::grant::LastAnswer;
+use crate::local_time::LocalTime;
 
-/// `Code expires in 9:32 (at 13:24:15 UTC)`, shortened to fit `max` columns. The countdown
+/// `Code expires in 9:32 (at 13:24:15 CET)`, shortened to fit `max` columns. The countdown
 /// turns to the warning and then the urgent style as the deadline nears.
 pub(crate) fn code_expiry(
     expires_at: Timestamp,
     now: Timestamp,
-    theme: &Theme,
+    (theme, zone): (&Theme, &LocalTime),
     max: usize,
 ) -> Line<'static> {
     let left = now.secs_until(expires_at);
@@ -24,7 +25,7 @@ pub(crate) fn code_expiry(
         return Line::from(Span::styled("The code has expired", style));
     }
     let clock = format_countdown(left);
-    let at = format!(" (at {} UTC)", expires_at.utc_hms());
+    let at = format!(" (at {})", zone.time_of_day(expires_at));
     let candidates = [
         vec![
             Span::raw("Code expires in "),
@@ -131,13 +132,14 @@ mod tests {
         let theme = Theme::no_color();
         let now = Timestamp::from_unix_secs(1_000);
         let at = Timestamp::from_unix_secs(1_572);
-        let text = |max| code_expiry(at, now, &theme, max).to_string();
+        let zone = LocalTime::utc();
+        let text = |max| code_expiry(at, now, (&theme, &zone), max).to_string();
         assert_eq!(text(80), "Code expires in 9:32 (at 00:26:12 UTC)");
         assert_eq!(text(30), "Code expires in 9:32");
         assert_eq!(text(12), "expires 9:32");
         assert_eq!(text(5), "9:32");
         assert_eq!(
-            code_expiry(now, at, &theme, 80).to_string(),
+            code_expiry(now, at, (&theme, &zone), 80).to_string(),
             "The code has expired"
         );
     }

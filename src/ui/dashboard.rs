@@ -11,6 +11,7 @@
 mod events;
 mod keys;
 mod overlay;
+mod refresh;
 mod schedule;
 mod tokens;
 
@@ -24,6 +25,7 @@ use super::{Theme, UiCache};
 use crate::app::dashboard::Ended;
 use crate::app::{App, Dashboard};
 use crate::domain::clock::Timestamp;
+use crate::local_time::LocalTime;
 
 /// Frames at least this wide get a one-column margin.
 const MARGIN_FROM_COLS: u16 = 60;
@@ -55,11 +57,12 @@ const KEYS: u8 = 60;
 const PLAINTEXT: u8 = 65;
 const REFRESH: u8 = 70;
 
-/// What the sections are drawn with: the theme, the column width and the time.
+/// What the sections are drawn with: the theme, the column width, the time and its zone.
 pub(super) struct Ctx<'a> {
     theme: &'a Theme,
     max: usize,
     now: Timestamp,
+    zone: &'a LocalTime,
 }
 
 impl Ctx<'_> {
@@ -103,6 +106,7 @@ pub(super) fn render(
         theme,
         max: usize::from(body.width),
         now,
+        zone: &app.local_time,
     };
     let mut sections = vec![Section::new(vec![title_line(dashboard, theme)]).or_drop(TITLE)];
     match &dashboard.ended {
@@ -116,7 +120,12 @@ pub(super) fn render(
                 .gap(),
         );
     }
-    sections.extend(events::section(&ctx, &dashboard.events, body.height));
+    sections.extend(events::section(
+        &ctx,
+        &dashboard.events,
+        dashboard.event_scroll,
+        body.height,
+    ));
     sections.push(keys::section(&ctx, dashboard));
     fit_and_draw(buf, body, &sections, SPACING);
     overlay::draw(buf, area, dashboard, theme);
@@ -149,7 +158,7 @@ fn live_sections(ctx: &Ctx, dashboard: &Dashboard) -> Vec<Section> {
     if let Some(claims) = tokens::claims(ctx, session) {
         sections.push(Section::new(claims).or_drop(CLAIMS));
     }
-    let (full, essential) = tokens::refresh(ctx, dashboard);
+    let (full, essential) = refresh::rows(ctx, dashboard);
     sections.push(
         Section::new(full)
             .or(REFRESH_DETAILS, essential)

@@ -118,7 +118,10 @@ pub(super) fn approved(
     let access = match tokens.expires_at {
         Some(at) => {
             let left = now.secs_until(at);
-            let when = Span::styled(format!("(at {} UTC)", at.utc_hms()), theme.dim);
+            let when = Span::styled(
+                format!("(at {})", app.local_time.time_of_day(at)),
+                theme.dim,
+            );
             let countdown = Span::styled(format_countdown(left), theme.countdown(left));
             if left == 0 {
                 vec![Span::styled("expired", theme.urgent).into(), when.into()]

@@ -1,32 +1,27 @@
 //! The sign-in screens: asking for a code, then showing it while polling.
 //!
-//! The waiting screen puts the QR code on the left and the text on the right when the frame is
-//! large enough for the code with a 4-module quiet zone, or failing that a 2-module one. Without
-//! room for either it shows text only, plus a hint with the size that would fit the QR code. The
-//! text degrades by importance (see [`layout`](super::layout)): the user code, the URL and the
-//! countdown stay longest; poll details, then who is asking, give way first.
+//! The waiting screen places the QR code by the terminal's shape (see [`placement`]): beside
+//! the text on wide terminals, above it on tall narrow ones, or not at all, with a hint naming
+//! the nearest size that would show it. The text degrades by importance (see
+//! [`layout`](super::layout)): the user code, the URL and the countdown stay longest; poll
+//! details, then who is asking, give way first.
+
+mod code;
+mod placement;
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
 
-use super::big_text::{big_rows, spaced};
 use super::countdown::{clock_skew, code_expiry, poll_status};
 use super::layout::{Section, fit_and_draw};
-use super::qr::{NARROW_QUIET_ZONE_MODULES, QUIET_ZONE_MODULES, QrMatrix};
-use super::wrap::{key_bar, labelled, width, wrap, wrap_phrases};
+use super::qr::QrMatrix;
+use super::wrap::{key_bar, labelled, wrap, wrap_phrases};
 use super::{Theme, UiCache, title_line};
 use crate::app::{App, Waiting};
 use crate::domain::clock::Timestamp;
+use placement::{CHROME_ROWS, GAP_COLS, Placement, RIGHT_MARGIN_COLS};
 
-/// Columns between the QR code and the text.
-const GAP_COLS: u16 = 2;
-/// The narrowest text column worth putting next to a QR code.
-const MIN_TEXT_COLS: u16 = 30;
-/// Columns kept free right of the text.
-const RIGHT_MARGIN_COLS: u16 = 1;
-/// Rows outside the QR code and its text: the title line and the key bar.
-const CHROME_ROWS: u16 = 2;
 /// Frames at least this wide get a one-column margin.
 const MARGIN_FROM_COLS: u16 = 60;
 /// Width of the label column in "who is asking".
@@ -34,8 +29,6 @@ const LABEL_COLS: usize = 8;
 
 // What giving up each piece of content costs; the cheapest goes first.
 const POLL_TO_ONE_LINE: u8 = 10;
-/// The plain code under the block letters: a cross-check for anyone reading it aloud.
-const CODE_UNDER_BIG: u8 = 12;
 const SPACING: u8 = 15;
 const QR_HINT: u8 = 18;
 const POLL: u8 = 20;
@@ -89,67 +82,63 @@ pub(super) fn waiting(
     now: Timestamp,
 ) {
     let theme = cache.theme();
-    let qr = cache.qr_for(waiting.auth.qr_payload());
-    match qr.and_then(|qr| quiet_zone_that_fits(qr, area).map(|quiet| (qr, quiet))) {
-        Some((qr, quiet)) => with_qr(buf, area, app, waiting, theme, (qr, quiet), now),
-        None => text_only(buf, area, app, waiting, theme, qr.map(size_for_qr), now),
+    let Some(qr) = cache.qr_for(waiting.auth.qr_payload()) else {
+        return text_only(buf, area, app, waiting, theme, None, now);
+    };
+    let size = |quiet| qr.size_in_cells(quiet);
+    let placement = placement::choose(size, area);
+    let Some((qr_area, text, indent)) = areas(placement, area, qr) else {
+        let hint = placement::nearest_size_for_qr(size, area);
+        return text_only(buf, area, app, waiting, theme, Some(hint), now);
+    };
+    chrome(buf, area, app, theme, indent);
+    qr.draw(buf, qr_area, placement.quiet(), theme.qr);
+    let sections = body(app, waiting, theme, usize::from(text.width), now, true);
+    fit_and_draw(buf, text, &sections, SPACING);
+}
+
+/// Where the QR code and the text go for `placement`, and how far the title and key bar are
+/// indented. Beside: the code on the left, centred between the title and the key bar, the text
+/// right of it. Above: the code centred under the title, the text under it across the width.
+fn areas(placement: Placement, area: Rect, qr: &QrMatrix) -> Option<(Rect, Rect, u16)> {
+    let (cols, rows) = qr.size_in_cells(placement.quiet());
+    match placement {
+        Placement::Beside { .. } => {
+            let top = area.y + 1 + (area.height - CHROME_ROWS - rows) / 2;
+            let text = Rect::new(
+                area.x + cols + GAP_COLS,
+                top,
+                area.width - cols - GAP_COLS - RIGHT_MARGIN_COLS,
+                area.bottom() - 1 - top,
+            );
+            Some((Rect::new(area.x, top, cols, rows), text, 1))
+        }
+        Placement::Above { .. } => {
+            let body = with_margin(area);
+            let top = area.y + 1 + rows;
+            let text = Rect::new(
+                body.x,
+                top,
+                body.width,
+                area.bottom().saturating_sub(1 + top),
+            );
+            let qr_left = area.x + (area.width - cols) / 2;
+            Some((
+                Rect::new(qr_left, area.y + 1, cols, rows),
+                text,
+                body.x - area.x,
+            ))
+        }
+        Placement::None => None,
     }
 }
 
-/// The widest quiet zone with which the QR code and a text column fit in `area`.
-fn quiet_zone_that_fits(qr: &QrMatrix, area: Rect) -> Option<u16> {
-    [QUIET_ZONE_MODULES, NARROW_QUIET_ZONE_MODULES]
-        .into_iter()
-        .find(|&quiet| {
-            let (cols, rows) = qr.size_in_cells(quiet);
-            cols + GAP_COLS + MIN_TEXT_COLS + RIGHT_MARGIN_COLS <= area.width
-                && rows + CHROME_ROWS <= area.height
-        })
-}
-
-/// The smallest terminal (columns, rows) that shows the QR code.
-fn size_for_qr(qr: &QrMatrix) -> (u16, u16) {
-    let (cols, rows) = qr.size_in_cells(NARROW_QUIET_ZONE_MODULES);
-    (
-        cols + GAP_COLS + MIN_TEXT_COLS + RIGHT_MARGIN_COLS,
-        rows + CHROME_ROWS,
-    )
-}
-
-fn with_qr(
-    buf: &mut Buffer,
-    area: Rect,
-    app: &App,
-    waiting: &Waiting,
-    theme: &Theme,
-    (qr, quiet): (&QrMatrix, u16),
-    now: Timestamp,
-) {
-    let (cols, rows) = qr.size_in_cells(quiet);
+/// The title on the first row and the key bar on the last, `indent` columns in.
+fn chrome(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme, indent: u16) {
+    let cols = area.width.saturating_sub(indent);
     let max = usize::from(area.width.saturating_sub(1));
-    buf.set_line(
-        area.x + 1,
-        area.y,
-        &title_line(app, theme),
-        area.width.saturating_sub(1),
-    );
-    buf.set_line(
-        area.x + 1,
-        area.bottom() - 1,
-        &keys(theme, max),
-        area.width.saturating_sub(1),
-    );
-    // Centred between the title and the key bar.
-    let top = area.y + 1 + (area.height - CHROME_ROWS - rows) / 2;
-    qr.draw(buf, Rect::new(area.x, top, cols, rows), quiet, theme.qr);
-    let text = Rect::new(
-        area.x + cols + GAP_COLS,
-        top,
-        area.width - cols - GAP_COLS - RIGHT_MARGIN_COLS,
-        area.bottom() - 1 - top,
-    );
-    let sections = body(app, waiting, theme, usize::from(text.width), now, true);
-    fit_and_draw(buf, text, &sections, SPACING);
+    buf.set_line(area.x + indent, area.y, &title_line(app, theme), cols);
+    buf.set_line(area.x + indent, area.bottom() - 1, &keys(theme, max), cols);
 }
 
 fn text_only(
@@ -205,10 +194,10 @@ fn body(
     theme: &Theme,
     max: usize,
     now: Timestamp,
-    beside_qr: bool,
+    qr_shown: bool,
 ) -> Vec<Section> {
     let auth = &waiting.auth;
-    let label = if beside_qr {
+    let label = if qr_shown {
         "Scan the QR code or open"
     } else {
         "Open this page on any device:"
@@ -219,8 +208,14 @@ fn body(
 
     let mut sections = vec![
         Section::new(url_rich).or(URL_LABEL, url).or_drop(URL).gap(),
-        code_section(&auth.user_code, theme, max),
-        Section::new(vec![code_expiry(auth.expires_at, now, theme, max)]).or_drop(COUNTDOWN),
+        code::section(&auth.user_code, theme, max),
+        Section::new(vec![code_expiry(
+            auth.expires_at,
+            now,
+            (theme, &app.local_time),
+            max,
+        )])
+        .or_drop(COUNTDOWN),
     ];
     // Right under the deadline it puts in perspective; only when the skew is notable.
     let skew = clock_skew(app.clock_skew, theme, max);
@@ -241,34 +236,6 @@ fn body(
         );
     }
     sections
-}
-
-/// The user code in block letters, or spaced out, or plain: whatever fits.
-fn code_section(code: &str, theme: &Theme, max: usize) -> Section {
-    let label = wrap("and enter this code:", theme.text, max);
-    let spaced = spaced(code);
-    let small_text = if width(&spaced) <= max {
-        spaced.as_str()
-    } else {
-        code
-    };
-    let small = wrap(small_text, theme.code, max);
-    let big: Option<Vec<Line<'static>>> =
-        big_rows(code)
-            .filter(|rows| width(&rows[0]) <= max)
-            .map(|rows| {
-                rows.into_iter()
-                    .map(|row| Line::styled(row, theme.code))
-                    .collect()
-            });
-    let with_label = |lines: &[Line<'static>]| [label.clone(), lines.to_vec()].concat();
-    match big {
-        Some(big) => Section::new(with_label(&[big.clone(), small.clone()].concat()))
-            .or(CODE_UNDER_BIG, with_label(&big))
-            .or(CODE_LABEL, big)
-            .or(BIG_CODE, small),
-        None => Section::new(with_label(&small)).or(CODE_LABEL, small),
-    }
 }
 
 /// Who is asking: server, client, scopes, and the anti-phishing line.

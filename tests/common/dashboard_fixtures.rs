@@ -9,6 +9,7 @@ use grantty::domain::secret::{AccessToken, IdToken, RefreshToken};
 use grantty::domain::session::{ProviderRecord, RefreshKind, Session};
 use grantty::domain::token::{TokenSet, UnverifiedClaims};
 use grantty::export::Format;
+use grantty::local_time::LocalTime;
 
 use super::fixtures::{ACCESS_TOKEN, ID_TOKEN, REFRESH_TOKEN, at, provider};
 
@@ -109,6 +110,11 @@ pub fn expiring() -> (App, Timestamp) {
 
 /// Three rotations, 55 min apart; each rotated token lives 30 days.
 pub fn rotated() -> (App, Timestamp) {
+    rotated_in(&LocalTime::utc())
+}
+
+/// [`rotated`], with times shown (and logged, as `update` logs them) in `zone`.
+pub fn rotated_in(zone: &LocalTime) -> (App, Timestamp) {
     let mut d = dashboard();
     let lifespan_secs = 30 * 86_400;
     for n in 1..=3 {
@@ -118,8 +124,8 @@ pub fn rotated() -> (App, Timestamp) {
             when,
             EventLevel::Info,
             format!(
-                "Refreshed; access token valid until {} UTC; refresh token rotated (#{n})",
-                until.utc_hms()
+                "Refreshed; access token valid until {}; refresh token rotated (#{n})",
+                zone.time_of_day(until)
             ),
         );
         let meta = &mut d.session.meta;
@@ -132,7 +138,9 @@ pub fn rotated() -> (App, Timestamp) {
         meta.refresh.last_refresh_at = Some(when);
         meta.refresh.expires_at = Some(when.plus_secs(lifespan_secs));
     }
-    (app(d), at(SIGNED_IN + 3 * 3300 + 900))
+    let mut app = app(d);
+    app.local_time = zone.clone();
+    (app, at(SIGNED_IN + 3 * 3300 + 900))
 }
 
 /// A fixed refresh token that the server says ends 1 h 30 min from now.
@@ -233,6 +241,51 @@ pub fn refreshing() -> (App, Timestamp) {
     (app, now)
 }
 
+/// The key list (`?`) over [`fresh`].
+pub fn help() -> (App, Timestamp) {
+    with_overlay(Overlay::Help)
+}
+
+/// Thirty refreshes, one a minute: more events than any screen shows.
+pub fn many_events() -> (App, Timestamp) {
+    let mut d = dashboard();
+    for n in 1..=30 {
+        d.log(
+            at(SIGNED_IN + n * 60),
+            EventLevel::Info,
+            format!("Still valid; no refresh needed (check #{n})"),
+        );
+    }
+    (app(d), at(SIGNED_IN + 31 * 60))
+}
+
+/// An Anaplan-like session before its first refresh: the profile says rotating refresh tokens
+/// live 43,000 s, and the kind is not known yet.
+pub fn with_lifespan_unknown_kind() -> (App, Timestamp) {
+    let (mut app, now) = fresh();
+    with_board(&mut app, |d| {
+        d.session.meta.provider.refresh_token_lifespan_secs = Some(43_000);
+    });
+    (app, now)
+}
+
+/// One rotation, 55 min after sign-in.
+pub fn rotated_once() -> (App, Timestamp) {
+    let (mut app, now) = fresh();
+    with_board(&mut app, |d| {
+        let when = at(SIGNED_IN + 3300);
+        d.session.meta.access_issued_at = when;
+        d.session.meta.access_expires_at = Some(when.plus_secs(ACCESS_LIFETIME_SECS));
+        let refresh = &mut d.session.meta.refresh;
+        refresh.kind = RefreshKind::Rotating;
+        refresh.rotation_count = 1;
+        refresh.issued_at = when;
+        refresh.last_rotation_at = Some(when);
+        refresh.last_refresh_at = Some(when);
+    });
+    (app, now.plus_secs(3300))
+}
+
 /// Applies `change` to the dashboard of `app`.
 pub fn with_board(app: &mut App, change: impl FnOnce(&mut Dashboard)) {
     if let grantty::app::Screen::Dashboard(d) = &mut app.screen {
@@ -258,6 +311,10 @@ pub fn all_dashboards() -> Vec<(&'static str, App, Timestamp)> {
         ("export_destination", export_destination()),
         ("revoke_confirm", with_overlay(Overlay::ConfirmRevoke)),
         ("copy_confirm", with_overlay(Overlay::ConfirmCopyToken)),
+        ("help", help()),
+        ("many_events", many_events()),
+        ("lifespan_unknown_kind", with_lifespan_unknown_kind()),
+        ("rotated_once", rotated_once()),
     ];
     named
         .into_iter()

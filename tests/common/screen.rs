@@ -8,8 +8,9 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 
-/// The sizes every screen is snapshotted at.
-pub const SIZES: [(u16, u16); 2] = [(80, 24), (40, 12)];
+/// The sizes every screen is snapshotted at: the classic terminal, the smallest supported, a
+/// tall narrow pane (a split tmux window, a phone) and a large window.
+pub const SIZES: [(u16, u16); 4] = [(80, 24), (40, 12), (60, 40), (120, 40)];
 
 /// Draws `app` at `now` into a `width`×`height` test terminal.
 pub fn draw_with(

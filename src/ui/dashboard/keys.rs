@@ -1,5 +1,6 @@
-//! The dashboard's key bar. While the session lives it offers every key; once it has ended (or
-//! a revoke is in flight) only `l` and `q`, and `r` only when there is a refresh token.
+//! The dashboard's key bar, drawn from the key table (`app::keys`): while the session lives it
+//! offers every key; once it has ended (or a revoke is in flight) only `l`, `?` and `q`, and `r`
+//! only when there is a refresh token.
 
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
@@ -8,65 +9,40 @@ use super::super::layout::Section;
 use super::super::wrap::width;
 use super::{Ctx, KEYS, KEYS_TO_ONE_LINE};
 use crate::app::Dashboard;
+use crate::app::keys::{Binding, DASHBOARD_KEYS, offered};
 
-/// One key of the bar.
-#[derive(Clone, Copy)]
-struct KeyHint {
-    key: &'static str,
-    label: &'static str,
-    short: &'static str,
-    /// How long it stays when the bar must fit one line (higher stays longer).
-    keep: u8,
-}
-
-const fn hint(key: &'static str, label: &'static str, short: &'static str, keep: u8) -> KeyHint {
-    KeyHint {
-        key,
-        label,
-        short,
-        keep,
-    }
-}
-
-const LIVE_KEYS: [KeyHint; 6] = [
-    hint("r", "refresh", "refresh", 5),
-    hint("x", "revoke", "revoke", 4),
-    hint("e", "export", "export", 3),
-    hint("c", "copy token", "copy", 2),
-    hint("l", "sign in again", "sign in", 1),
-    hint("q", "quit", "quit", 9),
-];
-const ENDED_KEYS: [KeyHint; 2] = [
-    hint("l", "sign in again", "sign in", 1),
-    hint("q", "quit", "quit", 9),
-];
-
-/// The key bar: one line with full labels when it fits, else short labels over as many lines
-/// as needed, else one line of the keys that matter most.
-pub(super) fn section(ctx: &Ctx, dashboard: &Dashboard) -> Section {
+/// The keys offered now, from the key table.
+pub(super) fn offered_now(dashboard: &Dashboard) -> impl Iterator<Item = &'static Binding> {
     let live = dashboard.ended.is_none() && dashboard.revoke_request.is_none();
     let can_refresh = dashboard.session.meta.has_refresh_token;
-    let offered: &[KeyHint] = if live { &LIVE_KEYS } else { &ENDED_KEYS };
-    let keys: Vec<KeyHint> = offered
+    DASHBOARD_KEYS
         .iter()
-        .copied()
-        .filter(|k| can_refresh || k.key != "r")
+        .filter(move |k| offered(k, live, can_refresh))
+}
+
+/// The key bar: one line with full labels when it fits, else short labels over as many lines
+/// as needed, else one line of the keys that matter most. Keys without a bar label (the arrows,
+/// `Esc`) are listed by `?` only.
+pub(super) fn section(ctx: &Ctx, dashboard: &Dashboard) -> Section {
+    let keys: Vec<(String, &Binding)> = offered_now(dashboard)
+        .filter(|k| !k.label.is_empty())
+        .map(|k| (k.key.name(), k))
         .collect();
     let style = ctx.theme.key;
-    let long: Vec<(&str, &str)> = keys.iter().map(|k| (k.key, k.label)).collect();
-    let short: Vec<(&str, &str)> = keys.iter().map(|k| (k.key, k.short)).collect();
+    let long: Vec<(&str, &str)> = keys.iter().map(|(n, k)| (n.as_str(), k.label)).collect();
+    let short: Vec<(&str, &str)> = keys.iter().map(|(n, k)| (n.as_str(), k.short)).collect();
     let full = match pack(&long, style, ctx.max).as_slice() {
         [one] => vec![one.clone()],
         _ => pack(&short, style, ctx.max),
     };
     let mut kept = keys.clone();
     let one_line = loop {
-        let pairs: Vec<(&str, &str)> = kept.iter().map(|k| (k.key, k.short)).collect();
+        let pairs: Vec<(&str, &str)> = kept.iter().map(|(n, k)| (n.as_str(), k.short)).collect();
         let lines = pack(&pairs, style, ctx.max);
         if lines.len() <= 1 || kept.len() == 1 {
             break lines.into_iter().take(1).collect();
         }
-        if let Some(least) = (0..kept.len()).min_by_key(|&i| kept[i].keep) {
+        if let Some(least) = (0..kept.len()).min_by_key(|&i| kept[i].1.keep) {
             kept.remove(least);
         }
     };

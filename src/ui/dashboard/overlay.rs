@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Widget};
 
 use super::super::wrap::wrap_phrases;
+use super::keys::offered_now;
 use crate::app::Dashboard;
 use crate::app::dashboard::Overlay;
 use crate::export::Format;
@@ -96,6 +97,17 @@ fn content(
     let host = &dashboard.session.meta.provider.host;
     Some(match dashboard.overlay {
         Overlay::None => return None,
+        Overlay::Help => {
+            let rows: Vec<Vec<Line<'static>>> = offered_now(dashboard)
+                .filter(|k| !k.help.is_empty())
+                .map(|k| {
+                    let mut row = vec![Line::from(key(&format!("{:<3}", k.key.name())))];
+                    row.extend(words(k.help));
+                    row
+                })
+                .collect();
+            ("Keys · any key closes", rows)
+        }
         Overlay::ConfirmRevoke => {
             let mut row = words(&format!(
                 "Revoke this session at {host} and delete it here?"

@@ -4,9 +4,8 @@
 use ratatui::text::Line;
 
 use super::Ctx;
-use super::tokens::span;
 use crate::app::Dashboard;
-use crate::domain::clock::Timestamp;
+use crate::domain::clock::{Timestamp, format_span};
 
 const AUTO: (&str, &str) = ("Auto-refresh", "Auto");
 
@@ -26,7 +25,10 @@ pub(super) fn auto_refresh(
         (vec![Line::raw("refreshing…")], None, false)
     } else if let Some(at) = dashboard.retry_at {
         let phrases = vec![
-            Line::styled(format!("retrying at {} UTC", at.utc_hms()), theme.warn),
+            Line::styled(
+                format!("retrying at {}", ctx.zone.time_of_day(at)),
+                theme.warn,
+            ),
             Line::styled(format!("after {failures} {plural}"), theme.warn),
         ];
         (phrases, None, true)
@@ -42,10 +44,10 @@ pub(super) fn auto_refresh(
         match ctx.now.secs_until(next) {
             0 => (vec![Line::raw("due now")], None, false),
             secs => {
-                let at = Line::raw(format!("next at {} UTC", next.utc_hms()));
+                let at = Line::raw(format!("next at {}", ctx.zone.time_of_day(next)));
                 let phrases = vec![
                     at.clone(),
-                    Line::styled(format!("(in {})", span(secs)), theme.dim),
+                    Line::styled(format!("(in {})", format_span(secs)), theme.dim),
                 ];
                 (phrases, Some(at), false)
             }

@@ -1,5 +1,5 @@
 //! The dashboard's token rows: the access token's gauge and details, the ID token's unverified
-//! claims, and the refresh token's kind, age and lifespan.
+//! claims (the refresh token's rows are in [`refresh`](super::refresh)).
 //!
 //! Every value is a list of phrases that [`labelled`](super::super::wrap::labelled) keeps whole
 //! on a line when it can. Tokens appear only through `masked()`.
@@ -8,9 +8,8 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 
 use super::Ctx;
-use crate::app::Dashboard;
-use crate::domain::clock::{Timestamp, format_countdown};
-use crate::domain::session::{RefreshKind, Session};
+use crate::domain::clock::format_countdown;
+use crate::domain::session::Session;
 use crate::ui::Theme;
 
 /// Seconds left under which the access countdown is drawn as a warning (yellow).
@@ -21,12 +20,9 @@ pub(crate) const ACCESS_URGENT_SECS: u64 = 60;
 const GAUGE_MAX_COLS: usize = 24;
 /// The narrowest gauge worth drawing.
 const GAUGE_MIN_COLS: usize = 5;
-/// Seconds in a day.
-const DAY_SECS: u64 = 86_400;
 
 const ACCESS: (&str, &str) = ("Access token", "Access");
 const ID: (&str, &str) = ("ID token", "ID token");
-const REFRESH: (&str, &str) = ("Refresh token", "Refresh");
 
 /// The style of the access countdown with `secs_left` to go.
 pub(crate) fn access_style(theme: &Theme, secs_left: u64) -> Style {
@@ -59,7 +55,7 @@ pub(super) fn access(ctx: &Ctx, session: &Session) -> [Vec<Line<'static>>; 4] {
     let countdown = ctx.row(ACCESS, &[headline]);
     let mut details = Vec::new();
     if let Some(at) = meta.access_expires_at {
-        details.push(Line::raw(format!("expires {} UTC", at.utc_hms())));
+        details.push(Line::raw(format!("expires {}", ctx.zone.time_of_day(at))));
     }
     let mut with_expiry = countdown.clone();
     with_expiry.extend(ctx.row(("", ""), &details));
@@ -134,118 +130,15 @@ pub(super) fn claims(ctx: &Ctx, session: &Session) -> Option<Vec<Line<'static>>>
     if let Some(exp) = claims.expires_at {
         // `exp` is on the server's clock (RFC 7519 §4.1.4); every time shown here is on ours.
         let exp = session.meta.clock_skew.unwrap_or_default().to_local(exp);
-        push(format!("exp {} UTC", exp.utc_hms()));
+        push(format!("exp {}", ctx.zone.time_of_day(exp)));
     }
     phrases.push(Line::styled("(unverified)", ctx.theme.dim));
     Some(ctx.row(ID, &phrases))
 }
 
-/// The refresh token's rows: everything; its kind and the warning alone.
-pub(super) fn refresh(
-    ctx: &Ctx,
-    dashboard: &Dashboard,
-) -> (Vec<Line<'static>>, Vec<Line<'static>>) {
-    let theme = ctx.theme;
-    let meta = &dashboard.session.meta;
-    let info = &meta.refresh;
-    let long_unknown = "unknown until the first refresh";
-    let kind = Line::raw(match info.kind {
-        RefreshKind::Unknown if ctx.value_cols() >= long_unknown.len() => long_unknown,
-        RefreshKind::Unknown => "unknown yet",
-        RefreshKind::Rotating => "rotating",
-        RefreshKind::Fixed => "fixed",
-        RefreshKind::None => "none: the session ends with the access token",
-    });
-    let mut essential = ctx.row(REFRESH, std::slice::from_ref(&kind));
-    let mut head = vec![kind];
-    if let Some(token) = &dashboard.session.secrets.refresh_token {
-        head.push(Line::styled(format!("· {}", token.masked()), theme.dim));
-    }
-    let mut full = ctx.row(REFRESH, &head);
-    if info.kind != RefreshKind::None {
-        let mut details = vec![Line::raw(format!(
-            "issued {} ago",
-            span(info.issued_at.secs_until(ctx.now))
-        ))];
-        details.extend(rotations(
-            info.kind,
-            info.rotation_count,
-            info.last_rotation_at,
-        ));
-        details.extend(lifespan(theme, info.expires_at, ctx.now));
-        full.extend(ctx.row(("", ""), &details));
-    }
-    if let Some(ends) = dashboard.refresh_token_warning(ctx.now) {
-        let hhmm = ends.utc_hms().chars().take(5).collect::<String>();
-        let warning = Line::styled(format!("Sign in again before {hhmm} UTC"), theme.warn);
-        essential.extend(ctx.row(("", ""), std::slice::from_ref(&warning)));
-        let why = Line::styled("(the refresh token ends then)", theme.dim);
-        full.extend(ctx.row(("", ""), &[warning, why]));
-    }
-    (full, essential)
-}
-
-fn rotations(kind: RefreshKind, count: u32, last: Option<Timestamp>) -> Vec<Line<'static>> {
-    let times = if count == 1 { "once" } else { "times" };
-    match (kind, last) {
-        (RefreshKind::Fixed, _) => vec![Line::raw("· reused on each refresh")],
-        (_, _) if count == 0 => vec![Line::raw("· not rotated yet")],
-        (_, Some(at)) if count == 1 => vec![
-            Line::raw("· rotated once"),
-            Line::raw(format!("(at {} UTC)", at.utc_hms())),
-        ],
-        (_, Some(at)) => vec![
-            Line::raw(format!("· rotated {count} {times}")),
-            Line::raw(format!("(last at {} UTC)", at.utc_hms())),
-        ],
-        (_, None) if count == 1 => vec![Line::raw("· rotated once")],
-        (_, None) => vec![Line::raw(format!("· rotated {count} {times}"))],
-    }
-}
-
-fn lifespan(theme: &Theme, expires_at: Option<Timestamp>, now: Timestamp) -> Vec<Line<'static>> {
-    match expires_at {
-        None => vec![Line::styled("· lifespan unknown", theme.dim)],
-        Some(at) if at <= now => vec![Line::styled(
-            format!("· ended at {} UTC", at.utc_hms()),
-            theme.failure,
-        )],
-        // A time of day without a date would mislead beyond a day.
-        Some(at) if now.secs_until(at) >= DAY_SECS => {
-            vec![Line::raw(format!("· ends in {}", span(now.secs_until(at))))]
-        }
-        Some(at) => vec![
-            Line::raw(format!("· ends in {}", span(now.secs_until(at)))),
-            Line::raw(format!("(at {} UTC)", at.utc_hms())),
-        ],
-    }
-}
-
-/// A length of time in its two largest units: `40 s`, `12 min`, `3 h 5 min`, `2 d 4 h`.
-pub(super) fn span(secs: u64) -> String {
-    let (d, h, m) = (secs / 86_400, (secs % 86_400) / 3600, (secs % 3600) / 60);
-    match (d, h, m) {
-        (0, 0, 0) => format!("{secs} s"),
-        (0, 0, m) => format!("{m} min"),
-        (0, h, 0) => format!("{h} h"),
-        (0, h, m) => format!("{h} h {m} min"),
-        (d, 0, _) => format!("{d} d"),
-        (d, h, _) => format!("{d} d {h} h"),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn spans_use_the_two_largest_units() {
-        assert_eq!(span(40), "40 s");
-        assert_eq!(span(12 * 60 + 5), "12 min");
-        assert_eq!(span(3 * 3600), "3 h");
-        assert_eq!(span(3 * 3600 + 5 * 60), "3 h 5 min");
-        assert_eq!(span(2 * 86_400 + 4 * 3600 + 59), "2 d 4 h");
-    }
 
     #[test]
     fn gauge_fills_in_proportion_and_never_empties_early() {
