@@ -3,11 +3,13 @@
 mod code_flow;
 mod demo_settings;
 mod docs;
+mod hold;
 mod integrations;
 mod profiles;
 mod resolve;
 mod scripts;
 mod setup;
+mod status;
 
 pub use demo_settings::demo_config;
 use demo_settings::os_seed;
@@ -24,7 +26,6 @@ use crate::domain::clock::{Clock, SystemClock};
 use crate::domain::grant::GrantFailure;
 use crate::domain::text::{SHORT_MAX_CHARS, sanitize};
 use crate::error::{Error, exit};
-use crate::keeper::KeepError;
 use crate::local_time::LocalTime;
 use crate::ndjson::{Event, Ndjson, WithHumanLines};
 use crate::oauth::client::discover;
@@ -32,6 +33,7 @@ use crate::oauth::http::ReqwestTransport;
 use crate::oauth::provider::Provider;
 use crate::plain::{Plain, status_line};
 use crate::runtime::{self, Context, Exit};
+use crate::session_service::RefreshFailed;
 use crate::store::{SessionStore, StoreChoice};
 use crate::tui::{self, Tui};
 use crate::ui::Theme;
@@ -52,9 +54,9 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
         Some(Command::Login(args)) => json_errors(args.json, login(session, args, &config).await),
         Some(Command::Demo(args)) => json_errors(args.json, demo(session, args).await),
         Some(Command::Token(args)) => scripts::token(session, args).await,
-        Some(Command::Status(args)) => scripts::status(session, args),
+        Some(Command::Status(args)) => status::status(session, args),
         Some(Command::Refresh) => scripts::refresh(session).await,
-        Some(Command::Logout) => scripts::logout(session).await,
+        Some(Command::Logout(args)) => scripts::logout(session, args, profile).await,
         Some(Command::Export(args)) => {
             scripts::export(session, args, profile.and_then(|p| p.export_format))
         }
@@ -73,7 +75,7 @@ async fn dashboard(session: &SessionArgs, profile: Option<&Profile>) -> Result<(
     let store = setup::open_store(session, StoreChoice::Auto)?;
     let stored = store
         .load(&session.profile)?
-        .ok_or_else(|| KeepError::NotSignedIn {
+        .ok_or_else(|| RefreshFailed::NotSignedIn {
             profile: session.profile.clone(),
         })?;
     let provider = Provider::from_record(&stored.meta.provider)?;

@@ -1,7 +1,8 @@
 //! The top-level error and the exit codes scripts can branch on (documented in the README).
 
-use crate::keeper::KeepError;
 use crate::oauth::AuthError;
+use crate::oauth::wire::BadAnswer;
+use crate::session_service::{LogoutFailed, NetProblem, RefreshFailed};
 use crate::store::StoreError;
 
 /// Exit codes.
@@ -24,6 +25,9 @@ pub mod exit {
     pub const SIGN_IN_NEEDED: u8 = 7;
     /// The token store failed or needs a choice (`--store`).
     pub const STORE: u8 = 8;
+    /// `status --min-valid N`: the access token has less than N seconds left, and a refresh
+    /// can still renew it.
+    pub const REFRESH_NEEDED: u8 = 9;
     /// Cancelled by the user or a signal before the sign-in ended.
     pub const CANCELLED: u8 = 130;
 }
@@ -34,9 +38,12 @@ pub enum Error {
     /// A protocol or endpoint error before the UI started (e.g. discovery).
     #[error(transparent)]
     Auth(#[from] AuthError),
-    /// Keeping a session alive failed.
+    /// No usable session came back from the session service.
     #[error(transparent)]
-    Keep(#[from] KeepError),
+    Refresh(#[from] RefreshFailed),
+    /// A logout left the session in place.
+    #[error(transparent)]
+    Logout(#[from] LogoutFailed),
     /// The token store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -52,6 +59,33 @@ pub enum Error {
     /// The command line asks for something impossible.
     #[error("{0}")]
     Usage(String),
+    /// A signal stopped a script command; a refresh already at the server was finished and
+    /// saved first.
+    #[error("{}", crate::words::interrupted(signal, *finished))]
+    Interrupted {
+        /// The signal's name (`SIGTERM`).
+        signal: &'static str,
+        /// True when an in-flight refresh was finished before exiting.
+        finished: bool,
+    },
+    /// `status --min-valid N` found the access token too short.
+    #[error("{}", crate::words::unhealthy(profile, health, *min_valid_secs))]
+    Unhealthy {
+        /// The profile.
+        profile: String,
+        /// What was found.
+        health: crate::session_service::Health,
+        /// The N asked for.
+        min_valid_secs: u64,
+    },
+    /// Refreshed tokens could not be saved in the store (they may be in the fallback place).
+    #[error("{}", crate::words::unsaved(&reason.to_string(), None, profile))]
+    Unsaved {
+        /// The profile.
+        profile: String,
+        /// Why the store refused (and the fallback place too).
+        reason: Box<StoreError>,
+    },
     /// The sign-in ended without tokens; the message was already shown when empty.
     #[error("{message}")]
     SignIn {
@@ -69,19 +103,41 @@ impl Error {
             Error::Auth(AuthError::Transport { .. }) => exit::NETWORK,
             Error::Auth(AuthError::Endpoint(_)) | Error::Usage(_) => exit::USAGE,
             Error::Auth(_) => exit::SERVER,
-            Error::Keep(e) => match e {
-                KeepError::NotSignedIn { .. } | KeepError::Ended(_) => exit::SIGN_IN_NEEDED,
-                KeepError::Network(_) => exit::NETWORK,
-                KeepError::Server(_) | KeepError::BadToken(_) | KeepError::BadAnswer(_) => {
-                    exit::SERVER
+            Error::Refresh(e) => match e {
+                RefreshFailed::NotSignedIn { .. } | RefreshFailed::Dead { .. } => {
+                    exit::SIGN_IN_NEEDED
                 }
-                KeepError::Store(_) => exit::STORE,
-                KeepError::Endpoint(_) => exit::USAGE,
+                RefreshFailed::Refused { .. }
+                | RefreshFailed::Unreachable {
+                    problem: NetProblem::Answer(BadAnswer::Unparseable { .. }),
+                    ..
+                } => exit::SERVER,
+                RefreshFailed::Unreachable { .. } => exit::NETWORK,
+                RefreshFailed::Store(_) => exit::STORE,
+                RefreshFailed::Endpoint(_) => exit::USAGE,
             },
-            Error::Store(_) => exit::STORE,
+            Error::Logout(e) => match e {
+                LogoutFailed::NotSignedIn { .. } => exit::SIGN_IN_NEEDED,
+                LogoutFailed::NotRevoked { .. } if e.reached_server() => exit::SERVER,
+                LogoutFailed::NotRevoked { .. } => exit::NETWORK,
+                LogoutFailed::Store(_) => exit::STORE,
+                LogoutFailed::Endpoint(_) => exit::USAGE,
+            },
+            Error::Store(_) | Error::Unsaved { .. } => exit::STORE,
             Error::Io(_) | Error::Demo(_) | Error::Transport(_) => exit::FAILURE,
             Error::SignIn { code, .. } => *code,
+            Error::Interrupted { .. } => exit::CANCELLED,
+            Error::Unhealthy { health, .. } => match health {
+                crate::session_service::Health::RefreshNeeded { .. } => exit::REFRESH_NEEDED,
+                _ => exit::SIGN_IN_NEEDED,
+            },
         }
+    }
+}
+
+impl From<&Error> for std::process::ExitCode {
+    fn from(err: &Error) -> Self {
+        Self::from(err.exit_code())
     }
 }
 

@@ -18,7 +18,7 @@ mod backend;
 mod error;
 mod file;
 #[cfg(test)]
-mod fixtures;
+pub(crate) mod fixtures;
 mod format;
 mod keyring;
 mod loaded;
@@ -26,6 +26,7 @@ mod lock;
 mod memory;
 mod place;
 mod profile;
+mod rescue;
 mod select;
 
 use std::path::{Path, PathBuf};
@@ -43,6 +44,7 @@ pub use lock::ProfileLock;
 pub use memory::MemoryBackend;
 pub use profile::{PROFILE_MAX_CHARS, validate_profile};
 pub(crate) use profile::{meta_path, profile_of_meta_file};
+pub use rescue::PROBE_SLACK_BYTES;
 pub use select::{AutoDecision, StoreChoice, decide_auto};
 
 use format::StoredMeta;
@@ -279,4 +281,9 @@ impl SessionStore {
             other => other,
         }
     }
+}
+
+/// The size in bytes of `secrets` as stored: what a backend must take on the next save.
+pub fn secrets_size(secrets: &crate::domain::session::SessionSecrets) -> usize {
+    format::encode_secrets(secrets, u64::MAX).map_or(0, |text| text.len())
 }

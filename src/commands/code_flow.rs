@@ -138,7 +138,9 @@ async fn exchange(
         .await
         .map_err(|e| {
             let (code, what) = match e.kind {
-                TransportFailure::NoAnswer => (exit::NETWORK, "could not reach"),
+                TransportFailure::NoAnswer | TransportFailure::NotSent => {
+                    (exit::NETWORK, "could not reach")
+                }
                 TransportFailure::TooLarge { .. } => (exit::SERVER, "refused the answer of"),
             };
             fail(
@@ -165,11 +167,7 @@ async fn exchange(
         description: info.describe(),
         plaintext: info.plaintext,
     };
-    let keeper = Keeper {
-        store: Arc::new(store),
-        transport: Arc::new(transport),
-        clock,
-    };
+    let keeper = Keeper::new(Arc::new(store), Arc::new(transport), clock);
     let saved = keeper.save_new(new_session).await?;
     let board = Dashboard::new(saved, storage, now, "Signed in");
     let mut app = App::with_dashboard(super::provider_info(&provider), board);

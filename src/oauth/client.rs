@@ -15,7 +15,7 @@ async fn send<T: Transport>(
 ) -> Result<HttpResponse, AuthError> {
     let url = request.url.to_string();
     transport.send(request).await.map_err(|e| match e.kind {
-        TransportFailure::NoAnswer => AuthError::Transport {
+        TransportFailure::NoAnswer | TransportFailure::NotSent => AuthError::Transport {
             url,
             message: e.message,
         },

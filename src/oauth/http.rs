@@ -24,14 +24,17 @@ pub const REQUEST_TIMEOUT_SECS: u64 = 30;
 pub struct TransportError {
     /// What went wrong, sanitised, for the user.
     pub message: String,
-    /// Whether the server answered at all.
+    /// How far the request got.
     pub kind: TransportFailure,
 }
 
-/// Why a request got no usable answer.
+/// Why a request got no usable answer, and whether it may have reached the server: a refresh
+/// that may have arrived may also have spent a rotating refresh token, one never sent cannot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TransportFailure {
-    /// No answer: connection, TLS, timeout, reset. The request may or may not have arrived.
+    /// No connection was made (refused, unreachable, DNS, TLS set-up): the server saw nothing.
+    NotSent,
+    /// No answer: timeout, reset after connecting. The request may or may not have arrived.
     NoAnswer,
     /// The server answered, with a body over [`MAX_BODY_BYTES`]: it was reached, and its
     /// answer is refused (a server problem, not a network one).
@@ -42,11 +45,19 @@ pub enum TransportFailure {
 }
 
 impl TransportError {
-    /// No answer arrived.
+    /// No answer arrived; the request may have reached the server.
     pub fn no_answer(message: impl Into<String>) -> Self {
         Self {
             message: message.into(),
             kind: TransportFailure::NoAnswer,
+        }
+    }
+
+    /// Nothing reached the server.
+    pub fn not_sent(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            kind: TransportFailure::NotSent,
         }
     }
 }
@@ -84,7 +95,7 @@ impl ReqwestTransport {
         };
         let built = |b: reqwest::ClientBuilder| {
             b.build()
-                .map_err(|e| TransportError::no_answer(format!("cannot set up HTTP: {e}")))
+                .map_err(|e| TransportError::not_sent(format!("cannot set up HTTP: {e}")))
         };
         Ok(Self {
             client: built(builder())?,
@@ -165,8 +176,12 @@ fn describe(err: &reqwest::Error) -> TransportError {
         text.push_str(&cause.to_string());
         source = cause.source();
     }
-    TransportError::no_answer(crate::domain::text::sanitize(
-        &text,
-        crate::domain::text::DESCRIPTION_MAX_CHARS,
-    ))
+    let message = crate::domain::text::sanitize(&text, crate::domain::text::DESCRIPTION_MAX_CHARS);
+    // A connect error (refused, unreachable, DNS, TLS handshake) means no request was sent; a
+    // connect timeout too. Anything later may have reached the server.
+    if err.is_connect() {
+        TransportError::not_sent(message)
+    } else {
+        TransportError::no_answer(message)
+    }
 }

@@ -21,9 +21,13 @@ use crate::domain::token::TokenSet;
 use crate::domain::token_chars::TokenCharsError;
 
 mod checks;
+mod code;
 mod date;
+mod refresh;
 use checks::{checked_tokens, verification_uri};
+pub use code::ErrorCode;
 pub use date::{parse_http_date, retry_after_secs, server_skew};
+pub use refresh::{BadAnswer, RefreshReply, parse_refresh};
 
 /// RFC 8628 §3.4 grant type.
 pub const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";

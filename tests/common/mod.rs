@@ -13,5 +13,6 @@ pub mod fake;
 pub mod fixtures;
 pub mod home;
 pub mod interop;
+pub mod journey;
 pub mod screen;
 pub mod session;

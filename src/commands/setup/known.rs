@@ -94,7 +94,7 @@ pub fn check_profile(cli: &Cli, profile: &str, config: &Config) -> Result<(), Er
         if let Some(Command::Status(args)) = &cli.command
             && args.json
         {
-            crate::commands::scripts::print_signed_out(profile)?;
+            crate::commands::status::print_signed_out(profile)?;
         }
         Err(Error::SignIn {
             code: exit::SIGN_IN_NEEDED,
