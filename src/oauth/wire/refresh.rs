@@ -54,6 +54,17 @@ pub fn parse_refresh(resp: &HttpResponse, now: Timestamp) -> RefreshReply {
             error,
         },
         Ok(tokens) if (200..300).contains(&resp.status) => RefreshReply::Tokens(Box::new(tokens)),
+        // A token with characters no token may hold (RFC 6749 appendix A): nothing of the
+        // answer is kept, and the message names the field and character, never the token.
+        Err(AuthError::BadToken(bad)) => RefreshReply::Bad(BadAnswer::Unparseable {
+            status: resp.status,
+            body_excerpt: bad.to_string(),
+        }),
+        // A successful answer may hold tokens even when it is unusable: never quote it.
+        _ if (200..300).contains(&resp.status) => RefreshReply::Bad(BadAnswer::Unparseable {
+            status: resp.status,
+            body_excerpt: "(a successful answer is not quoted: it may hold tokens)".to_owned(),
+        }),
         _ if resp.status == 429 || resp.status >= 500 => {
             let skew = server_skew(resp, now).unwrap_or_default();
             RefreshReply::Bad(BadAnswer::Unavailable {
@@ -128,5 +139,26 @@ mod tests {
             parse_refresh(&resp(200, r#"{"token_type":"Bearer"}"#), now),
             RefreshReply::Bad(BadAnswer::Unparseable { status: 200, .. })
         ));
+        let RefreshReply::Bad(BadAnswer::Unparseable { body_excerpt, .. }) = parse_refresh(
+            &resp(
+                200,
+                r#"{"token_type":"Bearer","refresh_token":"rt-secret-1"}"#,
+            ),
+            now,
+        ) else {
+            panic!("a 200 without access_token is unparseable");
+        };
+        assert!(!body_excerpt.contains("rt-secret-1"), "{body_excerpt}");
+        let RefreshReply::Bad(BadAnswer::Unparseable { body_excerpt, .. }) = parse_refresh(
+            &resp(
+                200,
+                "{\"access_token\":\"a\\u001bb\",\"refresh_token\":\"rt-secret-2\"}",
+            ),
+            now,
+        ) else {
+            panic!("a token with an escape is refused");
+        };
+        assert!(body_excerpt.contains("access_token"), "{body_excerpt}");
+        assert!(!body_excerpt.contains("rt-secret-2"), "{body_excerpt}");
     }
 }
