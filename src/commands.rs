@@ -7,6 +7,9 @@ mod profiles;
 mod resolve;
 mod scripts;
 mod setup;
+mod token_fast;
+
+pub use token_fast::cached;
 
 use std::io::IsTerminal as _;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -89,7 +92,7 @@ async fn dashboard(session: &SessionArgs, profile: Option<&Profile>) -> Result<(
 async fn login(session: &SessionArgs, args: &LoginArgs, config: &Config) -> Result<(), Error> {
     let transport = ReqwestTransport::new()?;
     let plan = resolve::login_plan(session, args, config, &transport).await?;
-    let store = setup::open_store(session, StoreChoice::Auto)?;
+    let store = setup::open_store_for_login(session)?;
     let refresh_skew = config
         .profile(&session.profile)
         .and_then(|p| p.refresh_skew_secs);

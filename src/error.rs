@@ -76,6 +76,7 @@ impl Error {
                 KeepError::Store(_) => exit::STORE,
                 KeepError::Endpoint(_) => exit::USAGE,
             },
+            Error::Store(StoreError::StoredElsewhere { .. }) => exit::USAGE,
             Error::Store(_) => exit::STORE,
             Error::Io(_) | Error::Demo(_) | Error::Transport(_) => exit::FAILURE,
             Error::SignIn { code, .. } => *code,
