@@ -9,3 +9,4 @@ pub mod secret;
 pub mod session;
 pub mod text;
 pub mod token;
+pub mod upkeep;
