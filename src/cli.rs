@@ -64,6 +64,8 @@ pub enum Command {
     Export(ExportArgs),
     /// List the configured profiles and the state of their sessions.
     Profiles(ProfilesArgs),
+    /// Keep sessions alive without a terminal (systemd user service, tmux, nohup): refresh ahead of expiry until SIGTERM.
+    Keep(KeepArgs),
     /// Print a Kubernetes `ExecCredential` (client.authentication.k8s.io/v1), refreshing as `token` does.
     KubectlCredential,
     /// Git credential helper (`git config credential.helper '!grantty git-credential'`).
@@ -72,6 +74,20 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the man page (roff).
     Man,
+}
+
+/// `grantty keep`.
+#[derive(Debug, Args)]
+pub struct KeepArgs {
+    /// Keep every stored session (instead of the one of --profile), including sessions signed in later.
+    #[arg(long)]
+    pub all: bool,
+    /// Print NDJSON events on stdout instead of one line per event on stderr.
+    #[arg(long)]
+    pub json: bool,
+    /// Print a systemd user unit that runs this keeper, then exit.
+    #[arg(long)]
+    pub print_systemd_unit: bool,
 }
 
 /// `grantty git-credential`.

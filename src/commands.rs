@@ -3,6 +3,7 @@
 mod code_flow;
 mod docs;
 mod integrations;
+mod keep;
 mod profiles;
 mod resolve;
 mod scripts;
@@ -63,6 +64,7 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
         }
         Some(Command::Completions(args)) => docs::completions(args.shell),
         Some(Command::Man) => docs::man(),
+        Some(Command::Keep(args)) => keep::keep(session, args).await,
     }
 }
 

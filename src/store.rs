@@ -44,7 +44,7 @@ pub use format::FORMAT_VERSION;
 pub use loaded::{Consistency, Loaded};
 pub use lock::ProfileLock;
 pub use memory::MemoryBackend;
-pub use open::Purpose;
+pub use open::{Purpose, stored_profiles};
 pub use profile::{PROFILE_MAX_CHARS, validate_profile};
 pub use select::{AutoDecision, StoreChoice, decide_auto};
 

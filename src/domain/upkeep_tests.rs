@@ -60,7 +60,10 @@ fn nothing_is_due_before_the_deadline_and_the_wake_up_is_the_deadline() {
     let watch = Watch::default();
     let early = plan([(&s, &watch)], at(1000));
     assert!(early.due.is_empty());
-    assert_eq!(early.wake_at, at(1801).min(at(1000).plus_secs(RECHECK_SECS)));
+    assert_eq!(
+        early.wake_at,
+        at(1801).min(at(1000).plus_secs(RECHECK_SECS))
+    );
     let later = plan([(&s, &watch)], at(1801));
     assert_eq!(later.due, vec![(0, Action::Refresh(Why::AccessExpiring))]);
 }
@@ -122,7 +125,11 @@ fn a_session_without_refresh_token_needs_a_human_at_once_and_only_once() {
     watch.noticed = Some(Notice::NoRefreshToken {
         access_ends: Some(at(2100)),
     });
-    assert_eq!(next(&s, &watch), None, "nothing to refresh, nothing more to say");
+    assert_eq!(
+        next(&s, &watch),
+        None,
+        "nothing to refresh, nothing more to say"
+    );
 }
 
 #[test]
@@ -132,7 +139,10 @@ fn failures_back_off_exponentially_up_to_the_cap() {
     let s = session(2100, true, None);
     let mut watch = Watch::default();
     assert_eq!(watch.failed(at(1801)), 15);
-    assert_eq!(next(&s, &watch), Some((at(1816), Action::Refresh(Why::Retry))));
+    assert_eq!(
+        next(&s, &watch),
+        Some((at(1816), Action::Refresh(Why::Retry)))
+    );
     assert_eq!(watch.failed(at(1816)), 30);
     watch.succeeded(at(1850));
     assert_eq!(watch.failures, 0);

@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 
 use super::file::{ensure_private_dir, read_private};
 use super::format::decode_meta;
+use super::place::Place;
 use super::profile::meta_path;
 use super::select::{self, StoreChoice};
 use super::{BackendKind, SessionStore, StoreError, validate_profile};
@@ -64,6 +65,14 @@ impl SessionStore {
         let backend = select::open_recorded(&dir, kind)?;
         Self::with_backend(dir, backend)
     }
+}
+
+/// The profiles with a session in the state directory `dir`, sorted; none when it does not exist.
+pub fn stored_profiles(dir: &Path) -> Result<Vec<String>, StoreError> {
+    if !dir.is_dir() {
+        return Ok(Vec::new());
+    }
+    Place::Files(dir.to_owned()).profiles()
 }
 
 /// The backend recorded in `profile`'s metadata; `None` when there is no readable metadata (then

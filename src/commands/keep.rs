@@ -1,0 +1,328 @@
+//! `grantty keep`: the headless keeper. It sleeps until the earliest deadline of the sessions it
+//! keeps ([`crate::domain::upkeep`] decides, from metadata and `now`), wakes, re-reads the store
+//! (another process may have refreshed meanwhile), does what is due through the same
+//! [`Keeper`] and per-profile lock as `grantty token` and the dashboard, and sleeps again. No
+//! polling between deadlines.
+//!
+//! SIGTERM, SIGINT and SIGHUP stop it: at once while it sleeps; after the refresh in flight has
+//! been answered and saved otherwise (the HTTP timeout bounds that). Either way it exits 0.
+
+mod report;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::signal::unix::{Signal, SignalKind, signal};
+
+use self::report::{KeepEvent, Reporter, systemd_unit};
+use super::setup::{open_store, state_dir};
+use crate::cli::{KeepArgs, SessionArgs};
+use crate::domain::clock::{Clock, SystemClock, Timestamp};
+use crate::domain::session::{RefreshChange, Session};
+use crate::domain::upkeep::{self, Action, KEEP_MARGIN_SECS, Notice, Watch, Why};
+use crate::error::Error;
+use crate::keeper::{KeepError, Keeper, Kept};
+use crate::oauth::http::ReqwestTransport;
+use crate::store::{StoreChoice, stored_profiles};
+
+/// `grantty keep [--profile P | --all] [--json]`, or `--print-systemd-unit`.
+pub async fn keep(session: &SessionArgs, args: &KeepArgs) -> Result<(), Error> {
+    let selector = if args.all {
+        vec!["--all".to_owned()]
+    } else {
+        vec!["--profile".to_owned(), session.profile.clone()]
+    };
+    if args.print_systemd_unit {
+        let exe = std::env::current_exe()?;
+        print!("{}", systemd_unit(&exe, &selector));
+        return Ok(());
+    }
+    let mut keep = Keep {
+        session: session.clone(),
+        all: args.all,
+        transport: Arc::new(ReqwestTransport::new()?),
+        clock: Arc::new(SystemClock),
+        watches: BTreeMap::new(),
+        scheduled: BTreeMap::new(),
+        out: if args.json {
+            Reporter::new(Box::new(std::io::stdout()), true)
+        } else {
+            Reporter::new(Box::new(std::io::stderr()), false)
+        },
+        signals: Signals::new()?,
+    };
+    let profiles = keep.profiles()?;
+    if !args.all && keep.load(&session.profile)?.is_none() {
+        return Err(KeepError::NotSignedIn {
+            profile: session.profile.clone(),
+        }
+        .into());
+    }
+    keep.emit(KeepEvent::Started {
+        profiles,
+        all: args.all,
+    });
+    let signal = keep.run().await?;
+    keep.emit(KeepEvent::Stopped { signal });
+    Ok(())
+}
+
+/// The keeper's state between wake-ups.
+struct Keep {
+    session: SessionArgs,
+    all: bool,
+    transport: Arc<ReqwestTransport>,
+    clock: Arc<dyn Clock>,
+    watches: BTreeMap<String, Watch>,
+    /// The last `scheduled` event per profile, so it is written only when it changes.
+    scheduled: BTreeMap<String, (Timestamp, Why)>,
+    out: Reporter<Box<dyn std::io::Write>>,
+    signals: Signals,
+}
+
+impl Keep {
+    /// Wakes, acts, sleeps until a signal; returns the signal's name.
+    async fn run(&mut self) -> Result<&'static str, Error> {
+        loop {
+            let now = self.clock.now();
+            let sessions = self.sessions()?;
+            let watches: Vec<Watch> = sessions
+                .iter()
+                .map(|s| {
+                    let watch = self.watches.entry(s.meta.profile.clone()).or_default();
+                    watch.observe(s);
+                    watch.clone()
+                })
+                .collect();
+            let plan = upkeep::plan(sessions.iter().zip(&watches), now);
+            if plan.due.is_empty() {
+                self.report_schedule(&sessions, &watches);
+                let wait = now.secs_until(plan.wake_at).max(1);
+                tokio::select! {
+                    () = tokio::time::sleep(Duration::from_secs(wait)) => continue,
+                    name = self.signals.recv() => return Ok(name),
+                }
+            }
+            for (index, action) in plan.due {
+                let Some(session) = sessions.get(index) else {
+                    continue;
+                };
+                if let Some(name) = self.act(session, action).await? {
+                    return Ok(name);
+                }
+            }
+        }
+    }
+
+    /// Does one due action; `Some(signal)` when a signal arrived meanwhile.
+    async fn act(
+        &mut self,
+        session: &Session,
+        action: Action,
+    ) -> Result<Option<&'static str>, Error> {
+        let profile = session.meta.profile.clone();
+        let why = match action {
+            Action::Notify(notice) => {
+                self.watch(&profile).noticed = Some(notice);
+                self.emit(needs_human(&profile, notice));
+                return Ok(None);
+            }
+            Action::Refresh(why) => why,
+        };
+        let keeper = self.keeper(&profile)?;
+        let force = why == Why::LifespanEnding;
+        let mut stopping = None;
+        let result = {
+            let refresh = keeper.ensure_valid(&profile, KEEP_MARGIN_SECS, force);
+            tokio::pin!(refresh);
+            loop {
+                tokio::select! {
+                    result = &mut refresh => break result,
+                    name = self.signals.recv(), if stopping.is_none() => {
+                        stopping = Some(name);
+                        self.emit(KeepEvent::Finishing { profile: profile.clone(), signal: name });
+                    }
+                }
+            }
+        };
+        let now = self.clock.now();
+        let event = match result {
+            Ok(kept) => {
+                self.watch(&profile).succeeded(now);
+                kept_event(&profile, &kept)
+            }
+            Err(KeepError::NotSignedIn { .. }) => None, // logged out meanwhile
+            Err(err @ (KeepError::Ended(_) | KeepError::Endpoint(_))) => {
+                self.watch(&profile).halt(session);
+                Some(KeepEvent::NeedsHuman {
+                    message: format!(
+                        "{err} (profile {profile:?}: `grantty login --profile {profile}`)"
+                    ),
+                    profile,
+                    deadline: session.meta.access_expires_at.map(Timestamp::as_unix_secs),
+                })
+            }
+            Err(err @ (KeepError::Network(_) | KeepError::Server(_) | KeepError::Store(_))) => {
+                let retry_in = self.watch(&profile).failed(now);
+                Some(KeepEvent::RefreshFailed {
+                    profile,
+                    message: err.to_string(),
+                    retry_in,
+                })
+            }
+        };
+        if let Some(event) = event {
+            self.emit(event);
+        }
+        Ok(stopping)
+    }
+
+    fn watch(&mut self, profile: &str) -> &mut Watch {
+        self.watches.entry(profile.to_owned()).or_default()
+    }
+
+    fn emit(&mut self, event: KeepEvent) {
+        let now = self.clock.now();
+        self.out.emit(&event, now);
+    }
+
+    /// Writes `scheduled` for every profile whose next refresh changed.
+    fn report_schedule(&mut self, sessions: &[Session], watches: &[Watch]) {
+        for (session, watch) in sessions.iter().zip(watches) {
+            let Some((at, Action::Refresh(why))) = upkeep::next(session, watch) else {
+                continue;
+            };
+            let profile = &session.meta.profile;
+            if self.scheduled.get(profile) != Some(&(at, why)) {
+                self.scheduled.insert(profile.clone(), (at, why));
+                self.emit(KeepEvent::Scheduled {
+                    profile: profile.clone(),
+                    at: at.as_unix_secs(),
+                    why: why.as_str(),
+                });
+            }
+        }
+    }
+
+    /// The profiles kept now.
+    fn profiles(&self) -> Result<Vec<String>, Error> {
+        if self.all {
+            Ok(stored_profiles(&state_dir()?)?)
+        } else {
+            Ok(vec![self.session.profile.clone()])
+        }
+    }
+
+    /// The stored sessions of the kept profiles, read afresh. A profile whose store fails is
+    /// skipped this round (the error is said once per wake-up at most).
+    fn sessions(&mut self) -> Result<Vec<Session>, Error> {
+        let mut sessions = Vec::new();
+        for profile in self.profiles()? {
+            match self.load(&profile) {
+                Ok(Some(session)) => sessions.push(session),
+                Ok(None) => {}
+                Err(err) => {
+                    let now = self.clock.now();
+                    let retry_in = self.watch(&profile).failed(now);
+                    self.emit(KeepEvent::RefreshFailed {
+                        profile,
+                        message: err.to_string(),
+                        retry_in,
+                    });
+                }
+            }
+        }
+        Ok(sessions)
+    }
+
+    fn load(&self, profile: &str) -> Result<Option<Session>, Error> {
+        let store = open_store(&self.for_profile(profile), StoreChoice::Auto)?;
+        Ok(store.load(profile)?)
+    }
+
+    fn keeper(&self, profile: &str) -> Result<Keeper<ReqwestTransport>, Error> {
+        Ok(Keeper {
+            store: Arc::new(open_store(&self.for_profile(profile), StoreChoice::Auto)?),
+            transport: self.transport.clone(),
+            clock: self.clock.clone(),
+        })
+    }
+
+    fn for_profile(&self, profile: &str) -> SessionArgs {
+        SessionArgs {
+            profile: profile.to_owned(),
+            ..self.session.clone()
+        }
+    }
+}
+
+/// The event for a refresh that went through.
+fn kept_event(profile: &str, kept: &Kept) -> Option<KeepEvent> {
+    let profile = profile.to_owned();
+    Some(match kept {
+        Kept::Refreshed(session, change) => KeepEvent::Refreshed {
+            profile,
+            rotated: *change == RefreshChange::Rotated,
+            access_expires_at: session.meta.access_expires_at.map(Timestamp::as_unix_secs),
+        },
+        Kept::StillValid(_) => KeepEvent::AlreadyFresh { profile },
+        Kept::Adopted(_) => KeepEvent::Adopted { profile },
+    })
+}
+
+/// The `needs_human` event of a notice.
+fn needs_human(profile: &str, notice: Notice) -> KeepEvent {
+    let login = format!("`grantty login --profile {profile}`");
+    let (message, deadline) = match notice {
+        Notice::NoRefreshToken { access_ends } => (
+            format!(
+                "the provider issued no refresh token, so this session ends {}; sign in again then with {login}",
+                access_ends.map_or_else(
+                    || "with its access token".to_owned(),
+                    |at| format!("at {} UTC", at.utc_hms())
+                )
+            ),
+            access_ends,
+        ),
+        Notice::LifespanEnds { at } => (
+            format!(
+                "the refresh token does not rotate and stops working at {} UTC ({}); sign in again before then with {login}",
+                at.utc_hms(),
+                at.to_rfc3339()
+            ),
+            Some(at),
+        ),
+    };
+    KeepEvent::NeedsHuman {
+        profile: profile.to_owned(),
+        message,
+        deadline: deadline.map(Timestamp::as_unix_secs),
+    }
+}
+
+/// SIGTERM, SIGINT and SIGHUP, caught for the whole run so none of them kills a refresh.
+struct Signals {
+    term: Signal,
+    int: Signal,
+    hup: Signal,
+}
+
+impl Signals {
+    fn new() -> std::io::Result<Self> {
+        Ok(Self {
+            term: signal(SignalKind::terminate())?,
+            int: signal(SignalKind::interrupt())?,
+            hup: signal(SignalKind::hangup())?,
+        })
+    }
+
+    /// The next signal's name.
+    async fn recv(&mut self) -> &'static str {
+        tokio::select! {
+            _ = self.term.recv() => "SIGTERM",
+            _ = self.int.recv() => "SIGINT",
+            _ = self.hup.recv() => "SIGHUP",
+        }
+    }
+}
