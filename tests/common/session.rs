@@ -157,9 +157,15 @@ impl SignedIn {
 /// `grantty --store file <args>` with `XDG_STATE_HOME` at `state_home` and nothing else from
 /// the environment, not yet started; stdin null, output piped.
 pub fn command_in(state_home: &std::path::Path, args: &[&str]) -> tokio::process::Command {
+    let mut cmd = bare_command_in(state_home, args);
+    cmd.args(["--store", "file"]);
+    cmd
+}
+
+/// [`command_in`] without `--store`: the binary finds the backend from the session's metadata.
+pub fn bare_command_in(state_home: &std::path::Path, args: &[&str]) -> tokio::process::Command {
     let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_grantty"));
     cmd.args(args)
-        .args(["--store", "file"])
         .env_clear()
         .env("XDG_STATE_HOME", state_home)
         .stdin(Stdio::null())
