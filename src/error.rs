@@ -67,7 +67,9 @@ impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Auth(AuthError::Transport { .. }) => exit::NETWORK,
-            Error::Auth(AuthError::Endpoint(_)) | Error::Usage(_) => exit::USAGE,
+            Error::Auth(AuthError::Endpoint(_))
+            | Error::Usage(_)
+            | Error::Store(StoreError::StoredElsewhere { .. }) => exit::USAGE,
             Error::Auth(_) => exit::SERVER,
             Error::Keep(e) => match e {
                 KeepError::NotSignedIn { .. } | KeepError::Ended(_) => exit::SIGN_IN_NEEDED,
@@ -76,7 +78,6 @@ impl Error {
                 KeepError::Store(_) => exit::STORE,
                 KeepError::Endpoint(_) => exit::USAGE,
             },
-            Error::Store(StoreError::StoredElsewhere { .. }) => exit::USAGE,
             Error::Store(_) => exit::STORE,
             Error::Io(_) | Error::Demo(_) | Error::Transport(_) => exit::FAILURE,
             Error::SignIn { code, .. } => *code,

@@ -153,8 +153,8 @@ fn a_reader_never_sees_tokens_older_than_their_metadata_claims() {
     let base = 1_000_000;
     let session_at = |n: i64| {
         let mut s = fixture_session();
-        s.secrets.access_token = AccessToken::new(&format!("at-{n}"));
-        s.secrets.refresh_token = Some(RefreshToken::new(&format!("rt-{n}")));
+        s.secrets.access_token = AccessToken::new(format!("at-{n}"));
+        s.secrets.refresh_token = Some(RefreshToken::new(format!("rt-{n}")));
         s.meta.access_expires_at = Some(Timestamp::from_unix_secs(base + n));
         s
     };

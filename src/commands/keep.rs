@@ -59,12 +59,12 @@ pub async fn keep(session: &SessionArgs, args: &KeepArgs) -> Result<(), Error> {
         }
         .into());
     }
-    keep.emit(KeepEvent::Started {
+    keep.emit(&KeepEvent::Started {
         profiles,
         all: args.all,
     });
     let signal = keep.run().await?;
-    keep.emit(KeepEvent::Stopped { signal });
+    keep.emit(&KeepEvent::Stopped { signal });
     Ok(())
 }
 
@@ -125,7 +125,7 @@ impl Keep {
         let why = match action {
             Action::Notify(notice) => {
                 self.watch(&profile).noticed = Some(notice);
-                self.emit(needs_human(&profile, notice));
+                self.emit(&needs_human(&profile, notice));
                 return Ok(None);
             }
             Action::Refresh(why) => why,
@@ -141,7 +141,7 @@ impl Keep {
                     result = &mut refresh => break result,
                     name = self.signals.recv(), if stopping.is_none() => {
                         stopping = Some(name);
-                        self.emit(KeepEvent::Finishing { profile: profile.clone(), signal: name });
+                        self.emit(&KeepEvent::Finishing { profile: profile.clone(), signal: name });
                     }
                 }
             }
@@ -150,7 +150,7 @@ impl Keep {
         let event = match result {
             Ok(kept) => {
                 self.watch(&profile).succeeded(now);
-                kept_event(&profile, &kept)
+                Some(kept_event(&profile, &kept))
             }
             Err(KeepError::NotSignedIn { .. }) => None, // logged out meanwhile
             Err(err @ (KeepError::Ended(_) | KeepError::Endpoint(_))) => {
@@ -173,7 +173,7 @@ impl Keep {
             }
         };
         if let Some(event) = event {
-            self.emit(event);
+            self.emit(&event);
         }
         Ok(stopping)
     }
@@ -182,9 +182,9 @@ impl Keep {
         self.watches.entry(profile.to_owned()).or_default()
     }
 
-    fn emit(&mut self, event: KeepEvent) {
+    fn emit(&mut self, event: &KeepEvent) {
         let now = self.clock.now();
-        self.out.emit(&event, now);
+        self.out.emit(event, now);
     }
 
     /// Writes `scheduled` for every profile whose next refresh changed.
@@ -196,7 +196,7 @@ impl Keep {
             let profile = &session.meta.profile;
             if self.scheduled.get(profile) != Some(&(at, why)) {
                 self.scheduled.insert(profile.clone(), (at, why));
-                self.emit(KeepEvent::Scheduled {
+                self.emit(&KeepEvent::Scheduled {
                     profile: profile.clone(),
                     at: at.as_unix_secs(),
                     why: why.as_str(),
@@ -225,7 +225,7 @@ impl Keep {
                 Err(err) => {
                     let now = self.clock.now();
                     let retry_in = self.watch(&profile).failed(now);
-                    self.emit(KeepEvent::RefreshFailed {
+                    self.emit(&KeepEvent::RefreshFailed {
                         profile,
                         message: err.to_string(),
                         retry_in,
@@ -258,9 +258,9 @@ impl Keep {
 }
 
 /// The event for a refresh that went through.
-fn kept_event(profile: &str, kept: &Kept) -> Option<KeepEvent> {
+fn kept_event(profile: &str, kept: &Kept) -> KeepEvent {
     let profile = profile.to_owned();
-    Some(match kept {
+    match kept {
         Kept::Refreshed(session, change) => KeepEvent::Refreshed {
             profile,
             rotated: *change == RefreshChange::Rotated,
@@ -268,7 +268,7 @@ fn kept_event(profile: &str, kept: &Kept) -> Option<KeepEvent> {
         },
         Kept::StillValid(_) => KeepEvent::AlreadyFresh { profile },
         Kept::Adopted(_) => KeepEvent::Adopted { profile },
-    })
+    }
 }
 
 /// The `needs_human` event of a notice.
