@@ -24,13 +24,13 @@ use crate::domain::clock::{Clock, SystemClock};
 use crate::domain::grant::GrantFailure;
 use crate::domain::text::{SHORT_MAX_CHARS, sanitize};
 use crate::error::{Error, exit};
-use crate::keeper::KeepError;
 use crate::ndjson::{Event, Ndjson, WithHumanLines};
 use crate::oauth::client::discover;
 use crate::oauth::http::ReqwestTransport;
 use crate::oauth::provider::Provider;
 use crate::plain::{Plain, failure_line, status_line};
 use crate::runtime::{self, Context, Exit};
+use crate::session_service::RefreshFailed;
 use crate::store::{SessionStore, StoreChoice};
 use crate::tui::{self, Tui};
 use crate::ui::Theme;
@@ -73,7 +73,7 @@ async fn dashboard(session: &SessionArgs, profile: Option<&Profile>) -> Result<(
     let store = setup::open_store(session, StoreChoice::Auto)?;
     let stored = store
         .load(&session.profile)?
-        .ok_or_else(|| KeepError::NotSignedIn {
+        .ok_or_else(|| RefreshFailed::NotSignedIn {
             profile: session.profile.clone(),
         })?;
     let provider = Provider::from_record(&stored.meta.provider)?;

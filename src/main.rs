@@ -41,7 +41,7 @@ fn finish(result: Result<(), grantty::error::Error>) -> ExitCode {
                     source = cause.source();
                 }
             }
-            ExitCode::from(err.exit_code())
+            ExitCode::from(&err)
         }
     }
 }

@@ -54,11 +54,11 @@ impl<T: Transport> Clone for Context<T> {
 impl<T: Transport> Context<T> {
     /// The keeper over this context's store, transport and clock.
     pub fn keeper(&self) -> Keeper<T> {
-        Keeper {
-            store: self.store.clone(),
-            transport: self.transport.clone(),
-            clock: self.clock.clone(),
-        }
+        Keeper::new(
+            self.store.clone(),
+            self.transport.clone(),
+            self.clock.clone(),
+        )
     }
 
     /// How the store describes itself, for the dashboard.

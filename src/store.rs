@@ -30,6 +30,7 @@ mod memory;
 mod open;
 mod place;
 mod profile;
+mod rescue;
 mod select;
 
 use std::path::{Path, PathBuf};
@@ -46,6 +47,7 @@ pub use lock::ProfileLock;
 pub use memory::MemoryBackend;
 pub use open::{Purpose, stored_profiles};
 pub use profile::{PROFILE_MAX_CHARS, validate_profile};
+pub use rescue::PROBE_SLACK_BYTES;
 pub use select::{AutoDecision, StoreChoice, decide_auto};
 
 use format::StoredMeta;
@@ -282,4 +284,9 @@ impl SessionStore {
             other => other,
         }
     }
+}
+
+/// The size in bytes of `secrets` as stored: what a backend must take on the next save.
+pub fn secrets_size(secrets: &crate::domain::session::SessionSecrets) -> usize {
+    format::encode_secrets(secrets, u64::MAX).map_or(0, |text| text.len())
 }

@@ -74,7 +74,7 @@ impl Transport for ScriptedTransport {
             at: self.clock.now(),
         });
         let next = self.script.lock().unwrap().pop_front();
-        next.unwrap_or_else(|| Err(TransportError("script exhausted".into())))
+        next.unwrap_or_else(|| Err(TransportError::new("script exhausted")))
     }
 }
 
