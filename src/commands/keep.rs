@@ -22,8 +22,9 @@ use crate::domain::clock::{Clock, SystemClock, Timestamp};
 use crate::domain::session::{RefreshChange, Session};
 use crate::domain::upkeep::{self, Action, KEEP_MARGIN_SECS, Notice, Watch, Why};
 use crate::error::Error;
-use crate::keeper::{KeepError, Keeper, Kept};
+use crate::keeper::Keeper;
 use crate::oauth::http::ReqwestTransport;
+use crate::session_service::{MinValid, RefreshFailed, Refreshed};
 use crate::store::{StoreChoice, stored_profiles};
 
 /// `grantty keep [--profile P | --all] [--json]`, or `--print-systemd-unit`.
@@ -53,8 +54,12 @@ pub async fn keep(session: &SessionArgs, args: &KeepArgs) -> Result<(), Error> {
         signals: Signals::new()?,
     };
     let profiles = keep.profiles()?;
-    if !args.all && keep.load(&session.profile)?.is_none() {
-        return Err(KeepError::NotSignedIn {
+    if !args.all
+        && open_store(session, StoreChoice::Auto)?
+            .load(&session.profile)?
+            .is_none()
+    {
+        return Err(RefreshFailed::NotSignedIn {
             profile: session.profile.clone(),
         }
         .into());
@@ -86,7 +91,7 @@ impl Keep {
     async fn run(&mut self) -> Result<&'static str, Error> {
         loop {
             let now = self.clock.now();
-            let sessions = self.sessions()?;
+            let sessions = self.sessions().await?;
             let watches: Vec<Watch> = sessions
                 .iter()
                 .map(|s| {
@@ -131,10 +136,17 @@ impl Keep {
             Action::Refresh(why) => why,
         };
         let keeper = self.keeper(&profile)?;
-        let force = why == Why::LifespanEnding;
         let mut stopping = None;
         let result = {
-            let refresh = keeper.ensure_valid(&profile, KEEP_MARGIN_SECS, force);
+            let refresh = async {
+                match why {
+                    Why::LifespanEnding => keeper.refresh(&profile).await,
+                    Why::AccessExpiring | Why::Retry => {
+                        let margin = MinValid::Adaptive(KEEP_MARGIN_SECS);
+                        keeper.ensure_valid(&profile, margin).await
+                    }
+                }
+            };
             tokio::pin!(refresh);
             loop {
                 tokio::select! {
@@ -146,36 +158,104 @@ impl Keep {
                 }
             }
         };
-        let now = self.clock.now();
         let event = match result {
-            Ok(kept) => {
+            Ok(Refreshed::Unsaved {
+                session: unsaved,
+                reason,
+                ..
+            }) => Some(self.keep_unsaved(&keeper, &unsaved, &reason).await),
+            Ok(done) => {
+                let now = self.clock.now();
                 self.watch(&profile).succeeded(now);
-                Some(kept_event(&profile, &kept))
+                Some(refreshed_event(&profile, &done))
             }
-            Err(KeepError::NotSignedIn { .. }) => None, // logged out meanwhile
-            Err(err @ (KeepError::Ended(_) | KeepError::Endpoint(_))) => {
-                self.watch(&profile).halt(session);
-                Some(KeepEvent::NeedsHuman {
-                    message: format!(
-                        "{err} (profile {profile:?}: `grantty login --profile {profile}`)"
-                    ),
-                    profile,
-                    deadline: session.meta.access_expires_at.map(Timestamp::as_unix_secs),
-                })
-            }
-            Err(err @ (KeepError::Network(_) | KeepError::Server(_) | KeepError::Store(_))) => {
-                let retry_in = self.watch(&profile).failed(now);
-                Some(KeepEvent::RefreshFailed {
-                    profile,
-                    message: err.to_string(),
-                    retry_in,
-                })
-            }
+            Err(failure) => self.failed(session, failure),
         };
         if let Some(event) = event {
             self.emit(&event);
         }
         Ok(stopping)
+    }
+
+    /// New tokens the store would not take: retry the save once, else put them where the next
+    /// load finds them (the rescue file), and retry with back-off.
+    async fn keep_unsaved(
+        &mut self,
+        keeper: &Keeper<ReqwestTransport>,
+        unsaved: &Session,
+        reason: &crate::store::StoreError,
+    ) -> KeepEvent {
+        let profile = unsaved.meta.profile.clone();
+        let now = self.clock.now();
+        if keeper.save_unsaved(unsaved).await.is_ok() {
+            self.watch(&profile).succeeded(now);
+            return refreshed_event(
+                &profile,
+                &Refreshed::Fresh {
+                    session: unsaved.clone(),
+                    change: RefreshChange::Kept,
+                },
+            );
+        }
+        let kept_at = match keeper.rescue(unsaved).await {
+            Ok(path) => format!("kept in {} until the store works again", path.display()),
+            Err(e) => format!("and the fallback file failed too ({e}); they stay in this process"),
+        };
+        let retry_in = self.watch(&profile).failed(now);
+        KeepEvent::RefreshFailed {
+            profile,
+            message: format!(
+                "refreshed, but the store would not take the new tokens ({reason}); {kept_at}"
+            ),
+            retry_in,
+        }
+    }
+
+    /// The event for a failed refresh, and the watch updated: retried with back-off unless only
+    /// a person can fix it.
+    fn failed(&mut self, session: &Session, failure: RefreshFailed) -> Option<KeepEvent> {
+        let profile = session.meta.profile.clone();
+        let now = self.clock.now();
+        let message = failure.to_string();
+        let deadline = session.meta.access_expires_at.map(Timestamp::as_unix_secs);
+        match failure {
+            RefreshFailed::NotSignedIn { .. } => None, // logged out meanwhile
+            RefreshFailed::Dead { .. } | RefreshFailed::Endpoint(_) => {
+                self.watch(&profile).halt(session);
+                Some(KeepEvent::NeedsHuman {
+                    profile,
+                    message,
+                    deadline,
+                })
+            }
+            // A refusal may be lifted (an admin enables the client again): say so once, and
+            // keep trying with back-off.
+            RefreshFailed::Refused { .. } => {
+                let watch = self.watch(&profile);
+                let retry_in = watch.failed(now);
+                Some(if watch.failures == 1 {
+                    KeepEvent::NeedsHuman {
+                        profile,
+                        message,
+                        deadline,
+                    }
+                } else {
+                    KeepEvent::RefreshFailed {
+                        profile,
+                        message,
+                        retry_in,
+                    }
+                })
+            }
+            RefreshFailed::Unreachable { .. } | RefreshFailed::Store(_) => {
+                let retry_in = self.watch(&profile).failed(now);
+                Some(KeepEvent::RefreshFailed {
+                    profile,
+                    message,
+                    retry_in,
+                })
+            }
+        }
     }
 
     fn watch(&mut self, profile: &str) -> &mut Watch {
@@ -214,17 +294,26 @@ impl Keep {
         }
     }
 
-    /// The stored sessions of the kept profiles, read afresh. A profile whose store fails is
-    /// skipped this round (the error is said once per wake-up at most).
-    fn sessions(&mut self) -> Result<Vec<Session>, Error> {
+    /// The stored sessions of the kept profiles, read afresh through the session service (which
+    /// moves a rescued copy back into the store). A profile whose store fails is retried with
+    /// back-off like a failed refresh.
+    async fn sessions(&mut self) -> Result<Vec<Session>, Error> {
         let mut sessions = Vec::new();
         for profile in self.profiles()? {
-            match self.load(&profile) {
+            let loaded = match self.keeper(&profile) {
+                Ok(keeper) => keeper.load(&profile).await.map_err(Error::from),
+                Err(e) => Err(e),
+            };
+            match loaded {
                 Ok(Some(session)) => sessions.push(session),
                 Ok(None) => {}
                 Err(err) => {
                     let now = self.clock.now();
-                    let retry_in = self.watch(&profile).failed(now);
+                    let watch = self.watch(&profile);
+                    if watch.retry_at.is_some_and(|at| at > now) {
+                        continue; // said already; wait for the retry
+                    }
+                    let retry_in = watch.failed(now);
                     self.emit(&KeepEvent::RefreshFailed {
                         profile,
                         message: err.to_string(),
@@ -236,17 +325,12 @@ impl Keep {
         Ok(sessions)
     }
 
-    fn load(&self, profile: &str) -> Result<Option<Session>, Error> {
-        let store = open_store(&self.for_profile(profile), StoreChoice::Auto)?;
-        Ok(store.load(profile)?)
-    }
-
     fn keeper(&self, profile: &str) -> Result<Keeper<ReqwestTransport>, Error> {
-        Ok(Keeper {
-            store: Arc::new(open_store(&self.for_profile(profile), StoreChoice::Auto)?),
-            transport: self.transport.clone(),
-            clock: self.clock.clone(),
-        })
+        Ok(Keeper::new(
+            Arc::new(open_store(&self.for_profile(profile), StoreChoice::Auto)?),
+            self.transport.clone(),
+            self.clock.clone(),
+        ))
     }
 
     fn for_profile(&self, profile: &str) -> SessionArgs {
@@ -258,16 +342,19 @@ impl Keep {
 }
 
 /// The event for a refresh that went through.
-fn kept_event(profile: &str, kept: &Kept) -> KeepEvent {
+fn refreshed_event(profile: &str, done: &Refreshed) -> KeepEvent {
     let profile = profile.to_owned();
-    match kept {
-        Kept::Refreshed(session, change) => KeepEvent::Refreshed {
+    match done {
+        Refreshed::Fresh { session, change }
+        | Refreshed::Unsaved {
+            session, change, ..
+        } => KeepEvent::Refreshed {
             profile,
             rotated: *change == RefreshChange::Rotated,
             access_expires_at: session.meta.access_expires_at.map(Timestamp::as_unix_secs),
         },
-        Kept::StillValid(_) => KeepEvent::AlreadyFresh { profile },
-        Kept::Adopted(_) => KeepEvent::Adopted { profile },
+        Refreshed::StillValid(_) => KeepEvent::AlreadyFresh { profile },
+        Refreshed::Adopted(_) => KeepEvent::Adopted { profile },
     }
 }
 

@@ -8,8 +8,8 @@
 //! saves by generation (the secrets win). A refresh in flight holds the profile's exclusive lock;
 //! readers do not wait for it, because the access token they were served stays valid until its
 //! stored expiry. Anything other than a clean, valid session (no session, a token too short-lived,
-//! a store that would ask a question, an error) declines, and the full path, which takes the
-//! exclusive lock and re-reads, answers instead.
+//! a rescued copy waiting, a store that would ask a question, an error) declines, and the full
+//! path, which takes the exclusive lock and re-reads, answers instead.
 
 use std::io::Write as _;
 
@@ -19,20 +19,31 @@ use crate::cli::{Cli, Command};
 use crate::domain::clock::{Clock as _, SystemClock};
 use crate::error::Error;
 use crate::export::{self, Format};
+use crate::session_service::MinValid;
 
 /// Answers `cli` from the cached session when it is a `token` or `kubectl-credential` call whose
 /// stored access token is valid long enough; `None` means "run the full command".
 pub fn cached(cli: &Cli) -> Option<Result<(), Error>> {
-    let (min_valid_secs, format) = match &cli.command {
-        Some(Command::Token(args)) => (args.min_valid, args.format),
-        Some(Command::KubectlCredential) => (KUBECTL_MIN_VALID_SECS, Format::ExecCredential),
+    // The same margins as the full commands (`scripts::token`, `integrations`).
+    let (min_valid, format) = match &cli.command {
+        Some(Command::Token(args)) => (MinValid::from_flag(Some(args.min_valid)), args.format),
+        Some(Command::KubectlCredential) => (
+            MinValid::Exactly(KUBECTL_MIN_VALID_SECS),
+            Format::ExecCredential,
+        ),
         _ => return None,
     };
     let (session_args, _config) = session_and_config(cli).ok()?;
+    let profile = &session_args.profile;
     let store = open_store_quietly(&session_args)?;
-    let session = store.load(&session_args.profile).ok()??;
+    // Tokens an earlier run could not save wait in a rescue file: the full path moves them back
+    // under the lock.
+    if !matches!(store.read_rescue(profile), Ok(None)) {
+        return None;
+    }
+    let session = store.load(profile).ok()??;
     let now = SystemClock.now();
-    if session.needs_refresh(now, session.refresh_margin(min_valid_secs)) {
+    if session.needs_refresh(now, min_valid.margin(&session)) {
         return None;
     }
     let out = export::render(&session, format, now);
