@@ -8,19 +8,19 @@
 //! been answered and saved otherwise (the HTTP timeout bounds that). Either way it exits 0.
 
 mod report;
+mod signals;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::signal::unix::{Signal, SignalKind, signal};
-
-use self::report::{KeepEvent, Reporter, systemd_unit};
+use self::report::{KeepEvent, Reporter, needs_human, systemd_unit};
+use self::signals::Signals;
 use super::setup::{open_store, state_dir};
 use crate::cli::{KeepArgs, SessionArgs};
 use crate::domain::clock::{Clock, SystemClock, Timestamp};
 use crate::domain::session::{RefreshChange, Session};
-use crate::domain::upkeep::{self, Action, KEEP_MARGIN_SECS, Notice, Watch, Why};
+use crate::domain::upkeep::{self, Action, KEEP_MARGIN_SECS, Watch, Why};
 use crate::error::Error;
 use crate::keeper::Keeper;
 use crate::oauth::http::ReqwestTransport;
@@ -169,7 +169,7 @@ impl Keep {
                 self.watch(&profile).succeeded(now);
                 Some(refreshed_event(&profile, &done))
             }
-            Err(failure) => self.failed(session, failure),
+            Err(failure) => self.failed(session, &failure),
         };
         if let Some(event) = event {
             self.emit(&event);
@@ -213,7 +213,7 @@ impl Keep {
 
     /// The event for a failed refresh, and the watch updated: retried with back-off unless only
     /// a person can fix it.
-    fn failed(&mut self, session: &Session, failure: RefreshFailed) -> Option<KeepEvent> {
+    fn failed(&mut self, session: &Session, failure: &RefreshFailed) -> Option<KeepEvent> {
         let profile = session.meta.profile.clone();
         let now = self.clock.now();
         let message = failure.to_string();
@@ -355,61 +355,5 @@ fn refreshed_event(profile: &str, done: &Refreshed) -> KeepEvent {
         },
         Refreshed::StillValid(_) => KeepEvent::AlreadyFresh { profile },
         Refreshed::Adopted(_) => KeepEvent::Adopted { profile },
-    }
-}
-
-/// The `needs_human` event of a notice.
-fn needs_human(profile: &str, notice: Notice) -> KeepEvent {
-    let login = format!("`grantty login --profile {profile}`");
-    let (message, deadline) = match notice {
-        Notice::NoRefreshToken { access_ends } => (
-            format!(
-                "the provider issued no refresh token, so this session ends {}; sign in again then with {login}",
-                access_ends.map_or_else(
-                    || "with its access token".to_owned(),
-                    |at| format!("at {} UTC", at.utc_hms())
-                )
-            ),
-            access_ends,
-        ),
-        Notice::LifespanEnds { at } => (
-            format!(
-                "the refresh token does not rotate and stops working at {} UTC ({}); sign in again before then with {login}",
-                at.utc_hms(),
-                at.to_rfc3339()
-            ),
-            Some(at),
-        ),
-    };
-    KeepEvent::NeedsHuman {
-        profile: profile.to_owned(),
-        message,
-        deadline: deadline.map(Timestamp::as_unix_secs),
-    }
-}
-
-/// SIGTERM, SIGINT and SIGHUP, caught for the whole run so none of them kills a refresh.
-struct Signals {
-    term: Signal,
-    int: Signal,
-    hup: Signal,
-}
-
-impl Signals {
-    fn new() -> std::io::Result<Self> {
-        Ok(Self {
-            term: signal(SignalKind::terminate())?,
-            int: signal(SignalKind::interrupt())?,
-            hup: signal(SignalKind::hangup())?,
-        })
-    }
-
-    /// The next signal's name.
-    async fn recv(&mut self) -> &'static str {
-        tokio::select! {
-            _ = self.term.recv() => "SIGTERM",
-            _ = self.int.recv() => "SIGINT",
-            _ = self.hup.recv() => "SIGHUP",
-        }
     }
 }

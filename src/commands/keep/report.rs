@@ -7,6 +7,8 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::domain::clock::Timestamp;
+use crate::domain::upkeep::Notice;
+use crate::words;
 
 /// One thing the keeper did or noticed.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -165,6 +167,36 @@ pub fn line(event: &KeepEvent, now: Timestamp) -> String {
         KeepEvent::Stopped { signal } => format!("{signal}: stopped"),
     };
     format!("grantty keep {}Z {text}", now.utc_hms())
+}
+
+/// The `needs_human` event of a notice.
+pub fn needs_human(profile: &str, notice: Notice) -> KeepEvent {
+    let login = format!("`{}`", words::login_command(profile));
+    let (message, deadline) = match notice {
+        Notice::NoRefreshToken { access_ends } => (
+            format!(
+                "the provider issued no refresh token, so this session ends {}; sign in again then with {login}",
+                access_ends.map_or_else(
+                    || "with its access token".to_owned(),
+                    |at| format!("at {} UTC", at.utc_hms())
+                )
+            ),
+            access_ends,
+        ),
+        Notice::LifespanEnds { at } => (
+            format!(
+                "the refresh token does not rotate and stops working at {} UTC ({}); sign in again before then with {login}",
+                at.utc_hms(),
+                at.to_rfc3339()
+            ),
+            Some(at),
+        ),
+    };
+    KeepEvent::NeedsHuman {
+        profile: profile.to_owned(),
+        message,
+        deadline: deadline.map(Timestamp::as_unix_secs),
+    }
 }
 
 /// A systemd user unit running `exe keep <selector>`, restarted on failure, stopped with SIGTERM
