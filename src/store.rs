@@ -21,7 +21,7 @@ mod backend;
 mod error;
 mod file;
 #[cfg(test)]
-mod fixtures;
+pub(crate) mod fixtures;
 mod format;
 mod keyring;
 mod loaded;

@@ -26,7 +26,7 @@ use crate::session_service::MinValid;
 pub fn cached(cli: &Cli) -> Option<Result<(), Error>> {
     // The same margins as the full commands (`scripts::token`, `integrations`).
     let (min_valid, format) = match &cli.command {
-        Some(Command::Token(args)) => (MinValid::from_flag(Some(args.min_valid)), args.format),
+        Some(Command::Token(args)) => (MinValid::from_flag(args.min_valid), args.format),
         Some(Command::KubectlCredential) => (
             MinValid::Exactly(KUBECTL_MIN_VALID_SECS),
             Format::ExecCredential,

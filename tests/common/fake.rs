@@ -74,7 +74,7 @@ impl Transport for ScriptedTransport {
             at: self.clock.now(),
         });
         let next = self.script.lock().unwrap().pop_front();
-        next.unwrap_or_else(|| Err(TransportError::new("script exhausted")))
+        next.unwrap_or_else(|| Err(TransportError::no_answer("script exhausted")))
     }
 }
 

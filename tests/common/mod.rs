@@ -11,5 +11,6 @@ pub mod dashboard_fixtures;
 pub mod fake;
 pub mod fixtures;
 pub mod interop;
+pub mod journey;
 pub mod screen;
 pub mod session;
