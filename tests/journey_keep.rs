@@ -211,3 +211,40 @@ async fn sigterm_while_asleep_exits_0_at_once_and_the_unit_file_runs_this_binary
     );
     assert!(unit.stdout.contains(&exec), "{}", unit.stdout);
 }
+
+#[tokio::test]
+async fn a_refused_client_is_said_once_kept_and_resumed_after_back_off_when_enabled_again() {
+    let server = short_lived_server(0).await;
+    let fixture = signed_in(&server, Access::Fresh).await;
+    server.disable_client(common::session::CLIENT_ID);
+    let mut keep = Keeper::start(&mut fixture.command(&["keep", "--json"]));
+
+    let human = keep.until("needs_human").await;
+    let message = human["message"].as_str().unwrap();
+    assert!(message.contains("invalid_client"), "{message}");
+    assert!(
+        message.contains("administrator"),
+        "who can fix it: {message}"
+    );
+    assert_eq!(human["profile"], PROFILE);
+    assert_eq!(
+        fixture.stored().unwrap().secrets,
+        fixture.session.secrets,
+        "every token kept"
+    );
+
+    // The administrator enables the client again; the back-off retry picks the session up.
+    server.enable_client(common::session::CLIENT_ID);
+    keep.until("refreshed").await;
+    let (run, events) = keep.terminate().await;
+    run.assert_code(0);
+    let names = names(&events);
+    assert_eq!(
+        names.iter().filter(|n| **n == "needs_human").count(),
+        1,
+        "said once: {events:?}"
+    );
+    let stats = server.stats();
+    assert_eq!(stats.device_authorizations, 1, "no new sign-in");
+    assert_eq!(stats.reuse_detections, 0);
+}
