@@ -15,21 +15,15 @@ use grantty::domain::clock::Timestamp;
 use grantty::domain::secret::{AccessToken, RefreshToken};
 use grantty::store::{SessionStore, StoreChoice};
 use serde_json::Value;
-use tokio::io::{AsyncBufReadExt as _, BufReader};
 
 use common::session::{
-    Access, CLIENT_ID, PROFILE, Run, SCOPE, bare_command_in, command_in, demo_server, signed_in,
+    Access, CLIENT_ID, PROFILE, Run, SCOPE, bare_command_in, command_in, demo_server, events_of,
+    signed_in,
 };
 
 /// Runs `grantty <args>` without `--store` in `state_home`.
 async fn run_bare(state_home: &std::path::Path, args: &[&str]) -> Run {
-    let output = bare_command_in(state_home, args)
-        .spawn()
-        .unwrap()
-        .wait_with_output()
-        .await
-        .unwrap();
-    Run::from_output(args, output)
+    Run::of(bare_command_in(state_home, args), args).await
 }
 
 fn stored_access(state_home: &std::path::Path) -> String {
@@ -60,16 +54,13 @@ async fn after_login_with_the_file_store_every_command_works_without_store() {
         "--scope",
         SCOPE,
     ];
-    let mut child = command_in(home, &login).spawn().unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    while let Some(line) = lines.next_line().await.unwrap() {
-        let event: Value = serde_json::from_str(&line).unwrap();
-        if event["event"] == "code_issued" {
-            let code = event["user_code"].as_str().unwrap();
-            server.decide(code, Decision::Approve).unwrap();
-        }
-    }
-    Run::from_output(&login, child.wait_with_output().await.unwrap()).assert_code(0);
+    let (_, _, run) = events_of(
+        command_in(home, &login),
+        &login,
+        Some((&server, Decision::Approve)),
+    )
+    .await;
+    run.assert_code(0);
     let signed_in_token = stored_access(home);
 
     let token = run_bare(home, &["token"]).await;
@@ -152,7 +143,7 @@ fn a_reader_never_sees_tokens_older_than_their_metadata_claims() {
     let store = SessionStore::open(dir.path().join("grantty"), StoreChoice::File, true).unwrap();
     let base = 1_000_000;
     let session_at = |n: i64| {
-        let mut s = fixture_session();
+        let mut s = common::dashboard_fixtures::session();
         s.secrets.access_token = AccessToken::new(format!("at-{n}"));
         s.secrets.refresh_token = Some(RefreshToken::new(format!("rt-{n}")));
         s.meta.access_expires_at = Some(Timestamp::from_unix_secs(base + n));
@@ -185,32 +176,4 @@ fn a_reader_never_sees_tokens_older_than_their_metadata_claims() {
             });
         }
     });
-}
-
-fn fixture_session() -> grantty::domain::session::Session {
-    use grantty::domain::session::{ProviderRecord, Session};
-    use grantty::domain::token::TokenSet;
-    let now = Timestamp::from_unix_secs(1_000_000);
-    let provider = ProviderRecord {
-        kind: "generic".into(),
-        host: "auth.example.com".into(),
-        client_id: "c".into(),
-        scope: "openid".into(),
-        device_authorization_endpoint: "https://auth.example.com/device".into(),
-        token_endpoint: "https://auth.example.com/token".into(),
-        revocation_endpoint: None,
-        logout_endpoint: None,
-        refresh_token_lifespan_secs: None,
-    };
-    let tokens = TokenSet {
-        access_token: AccessToken::new("at-0"),
-        token_type: "Bearer".into(),
-        expires_at: Some(now),
-        refresh_token: Some(RefreshToken::new("rt-0")),
-        refresh_token_expires_at: None,
-        scope: None,
-        id_token: None,
-        issued_at: now,
-    };
-    Session::new(PROFILE, provider, tokens, now)
 }
