@@ -65,7 +65,7 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
             integrations::git_credential(session, args.operation).await
         }
         Some(Command::Completions(args)) => docs::completions(args.shell),
-        Some(Command::Man) => docs::man(),
+        Some(Command::Man(args)) => docs::man(args),
         Some(Command::Keep(args)) => keep::keep(session, args).await,
     }
 }
