@@ -10,7 +10,7 @@ use crate::error::exit;
 use crate::store::StoreChoice;
 
 /// What each configuration key means, in [`crate::config::PROFILE_KEYS`] order (a test holds them equal).
-pub const PROFILE_KEY_HELP: [(&str, &str); 15] = [
+pub const PROFILE_KEY_HELP: [(&str, &str); 16] = [
     (
         "provider",
         "\"anaplan\" or \"generic\" (default: anaplan with host, else generic)",
@@ -28,6 +28,11 @@ pub const PROFILE_KEY_HELP: [(&str, &str); 15] = [
     (
         "revocation_endpoint",
         "revocation endpoint (RFC 7009), with device_endpoint",
+    ),
+    (
+        "logout_endpoint",
+        "where logout ends an Anaplan token (POST .../token/logout); default: auth.anaplan.com \
+         for *.anaplan.com hosts, else the session host's own",
     ),
     (
         "authorize_endpoint",
@@ -289,6 +294,10 @@ fn examples() -> Section {
                 "sign in to any provider into a new profile",
             ),
             ("grantty", "the dashboard of the stored session"),
+            (
+                "grantty keep --all --print-systemd-unit",
+                "a systemd user unit that keeps every session alive without a terminal",
+            ),
             (
                 "curl -H \"$(grantty token --format header)\" URL",
                 "a fresh token for a script, refreshed when needed",
