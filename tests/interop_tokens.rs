@@ -384,7 +384,10 @@ async fn the_binary_keeps_a_session_against_oidc_provider() {
     assert_eq!(code, Some(0), "logout: {stderr}");
     assert!(stdout.is_empty(), "nothing on stdout: {stdout}");
     // Each step names the host it asked (`… (RFC 7009) at 127.0.0.1:PORT: accepted …`).
-    for what in ["refresh token (RFC 7009) at ", "access token (RFC 7009) at "] {
+    for what in [
+        "refresh token (RFC 7009) at ",
+        "access token (RFC 7009) at ",
+    ] {
         assert!(
             stderr
                 .lines()
