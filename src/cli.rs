@@ -90,6 +90,8 @@ pub enum Command {
     Export(ExportArgs),
     /// List the configured profiles and the state of their sessions.
     Profiles(ProfilesArgs),
+    /// Keep sessions alive without a terminal (systemd user service, tmux, nohup): refresh ahead of expiry until SIGTERM.
+    Keep(KeepArgs),
     /// Print a Kubernetes `ExecCredential` (client.authentication.k8s.io/v1), refreshing as `token` does.
     KubectlCredential,
     /// Git credential helper (`git config credential.helper '!grantty git-credential'`).
@@ -109,6 +111,20 @@ pub struct ManArgs {
     /// Write every page (grantty.1 and a grantty-COMMAND.1 per command) into this directory.
     #[arg(long, value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
     pub dir: Option<std::path::PathBuf>,
+}
+
+/// `grantty keep`.
+#[derive(Debug, Args)]
+pub struct KeepArgs {
+    /// Keep every stored session (instead of the one of --profile), including sessions signed in later.
+    #[arg(long)]
+    pub all: bool,
+    /// Print NDJSON events on stdout instead of one line per event on stderr.
+    #[arg(long)]
+    pub json: bool,
+    /// Print a systemd user unit that runs this keeper, then exit.
+    #[arg(long)]
+    pub print_systemd_unit: bool,
 }
 
 /// `grantty git-credential`.

@@ -5,11 +5,15 @@ mod demo_settings;
 mod docs;
 mod hold;
 mod integrations;
+mod keep;
 mod profiles;
 mod resolve;
 mod scripts;
 mod setup;
 mod status;
+mod token_fast;
+
+pub use token_fast::cached;
 
 pub use demo_settings::demo_config;
 use demo_settings::os_seed;
@@ -67,6 +71,7 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
         }
         Some(Command::Completions(args)) => docs::completions(args.shell),
         Some(Command::Man(args)) => docs::man(args),
+        Some(Command::Keep(args)) => keep::keep(session, args).await,
     }
 }
 
@@ -122,7 +127,7 @@ async fn login(session: &SessionArgs, args: &LoginArgs, config: &Config) -> Resu
         full_screen(session) && !args.json && plan.flow == FlowArg::Device,
         &session.profile,
     )?;
-    let store = setup::open_store(session, StoreChoice::Auto)?;
+    let store = setup::open_store_for_login(session)?;
     let refresh_skew = config
         .profile(&session.profile)
         .and_then(|p| p.refresh_skew_secs);

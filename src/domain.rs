@@ -10,3 +10,4 @@ pub mod session;
 pub mod text;
 pub mod token;
 pub mod token_chars;
+pub mod upkeep;

@@ -101,7 +101,9 @@ impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Auth(AuthError::Transport { .. }) => exit::NETWORK,
-            Error::Auth(AuthError::Endpoint(_)) | Error::Usage(_) => exit::USAGE,
+            Error::Auth(AuthError::Endpoint(_))
+            | Error::Usage(_)
+            | Error::Store(StoreError::StoredElsewhere { .. }) => exit::USAGE,
             Error::Auth(_) => exit::SERVER,
             Error::Refresh(e) => match e {
                 RefreshFailed::NotSignedIn { .. } | RefreshFailed::Dead { .. } => {

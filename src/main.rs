@@ -1,5 +1,6 @@
-//! The `grantty` binary: parse the command line, run it on a single-threaded tokio runtime, print
-//! the error chain after the terminal is restored, exit with a documented code.
+//! The `grantty` binary: parse the command line, answer a cached `token` at once, else run the
+//! command on a single-threaded tokio runtime; print the error chain after the terminal is
+//! restored, exit with a documented code.
 
 use std::process::ExitCode;
 
@@ -9,6 +10,10 @@ use grantty::error::exit;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // A valid cached token needs no runtime, no HTTP client and no lock: answer before any exists.
+    if let Some(result) = grantty::commands::cached(&cli) {
+        return finish(result);
+    }
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -19,7 +24,12 @@ fn main() -> ExitCode {
             return ExitCode::from(exit::FAILURE);
         }
     };
-    match runtime.block_on(grantty::commands::run(cli)) {
+    finish(runtime.block_on(grantty::commands::run(cli)))
+}
+
+/// Prints the error and its causes, and picks the exit code from its type.
+fn finish(result: Result<(), grantty::error::Error>) -> ExitCode {
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             let text = err.to_string();

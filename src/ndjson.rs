@@ -18,7 +18,7 @@ use crate::runtime::Frontend;
 
 mod event;
 
-pub use event::{Event, SCHEMA_VERSION};
+pub use event::{Event, SCHEMA_VERSION, write_line};
 
 /// Where polling stands, to write `pending`/`slow_down`/`retrying` once per change.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -7,6 +7,9 @@
 //!   `grantty`, user = profile) or `<profile>.secrets.json` (0600, plaintext, only with consent).
 //! - `<profile>.lock`: the [`ProfileLock`] file; `store-choice`: remembered plaintext consent.
 //!
+//! Commands open the store for a profile with [`SessionStore::open_for`], which finds the
+//! backend the metadata records (see `open`).
+//!
 //! Invariants: secrets are written before metadata and every file write is atomic, so a crash
 //! leaves either the old session, or new tokens with old metadata. `load` detects the latter by
 //! generation and returns the stored tokens (the secrets win; [`Consistency`] says what was
@@ -24,6 +27,7 @@ mod keyring;
 mod loaded;
 mod lock;
 mod memory;
+mod open;
 mod place;
 mod profile;
 mod rescue;
@@ -42,6 +46,7 @@ pub use format::FORMAT_VERSION;
 pub use loaded::{Consistency, Loaded};
 pub use lock::ProfileLock;
 pub use memory::MemoryBackend;
+pub use open::{Purpose, stored_profiles};
 pub use profile::{PROFILE_MAX_CHARS, validate_profile};
 pub(crate) use profile::{meta_path, profile_of_meta_file};
 pub use rescue::PROBE_SLACK_BYTES;

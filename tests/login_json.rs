@@ -7,45 +7,14 @@
 
 mod common;
 
-use grantty::demo::{Decision, DemoConfig, DemoServer, TokenStyle};
+use grantty::demo::{Decision, DemoConfig, TokenStyle};
 use grantty::domain::clock::Timestamp;
 use grantty::store::{SessionStore, StoreChoice};
 use serde_json::Value;
-use tokio::io::{AsyncBufReadExt as _, BufReader};
 
 use common::session::{
-    CLIENT_ID, PROFILE, Run, SCOPE, TOKEN_PREFIXES, command_in as grantty, demo_server,
+    CLIENT_ID, PROFILE, Run, SCOPE, command_in as grantty, demo_server, events_of,
 };
-
-/// Runs `cmd` to the end, relaying every `code_issued` to the demo server as the decision, if
-/// any; returns the parsed events, their lines and the finished run (stderr checked for tokens).
-async fn events_of(
-    mut cmd: tokio::process::Command,
-    args: &[&str],
-    relay: Option<(&DemoServer, Decision)>,
-) -> (Vec<Value>, Vec<String>, Run) {
-    let mut child = cmd.spawn().unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let (mut events, mut raw) = (Vec::new(), Vec::new());
-    while let Some(line) = lines.next_line().await.unwrap() {
-        let event: Value = serde_json::from_str(&line)
-            .unwrap_or_else(|e| panic!("stdout line is not JSON ({e}): {line}"));
-        if let Some((server, decision)) = relay
-            && event["event"] == "code_issued"
-        {
-            server
-                .decide(event["user_code"].as_str().unwrap(), decision)
-                .unwrap();
-        }
-        for prefix in TOKEN_PREFIXES {
-            assert!(!line.contains(prefix), "an event carries a token: {line}");
-        }
-        events.push(event);
-        raw.push(line);
-    }
-    let run = Run::from_output(args, child.wait_with_output().await.unwrap());
-    (events, raw, run)
-}
 
 fn names(events: &[Value]) -> Vec<&str> {
     events

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use crate::cli::{Cli, Command, SessionArgs};
 use crate::config::Config;
 use crate::error::Error;
-use crate::store::{SessionStore, StoreChoice, StoreError, default_dir};
+use crate::store::{Purpose, SessionStore, StoreChoice, StoreError, default_dir};
 
 /// The state directory: `$XDG_STATE_HOME/grantty` or `~/.local/state/grantty`.
 pub fn state_dir() -> Result<PathBuf, Error> {
@@ -35,21 +35,51 @@ pub fn session_and_config(cli: &Cli) -> Result<(SessionArgs, Config), Error> {
     Ok((session, config))
 }
 
-/// Opens the store `args` ask for: `--store` or `GRANTTY_STORE`, else the profile's `store`
-/// (folded in by [`session_and_config`]), else `default`. With `auto` and no
-/// working keyring, an interactive user is asked once whether the 0600 plaintext file is
-/// acceptable; scripts must pass `--store file`.
+/// Opens the store of the profile's session, where its metadata says it lives (see
+/// [`SessionStore::open_for`]); `--store` or `GRANTTY_STORE`, else the profile's `store` (folded
+/// in by [`session_and_config`]), must agree with it. Without a session: that choice, else
+/// `default`.
 pub fn open_store(args: &SessionArgs, default: StoreChoice) -> Result<SessionStore, Error> {
+    open_store_for(args, default, Purpose::Existing)
+}
+
+/// Opens the store a new sign-in of the profile goes to: `--store` or the profile's `store` if
+/// given, else where the current session lives, else `auto`.
+pub fn open_store_for_login(args: &SessionArgs) -> Result<SessionStore, Error> {
+    open_store_for(args, StoreChoice::Auto, Purpose::NewSession)
+}
+
+/// [`open_store`] without any question: `None` when opening would need the interactive
+/// plaintext consent (or fails otherwise), so a caller can fall back to the full path.
+pub fn open_store_quietly(args: &SessionArgs) -> Option<SessionStore> {
+    let choice = args.store.unwrap_or(StoreChoice::Auto);
+    if choice == StoreChoice::Memory {
+        return None;
+    }
+    let dir = default_dir()?;
+    SessionStore::open_for(dir, &args.profile, choice, Purpose::Existing, false).ok()
+}
+
+/// With `auto` and no working keyring, an interactive user is asked once whether the 0600
+/// plaintext file is acceptable; scripts must pass `--store file`.
+fn open_store_for(
+    args: &SessionArgs,
+    default: StoreChoice,
+    purpose: Purpose,
+) -> Result<SessionStore, Error> {
     let choice = args.store.unwrap_or(default);
     if choice == StoreChoice::Memory {
         return Ok(SessionStore::memory());
     }
     let dir = state_dir()?;
-    match SessionStore::open(dir.clone(), choice, false) {
+    let open = |plaintext_ok| {
+        SessionStore::open_for(dir.clone(), &args.profile, choice, purpose, plaintext_ok)
+    };
+    match open(false) {
         Err(StoreError::NeedsConsent { .. }) if interactive() => {
             if ask_plaintext_consent(&dir)? {
                 SessionStore::remember_plaintext_consent(&dir)?;
-                Ok(SessionStore::open(dir, choice, true)?)
+                Ok(open(true)?)
             } else {
                 Err(Error::Usage("no keyring is available and the plaintext file was declined; pass --store memory to keep tokens only for this run".into()))
             }

@@ -88,17 +88,19 @@ pub enum Event {
 
 /// One line: the envelope around an event.
 #[derive(Serialize)]
-struct Line<'a> {
+struct Line<'a, E: Serialize> {
     v: u8,
     #[serde(flatten)]
-    event: &'a Event,
+    event: &'a E,
     time: i64,
 }
 
-/// Writes `event` stamped with `now` as one line, and flushes it.
-pub(super) fn write_line(
+/// Writes `event` (an internally tagged enum: `"event": name`) stamped with `now` as one line in
+/// the envelope every event shares, and flushes it. `grantty keep --json` writes its own events
+/// through this.
+pub fn write_line(
     out: &mut impl Write,
-    event: &Event,
+    event: &impl Serialize,
     now: Timestamp,
 ) -> std::io::Result<()> {
     let line = Line {

@@ -113,6 +113,17 @@ pub enum StoreError {
         /// What this store uses.
         current: BackendKind,
     },
+    /// `--store` (or `GRANTTY_STORE`, or the profile's `store`) names another backend than the
+    /// one the profile's session is recorded in.
+    #[error("the session of profile {profile:?} is kept in the {stored} store, but {} was asked for; run the command without `--store` (and without GRANTTY_STORE or the profile's `store`) to use it where it is, or sign in into the {asked} store with `grantty login --store {} --profile {profile}`", asked.flag(), asked.flag())]
+    StoredElsewhere {
+        /// The profile.
+        profile: String,
+        /// Where the session is recorded.
+        stored: BackendKind,
+        /// What was asked for.
+        asked: BackendKind,
+    },
     /// An explicitly chosen backend does not work here.
     #[error("the {kind} store does not work here: {reason}; choose another with `--store`")]
     Unavailable {

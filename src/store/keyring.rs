@@ -39,24 +39,25 @@ impl std::fmt::Debug for KeyringBackend {
     }
 }
 
+/// Opens the keyring of `kind` (Secret Service or keyutils) without probing it, for a session
+/// already recorded there.
+pub fn open(kind: BackendKind) -> Result<KeyringBackend, String> {
+    let store: Arc<CredentialStore> = if kind == BackendKind::SecretService {
+        zbus_secret_service_keyring_store::Store::new().map_err(|e| detail(&e))?
+    } else {
+        linux_keyutils_keyring_store::Store::new().map_err(|e| detail(&e))?
+    };
+    Ok(KeyringBackend { kind, store })
+}
+
 /// Connects to the Secret Service and probes it; the error text says why it cannot be used.
 pub fn secret_service() -> Result<KeyringBackend, String> {
-    let store = zbus_secret_service_keyring_store::Store::new().map_err(|e| detail(&e))?;
-    KeyringBackend {
-        kind: BackendKind::SecretService,
-        store,
-    }
-    .probed()
+    open(BackendKind::SecretService)?.probed()
 }
 
 /// Opens the kernel keyring and probes it; the error text says why it cannot be used.
 pub fn keyutils() -> Result<KeyringBackend, String> {
-    let store = linux_keyutils_keyring_store::Store::new().map_err(|e| detail(&e))?;
-    KeyringBackend {
-        kind: BackendKind::Keyutils,
-        store,
-    }
-    .probed()
+    open(BackendKind::Keyutils)?.probed()
 }
 
 impl KeyringBackend {

@@ -28,6 +28,19 @@ pub enum StoreChoice {
     Memory,
 }
 
+impl StoreChoice {
+    /// The backend an explicit choice names; `None` for `Auto`.
+    pub fn kind(self) -> Option<BackendKind> {
+        match self {
+            Self::Auto => None,
+            Self::SecretService => Some(BackendKind::SecretService),
+            Self::Keyutils => Some(BackendKind::Keyutils),
+            Self::File => Some(BackendKind::File),
+            Self::Memory => Some(BackendKind::Memory),
+        }
+    }
+}
+
 /// What `auto` settles on.
 #[derive(Debug, PartialEq, Eq)]
 pub enum AutoDecision<B> {
@@ -77,6 +90,22 @@ pub(crate) fn remember_consent(dir: &Path) -> Result<(), StoreError> {
 pub(crate) fn consent_remembered(dir: &Path) -> Result<bool, StoreError> {
     let bytes = read_private(&dir.join(CONSENT_FILE))?;
     Ok(bytes.is_some_and(|b| String::from_utf8_lossy(&b).trim() == CONSENT_PLAINTEXT))
+}
+
+/// The backend a stored session is recorded in, opened without a probe: its errors show on the
+/// first read.
+pub(crate) fn open_recorded(
+    dir: &Path,
+    kind: BackendKind,
+) -> Result<Arc<dyn SecretBackend>, StoreError> {
+    let unavailable = |reason| StoreError::Unavailable { kind, reason };
+    Ok(match kind {
+        BackendKind::SecretService | BackendKind::Keyutils => {
+            Arc::new(keyring::open(kind).map_err(unavailable)?)
+        }
+        BackendKind::File => Arc::new(FileBackend::new(dir.to_owned())),
+        BackendKind::Memory => Arc::new(super::MemoryBackend::new()),
+    })
 }
 
 /// The backend for a choice other than `Memory`, and the keyrings `Auto` passed over.

@@ -20,7 +20,9 @@ use grantty::oauth::client::{discover, poll_token, request_device_code};
 use grantty::oauth::http::ReqwestTransport;
 use grantty::oauth::provider::Provider;
 use grantty::store::{SessionStore, StoreChoice};
+use serde_json::Value;
 use tempfile::TempDir;
+use tokio::io::{AsyncBufReadExt as _, BufReader};
 
 /// The profile every fixture signs in as (the binary's default).
 pub const PROFILE: &str = "default";
@@ -148,23 +150,22 @@ impl SignedIn {
 
     /// Runs `grantty --store file <args>` to the end.
     pub async fn run(&self, args: &[&str]) -> Run {
-        let output = self
-            .command(args)
-            .spawn()
-            .unwrap()
-            .wait_with_output()
-            .await
-            .unwrap();
-        Run::from_output(args, output)
+        Run::of(self.command(args), args).await
     }
 }
 
 /// `grantty --store file <args>` with `XDG_STATE_HOME` at `state_home` and nothing else from
 /// the environment, not yet started; stdin null, output piped.
 pub fn command_in(state_home: &std::path::Path, args: &[&str]) -> tokio::process::Command {
+    let mut cmd = bare_command_in(state_home, args);
+    cmd.args(["--store", "file"]);
+    cmd
+}
+
+/// [`command_in`] without `--store`: the binary finds the backend from the session's metadata.
+pub fn bare_command_in(state_home: &std::path::Path, args: &[&str]) -> tokio::process::Command {
     let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_grantty"));
     cmd.args(args)
-        .args(["--store", "file"])
         .env_clear()
         .env("XDG_STATE_HOME", state_home)
         .stdin(Stdio::null())
@@ -188,6 +189,12 @@ pub struct Run {
 }
 
 impl Run {
+    /// Runs `command` (started with `args`) to the end.
+    pub async fn of(mut command: tokio::process::Command, args: &[&str]) -> Self {
+        let output = command.spawn().unwrap().wait_with_output().await.unwrap();
+        Self::from_output(args, output)
+    }
+
     /// Wraps `output`, checking stderr for token text.
     pub fn from_output(args: &[&str], output: Output) -> Self {
         let run = Self {
@@ -261,4 +268,34 @@ pub fn isolated_command(state_home: &std::path::Path, args: &[&str]) -> tokio::p
         .stderr(std::process::Stdio::piped())
         .kill_on_drop(true);
     command
+}
+
+/// Runs `cmd` to the end, relaying every `code_issued` to the demo server as the decision, if
+/// any; returns the parsed events, their lines and the finished run (stderr checked for tokens).
+pub async fn events_of(
+    mut cmd: tokio::process::Command,
+    args: &[&str],
+    relay: Option<(&DemoServer, Decision)>,
+) -> (Vec<Value>, Vec<String>, Run) {
+    let mut child = cmd.spawn().unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let (mut events, mut raw) = (Vec::new(), Vec::new());
+    while let Some(line) = lines.next_line().await.unwrap() {
+        let event: Value = serde_json::from_str(&line)
+            .unwrap_or_else(|e| panic!("stdout line is not JSON ({e}): {line}"));
+        if let Some((server, decision)) = relay
+            && event["event"] == "code_issued"
+        {
+            server
+                .decide(event["user_code"].as_str().unwrap(), decision)
+                .unwrap();
+        }
+        for prefix in TOKEN_PREFIXES {
+            assert!(!line.contains(prefix), "an event carries a token: {line}");
+        }
+        events.push(event);
+        raw.push(line);
+    }
+    let run = Run::from_output(args, child.wait_with_output().await.unwrap());
+    (events, raw, run)
 }

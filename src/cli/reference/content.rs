@@ -294,6 +294,10 @@ fn examples() -> Section {
             ),
             ("grantty", "the dashboard of the stored session"),
             (
+                "grantty keep --all --print-systemd-unit",
+                "a systemd user unit that keeps every session alive without a terminal",
+            ),
+            (
                 "curl -H \"$(grantty token --format header)\" URL",
                 "a fresh token for a script, refreshed when needed",
             ),

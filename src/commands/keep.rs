@@ -1,0 +1,359 @@
+//! `grantty keep`: the headless keeper. It sleeps until the earliest deadline of the sessions it
+//! keeps ([`crate::domain::upkeep`] decides, from metadata and `now`), wakes, re-reads the store
+//! (another process may have refreshed meanwhile), does what is due through the same
+//! [`Keeper`] and per-profile lock as `grantty token` and the dashboard, and sleeps again. No
+//! polling between deadlines.
+//!
+//! SIGTERM, SIGINT and SIGHUP stop it: at once while it sleeps; after the refresh in flight has
+//! been answered and saved otherwise (the HTTP timeout bounds that). Either way it exits 0.
+
+mod report;
+mod signals;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use self::report::{KeepEvent, Reporter, needs_human, systemd_unit};
+use self::signals::Signals;
+use super::setup::{open_store, state_dir};
+use crate::cli::{KeepArgs, SessionArgs};
+use crate::domain::clock::{Clock, SystemClock, Timestamp};
+use crate::domain::session::{RefreshChange, Session};
+use crate::domain::upkeep::{self, Action, KEEP_MARGIN_SECS, Watch, Why};
+use crate::error::Error;
+use crate::keeper::Keeper;
+use crate::oauth::http::ReqwestTransport;
+use crate::session_service::{MinValid, RefreshFailed, Refreshed};
+use crate::store::{StoreChoice, stored_profiles};
+
+/// `grantty keep [--profile P | --all] [--json]`, or `--print-systemd-unit`.
+pub async fn keep(session: &SessionArgs, args: &KeepArgs) -> Result<(), Error> {
+    let selector = if args.all {
+        vec!["--all".to_owned()]
+    } else {
+        vec!["--profile".to_owned(), session.profile.clone()]
+    };
+    if args.print_systemd_unit {
+        let exe = std::env::current_exe()?;
+        print!("{}", systemd_unit(&exe, &selector));
+        return Ok(());
+    }
+    let mut keep = Keep {
+        session: session.clone(),
+        all: args.all,
+        transport: Arc::new(ReqwestTransport::new()?),
+        clock: Arc::new(SystemClock),
+        watches: BTreeMap::new(),
+        scheduled: BTreeMap::new(),
+        out: if args.json {
+            Reporter::new(Box::new(std::io::stdout()), true)
+        } else {
+            Reporter::new(Box::new(std::io::stderr()), false)
+        },
+        signals: Signals::new()?,
+    };
+    let profiles = keep.profiles()?;
+    if !args.all
+        && open_store(session, StoreChoice::Auto)?
+            .load(&session.profile)?
+            .is_none()
+    {
+        return Err(RefreshFailed::NotSignedIn {
+            profile: session.profile.clone(),
+        }
+        .into());
+    }
+    keep.emit(&KeepEvent::Started {
+        profiles,
+        all: args.all,
+    });
+    let signal = keep.run().await?;
+    keep.emit(&KeepEvent::Stopped { signal });
+    Ok(())
+}
+
+/// The keeper's state between wake-ups.
+struct Keep {
+    session: SessionArgs,
+    all: bool,
+    transport: Arc<ReqwestTransport>,
+    clock: Arc<dyn Clock>,
+    watches: BTreeMap<String, Watch>,
+    /// The last `scheduled` event per profile, so it is written only when it changes.
+    scheduled: BTreeMap<String, (Timestamp, Why)>,
+    out: Reporter<Box<dyn std::io::Write>>,
+    signals: Signals,
+}
+
+impl Keep {
+    /// Wakes, acts, sleeps until a signal; returns the signal's name.
+    async fn run(&mut self) -> Result<&'static str, Error> {
+        loop {
+            let now = self.clock.now();
+            let sessions = self.sessions().await?;
+            let watches: Vec<Watch> = sessions
+                .iter()
+                .map(|s| {
+                    let watch = self.watches.entry(s.meta.profile.clone()).or_default();
+                    watch.observe(s);
+                    watch.clone()
+                })
+                .collect();
+            let plan = upkeep::plan(sessions.iter().zip(&watches), now);
+            if plan.due.is_empty() {
+                self.report_schedule(&sessions, &watches);
+                let wait = now.secs_until(plan.wake_at).max(1);
+                tokio::select! {
+                    () = tokio::time::sleep(Duration::from_secs(wait)) => continue,
+                    name = self.signals.recv() => return Ok(name),
+                }
+            }
+            for (index, action) in plan.due {
+                let Some(session) = sessions.get(index) else {
+                    continue;
+                };
+                if let Some(name) = self.act(session, action).await? {
+                    return Ok(name);
+                }
+            }
+        }
+    }
+
+    /// Does one due action; `Some(signal)` when a signal arrived meanwhile.
+    async fn act(
+        &mut self,
+        session: &Session,
+        action: Action,
+    ) -> Result<Option<&'static str>, Error> {
+        let profile = session.meta.profile.clone();
+        let why = match action {
+            Action::Notify(notice) => {
+                self.watch(&profile).noticed = Some(notice);
+                self.emit(&needs_human(&profile, notice));
+                return Ok(None);
+            }
+            Action::Refresh(why) => why,
+        };
+        let keeper = self.keeper(&profile)?;
+        let mut stopping = None;
+        let result = {
+            let refresh = async {
+                match why {
+                    Why::LifespanEnding => keeper.refresh(&profile).await,
+                    Why::AccessExpiring | Why::Retry => {
+                        let margin = MinValid::Adaptive(KEEP_MARGIN_SECS);
+                        keeper.ensure_valid(&profile, margin).await
+                    }
+                }
+            };
+            tokio::pin!(refresh);
+            loop {
+                tokio::select! {
+                    result = &mut refresh => break result,
+                    name = self.signals.recv(), if stopping.is_none() => {
+                        stopping = Some(name);
+                        self.emit(&KeepEvent::Finishing { profile: profile.clone(), signal: name });
+                    }
+                }
+            }
+        };
+        let event = match result {
+            Ok(Refreshed::Unsaved {
+                session: unsaved,
+                reason,
+                ..
+            }) => Some(self.keep_unsaved(&keeper, &unsaved, &reason).await),
+            Ok(done) => {
+                let now = self.clock.now();
+                self.watch(&profile).succeeded(now);
+                Some(refreshed_event(&profile, &done))
+            }
+            Err(failure) => self.failed(session, &failure),
+        };
+        if let Some(event) = event {
+            self.emit(&event);
+        }
+        Ok(stopping)
+    }
+
+    /// New tokens the store would not take: retry the save once, else put them where the next
+    /// load finds them (the rescue file), and retry with back-off.
+    async fn keep_unsaved(
+        &mut self,
+        keeper: &Keeper<ReqwestTransport>,
+        unsaved: &Session,
+        reason: &crate::store::StoreError,
+    ) -> KeepEvent {
+        let profile = unsaved.meta.profile.clone();
+        let now = self.clock.now();
+        if keeper.save_unsaved(unsaved).await.is_ok() {
+            self.watch(&profile).succeeded(now);
+            return refreshed_event(
+                &profile,
+                &Refreshed::Fresh {
+                    session: unsaved.clone(),
+                    change: RefreshChange::Kept,
+                },
+            );
+        }
+        let kept_at = match keeper.rescue(unsaved).await {
+            Ok(path) => format!("kept in {} until the store works again", path.display()),
+            Err(e) => format!("and the fallback file failed too ({e}); they stay in this process"),
+        };
+        let retry_in = self.watch(&profile).failed(now);
+        KeepEvent::RefreshFailed {
+            profile,
+            message: format!(
+                "refreshed, but the store would not take the new tokens ({reason}); {kept_at}"
+            ),
+            retry_in,
+        }
+    }
+
+    /// The event for a failed refresh, and the watch updated: retried with back-off unless only
+    /// a person can fix it.
+    fn failed(&mut self, session: &Session, failure: &RefreshFailed) -> Option<KeepEvent> {
+        let profile = session.meta.profile.clone();
+        let now = self.clock.now();
+        let message = failure.to_string();
+        let deadline = session.meta.access_expires_at.map(Timestamp::as_unix_secs);
+        match failure {
+            RefreshFailed::NotSignedIn { .. } => None, // logged out meanwhile
+            RefreshFailed::Dead { .. } | RefreshFailed::Endpoint(_) => {
+                self.watch(&profile).halt(session);
+                Some(KeepEvent::NeedsHuman {
+                    profile,
+                    message,
+                    deadline,
+                })
+            }
+            // A refusal may be lifted (an admin enables the client again): say so once, and
+            // keep trying with back-off.
+            RefreshFailed::Refused { .. } => {
+                let watch = self.watch(&profile);
+                let retry_in = watch.failed(now);
+                Some(if watch.failures == 1 {
+                    KeepEvent::NeedsHuman {
+                        profile,
+                        message,
+                        deadline,
+                    }
+                } else {
+                    KeepEvent::RefreshFailed {
+                        profile,
+                        message,
+                        retry_in,
+                    }
+                })
+            }
+            RefreshFailed::Unreachable { .. } | RefreshFailed::Store(_) => {
+                let retry_in = self.watch(&profile).failed(now);
+                Some(KeepEvent::RefreshFailed {
+                    profile,
+                    message,
+                    retry_in,
+                })
+            }
+        }
+    }
+
+    fn watch(&mut self, profile: &str) -> &mut Watch {
+        self.watches.entry(profile.to_owned()).or_default()
+    }
+
+    fn emit(&mut self, event: &KeepEvent) {
+        let now = self.clock.now();
+        self.out.emit(event, now);
+    }
+
+    /// Writes `scheduled` for every profile whose next refresh changed.
+    fn report_schedule(&mut self, sessions: &[Session], watches: &[Watch]) {
+        for (session, watch) in sessions.iter().zip(watches) {
+            let Some((at, Action::Refresh(why))) = upkeep::next(session, watch) else {
+                continue;
+            };
+            let profile = &session.meta.profile;
+            if self.scheduled.get(profile) != Some(&(at, why)) {
+                self.scheduled.insert(profile.clone(), (at, why));
+                self.emit(&KeepEvent::Scheduled {
+                    profile: profile.clone(),
+                    at: at.as_unix_secs(),
+                    why: why.as_str(),
+                });
+            }
+        }
+    }
+
+    /// The profiles kept now.
+    fn profiles(&self) -> Result<Vec<String>, Error> {
+        if self.all {
+            Ok(stored_profiles(&state_dir()?)?)
+        } else {
+            Ok(vec![self.session.profile.clone()])
+        }
+    }
+
+    /// The stored sessions of the kept profiles, read afresh through the session service (which
+    /// moves a rescued copy back into the store). A profile whose store fails is retried with
+    /// back-off like a failed refresh.
+    async fn sessions(&mut self) -> Result<Vec<Session>, Error> {
+        let mut sessions = Vec::new();
+        for profile in self.profiles()? {
+            let loaded = match self.keeper(&profile) {
+                Ok(keeper) => keeper.load(&profile).await.map_err(Error::from),
+                Err(e) => Err(e),
+            };
+            match loaded {
+                Ok(Some(session)) => sessions.push(session),
+                Ok(None) => {}
+                Err(err) => {
+                    let now = self.clock.now();
+                    let watch = self.watch(&profile);
+                    if watch.retry_at.is_some_and(|at| at > now) {
+                        continue; // said already; wait for the retry
+                    }
+                    let retry_in = watch.failed(now);
+                    self.emit(&KeepEvent::RefreshFailed {
+                        profile,
+                        message: err.to_string(),
+                        retry_in,
+                    });
+                }
+            }
+        }
+        Ok(sessions)
+    }
+
+    fn keeper(&self, profile: &str) -> Result<Keeper<ReqwestTransport>, Error> {
+        Ok(Keeper::new(
+            Arc::new(open_store(&self.for_profile(profile), StoreChoice::Auto)?),
+            self.transport.clone(),
+            self.clock.clone(),
+        ))
+    }
+
+    fn for_profile(&self, profile: &str) -> SessionArgs {
+        SessionArgs {
+            profile: profile.to_owned(),
+            ..self.session.clone()
+        }
+    }
+}
+
+/// The event for a refresh that went through.
+fn refreshed_event(profile: &str, done: &Refreshed) -> KeepEvent {
+    let profile = profile.to_owned();
+    match done {
+        Refreshed::Fresh { session, change }
+        | Refreshed::Unsaved {
+            session, change, ..
+        } => KeepEvent::Refreshed {
+            profile,
+            rotated: *change == RefreshChange::Rotated,
+            access_expires_at: session.meta.access_expires_at.map(Timestamp::as_unix_secs),
+        },
+        Refreshed::StillValid(_) => KeepEvent::AlreadyFresh { profile },
+        Refreshed::Adopted(_) => KeepEvent::Adopted { profile },
+    }
+}
