@@ -7,17 +7,19 @@
 
 pub mod dashboard;
 mod dashboard_update;
+mod effect;
 pub mod keys;
+mod msg;
 pub mod update;
 
 use crate::domain::clock::{Skew, Timestamp};
-use crate::domain::grant::{DeviceAuthorization, GrantFailure, PollReply, Poller};
-use crate::domain::session::Session;
+use crate::domain::grant::{DeviceAuthorization, GrantFailure, Poller};
 use crate::domain::token::{TokenSet, UnverifiedClaims};
-use crate::export::Format;
 
 pub use dashboard::{Dashboard, StorageView};
+pub use effect::{Effect, ExportTarget};
 pub use keys::Key;
+pub use msg::{Msg, RefreshResult};
 
 /// Identifies one effect and its answer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
@@ -154,156 +156,6 @@ pub struct App {
     /// Id of the device-code request in flight.
     pending_code_request: Option<RequestId>,
     next_request_id: u64,
-}
-
-/// Inputs to [`update::update`].
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Msg {
-    /// A key press.
-    Key(Key),
-    /// Time passed (the runtime ticks about once a second).
-    Tick,
-    /// The terminal changed size; nothing to update but a redraw.
-    Resize,
-    /// Answer to [`Effect::RequestDeviceCode`].
-    DeviceCode {
-        /// Which request.
-        request: RequestId,
-        /// The authorization, or an error already in words.
-        result: Result<DeviceAuthorization, ErrorView>,
-        /// The server's clock against ours, from the answer's `Date`.
-        skew: Option<Skew>,
-    },
-    /// Answer to [`Effect::Poll`].
-    Polled {
-        /// Which request.
-        request: RequestId,
-        /// What the token endpoint said.
-        reply: PollReply,
-    },
-    /// Answer to [`Effect::SaveSignIn`].
-    SignInSaved {
-        /// Which request.
-        request: RequestId,
-        /// The stored session and where it went, or why it could not be stored.
-        result: Result<(Box<Session>, StorageView), String>,
-    },
-    /// Answer to [`Effect::Refresh`].
-    Refreshed {
-        /// Which request.
-        request: RequestId,
-        /// What happened.
-        result: RefreshResult,
-    },
-    /// Answer to [`Effect::Revoke`].
-    Revoked {
-        /// Which request.
-        request: RequestId,
-        /// One line per server answer, or why it failed.
-        result: Result<Vec<String>, String>,
-    },
-    /// Answer to [`Effect::Export`]: a line for the event log.
-    Exported {
-        /// What was done, or what failed.
-        result: Result<String, String>,
-    },
-}
-
-/// How a refresh went, in terms the dashboard needs.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum RefreshResult {
-    /// This process refreshed.
-    Refreshed {
-        /// The stored session after it.
-        session: Box<Session>,
-        /// True when the refresh token rotated.
-        rotated: bool,
-    },
-    /// No refresh was needed (perhaps another process had just refreshed).
-    StillValid {
-        /// The stored session.
-        session: Box<Session>,
-    },
-    /// Another process had rotated the token; its tokens were adopted.
-    Adopted {
-        /// The stored session.
-        session: Box<Session>,
-    },
-    /// A retryable failure (network, server busy, store); the session is unchanged.
-    Failed {
-        /// What went wrong.
-        message: String,
-    },
-    /// The session is over; sign in again.
-    Ended {
-        /// Why, in words.
-        reason: String,
-    },
-}
-
-/// Where an export goes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ExportTarget {
-    /// A 0600 file in the state directory, written atomically.
-    File,
-    /// The clipboard, through OSC 52.
-    Clipboard,
-}
-
-/// What `update` asks the runtime to do.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Effect {
-    /// Start a device authorization (RFC 8628 §3.1).
-    RequestDeviceCode {
-        /// Id for the answer.
-        request: RequestId,
-    },
-    /// Poll the token endpoint once (RFC 8628 §3.4).
-    Poll {
-        /// Id for the answer.
-        request: RequestId,
-        /// The code to redeem.
-        device_code: crate::domain::secret::DeviceCode,
-    },
-    /// Store a fresh sign-in before anything shows it.
-    SaveSignIn {
-        /// Id for the answer.
-        request: RequestId,
-        /// The tokens.
-        tokens: Box<TokenSet>,
-        /// The server's clock against ours, stored for `status`.
-        clock_skew: Option<Skew>,
-    },
-    /// Make sure the access token is valid for `min_valid_secs` (refresh under the lock).
-    Refresh {
-        /// Id for the answer.
-        request: RequestId,
-        /// Minimum remaining validity.
-        min_valid_secs: u64,
-        /// Refresh even if still valid.
-        force: bool,
-    },
-    /// Revoke at the server and delete locally.
-    Revoke {
-        /// Id for the answer.
-        request: RequestId,
-    },
-    /// Export the tokens (asked for by the user).
-    Export {
-        /// The session to export (its `Debug` is redacted).
-        session: Box<Session>,
-        /// The format.
-        format: Format,
-        /// Where to.
-        target: ExportTarget,
-    },
-    /// Put text on the clipboard through OSC 52.
-    Copy {
-        /// What it is.
-        target: CopyTarget,
-        /// The text (a user code or URL; never a token here).
-        text: String,
-    },
 }
 
 impl App {

@@ -1,0 +1,92 @@
+//! The messages `update` takes: keys, ticks, and the one answer each effect sends back.
+
+use super::Key;
+use super::{ErrorView, RequestId, StorageView};
+use crate::domain::clock::Skew;
+use crate::domain::grant::{DeviceAuthorization, PollReply};
+use crate::domain::session::Session;
+
+/// Inputs to [`update::update`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Msg {
+    /// A key press.
+    Key(Key),
+    /// Time passed (the runtime ticks about once a second).
+    Tick,
+    /// The terminal changed size; nothing to update but a redraw.
+    Resize,
+    /// Answer to [`Effect::RequestDeviceCode`].
+    DeviceCode {
+        /// Which request.
+        request: RequestId,
+        /// The authorization, or an error already in words.
+        result: Result<DeviceAuthorization, ErrorView>,
+        /// The server's clock against ours, from the answer's `Date`.
+        skew: Option<Skew>,
+    },
+    /// Answer to [`Effect::Poll`].
+    Polled {
+        /// Which request.
+        request: RequestId,
+        /// What the token endpoint said.
+        reply: PollReply,
+    },
+    /// Answer to [`Effect::SaveSignIn`].
+    SignInSaved {
+        /// Which request.
+        request: RequestId,
+        /// The stored session and where it went, or why it could not be stored.
+        result: Result<(Box<Session>, StorageView), String>,
+    },
+    /// Answer to [`Effect::Refresh`].
+    Refreshed {
+        /// Which request.
+        request: RequestId,
+        /// What happened.
+        result: RefreshResult,
+    },
+    /// Answer to [`Effect::Revoke`].
+    Revoked {
+        /// Which request.
+        request: RequestId,
+        /// One line per server answer, or why it failed.
+        result: Result<Vec<String>, String>,
+    },
+    /// Answer to [`Effect::Export`]: a line for the event log.
+    Exported {
+        /// What was done, or what failed.
+        result: Result<String, String>,
+    },
+}
+
+/// How a refresh went, in terms the dashboard needs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RefreshResult {
+    /// This process refreshed.
+    Refreshed {
+        /// The stored session after it.
+        session: Box<Session>,
+        /// True when the refresh token rotated.
+        rotated: bool,
+    },
+    /// No refresh was needed (perhaps another process had just refreshed).
+    StillValid {
+        /// The stored session.
+        session: Box<Session>,
+    },
+    /// Another process had rotated the token; its tokens were adopted.
+    Adopted {
+        /// The stored session.
+        session: Box<Session>,
+    },
+    /// A retryable failure (network, server busy, store); the session is unchanged.
+    Failed {
+        /// What went wrong.
+        message: String,
+    },
+    /// The session is over; sign in again.
+    Ended {
+        /// Why, in words.
+        reason: String,
+    },
+}
