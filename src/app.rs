@@ -19,7 +19,7 @@ use crate::domain::token::{TokenSet, UnverifiedClaims};
 pub use dashboard::{Dashboard, StorageView};
 pub use effect::{Effect, ExportTarget};
 pub use keys::Key;
-pub use msg::{Msg, RefreshResult};
+pub use msg::{Msg, RefreshResult, SignInSaved};
 
 /// Identifies one effect and its answer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
@@ -151,6 +151,16 @@ pub struct App {
     pub clock_skew: Option<Skew>,
     /// Seconds before expiry the dashboard refreshes (the profile's `refresh_skew`).
     pub refresh_skew_secs: u64,
+    /// The session a new sign-in will replace (the dashboard's `l`, or `login` over a live
+    /// session): cancelling the sign-in returns to it; once the new session is stored, its
+    /// grant is revoked at the server so none is left orphaned.
+    pub replacing: Option<Box<Dashboard>>,
+    /// Set when the user or a signal asked to leave while work that holds tokens was in flight
+    /// (a refresh and its save, a sign-in's save): no new work starts, and the loop ends once
+    /// that work is done.
+    pub leaving: Option<Timestamp>,
+    /// Id of the revocation of the replaced session's grant, in flight.
+    pending_replaced_revoke: Option<RequestId>,
     /// Id of the sign-in save in flight.
     pending_save: Option<RequestId>,
     /// Id of the device-code request in flight.
@@ -174,6 +184,9 @@ impl App {
             profile: DEFAULT_PROFILE.to_owned(),
             clock_skew: None,
             refresh_skew_secs: dashboard::DEFAULT_REFRESH_SKEW_SECS,
+            replacing: None,
+            leaving: None,
+            pending_replaced_revoke: None,
             pending_save: None,
             pending_code_request: None,
             next_request_id: 0,
@@ -189,7 +202,7 @@ impl App {
     pub fn visible_notice(&self, now: Timestamp) -> Option<&Notice> {
         self.notice
             .as_ref()
-            .filter(|n| n.at.secs_until(now) < NOTICE_SECS)
+            .filter(|n| self.leaving.is_some() || n.at.secs_until(now) < NOTICE_SECS)
     }
 
     /// An app opening on the dashboard of a stored session.
@@ -198,6 +211,30 @@ impl App {
         let mut app = Self::with_screen(provider, Screen::Dashboard(Box::new(dashboard)));
         app.profile = profile;
         app
+    }
+
+    /// True while work that holds tokens is in flight: a refresh and its save, a sign-in's save,
+    /// or the revocation of a replaced session. Quitting waits for it.
+    pub fn holds_work(&self) -> bool {
+        let board_busy = |d: &Dashboard| d.refresh_request.is_some();
+        self.pending_save.is_some()
+            || self.pending_replaced_revoke.is_some()
+            || matches!(&self.screen, Screen::Dashboard(d) if board_busy(d))
+            || self.replacing.as_deref().is_some_and(board_busy)
+    }
+
+    /// What the screen says while leaving waits for work (see [`App::holds_work`]).
+    pub fn leaving_text(&self) -> &'static str {
+        let refreshing = |d: &Dashboard| d.refresh_request.is_some();
+        if matches!(&self.screen, Screen::Dashboard(d) if refreshing(d))
+            || self.replacing.as_deref().is_some_and(refreshing)
+        {
+            "Finishing the refresh and saving its tokens before exiting…"
+        } else if self.pending_save.is_some() {
+            "Saving the new tokens before exiting…"
+        } else {
+            "Finishing the revocation of the replaced session before exiting…"
+        }
     }
 
     /// True once the sign-in reached an end state: stored (dashboard), refused, or stuck

@@ -58,6 +58,9 @@ pub enum Overlay {
     ConfirmRevoke,
     /// "Copy the access token to the clipboard? y/n".
     ConfirmCopyToken,
+    /// "Sign in again? This session stays until the new one is stored, then its grant is
+    /// revoked. y/n".
+    ConfirmSignIn,
     /// The export menu; once a format is picked, the destination is asked.
     Export {
         /// The chosen format, if any.

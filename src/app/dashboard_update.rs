@@ -3,7 +3,7 @@
 //! changes nothing.
 
 use super::dashboard::{Dashboard, Ended, EventLevel, Overlay};
-use super::update::request_code;
+use super::update::{quit, request_code};
 use super::{App, Effect, ExportTarget, Key, Msg, RefreshResult, RequestId, Screen};
 use crate::domain::clock::Timestamp;
 use crate::export::Format;
@@ -13,6 +13,44 @@ fn dashboard(app: &mut App) -> Option<&mut Dashboard> {
         Screen::Dashboard(d) => Some(d),
         _ => None,
     }
+}
+
+/// The dashboard answers are for: the one on screen, or the one a sign-in in progress would
+/// replace (its refresh may still be in flight).
+fn answered_board(app: &mut App) -> Option<&mut Dashboard> {
+    match &mut app.screen {
+        Screen::Dashboard(d) => Some(d),
+        _ => app.replacing.as_deref_mut(),
+    }
+}
+
+/// Starts a new sign-in over the dashboard's session, which stays in the store until the new
+/// one is saved, and comes back on screen if the sign-in is cancelled.
+fn sign_in_again(app: &mut App, now: Timestamp) -> Vec<Effect> {
+    let previous = std::mem::replace(&mut app.screen, Screen::Requesting { since: now });
+    let effects = request_code(app, now);
+    if let Screen::Dashboard(mut board) = previous
+        && !matches!(board.ended, Some(Ended::Revoked))
+    {
+        board.overlay = Overlay::None;
+        app.replacing = Some(board);
+    }
+    effects
+}
+
+/// `q`/`Esc` on a sign-in started over a session: back to that session's dashboard. An answer
+/// to the abandoned sign-in is dropped by its stale request id.
+pub(super) fn cancel_sign_in(app: &mut App, now: Timestamp) -> Vec<Effect> {
+    if let Some(mut board) = app.replacing.take() {
+        board.log(
+            now,
+            EventLevel::Info,
+            "Sign-in cancelled; this session is unchanged".to_owned(),
+        );
+        app.pending_code_request = None;
+        app.screen = Screen::Dashboard(board);
+    }
+    Vec::new()
 }
 
 /// Starts an automatic refresh when one is due.
@@ -43,10 +81,8 @@ pub(super) fn on_key(app: &mut App, key: Key, now: Timestamp) -> Vec<Effect> {
         return Vec::new();
     };
     match (d.overlay, key) {
-        (_, Key::CtrlC) => {
-            app.quit = true;
-            Vec::new()
-        }
+        (_, Key::CtrlC) => quit(app, now),
+        (Overlay::ConfirmSignIn, Key::Char('y')) => sign_in_again(app, now),
         (Overlay::ConfirmRevoke, Key::Char('y')) => {
             d.overlay = Overlay::None;
             // A refresh still in flight is now stale: its answer will be dropped.
@@ -110,15 +146,14 @@ fn plain_key(app: &mut App, key: Key, now: Timestamp) -> Vec<Effect> {
     };
     let live = d.ended.is_none() && d.revoke_request.is_none();
     match key {
-        Key::Char('q') | Key::Esc => {
-            app.quit = true;
-            Vec::new()
-        }
+        Key::Char('q') | Key::Esc => quit(app, now),
         Key::Char('r') if live => refresh(app, true),
         Key::Char('x') if live => set_overlay(d, Overlay::ConfirmRevoke),
         Key::Char('c') if live => set_overlay(d, Overlay::ConfirmCopyToken),
         Key::Char('e') if live => set_overlay(d, Overlay::Export { format: None }),
-        Key::Char('l') => request_code(app, now),
+        // Replacing a live session asks first; an ended one has nothing left to lose.
+        Key::Char('l') if live => set_overlay(d, Overlay::ConfirmSignIn),
+        Key::Char('l') => sign_in_again(app, now),
         _ => Vec::new(),
     }
 }
@@ -147,7 +182,15 @@ fn take(slot: &mut Option<RequestId>, request: RequestId) -> bool {
 
 /// Answers to dashboard effects.
 pub(super) fn on_msg(app: &mut App, msg: Msg, now: Timestamp) -> Vec<Effect> {
-    let Some(d) = dashboard(app) else {
+    if let Msg::ReplacedRevoked { request, result } = msg {
+        if take(&mut app.pending_replaced_revoke, request)
+            && let Some(d) = dashboard(app)
+        {
+            on_replaced_revoked(d, result, now);
+        }
+        return Vec::new();
+    }
+    let Some(d) = answered_board(app) else {
         return Vec::new();
     };
     match msg {
@@ -175,6 +218,21 @@ pub(super) fn on_msg(app: &mut App, msg: Msg, now: Timestamp) -> Vec<Effect> {
         _ => {}
     }
     Vec::new()
+}
+
+fn on_replaced_revoked(d: &mut Dashboard, result: Result<Vec<String>, String>, now: Timestamp) {
+    match result {
+        Ok(lines) => {
+            for line in lines {
+                d.log(now, EventLevel::Info, format!("Replaced session: {line}"));
+            }
+        }
+        Err(message) => d.log(
+            now,
+            EventLevel::Warn,
+            format!("Could not revoke the replaced session's grant: {message}"),
+        ),
+    }
 }
 
 fn on_refreshed(d: &mut Dashboard, result: RefreshResult, now: Timestamp) {
@@ -255,3 +313,7 @@ fn on_refreshed(d: &mut Dashboard, result: RefreshResult, now: Timestamp) {
 #[cfg(test)]
 #[path = "dashboard_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "lifecycle_tests.rs"]
+mod lifecycle_tests;

@@ -54,6 +54,14 @@ pub enum Effect {
         /// Id for the answer.
         request: RequestId,
     },
+    /// Revoke the grant of a session that a new sign-in has just replaced in the store (best
+    /// effort: the new session is already saved; nothing is deleted).
+    RevokeReplaced {
+        /// Id for the answer.
+        request: RequestId,
+        /// The replaced session (its `Debug` is redacted).
+        session: Box<Session>,
+    },
     /// Export the tokens (asked for by the user).
     Export {
         /// The session to export (its `Debug` is redacted).

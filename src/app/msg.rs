@@ -1,12 +1,14 @@
 //! The messages `update` takes: keys, ticks, and the one answer each effect sends back.
 
 use super::Key;
+#[cfg(doc)]
+use super::Effect;
 use super::{ErrorView, RequestId, StorageView};
 use crate::domain::clock::Skew;
 use crate::domain::grant::{DeviceAuthorization, PollReply};
 use crate::domain::session::Session;
 
-/// Inputs to [`update::update`].
+/// Inputs to [`super::update::update`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Msg {
     /// A key press.
@@ -35,8 +37,8 @@ pub enum Msg {
     SignInSaved {
         /// Which request.
         request: RequestId,
-        /// The stored session and where it went, or why it could not be stored.
-        result: Result<(Box<Session>, StorageView), String>,
+        /// The stored session, or why it could not be stored.
+        result: Result<SignInSaved, String>,
     },
     /// Answer to [`Effect::Refresh`].
     Refreshed {
@@ -44,6 +46,16 @@ pub enum Msg {
         request: RequestId,
         /// What happened.
         result: RefreshResult,
+    },
+    /// The user (q, Ctrl-C) or a signal (SIGTERM, SIGHUP, SIGINT) asks to leave: finish the
+    /// work that holds tokens, start nothing new, then end.
+    Quit,
+    /// Answer to [`Effect::RevokeReplaced`]: one line per server answer, or why it failed.
+    ReplacedRevoked {
+        /// Which request.
+        request: RequestId,
+        /// One line per server answer, or why it failed.
+        result: Result<Vec<String>, String>,
     },
     /// Answer to [`Effect::Revoke`].
     Revoked {
@@ -89,4 +101,16 @@ pub enum RefreshResult {
         /// Why, in words.
         reason: String,
     },
+}
+
+/// A fresh sign-in, stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignInSaved {
+    /// The session as stored.
+    pub session: Box<Session>,
+    /// Where it went.
+    pub storage: StorageView,
+    /// The session the store held for the profile until this save, if any: its grant is still
+    /// alive at the server until it is revoked.
+    pub replaced: Option<Box<Session>>,
 }

@@ -4,7 +4,8 @@
 use tokio::sync::mpsc;
 
 use super::{Context, Frontend};
-use crate::app::{Effect, ErrorView, ExportTarget, Msg, RefreshResult};
+use super::replace;
+use crate::app::{Effect, ErrorView, ExportTarget, Msg, RefreshResult, SignInSaved};
 use crate::domain::session::{RefreshChange, Session};
 use crate::export;
 use crate::keeper::{KeepError, Kept};
@@ -62,8 +63,12 @@ pub(super) fn perform<T: Transport, F: Frontend>(
                     ctx.clock.now(),
                 );
                 session.meta.clock_skew = clock_skew;
-                let result = match ctx.keeper().save_new(session).await {
-                    Ok(session) => Ok((Box::new(session), ctx.storage_view())),
+                let result = match replace::save_replacing(&ctx, session).await {
+                    Ok((session, replaced)) => Ok(SignInSaved {
+                        session: Box::new(session),
+                        storage: ctx.storage_view(),
+                        replaced: replaced.map(Box::new),
+                    }),
                     Err(e) => Err(e.to_string()),
                 };
                 let _ = tx.send(Msg::SignInSaved { request, result });
@@ -94,6 +99,16 @@ pub(super) fn perform<T: Transport, F: Frontend>(
                     .map(revoke_lines)
                     .map_err(|e| e.to_string());
                 let _ = tx.send(Msg::Revoked { request, result });
+            });
+        }
+        Effect::RevokeReplaced { request, session } => {
+            let (ctx, tx) = (ctx.clone(), tx.clone());
+            tokio::spawn(async move {
+                let result = replace::revoke_grant(&*ctx.transport, &session)
+                    .await
+                    .map(revoke_lines)
+                    .map_err(|e| e.to_string());
+                let _ = tx.send(Msg::ReplacedRevoked { request, result });
             });
         }
         Effect::Export {
