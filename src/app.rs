@@ -223,6 +223,16 @@ impl App {
             || self.replacing.as_deref().is_some_and(board_busy)
     }
 
+    /// What `q` does on the sign-in screens, for their key bars: back to the session a new
+    /// sign-in would replace, or quit.
+    pub fn quit_label(&self) -> &'static str {
+        if self.replacing.is_some() && !matches!(self.screen, Screen::Approved(_)) {
+            "back to the session"
+        } else {
+            "quit"
+        }
+    }
+
     /// What the screen says while leaving waits for work (see [`App::holds_work`]).
     pub fn leaving_text(&self) -> &'static str {
         let refreshing = |d: &Dashboard| d.refresh_request.is_some();

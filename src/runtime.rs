@@ -130,7 +130,11 @@ where
     }
     loop {
         frontend.draw(app, ctx.clock.now())?;
-        let exit = if signalled { Exit::Signal } else { Exit::Normal };
+        let exit = if signalled {
+            Exit::Signal
+        } else {
+            Exit::Normal
+        };
         if app.quit || (frontend.exits_when_finished() && app.finished() && !app.holds_work()) {
             return Ok(exit);
         }

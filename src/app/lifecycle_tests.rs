@@ -49,7 +49,10 @@ fn cancelling_the_new_sign_in_returns_to_the_session() {
     assert!(!app.quit, "Esc on the new sign-in must not quit");
     assert_eq!(board(&app).session.secrets.access_token.expose(), "a1");
     assert!(
-        board(&app).events.last().is_some_and(|e| e.text.contains("cancelled")),
+        board(&app)
+            .events
+            .last()
+            .is_some_and(|e| e.text.contains("cancelled")),
         "{:?}",
         board(&app).events
     );
@@ -151,7 +154,10 @@ fn a_refresh_answered_during_a_new_sign_in_lands_on_the_session_it_would_replace
     let request = refresh_request(&update(&mut app, Msg::Key(Key::Char('r')), at(10)));
     update(&mut app, Msg::Key(Key::Char('l')), at(11));
     update(&mut app, Msg::Key(Key::Char('y')), at(12));
-    assert!(app.holds_work(), "the old session's refresh is still in flight");
+    assert!(
+        app.holds_work(),
+        "the old session's refresh is still in flight"
+    );
     let result = RefreshResult::Refreshed {
         session: Box::new(session("a2", 12)),
         rotated: true,

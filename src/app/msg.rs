@@ -1,8 +1,8 @@
 //! The messages `update` takes: keys, ticks, and the one answer each effect sends back.
 
-use super::Key;
 #[cfg(doc)]
 use super::Effect;
+use super::Key;
 use super::{ErrorView, RequestId, StorageView};
 use crate::domain::clock::Skew;
 use crate::domain::grant::{DeviceAuthorization, PollReply};

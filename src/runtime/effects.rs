@@ -3,8 +3,8 @@
 
 use tokio::sync::mpsc;
 
-use super::{Context, Frontend};
 use super::replace;
+use super::{Context, Frontend};
 use crate::app::{Effect, ErrorView, ExportTarget, Msg, RefreshResult, SignInSaved};
 use crate::domain::session::{RefreshChange, Session};
 use crate::export;

@@ -71,7 +71,7 @@ pub(super) fn requesting(
     let sections = [
         Section::new(vec![title_line(app, theme)]).or_drop(TITLE),
         Section::new(wrap_phrases(&message, max)).gap(),
-        Section::new(vec![key_bar(&[("q", "quit")], theme.key, max)])
+        Section::new(vec![key_bar(&[("q", app.quit_label())], theme.key, max)])
             .or_drop(KEYS)
             .gap()
             .pinned(),
@@ -136,7 +136,7 @@ fn with_qr(
     buf.set_line(
         area.x + 1,
         area.bottom() - 1,
-        &keys(theme, max),
+        &keys(app, theme, max),
         area.width.saturating_sub(1),
     );
     // Centred between the title and the key bar.
@@ -174,7 +174,7 @@ fn text_only(
         );
     }
     sections.push(
-        Section::new(vec![keys(theme, max)])
+        Section::new(vec![keys(app, theme, max)])
             .or_drop(KEYS)
             .gap()
             .pinned(),
@@ -190,9 +190,13 @@ fn with_margin(area: Rect) -> Rect {
     }
 }
 
-fn keys(theme: &Theme, max: usize) -> Line<'static> {
+fn keys(app: &App, theme: &Theme, max: usize) -> Line<'static> {
     key_bar(
-        &[("c", "copy code"), ("u", "copy URL"), ("q", "quit")],
+        &[
+            ("c", "copy code"),
+            ("u", "copy URL"),
+            ("q", app.quit_label()),
+        ],
         theme.key,
         max,
     )
