@@ -13,3 +13,4 @@ pub mod fixtures;
 pub mod interop;
 pub mod screen;
 pub mod session;
+pub mod tmux;
