@@ -89,10 +89,10 @@ async fn leave_while_a_refresh_is_held(how: &str) {
     );
     assert_eq!(stored.meta.pending_refresh, None, "{how}");
     s.run(&["refresh"]).await.assert_code(0);
-    let stats = server.stats();
-    assert_eq!(stats.refreshes, 2, "{how}");
+    let counted = server.stats();
+    assert_eq!(counted.refreshes, 2, "{how}");
     assert_eq!(
-        stats.reuse_detections, 0,
+        counted.reuse_detections, 0,
         "{how}: a spent refresh token was sent"
     );
 }
@@ -165,7 +165,7 @@ fn user_code(screen: &str) -> String {
         .find_map(|line| {
             let words: Vec<&str> = line.split_whitespace().collect();
             words.windows(9).find_map(|w| {
-                let spaced = w[4] == "-" && w[..4].iter().chain(&w[5..]).all(|x| letter(&x));
+                let spaced = w[4] == "-" && w[..4].iter().chain(&w[5..]).all(|x| letter(x));
                 spaced.then(|| format!("{}-{}", w[..4].concat(), w[5..].concat()))
             })
         })

@@ -18,7 +18,7 @@ const POLL_EVERY: Duration = Duration::from_millis(50);
 /// A `grantty` running in its own tmux server; the server is killed on drop.
 pub struct Tmux {
     socket: String,
-    _config: tempfile::NamedTempFile,
+    config: tempfile::NamedTempFile,
 }
 
 impl Tmux {
@@ -43,11 +43,8 @@ impl Tmux {
             command.push(' ');
             command.push_str(&shell_quote(arg));
         }
-        let tmux = Self {
-            socket,
-            _config: config,
-        };
-        let config_path = tmux._config.path().to_string_lossy().into_owned();
+        let tmux = Self { socket, config };
+        let config_path = tmux.config.path().to_string_lossy().into_owned();
         let status = Command::new("tmux")
             .args(["-L", &tmux.socket, "-f", &config_path, "new-session", "-d"])
             .args(["-s", "t", "-x", &cols.to_string(), "-y", &rows.to_string()])
