@@ -165,7 +165,7 @@ fn user_code(screen: &str) -> String {
         .find_map(|line| {
             let words: Vec<&str> = line.split_whitespace().collect();
             words.windows(9).find_map(|w| {
-                let spaced = w[4] == "-" && w[..4].iter().chain(&w[5..]).all(|x| letter(x));
+                let spaced = w[4] == "-" && w[..4].iter().chain(&w[5..]).all(letter);
                 spaced.then(|| format!("{}-{}", w[..4].concat(), w[5..].concat()))
             })
         })
