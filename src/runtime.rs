@@ -166,5 +166,21 @@ where
     }
 }
 
+/// Revokes the grant of a session a sign-in outside the loop (the code flow) replaced, best
+/// effort, and says on stderr what the server answered.
+pub async fn revoke_replaced<T: Transport>(
+    transport: &T,
+    session: &crate::domain::session::Session,
+) {
+    match replace::revoke_grant(transport, session).await {
+        Ok(steps) => {
+            for line in effects::revoke_lines(steps) {
+                eprintln!("Replaced session: {line}");
+            }
+        }
+        Err(e) => eprintln!("Could not revoke the replaced session's grant: {e}"),
+    }
+}
+
 use effects::perform;
 pub use effects::{error_view, refresh_result};

@@ -124,7 +124,7 @@ pub(super) fn perform<T: Transport, F: Frontend>(
 }
 
 /// One line per server answer of a revoke.
-fn revoke_lines(steps: Vec<crate::keeper::RevokeStep>) -> Vec<String> {
+pub(super) fn revoke_lines(steps: Vec<crate::keeper::RevokeStep>) -> Vec<String> {
     steps
         .into_iter()
         .map(|step| match step.answer {
