@@ -21,13 +21,13 @@ use crate::domain::grant::GrantFailure;
 use crate::domain::session::Session;
 use crate::domain::text::{SHORT_MAX_CHARS, sanitize};
 use crate::error::{Error, exit};
-use crate::keeper::KeepError;
 use crate::ndjson::{Event, Ndjson, WithHumanLines};
 use crate::oauth::client::discover;
 use crate::oauth::http::ReqwestTransport;
 use crate::oauth::provider::Provider;
 use crate::plain::{Plain, failure_line, status_line};
 use crate::runtime::{self, Context, Exit};
+use crate::session_service::RefreshFailed;
 use crate::store::{SessionStore, StoreChoice};
 use crate::tui::{self, Tui};
 use crate::ui::Theme;
@@ -73,7 +73,7 @@ async fn dashboard(
 ) -> Result<(), Error> {
     let store = setup::open_store(session, StoreChoice::Auto)?;
     let Some(stored) = store.load(&session.profile)? else {
-        let not_signed_in = KeepError::NotSignedIn {
+        let not_signed_in = RefreshFailed::NotSignedIn {
             profile: session.profile.clone(),
         };
         return match profile {
@@ -166,10 +166,10 @@ async fn login(session: &SessionArgs, args: &LoginArgs, config: &Config) -> Resu
             .await
         }
         FlowArg::Code => {
-            let revoker = ReqwestTransport::new()?;
+            let revoker = Arc::new(ReqwestTransport::new()?);
             code_flow::sign_in(plan, transport, store, session).await?;
             if let Some(old) = live {
-                runtime::revoke_replaced(&revoker, &old).await;
+                runtime::revoke_replaced(revoker, Arc::new(SystemClock), &old).await;
             }
             Ok(())
         }

@@ -1,7 +1,7 @@
 //! The top-level error and the exit codes scripts can branch on (documented in the README).
 
-use crate::keeper::KeepError;
 use crate::oauth::AuthError;
+use crate::session_service::{LogoutFailed, RefreshFailed};
 use crate::store::StoreError;
 
 /// Exit codes.
@@ -24,6 +24,9 @@ pub mod exit {
     pub const SIGN_IN_NEEDED: u8 = 7;
     /// The token store failed or needs a choice (`--store`).
     pub const STORE: u8 = 8;
+    /// `status --min-valid N`: the access token has less than N seconds left, and a refresh
+    /// can still renew it.
+    pub const REFRESH_NEEDED: u8 = 9;
     /// Cancelled by the user or a signal before the sign-in ended.
     pub const CANCELLED: u8 = 130;
 }
@@ -34,9 +37,12 @@ pub enum Error {
     /// A protocol or endpoint error before the UI started (e.g. discovery).
     #[error(transparent)]
     Auth(#[from] AuthError),
-    /// Keeping a session alive failed.
+    /// No usable session came back from the session service.
     #[error(transparent)]
-    Keep(#[from] KeepError),
+    Refresh(#[from] RefreshFailed),
+    /// A logout left the session in place.
+    #[error(transparent)]
+    Logout(#[from] LogoutFailed),
     /// The token store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -69,17 +75,32 @@ impl Error {
             Error::Auth(AuthError::Transport { .. }) => exit::NETWORK,
             Error::Auth(AuthError::Endpoint(_)) | Error::Usage(_) => exit::USAGE,
             Error::Auth(_) => exit::SERVER,
-            Error::Keep(e) => match e {
-                KeepError::NotSignedIn { .. } | KeepError::Ended(_) => exit::SIGN_IN_NEEDED,
-                KeepError::Network(_) => exit::NETWORK,
-                KeepError::Server(_) => exit::SERVER,
-                KeepError::Store(_) => exit::STORE,
-                KeepError::Endpoint(_) => exit::USAGE,
+            Error::Refresh(e) => match e {
+                RefreshFailed::NotSignedIn { .. } | RefreshFailed::Dead { .. } => {
+                    exit::SIGN_IN_NEEDED
+                }
+                RefreshFailed::Refused { .. } => exit::SERVER,
+                RefreshFailed::Unreachable { .. } => exit::NETWORK,
+                RefreshFailed::Store(_) => exit::STORE,
+                RefreshFailed::Endpoint(_) => exit::USAGE,
+            },
+            Error::Logout(e) => match e {
+                LogoutFailed::NotSignedIn { .. } => exit::SIGN_IN_NEEDED,
+                LogoutFailed::NotRevoked { .. } if e.reached_server() => exit::SERVER,
+                LogoutFailed::NotRevoked { .. } => exit::NETWORK,
+                LogoutFailed::Store(_) => exit::STORE,
+                LogoutFailed::Endpoint(_) => exit::USAGE,
             },
             Error::Store(_) => exit::STORE,
             Error::Io(_) | Error::Demo(_) | Error::Transport(_) => exit::FAILURE,
             Error::SignIn { code, .. } => *code,
         }
+    }
+}
+
+impl From<&Error> for std::process::ExitCode {
+    fn from(err: &Error) -> Self {
+        Self::from(err.exit_code())
     }
 }
 

@@ -3,6 +3,8 @@
 //! Crate map:
 //! - [`domain`]: pure core — time, secrets, sanitising, the polling state machine, tokens.
 //! - [`oauth`]: provider profiles, discovery, sans-IO wire format, the HTTP adapter.
+//! - [`session_service`]: the one home of a session's lifecycle: refresh, save, end, revoke.
+//! - [`words`]: user-facing sentences about sessions, shared by every frontend.
 //! - [`store`]: sessions on disk and in keyrings: 0600 atomic files, locks, backend choice.
 //! - [`app`]: the Elm-style model: `App`, `Msg`, `Effect`, `update`.
 //! - [`ui`]: pure rendering of the app with ratatui.
@@ -29,6 +31,8 @@ pub mod ndjson;
 pub mod oauth;
 pub mod plain;
 pub mod runtime;
+pub mod session_service;
 pub mod store;
 pub mod tui;
 pub mod ui;
+pub mod words;

@@ -31,7 +31,7 @@ fn main() -> ExitCode {
                     source = cause.source();
                 }
             }
-            ExitCode::from(err.exit_code())
+            ExitCode::from(&err)
         }
     }
 }

@@ -58,11 +58,11 @@ impl<T: Transport> Clone for Context<T> {
 impl<T: Transport> Context<T> {
     /// The keeper over this context's store, transport and clock.
     pub fn keeper(&self) -> Keeper<T> {
-        Keeper {
-            store: self.store.clone(),
-            transport: self.transport.clone(),
-            clock: self.clock.clone(),
-        }
+        Keeper::new(
+            self.store.clone(),
+            self.transport.clone(),
+            self.clock.clone(),
+        )
     }
 
     /// How the store describes itself, for the dashboard.
@@ -169,12 +169,13 @@ where
 /// Revokes the grant of a session a sign-in outside the loop (the code flow) replaced, best
 /// effort, and says on stderr what the server answered.
 pub async fn revoke_replaced<T: Transport>(
-    transport: &T,
+    transport: Arc<T>,
+    clock: Arc<dyn Clock>,
     session: &crate::domain::session::Session,
 ) {
-    match replace::revoke_grant(transport, session).await {
-        Ok(steps) => {
-            for line in effects::revoke_lines(steps) {
+    match replace::revoke_grant(transport, clock, session).await {
+        Ok(done) => {
+            for line in effects::revoke_lines(&done) {
                 eprintln!("Replaced session: {line}");
             }
         }

@@ -26,6 +26,7 @@ mod lock;
 mod memory;
 mod place;
 mod profile;
+mod rescue;
 mod select;
 
 use std::path::{Path, PathBuf};
@@ -41,6 +42,7 @@ pub use loaded::{Consistency, Loaded};
 pub use lock::ProfileLock;
 pub use memory::MemoryBackend;
 pub use profile::{PROFILE_MAX_CHARS, validate_profile};
+pub use rescue::PROBE_SLACK_BYTES;
 pub use select::{AutoDecision, StoreChoice, decide_auto};
 
 use format::StoredMeta;
@@ -277,4 +279,9 @@ impl SessionStore {
             other => other,
         }
     }
+}
+
+/// The size in bytes of `secrets` as stored: what a backend must take on the next save.
+pub fn secrets_size(secrets: &crate::domain::session::SessionSecrets) -> usize {
+    format::encode_secrets(secrets, u64::MAX).map_or(0, |text| text.len())
 }

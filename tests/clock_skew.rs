@@ -17,13 +17,13 @@ use common::screen::{draw, screen_text};
 use grantty::app::{App, ProviderInfo, Screen};
 use grantty::demo::{DemoClock, DemoConfig, DemoServer};
 use grantty::domain::clock::{Clock, Skew, SystemClock, Timestamp};
-use grantty::keeper::{Keeper, Kept};
 use grantty::oauth::client::{discover, request_device_code_with_skew};
 use grantty::oauth::http::{ReqwestTransport, TransportError};
 use grantty::oauth::provider::Provider;
 use grantty::oauth::wire::HttpResponse;
 use grantty::plain::Plain;
 use grantty::runtime::{Context, run};
+use grantty::session_service::{Refreshed, SessionService};
 use grantty::store::{SessionStore, StoreChoice};
 
 /// Local time at the start of each scenario: 2027-01-15T08:00:00Z.
@@ -128,9 +128,9 @@ async fn each_refresh_with_a_date_updates_the_stored_skew() {
     .await;
     // The refreshes arrive at T0 on the local clock.
     let clock: Arc<dyn Clock> = Arc::new(Fixed(Timestamp::from_unix_secs(T0)));
-    let keeper = Keeper {
-        store: store.clone(),
-        transport: Arc::new(ScriptedTransport::new(
+    let keeper = SessionService::new(
+        store.clone(),
+        Arc::new(ScriptedTransport::new(
             clock.clone(),
             vec![
                 dated(200, TOKENS, Some(DATE_90_S_BEHIND)),
@@ -138,10 +138,10 @@ async fn each_refresh_with_a_date_updates_the_stored_skew() {
             ],
         )),
         clock,
-    };
+    );
     let skew_after_refresh = || async {
-        let kept = keeper.ensure_valid("default", 300, true).await.unwrap();
-        assert!(matches!(kept, Kept::Refreshed(..)), "{kept:?}");
+        let kept = keeper.refresh("default").await.unwrap();
+        assert!(matches!(kept, Refreshed::Fresh { .. }), "{kept:?}");
         store.load("default").unwrap().unwrap().meta.clock_skew
     };
     let behind = Skew::from_secs(-90);

@@ -16,14 +16,15 @@ use std::sync::Arc;
 use common::interop::{CLIENT_ID, LOGIN, OidcProvider, http_client};
 use grantty::domain::clock::{Clock, SystemClock};
 use grantty::domain::grant::PollReply;
+use grantty::domain::session::SessionState;
 use grantty::domain::session::{RefreshChange, RefreshKind, Session};
 use grantty::domain::token::TokenSet;
 use grantty::error::exit;
-use grantty::keeper::{EndReason, KeepError, Keeper, Kept};
 use grantty::oauth::client::{discover, poll_token, request_device_code};
 use grantty::oauth::http::ReqwestTransport;
 use grantty::oauth::provider::Provider;
 use grantty::oauth::refresh::RevokeAnswer;
+use grantty::session_service::{EndReason, RefreshFailed, Refreshed, SessionService as Keeper};
 use grantty::store::{SessionStore, StoreChoice};
 use serde_json::Value;
 
@@ -67,11 +68,11 @@ async fn sign_in(server: &OidcProvider) -> (Provider, TokenSet) {
 
 /// A keeper on a plaintext-file store in `dir`: what `--store file` uses, and re-openable.
 fn file_keeper(dir: &Path) -> Keeper<ReqwestTransport> {
-    Keeper {
-        store: Arc::new(open_file_store(dir)),
-        transport: Arc::new(ReqwestTransport::new().unwrap()),
-        clock: Arc::new(SystemClock),
-    }
+    Keeper::new(
+        Arc::new(open_file_store(dir)),
+        Arc::new(ReqwestTransport::new().unwrap()),
+        Arc::new(SystemClock),
+    )
 }
 
 fn open_file_store(dir: &Path) -> SessionStore {
@@ -97,8 +98,11 @@ async fn signed_in(
 
 /// One forced refresh that must rotate; returns the refreshed session.
 async fn refresh_rotating(keeper: &Keeper<ReqwestTransport>, server: &OidcProvider) -> Session {
-    match keeper.ensure_valid(PROFILE, 0, true).await {
-        Ok(Kept::Refreshed(session, RefreshChange::Rotated)) => session,
+    match keeper.refresh(PROFILE).await {
+        Ok(Refreshed::Fresh {
+            session,
+            change: RefreshChange::Rotated,
+        }) => session,
         other => panic!(
             "expected a rotating refresh, got {other:?}\n{}",
             server.server_log()
@@ -217,28 +221,36 @@ async fn reusing_a_rotated_refresh_token_ends_the_session_and_says_so() {
     stale.secrets.refresh_token = Some(original_rt);
     keeper.store.save(&stale).unwrap();
 
-    let err = match keeper.ensure_valid(PROFILE, 0, true).await {
+    let err = match keeper.refresh(PROFILE).await {
         Err(err) => err,
         Ok(kept) => panic!("a spent refresh token must not refresh: {kept:?}"),
     };
     match &err {
-        KeepError::Ended(EndReason::RefreshRejected { error, interrupted }) => {
-            assert_eq!(error.code, "invalid_grant", "{error:?}");
-            assert_eq!(error.status, 400, "{error:?}");
+        RefreshFailed::Dead {
+            reason: EndReason::RefreshRejected { interrupted, .. },
+            ..
+        } => {
             assert!(!interrupted, "no refresh was interrupted");
         }
         other => panic!("expected the session to end, got {other:?}"),
     }
     let message = err.to_string();
-    assert!(message.starts_with("sign in again"), "{message}");
+    assert!(message.contains("sign in again before"), "{message}");
     assert!(
         message.contains("refresh token was refused (invalid_grant"),
         "{message}"
     );
     assert!(message.contains("already used"), "{message}");
     let store = open_file_store(dir.path());
-    assert_eq!(store.load(PROFILE).unwrap(), None, "the session is deleted");
-    assert_eq!(store.load_meta(PROFILE).unwrap(), None);
+    let kept = store
+        .load(PROFILE)
+        .unwrap()
+        .expect("the session is kept for logout");
+    assert!(
+        matches!(kept.meta.state, SessionState::Ended { .. }),
+        "{:?}",
+        kept.meta.state
+    );
 
     // oidc-provider revoked the whole grant: the token the rotation issued is refused too,
     // and so is the access token that came with it.
@@ -265,7 +277,7 @@ async fn revoke_then_introspection_shows_inactive() {
         assert_eq!(before["active"], true, "live before the revoke: {before}");
     }
 
-    let steps = keeper.revoke(PROFILE).await.unwrap();
+    let steps = keeper.revoke(PROFILE).await.unwrap().steps;
     let order: Vec<&str> = steps.iter().map(|step| step.what).collect();
     assert_eq!(
         order,

@@ -158,11 +158,7 @@ async fn exchange(
         description: info.describe(),
         plaintext: info.plaintext,
     };
-    let keeper = Keeper {
-        store: Arc::new(store),
-        transport: Arc::new(transport),
-        clock,
-    };
+    let keeper = Keeper::new(Arc::new(store), Arc::new(transport), clock);
     let saved = keeper.save_new(new_session).await?;
     let board = Dashboard::new(saved, storage, now, "Signed in");
     let app = App::with_dashboard(super::provider_info(&provider), board);

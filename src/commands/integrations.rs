@@ -14,8 +14,8 @@ use crate::cli::{GitOperation, SessionArgs};
 use crate::domain::session::ProviderRecord;
 use crate::error::Error;
 use crate::export::{self, Format};
-use crate::keeper::KeepError;
 use crate::oauth::provider::{host_and_port, is_loopback};
+use crate::session_service::{MinValid, RefreshFailed};
 use crate::store::StoreChoice;
 
 /// Seconds an access token handed to kubectl must still be valid: kubectl caches it until its
@@ -31,7 +31,7 @@ pub const GIT_REQUEST_MAX_BYTES: u64 = 64 * 1024;
 pub async fn kubectl_credential(session: &SessionArgs) -> Result<(), Error> {
     let keeper = keeper(open_store(session, StoreChoice::Auto)?)?;
     let kept = keeper
-        .ensure_valid(&session.profile, KUBECTL_MIN_VALID_SECS, false)
+        .ensure_valid(&session.profile, MinValid::Exactly(KUBECTL_MIN_VALID_SECS))
         .await
         .map_err(|e| with_login_hint(e, &session.profile))?;
     let out = export::render(kept.session(), Format::ExecCredential, keeper.clock.now());
@@ -59,7 +59,7 @@ pub async fn git_credential(session: &SessionArgs, operation: GitOperation) -> R
     }
     let keeper = keeper(store)?;
     let kept = keeper
-        .ensure_valid(&session.profile, GIT_MIN_VALID_SECS, false)
+        .ensure_valid(&session.profile, MinValid::Exactly(GIT_MIN_VALID_SECS))
         .await
         .map_err(|e| with_login_hint(e, &session.profile))?;
     std::io::stdout().write_all(export::git_credential(kept.session()).as_bytes())?;
@@ -130,16 +130,16 @@ pub fn serves(request: &GitRequest, provider: &ProviderRecord) -> bool {
 }
 
 fn not_signed_in(profile: &str) -> Error {
-    Error::Keep(KeepError::NotSignedIn {
+    Error::Refresh(RefreshFailed::NotSignedIn {
         profile: profile.to_owned(),
     })
 }
 
 /// "Not signed in" names the exact command to run, profile included: the message is read inside
 /// kubectl's or git's output, far from grantty.
-fn with_login_hint(err: KeepError, profile: &str) -> Error {
+fn with_login_hint(err: RefreshFailed, profile: &str) -> Error {
     match err {
-        KeepError::NotSignedIn { .. } => Error::SignIn {
+        RefreshFailed::NotSignedIn { .. } => Error::SignIn {
             code: crate::error::exit::SIGN_IN_NEEDED,
             message: format!(
                 "profile {profile:?} is not signed in: run `grantty login --profile {profile}` in a terminal, then try again"

@@ -11,25 +11,26 @@ use crate::domain::clock::{Clock, Skew, SystemClock, Timestamp, format_countdown
 use crate::domain::session::SessionMeta;
 use crate::error::Error;
 use crate::export;
-use crate::keeper::{KeepError, Keeper, Kept};
+use crate::keeper::Keeper;
 use crate::oauth::http::ReqwestTransport;
+use crate::session_service::{LogoutMode, MinValid, RefreshFailed, Refreshed};
 use crate::store::{SessionStore, StoreChoice};
 
 use super::setup::open_store;
 
 pub(super) fn keeper(store: SessionStore) -> Result<Keeper<ReqwestTransport>, Error> {
-    Ok(Keeper {
-        store: Arc::new(store),
-        transport: Arc::new(ReqwestTransport::new()?),
-        clock: Arc::new(SystemClock),
-    })
+    Ok(Keeper::new(
+        Arc::new(store),
+        Arc::new(ReqwestTransport::new()?),
+        Arc::new(SystemClock),
+    ))
 }
 
 /// `grantty token`: an access token valid for at least `--min-valid` seconds.
 pub async fn token(session: &SessionArgs, args: &TokenArgs) -> Result<(), Error> {
     let keeper = keeper(open_store(session, StoreChoice::Auto)?)?;
     let kept = keeper
-        .ensure_valid(&session.profile, args.min_valid, false)
+        .ensure_valid(&session.profile, MinValid::from_flag(Some(args.min_valid)))
         .await?;
     let out = export::render(kept.session(), args.format, keeper.clock.now());
     std::io::stdout().write_all(out.as_bytes())?;
@@ -39,14 +40,14 @@ pub async fn token(session: &SessionArgs, args: &TokenArgs) -> Result<(), Error>
 /// `grantty refresh`: refresh now.
 pub async fn refresh(session: &SessionArgs) -> Result<(), Error> {
     let keeper = keeper(open_store(session, StoreChoice::Auto)?)?;
-    let kept = keeper.ensure_valid(&session.profile, 0, true).await?;
+    let kept = keeper.refresh(&session.profile).await?;
     let s = kept.session();
     let until = s.meta.access_expires_at.map_or_else(
         || "no expiry given".to_owned(),
         |at| format!("valid until {} UTC", at.utc_hms()),
     );
     let how = match &kept {
-        Kept::Adopted(_) => "adopted tokens another client had just rotated",
+        Refreshed::Adopted(_) => "adopted tokens another client had just rotated",
         _ if s.meta.refresh.last_rotation_at == s.meta.refresh.last_refresh_at
             && s.meta.refresh.rotation_count > 0 =>
         {
@@ -61,17 +62,21 @@ pub async fn refresh(session: &SessionArgs) -> Result<(), Error> {
 /// `grantty logout`: revoke at the server, then delete locally.
 pub async fn logout(session: &SessionArgs) -> Result<(), Error> {
     let keeper = keeper(open_store(session, StoreChoice::Auto)?)?;
-    let steps = keeper.revoke(&session.profile).await?;
-    if steps.is_empty() {
+    let done = keeper
+        .logout(
+            &session.profile,
+            LogoutMode::Revoke {
+                logout_endpoint: None,
+            },
+        )
+        .await?;
+    if done.no_endpoint {
         eprintln!(
             "grantty: this provider has no revocation endpoint; the tokens stay valid at the server until they expire"
         );
     }
-    for step in steps {
-        match step.answer {
-            Ok(answer) => eprintln!("grantty: {}: {answer}", step.what),
-            Err(e) => eprintln!("grantty: {}: not reached ({e})", step.what),
-        }
+    for step in &done.steps {
+        eprintln!("grantty: {}", crate::words::revoke_step(step));
     }
     eprintln!(
         "grantty: deleted the session of profile {:?} from the {}",
@@ -97,7 +102,7 @@ pub fn export(
     let store = open_store(session, StoreChoice::Auto)?;
     let stored = store
         .load(&session.profile)?
-        .ok_or_else(|| KeepError::NotSignedIn {
+        .ok_or_else(|| RefreshFailed::NotSignedIn {
             profile: session.profile.clone(),
         })?;
     let text = export::render(&stored, format, SystemClock.now());
@@ -116,7 +121,7 @@ pub fn status(session: &SessionArgs, args: &StatusArgs) -> Result<(), Error> {
     let store = open_store(session, StoreChoice::Auto)?;
     let meta = store
         .load_meta(&session.profile)?
-        .ok_or_else(|| KeepError::NotSignedIn {
+        .ok_or_else(|| RefreshFailed::NotSignedIn {
             profile: session.profile.clone(),
         })?;
     let now = SystemClock.now();

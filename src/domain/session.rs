@@ -95,6 +95,46 @@ pub struct PendingRefresh {
     pub pid: u32,
 }
 
+/// Where a session stands. Persisted in the metadata, so `status` can tell without the network
+/// or the secrets. Only a sign-in or logout removes a session; these states never delete tokens.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum SessionState {
+    /// Refreshing works (or has not been tried).
+    #[default]
+    Active,
+    /// The server refused the client at the last refresh (`invalid_client`,
+    /// `unauthorized_client`, `access_denied`, …). Every token is kept, the access token is
+    /// served while valid, and the next refresh tries again: an admin may lift the refusal.
+    RefreshRefused {
+        /// The server's `error` code.
+        code: String,
+        /// When the refusal was first seen.
+        since: Timestamp,
+    },
+    /// The refresh token is dead (`invalid_grant`) or there is none. No more refreshes; the
+    /// access token is served until it expires and can still be revoked by logout.
+    Ended {
+        /// The server's `error` code; `None` when there was no refresh token.
+        code: Option<String>,
+        /// When it was seen.
+        at: Timestamp,
+        /// True when an earlier refresh was interrupted after it may have reached the server,
+        /// so the token was probably rotated and the answer lost.
+        interrupted: bool,
+    },
+}
+
+impl SessionState {
+    /// A stable lower-case name, for files and JSON.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::RefreshRefused { .. } => "refresh_refused",
+            Self::Ended { .. } => "ended",
+        }
+    }
+}
+
 /// Everything about a session except the token strings.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SessionMeta {
@@ -125,6 +165,8 @@ pub struct SessionMeta {
     /// The server's clock against ours at the last sign-in or refresh, when its reply had a
     /// `Date`.
     pub clock_skew: Option<Skew>,
+    /// Active, refresh refused, or ended.
+    pub state: SessionState,
 }
 
 /// The token strings.
@@ -193,6 +235,7 @@ impl Session {
                 generation: 1,
                 pending_refresh: None,
                 clock_skew: None,
+                state: SessionState::Active,
             },
             secrets: SessionSecrets {
                 access_token: tokens.access_token,
@@ -243,6 +286,7 @@ impl Session {
             self.secrets.id_token = Some(id_token);
         }
         meta.pending_refresh = None;
+        meta.state = SessionState::Active;
         change
     }
 

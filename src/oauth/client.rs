@@ -17,7 +17,10 @@ async fn send<T: Transport>(
     transport
         .send(request)
         .await
-        .map_err(|e| AuthError::Transport { url, message: e.0 })
+        .map_err(|e| AuthError::Transport {
+            url,
+            message: e.message,
+        })
 }
 
 /// Finds the provider behind `issuer` through its metadata (RFC 8414, then OIDC Discovery).
@@ -89,6 +92,6 @@ pub async fn poll_token<T: Transport>(
     let request = wire::device_token_request(provider, device_code);
     match transport.send(request).await {
         Ok(resp) => wire::parse_poll(&resp, clock.now()),
-        Err(e) => PollReply::Transport { message: e.0 },
+        Err(e) => PollReply::Transport { message: e.message },
     }
 }

@@ -19,8 +19,41 @@ pub const REQUEST_TIMEOUT_SECS: u64 = 30;
 
 /// A request that got no usable answer.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct TransportError(pub String);
+#[error("{message}")]
+pub struct TransportError {
+    /// What went wrong, sanitised.
+    pub message: String,
+    /// Whether the request may have reached the server.
+    pub reach: Reach,
+}
+
+/// How far a failed request got: a refresh that may have reached the server may also have
+/// spent a rotating refresh token, one that never left cannot have.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reach {
+    /// No connection was made: the server saw nothing.
+    NotSent,
+    /// The request may have been received (timeouts, resets after connecting, bad answers).
+    MaybeReceived,
+}
+
+impl TransportError {
+    /// A failure after which the server may have seen the request.
+    pub fn new(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            reach: Reach::MaybeReceived,
+        }
+    }
+
+    /// A failure before any byte reached the server (connect refused, DNS, TLS set-up).
+    pub fn not_sent(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            reach: Reach::NotSent,
+        }
+    }
+}
 
 /// Sends one request and returns the answer. Implemented by [`ReqwestTransport`] and by
 /// scripted fakes in tests.
@@ -49,7 +82,7 @@ impl ReqwestTransport {
             .timeout(Duration::from_secs(REQUEST_TIMEOUT_SECS))
             .user_agent(concat!("grantty/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| TransportError(format!("cannot set up HTTP: {e}")))?;
+            .map_err(|e| TransportError::not_sent(format!("cannot set up HTTP: {e}")))?;
         Ok(Self { client })
     }
 }
@@ -85,7 +118,7 @@ impl Transport for ReqwestTransport {
         let mut body = Vec::new();
         while let Some(chunk) = resp.chunk().await.map_err(|e| describe(&e))? {
             if body.len() + chunk.len() > MAX_BODY_BYTES {
-                return Err(TransportError(format!(
+                return Err(TransportError::new(format!(
                     "the answer from {} is larger than {} KiB; refusing it",
                     request.url.host_str().unwrap_or("the server"),
                     MAX_BODY_BYTES / 1024
@@ -119,8 +152,12 @@ fn describe(err: &reqwest::Error) -> TransportError {
         text.push_str(&cause.to_string());
         source = cause.source();
     }
-    TransportError(crate::domain::text::sanitize(
-        &text,
-        crate::domain::text::DESCRIPTION_MAX_CHARS,
-    ))
+    let message = crate::domain::text::sanitize(&text, crate::domain::text::DESCRIPTION_MAX_CHARS);
+    // A connect error (refused, unreachable, DNS, TLS handshake) means no request was sent; a
+    // connect timeout too. Anything later may have reached the server.
+    if err.is_connect() {
+        TransportError::not_sent(message)
+    } else {
+        TransportError::new(message)
+    }
 }

@@ -19,8 +19,12 @@ use crate::domain::secret::{AccessToken, DeviceCode, IdToken, RefreshToken};
 use crate::domain::text::{DESCRIPTION_MAX_CHARS, SHORT_MAX_CHARS, URL_MAX_CHARS, sanitize};
 use crate::domain::token::TokenSet;
 
+mod code;
 mod date;
+mod refresh;
+pub use code::ErrorCode;
 pub use date::{parse_http_date, retry_after_secs, server_skew};
+pub use refresh::{RefreshReply, parse_refresh};
 
 /// RFC 8628 §3.4 grant type.
 pub const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";

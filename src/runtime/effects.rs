@@ -8,11 +8,11 @@ use super::{Context, Frontend};
 use crate::app::{Effect, ErrorView, ExportTarget, Msg, RefreshResult, SignInSaved};
 use crate::domain::session::{RefreshChange, Session};
 use crate::export;
-use crate::keeper::{KeepError, Kept};
 use crate::oauth::AuthError;
 use crate::oauth::client::{poll_token, request_device_code_with_skew};
 use crate::oauth::http::Transport;
 use crate::oauth::provider::{Provider, ProviderKind};
+use crate::session_service::{LoggedOut, MinValid, RefreshFailed, Refreshed};
 
 /// Starts `effect`.
 pub(super) fn perform<T: Transport, F: Frontend>(
@@ -81,11 +81,14 @@ pub(super) fn perform<T: Transport, F: Frontend>(
         } => {
             let (ctx, tx) = (ctx.clone(), tx.clone());
             tokio::spawn(async move {
-                let result = refresh_result(
-                    ctx.keeper()
-                        .ensure_valid(&ctx.profile, min_valid_secs, force)
-                        .await,
-                );
+                let service = ctx.keeper();
+                let result = refresh_result(if force {
+                    service.refresh(&ctx.profile).await
+                } else {
+                    service
+                        .ensure_valid(&ctx.profile, MinValid::Adaptive(min_valid_secs))
+                        .await
+                });
                 let _ = tx.send(Msg::Refreshed { request, result });
             });
         }
@@ -96,7 +99,7 @@ pub(super) fn perform<T: Transport, F: Frontend>(
                     .keeper()
                     .revoke(&ctx.profile)
                     .await
-                    .map(revoke_lines)
+                    .map(|done| revoke_lines(&done))
                     .map_err(|e| e.to_string());
                 let _ = tx.send(Msg::Revoked { request, result });
             });
@@ -104,10 +107,11 @@ pub(super) fn perform<T: Transport, F: Frontend>(
         Effect::RevokeReplaced { request, session } => {
             let (ctx, tx) = (ctx.clone(), tx.clone());
             tokio::spawn(async move {
-                let result = replace::revoke_grant(&*ctx.transport, &session)
-                    .await
-                    .map(revoke_lines)
-                    .map_err(|e| e.to_string());
+                let result =
+                    replace::revoke_grant(ctx.transport.clone(), ctx.clock.clone(), &session)
+                        .await
+                        .map(|done| revoke_lines(&done))
+                        .map_err(|e| e.to_string());
                 let _ = tx.send(Msg::ReplacedRevoked { request, result });
             });
         }
@@ -124,14 +128,8 @@ pub(super) fn perform<T: Transport, F: Frontend>(
 }
 
 /// One line per server answer of a revoke.
-pub(super) fn revoke_lines(steps: Vec<crate::keeper::RevokeStep>) -> Vec<String> {
-    steps
-        .into_iter()
-        .map(|step| match step.answer {
-            Ok(answer) => format!("{}: {answer}", step.what),
-            Err(e) => format!("{}: not reached ({e})", step.what),
-        })
-        .collect()
+pub(super) fn revoke_lines(done: &LoggedOut) -> Vec<String> {
+    done.steps.iter().map(crate::words::revoke_step).collect()
 }
 
 /// Exports to the clipboard or a 0600 file; the answer is a line for the event log.
@@ -173,22 +171,29 @@ fn export_now<T: Transport, F: Frontend>(
 }
 
 /// What a refresh attempt means for the dashboard.
-pub fn refresh_result(kept: Result<Kept, KeepError>) -> RefreshResult {
+pub fn refresh_result(kept: Result<Refreshed, RefreshFailed>) -> RefreshResult {
     match kept {
-        Ok(Kept::Refreshed(session, change)) => RefreshResult::Refreshed {
+        // Unsaved tokens stay in the app's memory like saved ones; the dashboard's retry of the
+        // save (`SessionService::save_unsaved`) belongs to the TUI half.
+        Ok(
+            Refreshed::Fresh { session, change }
+            | Refreshed::Unsaved {
+                session, change, ..
+            },
+        ) => RefreshResult::Refreshed {
             session: Box::new(session),
             rotated: change == RefreshChange::Rotated,
         },
-        Ok(Kept::StillValid(session)) => RefreshResult::StillValid {
+        Ok(Refreshed::StillValid(session)) => RefreshResult::StillValid {
             session: Box::new(session),
         },
-        Ok(Kept::Adopted(session)) => RefreshResult::Adopted {
+        Ok(Refreshed::Adopted(session)) => RefreshResult::Adopted {
             session: Box::new(session),
         },
-        Err(KeepError::Ended(reason)) => RefreshResult::Ended {
-            reason: reason.to_string(),
+        Err(e @ RefreshFailed::Dead { .. }) => RefreshResult::Ended {
+            reason: e.to_string(),
         },
-        Err(KeepError::NotSignedIn { .. }) => RefreshResult::Ended {
+        Err(RefreshFailed::NotSignedIn { .. }) => RefreshResult::Ended {
             reason: "the session is no longer in the store (signed out elsewhere)".to_owned(),
         },
         Err(e) => RefreshResult::Failed {

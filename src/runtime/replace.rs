@@ -2,13 +2,14 @@
 //! under the profile lock (so a refresh of the old session in flight finishes first and its
 //! rotated token is the one revoked), then the old grant is revoked at its own server.
 
+use std::sync::Arc;
+
 use super::Context;
+use crate::domain::clock::Clock;
 use crate::domain::session::Session;
-use crate::keeper::RevokeStep;
 use crate::oauth::http::Transport;
-use crate::oauth::provider::{EndpointError, Provider};
-use crate::oauth::refresh::{TokenHint, logout_request, parse_revoke, revoke_request};
-use crate::store::StoreError;
+use crate::session_service::{LoggedOut, LogoutFailed, SessionService};
+use crate::store::{SessionStore, StoreError};
 
 /// Saves `session` for its profile; returns it with the session it replaced, if any.
 pub(super) async fn save_replacing<T: Transport>(
@@ -26,40 +27,17 @@ pub(super) async fn save_replacing<T: Transport>(
     .unwrap_or_else(|e| Err(StoreError::from(std::io::Error::other(e.to_string()))))
 }
 
-/// Revokes `session`'s tokens at the server it came from (RFC 7009: refresh token first, then
-/// the access token; Anaplan: its logout API). Touches no store.
+/// Revokes `session`'s grant at the server it came from, exactly as `logout` would, without
+/// touching the real store: the replaced session is no longer in it. The service runs over a
+/// scratch in-memory store holding only this session.
 pub(super) async fn revoke_grant<T: Transport>(
-    transport: &T,
+    transport: Arc<T>,
+    clock: Arc<dyn Clock>,
     session: &Session,
-) -> Result<Vec<RevokeStep>, EndpointError> {
-    let provider = Provider::from_record(&session.meta.provider)?;
-    let mut requests = Vec::new();
-    if let Some(rt) = &session.secrets.refresh_token {
-        requests.extend(
-            revoke_request(&provider, rt.expose(), TokenHint::Refresh)
-                .map(|r| ("refresh token (RFC 7009)", r)),
-        );
-    }
-    requests.extend(
-        revoke_request(
-            &provider,
-            session.secrets.access_token.expose(),
-            TokenHint::Access,
-        )
-        .map(|r| ("access token (RFC 7009)", r)),
-    );
-    requests.extend(
-        logout_request(&provider, &session.secrets.access_token)
-            .map(|r| ("Anaplan logout of the access token", r)),
-    );
-    let mut steps = Vec::new();
-    for (what, request) in requests {
-        let answer = transport
-            .send(request)
-            .await
-            .map(|resp| parse_revoke(&resp))
-            .map_err(|e| e.0);
-        steps.push(RevokeStep { what, answer });
-    }
-    Ok(steps)
+) -> Result<LoggedOut, LogoutFailed> {
+    let scratch = SessionStore::memory();
+    scratch.save(session)?;
+    SessionService::new(Arc::new(scratch), transport, clock)
+        .revoke(&session.meta.profile)
+        .await
 }

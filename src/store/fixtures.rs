@@ -4,6 +4,7 @@ use crate::domain::clock::{Skew, Timestamp};
 use crate::domain::secret::{AccessToken, IdToken, RefreshToken};
 use crate::domain::session::{
     PendingRefresh, ProviderRecord, RefreshInfo, RefreshKind, Session, SessionMeta, SessionSecrets,
+    SessionState,
 };
 use crate::domain::token::UnverifiedClaims;
 
@@ -58,6 +59,10 @@ pub fn full_session(profile: &str, generation: u64) -> Session {
                 pid: 4242,
             }),
             clock_skew: Some(Skew::from_secs(-37)),
+            state: SessionState::RefreshRefused {
+                code: "invalid_client".into(),
+                since: at(8),
+            },
         },
         secrets: SessionSecrets {
             access_token: AccessToken::new(ACCESS),

@@ -15,6 +15,7 @@ use crate::domain::clock::{Skew, Timestamp};
 use crate::domain::secret::{AccessToken, IdToken, RefreshToken};
 use crate::domain::session::{
     PendingRefresh, ProviderRecord, RefreshInfo, RefreshKind, SessionMeta, SessionSecrets,
+    SessionState,
 };
 use crate::domain::token::UnverifiedClaims;
 
@@ -46,6 +47,62 @@ struct MetaDoc {
     pending_refresh: Option<PendingDoc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     clock_skew_secs: Option<i64>,
+    /// Absent means active (files written before states existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    state: Option<StateDoc>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct StateDoc {
+    /// `refresh_refused` or `ended`.
+    kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    code: Option<String>,
+    at: i64,
+    #[serde(default)]
+    interrupted: bool,
+}
+
+fn encode_state(state: &SessionState) -> Option<StateDoc> {
+    match state {
+        SessionState::Active => None,
+        SessionState::RefreshRefused { code, since } => Some(StateDoc {
+            kind: state.as_str().to_owned(),
+            code: Some(code.clone()),
+            at: since.as_unix_secs(),
+            interrupted: false,
+        }),
+        SessionState::Ended {
+            code,
+            at,
+            interrupted,
+        } => Some(StateDoc {
+            kind: state.as_str().to_owned(),
+            code: code.clone(),
+            at: at.as_unix_secs(),
+            interrupted: *interrupted,
+        }),
+    }
+}
+
+fn decode_state(doc: Option<StateDoc>) -> Result<SessionState, String> {
+    let Some(doc) = doc else {
+        return Ok(SessionState::Active);
+    };
+    let at = Timestamp::from_unix_secs(doc.at);
+    match doc.kind.as_str() {
+        "active" => Ok(SessionState::Active),
+        "refresh_refused" => Ok(SessionState::RefreshRefused {
+            code: doc.code.unwrap_or_default(),
+            since: at,
+        }),
+        "ended" => Ok(SessionState::Ended {
+            code: doc.code,
+            at,
+            interrupted: doc.interrupted,
+        }),
+        other => Err(format!("unknown session state {other:?}")),
+    }
 }
 
 #[derive(Serialize, Deserialize)]
@@ -148,6 +205,7 @@ pub(crate) fn encode_meta(meta: &SessionMeta, backend: BackendKind) -> Result<Ve
             pid: p.pid,
         }),
         clock_skew_secs: meta.clock_skew.map(Skew::secs),
+        state: encode_state(&meta.state),
     };
     let mut bytes = serde_json::to_vec_pretty(&doc).map_err(|e| StoreError::Encode {
         what: "session metadata",
@@ -212,6 +270,7 @@ pub(crate) fn decode_meta(bytes: &[u8], location: &str) -> Result<StoredMeta, St
             pid: p.pid,
         }),
         clock_skew: doc.clock_skew_secs.map(Skew::from_secs),
+        state: decode_state(doc.state).map_err(corrupt)?,
     };
     Ok(StoredMeta { meta, backend })
 }

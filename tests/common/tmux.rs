@@ -93,15 +93,23 @@ impl Tmux {
 
     /// Waits until the screen contains `text`; returns the screen.
     pub async fn wait_for(&self, text: &str) -> String {
+        self.wait_for_match(text, |screen| {
+            screen.contains(text).then(|| screen.to_owned())
+        })
+        .await
+    }
+
+    /// Waits until `find` finds something on the screen (`what` names it for the failure).
+    pub async fn wait_for_match<R>(&self, what: &str, find: impl Fn(&str) -> Option<R>) -> R {
         let deadline = Instant::now() + SCREEN_DEADLINE;
         loop {
             let screen = self.screen();
-            if screen.contains(text) {
-                return screen;
+            if let Some(found) = find(&screen) {
+                return found;
             }
             assert!(
                 Instant::now() < deadline,
-                "the screen never showed {text:?}; it shows:\n{screen}"
+                "the screen never showed {what}; it shows:\n{screen}"
             );
             tokio::time::sleep(POLL_EVERY).await;
         }
@@ -122,6 +130,9 @@ impl Tmux {
             if let ["1", status] = dead.split_whitespace().collect::<Vec<_>>()[..] {
                 return (status.parse().unwrap(), self.screen());
             }
+            if let Some(status) = zombie_status(self.pid()) {
+                return (status, self.screen());
+            }
             assert!(
                 Instant::now() < deadline,
                 "grantty never exited; the screen shows:\n{}",
@@ -138,6 +149,22 @@ impl Drop for Tmux {
             .args(["-L", &self.socket, "kill-server"])
             .status();
     }
+}
+
+/// The exit status of `pid` once it has exited but is not yet reaped (tmux can be slow to
+/// reap its child): field 52 of `/proc/PID/stat`, a wait status, read as a shell reports it.
+fn zombie_status(pid: i32) -> Option<i32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    if fields.first() != Some(&"Z") {
+        return None;
+    }
+    let wait_status: i32 = fields.get(49)?.parse().ok()?;
+    Some(if wait_status & 0x7f == 0 {
+        (wait_status >> 8) & 0xff
+    } else {
+        128 + (wait_status & 0x7f)
+    })
 }
 
 fn shell_quote(text: &str) -> String {

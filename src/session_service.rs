@@ -1,0 +1,414 @@
+//! The session service: the one home of a stored session's lifecycle. Every path that creates,
+//! refreshes, saves, ends or revokes a session (device sign-in, the code flow, the dashboard,
+//! the script commands, `grantty keep`) asks it and gets a typed outcome ([`Refreshed`],
+//! [`RefreshFailed`], [`LoggedOut`], [`LogoutFailed`]).
+//!
+//! The refresh protocol (one session, many processes):
+//! 1. take the profile's exclusive lock; load (a rescued copy from an earlier failed save wins
+//!    and is moved back into the store);
+//! 2. decide: still valid enough → done; ended → [`RefreshFailed::Dead`] without asking;
+//! 3. probe the secret backend with a write of the secrets' size, then write the "refresh
+//!    pending" marker: a store that cannot take a write must not cost a refresh token;
+//! 4. send; classify the answer with the sans-IO [`parse_refresh`];
+//! 5. persist new tokens (secrets first) before returning them. A failed save returns
+//!    [`Refreshed::Unsaved`] with the tokens, never drops them.
+//!
+//! Never deleted here except by logout: a refusal keeps every token and records
+//! [`SessionState::RefreshRefused`]; `invalid_grant` with nothing to adopt records
+//! [`SessionState::Ended`] and keeps the still-valid access token for serving and revoking.
+//! The marker is removed again when the request provably never left ([`Reach::NotSent`]), so
+//! `status` reports an interrupted refresh only when one may have reached the server.
+
+mod logout;
+mod outcome;
+#[cfg(test)]
+mod tests;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+pub use outcome::{
+    EndReason, LoggedOut, LogoutFailed, LogoutMode, MinValid, NetProblem, RefreshFailed, Refreshed,
+    RevokeStep,
+};
+
+use crate::domain::clock::Clock;
+use crate::domain::secret::RefreshToken;
+use crate::domain::session::{PendingRefresh, Session, SessionState};
+use crate::oauth::http::{Reach, Transport};
+use crate::oauth::provider::{Provider, host_and_port};
+use crate::oauth::refresh::refresh_request;
+use crate::oauth::wire::{ErrorCode, RefreshReply, parse_refresh, server_skew};
+use crate::store::{ProfileLock, SessionStore, StoreError};
+
+/// Set while a refresh request may be at the server and its answer is not yet saved: signal
+/// handlers wait for it to clear instead of exiting (see `commands::hold`).
+#[derive(Clone, Debug, Default)]
+pub struct InFlight(Arc<AtomicBool>);
+
+impl InFlight {
+    /// True between sending a refresh and finishing its save.
+    pub fn is_set(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+
+    fn begin(&self) -> InFlightGuard {
+        self.0.store(true, Ordering::SeqCst);
+        InFlightGuard(self.clone())
+    }
+}
+
+struct InFlightGuard(InFlight);
+
+impl Drop for InFlightGuard {
+    fn drop(&mut self) {
+        (self.0).0.store(false, Ordering::SeqCst);
+    }
+}
+
+/// What the caller needs from [`SessionService::ensure_valid`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Need {
+    Valid(MinValid),
+    Fresh,
+}
+
+/// Store, transport and clock, shared by the TUI, the script commands and the keeper.
+pub struct SessionService<T: Transport> {
+    /// The session store.
+    pub store: Arc<SessionStore>,
+    /// HTTP.
+    pub transport: Arc<T>,
+    /// The clock.
+    pub clock: Arc<dyn Clock>,
+    /// Whether a refresh is at the server right now.
+    pub in_flight: InFlight,
+}
+
+impl<T: Transport> Clone for SessionService<T> {
+    fn clone(&self) -> Self {
+        Self {
+            store: self.store.clone(),
+            transport: self.transport.clone(),
+            clock: self.clock.clone(),
+            in_flight: self.in_flight.clone(),
+        }
+    }
+}
+
+impl<T: Transport> SessionService<T> {
+    /// A service over these adapters.
+    pub fn new(store: Arc<SessionStore>, transport: Arc<T>, clock: Arc<dyn Clock>) -> Self {
+        Self {
+            store,
+            transport,
+            clock,
+            in_flight: InFlight::default(),
+        }
+    }
+
+    async fn blocking<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&SessionStore) -> Result<R, StoreError> + Send + 'static,
+    ) -> Result<R, StoreError> {
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || f(&store))
+            .await
+            .unwrap_or_else(|e| Err(StoreError::from(std::io::Error::other(e.to_string()))))
+    }
+
+    async fn lock(&self, profile: &str) -> Result<ProfileLock, StoreError> {
+        let profile = profile.to_owned();
+        self.blocking(move |s| s.lock(&profile)).await
+    }
+
+    /// The stored session under the caller's lock. A rescued copy (tokens an earlier run could
+    /// not save) wins, and is moved back into the store when the store takes it.
+    async fn load_locked(&self, profile: &str) -> Result<Option<Session>, StoreError> {
+        let profile = profile.to_owned();
+        self.blocking(move |s| {
+            let stored = s.load(&profile);
+            let Some(rescued) = s.read_rescue(&profile)? else {
+                return stored;
+            };
+            let newer = match &stored {
+                Ok(Some(stored)) => rescued.meta.generation >= stored.meta.generation,
+                Ok(None) | Err(_) => true,
+            };
+            if !newer {
+                s.clear_rescue(&profile)?;
+                return stored;
+            }
+            if s.save(&rescued).is_ok() {
+                s.clear_rescue(&profile)?;
+                return Ok(s.load(&profile)?.or(Some(rescued)));
+            }
+            Ok(Some(rescued))
+        })
+        .await
+    }
+
+    /// The stored session of `profile` (taking the lock briefly), or `None`.
+    pub async fn load(&self, profile: &str) -> Result<Option<Session>, StoreError> {
+        let _lock = self.lock(profile).await?;
+        self.load_locked(profile).await
+    }
+
+    /// Persists a fresh sign-in (before it is shown anywhere); replaces any older session and
+    /// any rescued copy.
+    pub async fn save_new(&self, session: Session) -> Result<Session, StoreError> {
+        let _lock = self.lock(&session.meta.profile).await?;
+        let saved = session.clone();
+        self.blocking(move |s| {
+            s.save(&saved)?;
+            s.clear_rescue(&saved.meta.profile)
+        })
+        .await?;
+        Ok(session)
+    }
+
+    /// Saves tokens a refresh returned but the store refused ([`Refreshed::Unsaved`]), under the
+    /// lock. The dashboard retries this every few seconds and on quit; scripts a few times,
+    /// then [`rescue`](Self::rescue).
+    pub async fn save_unsaved(&self, session: &Session) -> Result<(), StoreError> {
+        let _lock = self.lock(&session.meta.profile).await?;
+        let saved = session.clone();
+        self.blocking(move |s| {
+            s.save(&saved)?;
+            s.clear_rescue(&saved.meta.profile)
+        })
+        .await
+    }
+
+    /// Writes unsaved tokens to the fallback place the next run picks up; returns its path.
+    pub async fn rescue(&self, session: &Session) -> Result<std::path::PathBuf, StoreError> {
+        let saved = session.clone();
+        self.blocking(move |s| s.write_rescue(&saved)).await
+    }
+
+    /// A session whose access token is valid for at least `min_valid`, refreshing under the
+    /// profile lock when needed.
+    pub async fn ensure_valid(
+        &self,
+        profile: &str,
+        min_valid: MinValid,
+    ) -> Result<Refreshed, RefreshFailed> {
+        self.run(profile, Need::Valid(min_valid)).await
+    }
+
+    /// Refreshes now, whatever the access token's validity (`grantty refresh`, the `r` key).
+    pub async fn refresh(&self, profile: &str) -> Result<Refreshed, RefreshFailed> {
+        self.run(profile, Need::Fresh).await
+    }
+
+    async fn run(&self, profile: &str, need: Need) -> Result<Refreshed, RefreshFailed> {
+        let _lock = self.lock(profile).await?;
+        let session =
+            self.load_locked(profile)
+                .await?
+                .ok_or_else(|| RefreshFailed::NotSignedIn {
+                    profile: profile.to_owned(),
+                })?;
+        let now = self.clock.now();
+        if let Need::Valid(min_valid) = need
+            && !session.needs_refresh(now, min_valid.margin(&session))
+        {
+            return Ok(Refreshed::StillValid(session));
+        }
+        if let SessionState::Ended { interrupted, .. } = session.meta.state {
+            let reason = match &session.secrets.refresh_token {
+                Some(_) => EndReason::RefreshRejected {
+                    description: None,
+                    interrupted,
+                },
+                None => EndReason::NoRefreshToken,
+            };
+            return Err(RefreshFailed::Dead {
+                reason,
+                session: Box::new(session),
+            });
+        }
+        let Some(sent_rt) = session.secrets.refresh_token.clone() else {
+            return Err(self.end(session, EndReason::NoRefreshToken, None).await);
+        };
+        self.send_refresh(session, sent_rt).await
+    }
+
+    /// Steps 3–5 of the protocol, lock held.
+    async fn send_refresh(
+        &self,
+        mut session: Session,
+        sent_rt: RefreshToken,
+    ) -> Result<Refreshed, RefreshFailed> {
+        let provider = Provider::from_record(&session.meta.provider)?;
+        let host = host_and_port(&provider.token_endpoint);
+        let profile = session.meta.profile.clone();
+        let size = crate::store::secrets_size(&session.secrets);
+        self.blocking(move |s| s.probe_secrets(&profile, size))
+            .await?;
+        let interrupted_before = session.meta.pending_refresh.is_some();
+        let unmarked = session.meta.clone();
+        let mut marked = session.meta.clone();
+        marked.pending_refresh = Some(PendingRefresh {
+            started_at: self.clock.now(),
+            pid: std::process::id(),
+        });
+        let guard = self.in_flight.begin();
+        let meta = marked.clone();
+        self.blocking(move |s| s.save_meta(&meta)).await?;
+        session.meta = marked;
+
+        let answer = self
+            .transport
+            .send(refresh_request(&provider, &sent_rt))
+            .await;
+        let now = self.clock.now();
+        let resp = match answer {
+            Ok(resp) => resp,
+            Err(source) => {
+                if source.reach == Reach::NotSent {
+                    // Nothing reached the server: no interruption to report later.
+                    let meta = unmarked.clone();
+                    let _ = self.blocking(move |s| s.save_meta(&meta)).await;
+                    session.meta = unmarked;
+                }
+                return Err(RefreshFailed::Unreachable {
+                    host,
+                    problem: NetProblem::Transport(source),
+                    session: Box::new(session),
+                });
+            }
+        };
+        let result = match parse_refresh(&resp, now) {
+            RefreshReply::Tokens(tokens) => {
+                let change = session.apply_refresh(*tokens, now);
+                session.meta.clock_skew = server_skew(&resp, now).or(session.meta.clock_skew);
+                session.meta.generation += 1;
+                let saved = session.clone();
+                Ok(match self.blocking(move |s| s.save(&saved)).await {
+                    Ok(()) => Refreshed::Fresh { session, change },
+                    Err(reason) => Refreshed::Unsaved {
+                        session,
+                        change,
+                        reason,
+                    },
+                })
+            }
+            RefreshReply::Refused {
+                code: ErrorCode::InvalidGrant,
+                error,
+            } => {
+                let reason = EndReason::RefreshRejected {
+                    description: error.description,
+                    interrupted: interrupted_before,
+                };
+                self.rejected(session, &sent_rt, reason).await
+            }
+            RefreshReply::Refused { code, error } => {
+                Err(self.refused(session, code, error.description).await)
+            }
+            RefreshReply::Unavailable {
+                status,
+                retry_after_secs,
+            } => Err(RefreshFailed::Unreachable {
+                host,
+                problem: NetProblem::Unavailable {
+                    status,
+                    retry_after_secs,
+                },
+                session: Box::new(session),
+            }),
+            RefreshReply::Unparseable {
+                status,
+                body_excerpt,
+            } => Err(RefreshFailed::Unreachable {
+                host,
+                problem: NetProblem::Unparseable {
+                    status,
+                    body_excerpt,
+                },
+                session: Box::new(session),
+            }),
+        };
+        drop(guard);
+        result
+    }
+
+    /// `invalid_grant`: adopt what another writer stored meanwhile, else the session is over.
+    async fn rejected(
+        &self,
+        session: Session,
+        sent_rt: &RefreshToken,
+        reason: EndReason,
+    ) -> Result<Refreshed, RefreshFailed> {
+        // Someone who does not share our lock (another machine, an older grantty) may have
+        // rotated the token meanwhile: adopt theirs rather than end the session.
+        let profile = session.meta.profile.clone();
+        if let Ok(Some(current)) = self.blocking(move |s| s.load(&profile)).await
+            && current
+                .secrets
+                .refresh_token
+                .as_ref()
+                .is_some_and(|rt| rt != sent_rt)
+        {
+            return Ok(Refreshed::Adopted(current));
+        }
+        Err(self
+            .end(session, reason, Some(ErrorCode::InvalidGrant))
+            .await)
+    }
+
+    /// Records the end of refreshing in the metadata (best effort) and says so.
+    async fn end(
+        &self,
+        mut session: Session,
+        reason: EndReason,
+        code: Option<ErrorCode>,
+    ) -> RefreshFailed {
+        let interrupted = matches!(
+            reason,
+            EndReason::RefreshRejected {
+                interrupted: true,
+                ..
+            }
+        );
+        session.meta.pending_refresh = None;
+        session.meta.state = SessionState::Ended {
+            code: code.map(|c| c.as_str().to_owned()),
+            at: self.clock.now(),
+            interrupted,
+        };
+        let meta = session.meta.clone();
+        // The state is a report; failing to write it loses nothing.
+        let _ = self.blocking(move |s| s.save_meta(&meta)).await;
+        RefreshFailed::Dead {
+            reason,
+            session: Box::new(session),
+        }
+    }
+
+    /// A refusal other than `invalid_grant`: keep everything, record it, try again next time.
+    async fn refused(
+        &self,
+        mut session: Session,
+        code: ErrorCode,
+        description: Option<String>,
+    ) -> RefreshFailed {
+        let since = match &session.meta.state {
+            SessionState::RefreshRefused { since, .. } => *since,
+            _ => self.clock.now(),
+        };
+        session.meta.pending_refresh = None;
+        session.meta.state = SessionState::RefreshRefused {
+            code: code.as_str().to_owned(),
+            since,
+        };
+        let meta = session.meta.clone();
+        let _ = self.blocking(move |s| s.save_meta(&meta)).await;
+        RefreshFailed::Refused {
+            code,
+            description,
+            session: Box::new(session),
+        }
+    }
+}

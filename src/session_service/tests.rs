@@ -1,0 +1,410 @@
+//! The session service's state machine on its own: injected time, a scripted transport, a real
+//! store over an in-memory backend that a test can break.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use super::*;
+use crate::domain::clock::Timestamp;
+use crate::domain::secret::AccessToken;
+use crate::domain::session::{ProviderRecord, RefreshChange};
+use crate::domain::token::TokenSet;
+use crate::oauth::http::TransportError;
+use crate::oauth::wire::{HttpRequest, HttpResponse};
+use crate::store::{BackendInfo, MemoryBackend, SecretBackend};
+
+const T0: i64 = 1_800_000_000;
+
+struct FixedClock(Mutex<Timestamp>);
+
+impl Clock for FixedClock {
+    fn now(&self) -> Timestamp {
+        *self.0.lock().unwrap()
+    }
+}
+
+/// Answers from a script; records request bodies; can break the store when a request arrives.
+#[derive(Default)]
+struct Script {
+    replies: Mutex<VecDeque<Result<HttpResponse, TransportError>>>,
+    sent: Mutex<Vec<(String, String)>>,
+    break_on_send: Mutex<Option<Arc<AtomicBool>>>,
+}
+
+impl Transport for Script {
+    async fn send(&self, request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        self.sent.lock().unwrap().push((
+            request.url.path().to_owned(),
+            String::from_utf8_lossy(&request.body).into_owned(),
+        ));
+        if let Some(flag) = &*self.break_on_send.lock().unwrap() {
+            flag.store(true, Ordering::SeqCst);
+        }
+        let next = self.replies.lock().unwrap().pop_front();
+        next.unwrap_or_else(|| Err(TransportError::new("script exhausted")))
+    }
+}
+
+/// A memory backend whose writes fail while `broken` is set.
+struct Breakable {
+    inner: MemoryBackend,
+    broken: Arc<AtomicBool>,
+}
+
+impl SecretBackend for Breakable {
+    fn info(&self) -> BackendInfo {
+        self.inner.info()
+    }
+    fn get(&self, profile: &str) -> Result<Option<String>, StoreError> {
+        self.inner.get(profile)
+    }
+    fn set(&self, profile: &str, secret: &str) -> Result<(), StoreError> {
+        if self.broken.load(Ordering::SeqCst) {
+            return Err(StoreError::from(std::io::Error::other("quota exceeded")));
+        }
+        self.inner.set(profile, secret)
+    }
+    fn delete(&self, profile: &str) -> Result<(), StoreError> {
+        self.inner.delete(profile)
+    }
+}
+
+struct Fixture {
+    service: SessionService<Script>,
+    broken: Arc<AtomicBool>,
+    _dir: tempfile::TempDir,
+}
+
+#[allow(clippy::unnecessary_wraps)]
+fn json(status: u16, body: &str) -> Result<HttpResponse, TransportError> {
+    Ok(HttpResponse {
+        status,
+        content_type: Some("application/json".into()),
+        body: body.as_bytes().to_vec(),
+        ..HttpResponse::default()
+    })
+}
+
+fn tokens(n: u32) -> String {
+    format!(r#"{{"access_token":"at-{n}","refresh_token":"rt-{n}","expires_in":2100}}"#)
+}
+
+/// A session signed in at T0 with `lifetime` seconds of access token, now at T0 + `elapsed`.
+fn fixture(
+    lifetime: u64,
+    elapsed: u64,
+    replies: Vec<Result<HttpResponse, TransportError>>,
+) -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let broken = Arc::new(AtomicBool::new(false));
+    let backend = Arc::new(Breakable {
+        inner: MemoryBackend::new(),
+        broken: broken.clone(),
+    });
+    let store = SessionStore::with_backend(dir.path().join("s"), backend).unwrap();
+    let provider = ProviderRecord {
+        kind: "generic".into(),
+        host: "idp.example.com".into(),
+        client_id: "c".into(),
+        scope: "openid".into(),
+        device_authorization_endpoint: "https://idp.example.com/device".into(),
+        token_endpoint: "https://idp.example.com/token".into(),
+        revocation_endpoint: Some("https://idp.example.com/revoke".into()),
+        logout_endpoint: None,
+        refresh_token_lifespan_secs: None,
+    };
+    let t0 = Timestamp::from_unix_secs(T0);
+    let set = TokenSet {
+        access_token: AccessToken::new("at-0"),
+        token_type: "Bearer".into(),
+        expires_at: Some(t0.plus_secs(lifetime)),
+        refresh_token: Some(crate::domain::secret::RefreshToken::new("rt-0")),
+        refresh_token_expires_at: None,
+        scope: None,
+        id_token: None,
+        issued_at: t0,
+    };
+    store.save(&Session::new("p", provider, set, t0)).unwrap();
+    let script = Script {
+        replies: Mutex::new(replies.into()),
+        ..Script::default()
+    };
+    let clock = Arc::new(FixedClock(Mutex::new(t0.plus_secs(elapsed))));
+    Fixture {
+        service: SessionService::new(Arc::new(store), Arc::new(script), clock),
+        broken,
+        _dir: dir,
+    }
+}
+
+impl Fixture {
+    fn sent_refresh_tokens(&self) -> Vec<String> {
+        self.service
+            .transport
+            .sent
+            .lock()
+            .unwrap()
+            .iter()
+            .filter_map(|(_, body)| {
+                body.split('&')
+                    .find_map(|kv| kv.strip_prefix("refresh_token=").map(str::to_owned))
+            })
+            .collect()
+    }
+
+    fn stored(&self) -> Session {
+        self.service.store.load("p").unwrap().unwrap()
+    }
+}
+
+#[tokio::test]
+async fn a_valid_token_is_served_without_asking_the_server() {
+    let f = fixture(2100, 60, vec![]);
+    let got = f
+        .service
+        .ensure_valid("p", MinValid::DEFAULT)
+        .await
+        .unwrap();
+    assert!(matches!(got, Refreshed::StillValid(_)));
+    assert!(f.service.transport.sent.lock().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn only_the_default_min_valid_adapts_to_short_tokens() {
+    // 400 s tokens, 250 s left: the adaptive default refreshes below 200 s, an explicit 300 now.
+    let f = fixture(400, 150, vec![json(200, &tokens(1))]);
+    let adaptive = f
+        .service
+        .ensure_valid("p", MinValid::DEFAULT)
+        .await
+        .unwrap();
+    assert!(matches!(adaptive, Refreshed::StillValid(_)));
+    let exact = f
+        .service
+        .ensure_valid("p", MinValid::Exactly(300))
+        .await
+        .unwrap();
+    assert!(matches!(
+        exact,
+        Refreshed::Fresh {
+            change: RefreshChange::Rotated,
+            ..
+        }
+    ));
+    let now = f.service.clock.now();
+    assert_eq!(exact.short_by_secs(MinValid::Exactly(3000), now), 900);
+    assert_eq!(exact.short_by_secs(MinValid::Exactly(300), now), 0);
+}
+
+#[tokio::test]
+async fn a_rotating_refresh_is_saved_before_it_is_returned() {
+    let f = fixture(2100, 2000, vec![json(200, &tokens(1))]);
+    let got = f
+        .service
+        .ensure_valid("p", MinValid::DEFAULT)
+        .await
+        .unwrap();
+    assert!(matches!(
+        got,
+        Refreshed::Fresh {
+            change: RefreshChange::Rotated,
+            ..
+        }
+    ));
+    let stored = f.stored();
+    assert_eq!(stored.secrets.refresh_token.unwrap().expose(), "rt-1");
+    assert_eq!(stored.meta.pending_refresh, None);
+    assert_eq!(stored.meta.state, SessionState::Active);
+    assert!(!f.service.in_flight.is_set());
+}
+
+#[tokio::test]
+async fn a_client_refusal_keeps_every_token_and_the_next_call_retries() {
+    let f = fixture(
+        2100,
+        2000,
+        vec![
+            json(
+                403,
+                r#"{"error":"invalid_client","error_description":"disabled"}"#,
+            ),
+            json(200, &tokens(1)),
+        ],
+    );
+    let err = f
+        .service
+        .ensure_valid("p", MinValid::DEFAULT)
+        .await
+        .unwrap_err();
+    let RefreshFailed::Refused { code, session, .. } = &err else {
+        panic!("{err:?}");
+    };
+    assert_eq!(*code, ErrorCode::InvalidClient);
+    assert_eq!(session.secrets.access_token.expose(), "at-0");
+    assert!(
+        err.usable_session(f.service.clock.now()).is_some(),
+        "100 s left: served"
+    );
+    assert!(err.to_string().contains("administrator"), "{err}");
+    let stored = f.stored();
+    assert_eq!(
+        stored.secrets.refresh_token.as_ref().unwrap().expose(),
+        "rt-0"
+    );
+    assert!(
+        matches!(stored.meta.state, SessionState::RefreshRefused { ref code, .. } if code == "invalid_client")
+    );
+    assert_eq!(stored.meta.pending_refresh, None, "the server answered");
+
+    let again = f
+        .service
+        .ensure_valid("p", MinValid::DEFAULT)
+        .await
+        .unwrap();
+    assert!(matches!(again, Refreshed::Fresh { .. }));
+    assert_eq!(f.stored().meta.state, SessionState::Active);
+    assert_eq!(
+        f.sent_refresh_tokens(),
+        ["rt-0", "rt-0"],
+        "the same token, never spent"
+    );
+}
+
+#[tokio::test]
+async fn a_dead_refresh_token_ends_refreshing_but_keeps_the_session() {
+    let f = fixture(2100, 2000, vec![json(400, r#"{"error":"invalid_grant"}"#)]);
+    let err = f
+        .service
+        .ensure_valid("p", MinValid::DEFAULT)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, RefreshFailed::Dead { .. }), "{err:?}");
+    assert!(err.to_string().contains("sign in again before"), "{err}");
+    assert!(
+        err.to_string().contains("grantty login --profile p"),
+        "{err}"
+    );
+    let stored = f.stored();
+    assert!(matches!(stored.meta.state, SessionState::Ended { .. }));
+    assert_eq!(
+        stored.secrets.access_token.expose(),
+        "at-0",
+        "kept for serving and logout"
+    );
+    // Ended: nothing more is sent.
+    let again = f
+        .service
+        .ensure_valid("p", MinValid::DEFAULT)
+        .await
+        .unwrap_err();
+    assert!(matches!(again, RefreshFailed::Dead { .. }));
+    assert_eq!(f.sent_refresh_tokens().len(), 1);
+}
+
+#[tokio::test]
+async fn the_interrupted_marker_stays_only_when_the_request_may_have_arrived() {
+    let f = fixture(
+        2100,
+        2000,
+        vec![
+            Err(TransportError::not_sent("could not connect")),
+            Err(TransportError::new("timed out")),
+        ],
+    );
+    let err = f
+        .service
+        .ensure_valid("p", MinValid::DEFAULT)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, RefreshFailed::Unreachable { host, .. } if host == "idp.example.com"),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("idp.example.com"), "{err}");
+    assert_eq!(
+        f.stored().meta.pending_refresh,
+        None,
+        "connect failure: nothing reached it"
+    );
+    let _ = f
+        .service
+        .ensure_valid("p", MinValid::DEFAULT)
+        .await
+        .unwrap_err();
+    assert!(
+        f.stored().meta.pending_refresh.is_some(),
+        "timeout: it may have"
+    );
+}
+
+#[tokio::test]
+async fn a_full_secret_backend_costs_no_refresh_token() {
+    let f = fixture(2100, 2000, vec![json(200, &tokens(1))]);
+    f.broken.store(true, Ordering::SeqCst);
+    let err = f
+        .service
+        .ensure_valid("p", MinValid::DEFAULT)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, RefreshFailed::Store(_)), "{err:?}");
+    assert!(
+        f.service.transport.sent.lock().unwrap().is_empty(),
+        "nothing sent"
+    );
+}
+
+#[tokio::test]
+async fn a_save_failing_after_the_answer_returns_the_tokens_unsaved() {
+    let f = fixture(2100, 2000, vec![json(200, &tokens(1))]);
+    *f.service.transport.break_on_send.lock().unwrap() = Some(f.broken.clone());
+    let got = f
+        .service
+        .ensure_valid("p", MinValid::DEFAULT)
+        .await
+        .unwrap();
+    let Refreshed::Unsaved { session, .. } = &got else {
+        panic!("{got:?}");
+    };
+    assert_eq!(
+        session.secrets.refresh_token.as_ref().unwrap().expose(),
+        "rt-1"
+    );
+    f.broken.store(false, Ordering::SeqCst);
+    f.service.save_unsaved(session).await.unwrap();
+    assert_eq!(f.stored().secrets.refresh_token.unwrap().expose(), "rt-1");
+}
+
+#[tokio::test]
+async fn logout_keeps_the_session_when_no_revocation_reached_the_server() {
+    let f = fixture(
+        2100,
+        10,
+        vec![
+            Err(TransportError::not_sent("could not connect")),
+            Err(TransportError::not_sent("could not connect")),
+            json(200, ""),
+            json(200, ""),
+        ],
+    );
+    let err = f.service.revoke("p").await.unwrap_err();
+    assert!(matches!(err, LogoutFailed::NotRevoked { .. }), "{err:?}");
+    assert!(!err.reached_server());
+    assert!(err.to_string().contains("still valid"), "{err}");
+    assert!(f.service.store.load("p").unwrap().is_some(), "kept");
+    let done = f.service.revoke("p").await.unwrap();
+    assert_eq!(done.steps.len(), 2);
+    assert!(
+        f.service.store.load("p").unwrap().is_none(),
+        "deleted after revoking"
+    );
+}
+
+#[tokio::test]
+async fn local_logout_deletes_without_asking() {
+    let f = fixture(2100, 10, vec![]);
+    let done = f.service.logout("p", LogoutMode::Local).await.unwrap();
+    assert!(done.steps.is_empty());
+    assert!(f.service.transport.sent.lock().unwrap().is_empty());
+    assert!(f.service.store.load("p").unwrap().is_none());
+}

@@ -1,0 +1,186 @@
+//! User-facing sentences about sessions, in one place (like gitui's `strings.rs`): the TUI,
+//! plain mode, NDJSON and stderr say the same thing, and tests can check every sentence for the
+//! profile name and the next step. Each sentence that asks the user to act names the command
+//! that works, `--profile` included.
+
+use crate::domain::clock::Timestamp;
+use crate::domain::session::Session;
+use crate::oauth::wire::ErrorCode;
+use crate::session_service::{EndReason, NetProblem, RevokeStep};
+
+/// `grantty login --profile NAME`: signs in again with the stored settings.
+pub fn login_command(profile: &str) -> String {
+    format!("grantty login --profile {profile}")
+}
+
+/// A time of day for "before HH:MM" sentences.
+pub fn time_of_day(at: Timestamp) -> String {
+    format!("{} UTC", at.utc_hms())
+}
+
+/// No session for `profile`.
+pub fn not_signed_in(profile: &str) -> String {
+    format!(
+        "profile {profile:?} is not signed in: run `{}` first",
+        login_command(profile)
+    )
+}
+
+fn is_anaplan(session: &Session) -> bool {
+    session.meta.provider.kind == "anaplan"
+}
+
+fn detail(description: Option<&str>) -> String {
+    description.map(|d| format!(": {d}")).unwrap_or_default()
+}
+
+/// Who can lift a refusal of `code`.
+pub fn who_can_fix(code: &ErrorCode, anaplan: bool) -> &'static str {
+    match (code.is_client_refusal(), anaplan) {
+        (true, true) => {
+            "a tenant security admin may have disabled this OAuth client (Administration › Security › OAuth Clients), or you are an SSO user without a device-grant exception; ask them, then try again"
+        }
+        (true, false) => {
+            "the provider's administrator may have disabled this client or withdrawn its permission to refresh; ask them, then try again"
+        }
+        (false, _) => "check the profile's client id and scopes, then try again",
+    }
+}
+
+/// The server refused a refresh; every token was kept.
+pub fn refresh_refused(code: &ErrorCode, description: Option<&str>, session: &Session) -> String {
+    let host = &session.meta.provider.host;
+    format!(
+        "{host} refused to refresh the session of profile {:?} ({code}{}); {}. Every token is kept and the next refresh tries again{}",
+        session.meta.profile,
+        detail(description),
+        who_can_fix(code, is_anaplan(session)),
+        access_until(session),
+    )
+}
+
+/// ", the access token works until HH:MM" when it has an expiry.
+fn access_until(session: &Session) -> String {
+    session
+        .meta
+        .access_expires_at
+        .map(|at| format!("; the access token works until {}", time_of_day(at)))
+        .unwrap_or_default()
+}
+
+/// The refresh token is dead.
+pub fn session_ended(reason: &EndReason, session: &Session) -> String {
+    let why = match reason {
+        EndReason::NoRefreshToken => "the provider issued no refresh token".to_owned(),
+        EndReason::RefreshRejected {
+            description,
+            interrupted: true,
+        } => format!(
+            "the refresh token was refused (invalid_grant{}); an earlier refresh was interrupted after it reached the server, so the rotated token was never saved",
+            detail(description.as_deref())
+        ),
+        EndReason::RefreshRejected {
+            description,
+            interrupted: false,
+        } => format!(
+            "the refresh token was refused (invalid_grant{}): it expired, was revoked, or was already used",
+            detail(description.as_deref())
+        ),
+    };
+    format!(
+        "the session of profile {:?} can no longer refresh: {why}; {}",
+        session.meta.profile,
+        sign_in_again(session)
+    )
+}
+
+/// "sign in again before HH:MM with `grantty login --profile P`" (or "now" when expired).
+pub fn sign_in_again(session: &Session) -> String {
+    let login = login_command(&session.meta.profile);
+    match session.meta.access_expires_at {
+        Some(at) => format!(
+            "sign in again before {} (when the access token expires) with `{login}`",
+            time_of_day(at)
+        ),
+        None => format!("sign in again with `{login}`"),
+    }
+}
+
+/// The server could not be reached or did not answer usefully.
+pub fn unreachable(host: &str, problem: &NetProblem, session: &Session) -> String {
+    let what = match problem {
+        NetProblem::Transport(e) => format!("could not reach {host}: {e}"),
+        NetProblem::Unavailable {
+            status,
+            retry_after_secs: Some(secs),
+        } => format!("{host} is unavailable (HTTP {status}, retry after {secs} s)"),
+        NetProblem::Unavailable { status, .. } => {
+            format!("{host} is unavailable (HTTP {status})")
+        }
+        NetProblem::Unparseable {
+            status,
+            body_excerpt,
+        } => format!(
+            "{host} answered the refresh with something that is not a token response (HTTP {status}) {body_excerpt:?}"
+        ),
+    };
+    format!(
+        "{what}; the stored tokens of profile {:?} are unchanged, try again later (`grantty refresh --profile {}`)",
+        session.meta.profile, session.meta.profile
+    )
+}
+
+/// One line of a revocation's outcome.
+pub fn revoke_step(step: &RevokeStep) -> String {
+    match &step.answer {
+        Ok(answer) => format!("{} at {}: {answer}", step.what, step.host),
+        Err(e) => format!("{} at {}: not reached ({e})", step.what, step.host),
+    }
+}
+
+/// No revocation was accepted, so the session was kept.
+pub fn not_revoked(profile: &str, steps: &[RevokeStep]) -> String {
+    let hosts: Vec<&str> = steps.iter().map(|s| s.host.as_str()).collect();
+    let mut hosts = hosts;
+    hosts.dedup();
+    format!(
+        "could not revoke the session of profile {profile:?} at {}: its tokens are still valid there, so the session was kept. Try again later, or `grantty logout --local --profile {profile}` to forget it without revoking",
+        hosts.join(", ")
+    )
+}
+
+/// The token printed although the refresh failed.
+pub fn serving_despite(problem: &str, session: &Session, now: Timestamp) -> String {
+    let left = session
+        .access_remaining_secs(now)
+        .map(|s| {
+            format!(
+                " (valid for {} more)",
+                crate::domain::clock::format_countdown(s)
+            )
+        })
+        .unwrap_or_default();
+    format!("warning: printing the stored access token{left}: {problem}")
+}
+
+/// Even the fresh token is shorter than `--min-valid` asked.
+pub fn shorter_than_asked(min_valid_secs: u64, left_secs: Option<u64>) -> String {
+    let left = left_secs.map_or_else(|| "no expiry".to_owned(), |s| format!("{s} s left"));
+    format!(
+        "warning: the access token is shorter-lived than --min-valid {min_valid_secs} ({left}); the provider issues no longer tokens"
+    )
+}
+
+/// New tokens could not be saved; where they went instead.
+pub fn unsaved(reason: &str, rescued_at: Option<&std::path::Path>, profile: &str) -> String {
+    match rescued_at {
+        Some(path) => format!(
+            "WARNING: the refreshed tokens of profile {profile:?} could not be saved ({reason}); they were written to {} (0600) and the next grantty run moves them back. Fix the store before the access token expires",
+            path.display()
+        ),
+        None => format!(
+            "WARNING: the refreshed tokens of profile {profile:?} could not be saved anywhere ({reason}); the refresh token may be lost. Fix the store, then `{}`",
+            login_command(profile)
+        ),
+    }
+}
