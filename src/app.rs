@@ -10,6 +10,7 @@ mod dashboard_update;
 mod effect;
 pub mod keys;
 mod msg;
+mod outcomes;
 pub mod update;
 
 use crate::domain::clock::{Skew, Timestamp};
@@ -19,7 +20,7 @@ use crate::domain::token::{TokenSet, UnverifiedClaims};
 pub use dashboard::{Dashboard, StorageView};
 pub use effect::{Effect, ExportTarget};
 pub use keys::Key;
-pub use msg::{Msg, RefreshResult, SignInSaved};
+pub use msg::{Msg, RefreshResult, SavedAt, SignInSaved};
 
 /// Identifies one effect and its answer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
@@ -216,7 +217,7 @@ impl App {
     /// True while work that holds tokens is in flight: a refresh and its save, a sign-in's save,
     /// or the revocation of a replaced session. Quitting waits for it.
     pub fn holds_work(&self) -> bool {
-        let board_busy = |d: &Dashboard| d.refresh_request.is_some();
+        let board_busy = |d: &Dashboard| d.refresh_request.is_some() || d.unsaved.is_some();
         self.pending_save.is_some()
             || self.pending_replaced_revoke.is_some()
             || matches!(&self.screen, Screen::Dashboard(d) if board_busy(d))
@@ -240,6 +241,8 @@ impl App {
             || self.replacing.as_deref().is_some_and(refreshing)
         {
             "Finishing the refresh and saving its tokens before exiting…"
+        } else if matches!(&self.screen, Screen::Dashboard(d) if d.unsaved.is_some()) {
+            "Saving the refreshed tokens before exiting…"
         } else if self.pending_save.is_some() {
             "Saving the new tokens before exiting…"
         } else {

@@ -15,6 +15,8 @@ pub const REFRESH_RETRY_BASE_SECS: u64 = 15;
 pub const REFRESH_RETRY_CAP_SECS: u64 = 600;
 /// Warn this long before the refresh token itself ends.
 pub const REFRESH_TOKEN_WARN_SECS: u64 = 2 * 3600;
+/// Seconds between attempts to save refreshed tokens the store refused.
+pub const UNSAVED_RETRY_SECS: u64 = 5;
 /// Events kept in the log.
 pub const EVENT_LOG_LEN: usize = 100;
 
@@ -77,6 +79,37 @@ pub enum Ended {
     ByServer(String),
 }
 
+/// Whether the session can still refresh.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Standing {
+    /// Refreshing works, or has not failed for a lasting reason.
+    Active,
+    /// The server refused the client: every token is kept, the access token is still served,
+    /// and refreshing is retried with back-off and on `r`.
+    Refused {
+        /// What happened and who can fix it.
+        text: String,
+    },
+    /// The refresh token is dead: no more refreshing; the access token works until it expires.
+    Dead {
+        /// Why, and "sign in again before HH:MM".
+        text: String,
+    },
+}
+
+/// Refreshed tokens the store would not take, held in memory until a retry saves them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unsaved {
+    /// Why the last save failed.
+    pub reason: String,
+    /// When to try again.
+    pub retry_at: Timestamp,
+    /// The save in flight, if any.
+    pub request: Option<RequestId>,
+    /// The save in flight is the last one (on quit, with the fallback file).
+    pub last_try: bool,
+}
+
 /// The dashboard.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Dashboard {
@@ -100,6 +133,10 @@ pub struct Dashboard {
     pub overlay: Overlay,
     /// Set when the session is over.
     pub ended: Option<Ended>,
+    /// Whether the session can still refresh.
+    pub standing: Standing,
+    /// Refreshed tokens not saved yet (they are in `session`).
+    pub unsaved: Option<Unsaved>,
 }
 
 impl Dashboard {
@@ -116,6 +153,8 @@ impl Dashboard {
             refresh_skew_secs: DEFAULT_REFRESH_SKEW_SECS,
             overlay: Overlay::None,
             ended: None,
+            standing: Standing::Active,
+            unsaved: None,
         };
         dashboard.log(now, EventLevel::Info, opening.to_owned());
         dashboard
@@ -132,6 +171,8 @@ impl Dashboard {
     /// True when an automatic refresh should start at `now`.
     pub fn refresh_due(&self, now: Timestamp) -> bool {
         self.ended.is_none()
+            && !matches!(self.standing, Standing::Dead { .. })
+            && self.unsaved.is_none()
             && self.refresh_request.is_none()
             && self.revoke_request.is_none()
             && self.session.meta.has_refresh_token

@@ -2,7 +2,7 @@
 //! stale answers after a revoke.
 
 use super::*;
-use crate::app::{ProviderInfo, StorageView};
+use crate::app::{ProviderInfo, RefreshResult, StorageView};
 use crate::domain::secret::{AccessToken, RefreshToken};
 use crate::domain::session::{ProviderRecord, Session};
 use crate::domain::token::TokenSet;

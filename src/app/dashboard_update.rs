@@ -2,9 +2,10 @@
 //! Answers carry request ids; one that no longer matches (a refresh that lands after a revoke)
 //! changes nothing.
 
-use super::dashboard::{Dashboard, Ended, EventLevel, Overlay};
+use super::dashboard::{Dashboard, Ended, EventLevel, Overlay, Standing};
+use super::outcomes::{on_refreshed, on_replaced_revoked, on_unsaved_saved, save_unsaved};
 use super::update::{quit, request_code};
-use super::{App, Effect, ExportTarget, Key, Msg, RefreshResult, RequestId, Screen};
+use super::{App, Effect, ExportTarget, Key, Msg, RequestId, Screen};
 use crate::domain::clock::Timestamp;
 use crate::export::Format;
 
@@ -53,10 +54,30 @@ pub(super) fn cancel_sign_in(app: &mut App, now: Timestamp) -> Vec<Effect> {
     Vec::new()
 }
 
-/// Starts an automatic refresh when one is due.
+/// Retries the save of unsaved tokens, or starts an automatic refresh, when one is due.
 pub(super) fn on_tick(app: &mut App, now: Timestamp) -> Vec<Effect> {
+    let save_due = dashboard(app)
+        .and_then(|d| d.unsaved.as_ref())
+        .is_some_and(|u| u.request.is_none() && now >= u.retry_at);
+    if save_due {
+        return retry_save(app, false);
+    }
     let due = dashboard(app).is_some_and(|d| d.refresh_due(now));
     if due { refresh(app, false) } else { Vec::new() }
+}
+
+/// Saves the unsaved tokens now (`r`, or on quit with the fallback file).
+fn retry_save(app: &mut App, rescue: bool) -> Vec<Effect> {
+    let request = app.next_request();
+    dashboard(app)
+        .and_then(|d| save_unsaved(d, request, rescue))
+        .into_iter()
+        .collect()
+}
+
+/// On quit: unsaved tokens get a last save, falling back to the 0600 rescue file.
+pub(super) fn save_before_leaving(app: &mut App) -> Vec<Effect> {
+    retry_save(app, true)
 }
 
 fn refresh(app: &mut App, force: bool) -> Vec<Effect> {
@@ -145,9 +166,12 @@ fn plain_key(app: &mut App, key: Key, now: Timestamp) -> Vec<Effect> {
         return Vec::new();
     };
     let live = d.ended.is_none() && d.revoke_request.is_none();
+    let dead = matches!(d.standing, Standing::Dead { .. });
+    let unsaved = d.unsaved.is_some();
     match key {
         Key::Char('q') | Key::Esc => quit(app, now),
-        Key::Char('r') if live => refresh(app, true),
+        Key::Char('r') if live && unsaved => retry_save(app, false),
+        Key::Char('r') if live && !dead => refresh(app, true),
         Key::Char('x') if live => set_overlay(d, Overlay::ConfirmRevoke),
         Key::Char('c') if live => set_overlay(d, Overlay::ConfirmCopyToken),
         Key::Char('e') if live => set_overlay(d, Overlay::Export { format: None }),
@@ -190,10 +214,21 @@ pub(super) fn on_msg(app: &mut App, msg: Msg, now: Timestamp) -> Vec<Effect> {
         }
         return Vec::new();
     }
+    let (leaving, next) = (app.leaving.is_some(), app.next_request());
     let Some(d) = answered_board(app) else {
         return Vec::new();
     };
     match msg {
+        Msg::UnsavedSaved { request, result }
+            if d.unsaved.as_ref().and_then(|u| u.request) == Some(request) =>
+        {
+            if let Some(u) = d.unsaved.as_mut() {
+                u.request = None;
+            }
+            return on_unsaved_saved(d, result, leaving, next, now)
+                .into_iter()
+                .collect();
+        }
         Msg::Refreshed { request, result } if take(&mut d.refresh_request, request) => {
             on_refreshed(d, result, now);
         }
@@ -218,96 +253,6 @@ pub(super) fn on_msg(app: &mut App, msg: Msg, now: Timestamp) -> Vec<Effect> {
         _ => {}
     }
     Vec::new()
-}
-
-fn on_replaced_revoked(d: &mut Dashboard, result: Result<Vec<String>, String>, now: Timestamp) {
-    match result {
-        Ok(lines) => {
-            for line in lines {
-                d.log(now, EventLevel::Info, format!("Replaced session: {line}"));
-            }
-        }
-        Err(message) => d.log(
-            now,
-            EventLevel::Warn,
-            format!("Could not revoke the replaced session's grant: {message}"),
-        ),
-    }
-}
-
-fn on_refreshed(d: &mut Dashboard, result: RefreshResult, now: Timestamp) {
-    let until = |s: &crate::domain::session::Session| {
-        s.meta.access_expires_at.map_or_else(
-            || "no expiry given".to_owned(),
-            |at| format!("valid until {} UTC", at.utc_hms()),
-        )
-    };
-    match result {
-        RefreshResult::Refreshed { session, rotated } => {
-            d.failures = 0;
-            d.retry_at = None;
-            let rotation = if rotated {
-                format!(
-                    "; refresh token rotated (#{})",
-                    session.meta.refresh.rotation_count
-                )
-            } else {
-                String::new()
-            };
-            let text = format!("Refreshed; access token {}{rotation}", until(&session));
-            d.log(now, EventLevel::Info, text);
-            d.session = *session;
-        }
-        RefreshResult::StillValid { session } => {
-            d.failures = 0;
-            d.retry_at = None;
-            if session.meta.generation == d.session.meta.generation {
-                d.log(
-                    now,
-                    EventLevel::Info,
-                    "Still valid; no refresh needed".to_owned(),
-                );
-            } else {
-                d.log(
-                    now,
-                    EventLevel::Info,
-                    format!(
-                        "Picked up tokens refreshed by another process; {}",
-                        until(&session)
-                    ),
-                );
-            }
-            d.session = *session;
-        }
-        RefreshResult::Adopted { session } => {
-            d.failures = 0;
-            d.retry_at = None;
-            d.log(
-                now,
-                EventLevel::Warn,
-                "Another client had rotated the refresh token; adopted its tokens".to_owned(),
-            );
-            d.session = *session;
-        }
-        RefreshResult::Failed { message } => {
-            d.failures = d.failures.saturating_add(1);
-            let wait = Dashboard::retry_wait_secs(d.failures);
-            d.retry_at = Some(now.plus_secs(wait));
-            d.log(
-                now,
-                EventLevel::Error,
-                format!("Refresh failed: {message}; retrying in {wait} s"),
-            );
-        }
-        RefreshResult::Ended { reason } => {
-            d.log(
-                now,
-                EventLevel::Error,
-                format!("Session ended: {reason}. Press l to sign in again"),
-            );
-            d.ended = Some(Ended::ByServer(reason));
-        }
-    }
 }
 
 #[cfg(test)]

@@ -62,6 +62,16 @@ pub enum Effect {
         /// The replaced session (its `Debug` is redacted).
         session: Box<Session>,
     },
+    /// Save refreshed tokens the store refused earlier; with `rescue`, fall back to the 0600
+    /// file the next run picks up (on quit: nothing may be lost).
+    SaveUnsaved {
+        /// Id for the answer.
+        request: RequestId,
+        /// The session held in memory (its `Debug` is redacted).
+        session: Box<Session>,
+        /// Write the fallback file if the store still fails.
+        rescue: bool,
+    },
     /// Export the tokens (asked for by the user).
     Export {
         /// The session to export (its `Debug` is redacted).

@@ -4,8 +4,9 @@
 
 use super::tests::{app, at, board, refresh_request, session};
 use super::*;
+use crate::app::dashboard::Standing;
 use crate::app::update::{start, update};
-use crate::app::{SignInSaved, StorageView};
+use crate::app::{RefreshResult, SavedAt, SignInSaved, StorageView};
 
 fn storage() -> StorageView {
     StorageView {
@@ -166,4 +167,125 @@ fn a_refresh_answered_during_a_new_sign_in_lands_on_the_session_it_would_replace
     assert!(!app.holds_work());
     update(&mut app, Msg::Key(Key::Char('q')), at(14));
     assert_eq!(board(&app).session.secrets.access_token.expose(), "a2");
+}
+
+fn answer(app: &mut App, result: RefreshResult, now: Timestamp) {
+    let request = refresh_request(&update(app, Msg::Key(Key::Char('r')), now));
+    update(app, Msg::Refreshed { request, result }, now);
+}
+
+#[test]
+fn a_refusal_keeps_the_tokens_and_retries_with_back_off_and_on_r() {
+    let mut app = app();
+    let result = RefreshResult::Refused {
+        session: Box::new(session("a1", 0)),
+        code: "invalid_client".into(),
+        text: "refused".into(),
+    };
+    answer(&mut app, result, at(100));
+    assert_eq!(board(&app).session.secrets.access_token.expose(), "a1");
+    assert!(matches!(board(&app).standing, Standing::Refused { .. }));
+    assert_eq!(board(&app).retry_at, Some(at(115)));
+    assert!(update(&mut app, Msg::Tick, at(114)).is_empty());
+    // Once the retry is due and the token needs it (its margin has come), it refreshes again.
+    refresh_request(&update(&mut app, Msg::Tick, at(1900)));
+    let result = RefreshResult::Refreshed {
+        session: Box::new(session("a2", 1900)),
+        rotated: true,
+    };
+    let request = board(&app).refresh_request.unwrap();
+    update(&mut app, Msg::Refreshed { request, result }, at(1901));
+    assert_eq!(board(&app).standing, Standing::Active);
+}
+
+#[test]
+fn a_dead_refresh_token_stops_refreshing_but_keeps_the_access_token() {
+    let mut app = app();
+    let result = RefreshResult::Dead {
+        session: Box::new(session("a1", 0)),
+        text: "sign in again before 00:35".into(),
+    };
+    answer(&mut app, result, at(100));
+    assert!(matches!(board(&app).standing, Standing::Dead { .. }));
+    assert!(
+        board(&app).ended.is_none(),
+        "the access token is still shown"
+    );
+    assert!(update(&mut app, Msg::Tick, at(1900)).is_empty());
+    assert!(update(&mut app, Msg::Key(Key::Char('r')), at(1901)).is_empty());
+    update(&mut app, Msg::Key(Key::Char('l')), at(1902));
+    assert_eq!(board(&app).overlay, Overlay::ConfirmSignIn);
+}
+
+fn save_request(effects: &[Effect], rescue_wanted: bool) -> RequestId {
+    match effects {
+        [
+            Effect::SaveUnsaved {
+                request,
+                session,
+                rescue,
+            },
+        ] if *rescue == rescue_wanted => {
+            assert_eq!(session.secrets.access_token.expose(), "a2");
+            *request
+        }
+        other => panic!("expected a save (rescue {rescue_wanted}), got {other:?}"),
+    }
+}
+
+#[test]
+fn unsaved_tokens_stay_in_memory_and_are_saved_again_until_it_works() {
+    let mut app = app();
+    let result = RefreshResult::Unsaved {
+        session: Box::new(session("a2", 100)),
+        rotated: true,
+        reason: "disk full".into(),
+    };
+    answer(&mut app, result, at(100));
+    assert_eq!(board(&app).session.secrets.access_token.expose(), "a2");
+    assert!(update(&mut app, Msg::Tick, at(104)).is_empty());
+    let request = save_request(&update(&mut app, Msg::Tick, at(105)), false);
+    let failed = Msg::UnsavedSaved {
+        request,
+        result: Err("still full".into()),
+    };
+    update(&mut app, failed, at(106));
+    assert_eq!(board(&app).unsaved.as_ref().unwrap().reason, "still full");
+    // r saves at once rather than spending the stored (spent) refresh token.
+    let request = save_request(&update(&mut app, Msg::Key(Key::Char('r')), at(107)), false);
+    let saved = Msg::UnsavedSaved {
+        request,
+        result: Ok(SavedAt::Store),
+    };
+    update(&mut app, saved, at(108));
+    assert_eq!(board(&app).unsaved, None);
+}
+
+#[test]
+fn quitting_with_unsaved_tokens_saves_them_or_writes_the_fallback_file_first() {
+    let mut app = app();
+    let result = RefreshResult::Unsaved {
+        session: Box::new(session("a2", 100)),
+        rotated: true,
+        reason: "disk full".into(),
+    };
+    answer(&mut app, result, at(100));
+    let request = save_request(&update(&mut app, Msg::Key(Key::Char('q')), at(101)), true);
+    assert!(!app.quit);
+    let rescued = Msg::UnsavedSaved {
+        request,
+        result: Ok(SavedAt::Rescue(
+            "/run/user/1000/grantty/default.rescue.json".into(),
+        )),
+    };
+    update(&mut app, rescued, at(102));
+    assert!(app.quit);
+    assert!(
+        board(&app)
+            .events
+            .last()
+            .is_some_and(|e| e.text.contains("default.rescue.json")),
+        "{:?}",
+        board(&app).events
+    );
 }

@@ -64,6 +64,13 @@ pub enum Msg {
         /// One line per server answer, or why it failed.
         result: Result<Vec<String>, String>,
     },
+    /// Answer to [`Effect::SaveUnsaved`].
+    UnsavedSaved {
+        /// Which request.
+        request: RequestId,
+        /// Where the tokens went, or why the save failed again.
+        result: Result<SavedAt, String>,
+    },
     /// Answer to [`Effect::Export`]: a line for the event log.
     Exported {
         /// What was done, or what failed.
@@ -91,6 +98,33 @@ pub enum RefreshResult {
         /// The stored session.
         session: Box<Session>,
     },
+    /// The server answered with new tokens, but the store would not take them: they live in
+    /// this process only until a retried save works.
+    Unsaved {
+        /// The refreshed session, not yet saved.
+        session: Box<Session>,
+        /// True when the refresh token rotated.
+        rotated: bool,
+        /// Why the save failed.
+        reason: String,
+    },
+    /// The server refused the client (disabled, not allowed this grant); every token is kept
+    /// and refreshing is retried with back-off.
+    Refused {
+        /// The session, tokens kept.
+        session: Box<Session>,
+        /// The OAuth error code, e.g. `invalid_client`.
+        code: String,
+        /// What happened and who can fix it, in words.
+        text: String,
+    },
+    /// The refresh token is dead; the access token still works until it expires.
+    Dead {
+        /// The session, kept until logout or a new sign-in.
+        session: Box<Session>,
+        /// Why, and by when to sign in again, in words.
+        text: String,
+    },
     /// A retryable failure (network, server busy, store); the session is unchanged.
     Failed {
         /// What went wrong.
@@ -113,4 +147,13 @@ pub struct SignInSaved {
     /// The session the store held for the profile until this save, if any: its grant is still
     /// alive at the server until it is revoked.
     pub replaced: Option<Box<Session>>,
+}
+
+/// Where the tokens of an unsaved refresh went.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SavedAt {
+    /// Into the store, where they belong.
+    Store,
+    /// Into the 0600 fallback file the next run moves back (the store still failed on quit).
+    Rescue(String),
 }

@@ -37,16 +37,16 @@ pub fn update(app: &mut App, msg: Msg, now: Timestamp) -> Vec<Effect> {
 
 /// Leaves now, or once the work that holds tokens is done (see [`App::holds_work`]).
 pub(super) fn quit(app: &mut App, now: Timestamp) -> Vec<Effect> {
-    if app.holds_work() {
-        app.leaving = Some(now);
-        app.notice = Some(Notice {
-            text: app.leaving_text().to_owned(),
-            at: now,
-        });
-    } else {
+    if !app.holds_work() {
         app.quit = true;
+        return Vec::new();
     }
-    Vec::new()
+    app.leaving = Some(now);
+    app.notice = Some(Notice {
+        text: app.leaving_text().to_owned(),
+        at: now,
+    });
+    dashboard_update::save_before_leaving(app)
 }
 
 fn apply(app: &mut App, msg: Msg, now: Timestamp) -> Vec<Effect> {
@@ -130,6 +130,7 @@ fn apply(app: &mut App, msg: Msg, now: Timestamp) -> Vec<Effect> {
         Msg::Refreshed { .. }
         | Msg::Revoked { .. }
         | Msg::Exported { .. }
+        | Msg::UnsavedSaved { .. }
         | Msg::ReplacedRevoked { .. } => dashboard_update::on_msg(app, msg, now),
     }
 }

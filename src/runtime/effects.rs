@@ -5,7 +5,7 @@ use tokio::sync::mpsc;
 
 use super::replace;
 use super::{Context, Frontend};
-use crate::app::{Effect, ErrorView, ExportTarget, Msg, RefreshResult, SignInSaved};
+use crate::app::{Effect, ErrorView, ExportTarget, Msg, RefreshResult, SavedAt, SignInSaved};
 use crate::domain::session::{RefreshChange, Session};
 use crate::export;
 use crate::oauth::AuthError;
@@ -13,6 +13,7 @@ use crate::oauth::client::{poll_token, request_device_code_with_skew};
 use crate::oauth::http::Transport;
 use crate::oauth::provider::{Provider, ProviderKind};
 use crate::session_service::{LoggedOut, MinValid, RefreshFailed, Refreshed};
+use crate::words;
 
 /// Starts `effect`.
 pub(super) fn perform<T: Transport, F: Frontend>(
@@ -115,6 +116,26 @@ pub(super) fn perform<T: Transport, F: Frontend>(
                 let _ = tx.send(Msg::ReplacedRevoked { request, result });
             });
         }
+        Effect::SaveUnsaved {
+            request,
+            session,
+            rescue,
+        } => {
+            let (ctx, tx) = (ctx.clone(), tx.clone());
+            tokio::spawn(async move {
+                let service = ctx.keeper();
+                let result = match service.save_unsaved(&session).await {
+                    Ok(()) => Ok(SavedAt::Store),
+                    Err(e) if rescue => service
+                        .rescue(&session)
+                        .await
+                        .map(|path| SavedAt::Rescue(path.display().to_string()))
+                        .map_err(|again| format!("{e}; the fallback file failed too: {again}")),
+                    Err(e) => Err(e.to_string()),
+                };
+                let _ = tx.send(Msg::UnsavedSaved { request, result });
+            });
+        }
         Effect::Export {
             session,
             format,
@@ -173,25 +194,37 @@ fn export_now<T: Transport, F: Frontend>(
 /// What a refresh attempt means for the dashboard.
 pub fn refresh_result(kept: Result<Refreshed, RefreshFailed>) -> RefreshResult {
     match kept {
-        // Unsaved tokens stay in the app's memory like saved ones; the dashboard's retry of the
-        // save (`SessionService::save_unsaved`) belongs to the TUI half.
-        Ok(
-            Refreshed::Fresh { session, change }
-            | Refreshed::Unsaved {
-                session, change, ..
-            },
-        ) => RefreshResult::Refreshed {
+        Ok(Refreshed::Fresh { session, change }) => RefreshResult::Refreshed {
             session: Box::new(session),
             rotated: change == RefreshChange::Rotated,
+        },
+        Ok(Refreshed::Unsaved {
+            session,
+            change,
+            reason,
+        }) => RefreshResult::Unsaved {
+            session: Box::new(session),
+            rotated: change == RefreshChange::Rotated,
+            reason: reason.to_string(),
+        },
+        Err(RefreshFailed::Refused {
+            code,
+            description,
+            session,
+        }) => RefreshResult::Refused {
+            text: words::refresh_refused(&code, description.as_deref(), &session),
+            code: code.to_string(),
+            session,
+        },
+        Err(RefreshFailed::Dead { reason, session }) => RefreshResult::Dead {
+            text: words::session_ended(&reason, &session),
+            session,
         },
         Ok(Refreshed::StillValid(session)) => RefreshResult::StillValid {
             session: Box::new(session),
         },
         Ok(Refreshed::Adopted(session)) => RefreshResult::Adopted {
             session: Box::new(session),
-        },
-        Err(e @ RefreshFailed::Dead { .. }) => RefreshResult::Ended {
-            reason: e.to_string(),
         },
         Err(RefreshFailed::NotSignedIn { .. }) => RefreshResult::Ended {
             reason: "the session is no longer in the store (signed out elsewhere)".to_owned(),

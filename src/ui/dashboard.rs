@@ -12,6 +12,7 @@ mod events;
 mod keys;
 mod overlay;
 mod schedule;
+mod standing;
 mod tokens;
 
 use ratatui::buffer::Buffer;
@@ -53,6 +54,8 @@ const END_SHORT: u8 = 50;
 const AUTO_REFRESH_RETRYING: u8 = 55;
 const KEYS: u8 = 60;
 const PLAINTEXT: u8 = 65;
+const STANDING_SHORT: u8 = 25;
+const STANDING: u8 = 58;
 const REFRESH: u8 = 70;
 
 /// What the sections are drawn with: the theme, the column width and the time.
@@ -146,6 +149,14 @@ fn live_sections(ctx: &Ctx, dashboard: &Dashboard) -> Vec<Section> {
             .or(ACCESS_EXPIRY, countdown)
             .gap(),
     ];
+    if let Some((full, short)) = standing::banner(ctx, dashboard) {
+        sections.push(
+            Section::new(full)
+                .or(STANDING_SHORT, short)
+                .or_drop(STANDING)
+                .gap(),
+        );
+    }
     if let Some(claims) = tokens::claims(ctx, session) {
         sections.push(Section::new(claims).or_drop(CLAIMS));
     }

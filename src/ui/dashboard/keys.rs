@@ -1,5 +1,6 @@
 //! The dashboard's key bar. While the session lives it offers every key; once it has ended (or
-//! a revoke is in flight) only `l` and `q`, and `r` only when there is a refresh token.
+//! a revoke is in flight) only `l` and `q`, and `r` only when there is a refresh token
+//! that still works.
 
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
@@ -8,6 +9,7 @@ use super::super::layout::Section;
 use super::super::wrap::width;
 use super::{Ctx, KEYS, KEYS_TO_ONE_LINE};
 use crate::app::Dashboard;
+use crate::app::dashboard::Standing;
 
 /// One key of the bar.
 #[derive(Clone, Copy)]
@@ -45,7 +47,8 @@ const ENDED_KEYS: [KeyHint; 2] = [
 /// as needed, else one line of the keys that matter most.
 pub(super) fn section(ctx: &Ctx, dashboard: &Dashboard) -> Section {
     let live = dashboard.ended.is_none() && dashboard.revoke_request.is_none();
-    let can_refresh = dashboard.session.meta.has_refresh_token;
+    let can_refresh = dashboard.session.meta.has_refresh_token
+        && !matches!(dashboard.standing, Standing::Dead { .. });
     let offered: &[KeyHint] = if live { &LIVE_KEYS } else { &ENDED_KEYS };
     let keys: Vec<KeyHint> = offered
         .iter()

@@ -6,6 +6,7 @@ use ratatui::text::Line;
 use super::Ctx;
 use super::tokens::span;
 use crate::app::Dashboard;
+use crate::app::dashboard::Standing;
 use crate::domain::clock::Timestamp;
 
 const AUTO: (&str, &str) = ("Auto-refresh", "Auto");
@@ -24,6 +25,21 @@ pub(super) fn auto_refresh(
         (vec![Line::raw("revoking at the server…")], None, false)
     } else if dashboard.refresh_request.is_some() {
         (vec![Line::raw("refreshing…")], None, false)
+    } else if matches!(dashboard.standing, Standing::Dead { .. }) {
+        (
+            vec![Line::styled(
+                "off: the refresh token no longer works",
+                theme.failure,
+            )],
+            None,
+            false,
+        )
+    } else if let Some(unsaved) = &dashboard.unsaved {
+        let line = Line::styled(
+            format!("paused: saving again at {} UTC", unsaved.retry_at.utc_hms()),
+            theme.warn,
+        );
+        (vec![line], None, true)
     } else if let Some(at) = dashboard.retry_at {
         let phrases = vec![
             Line::styled(format!("retrying at {} UTC", at.utc_hms()), theme.warn),
