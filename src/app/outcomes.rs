@@ -7,6 +7,7 @@ use super::dashboard::{Dashboard, Standing, UNSAVED_RETRY_SECS, Unsaved};
 use super::dashboard::{Ended, EventLevel};
 use super::{Effect, RefreshResult, RequestId, SavedAt};
 use crate::domain::clock::Timestamp;
+use crate::domain::session::Session;
 use crate::words;
 use std::path::Path;
 
@@ -90,46 +91,12 @@ pub(super) fn on_refreshed(d: &mut Dashboard, result: RefreshResult, now: Timest
             session,
             rotated,
             reason,
-        } => {
-            d.failures = 0;
-            d.retry_at = None;
-            d.standing = Standing::Active;
-            let rotation = if rotated {
-                " (the refresh token rotated)"
-            } else {
-                ""
-            };
-            d.log(
-                now,
-                EventLevel::Error,
-                format!(
-                    "Refreshed{rotation}, but not saved: {reason}. The new tokens are kept in memory; retrying the save every {UNSAVED_RETRY_SECS} s and on quit"
-                ),
-            );
-            d.session = *session;
-            d.unsaved = Some(Unsaved {
-                reason,
-                retry_at: now.plus_secs(UNSAVED_RETRY_SECS),
-                request: None,
-                last_try: false,
-            });
-        }
+        } => on_unsaved(d, *session, rotated, reason, now),
         RefreshResult::Refused {
             session,
             code,
             text,
-        } => {
-            d.failures = d.failures.saturating_add(1);
-            let wait = Dashboard::retry_wait_secs(d.failures);
-            d.retry_at = Some(now.plus_secs(wait));
-            d.log(
-                now,
-                EventLevel::Warn,
-                format!("Refresh refused ({code}); tokens kept; retrying in {wait} s (or press r)"),
-            );
-            d.standing = Standing::Refused { text };
-            d.session = *session;
-        }
+        } => on_refused(d, *session, &code, text, now),
         RefreshResult::Dead { session, text } => {
             d.log(
                 now,
@@ -158,6 +125,46 @@ pub(super) fn on_refreshed(d: &mut Dashboard, result: RefreshResult, now: Timest
             d.ended = Some(Ended::ByServer(reason));
         }
     }
+}
+
+/// New tokens the store would not take: keep them in memory and save again soon.
+fn on_unsaved(d: &mut Dashboard, session: Session, rotated: bool, reason: String, now: Timestamp) {
+    d.failures = 0;
+    d.retry_at = None;
+    d.standing = Standing::Active;
+    let rotation = if rotated {
+        " (the refresh token rotated)"
+    } else {
+        ""
+    };
+    d.log(
+        now,
+        EventLevel::Error,
+        format!(
+            "Refreshed{rotation}, but not saved: {reason}. The new tokens are kept in memory; retrying the save every {UNSAVED_RETRY_SECS} s and on quit"
+        ),
+    );
+    d.session = session;
+    d.unsaved = Some(Unsaved {
+        reason,
+        retry_at: now.plus_secs(UNSAVED_RETRY_SECS),
+        request: None,
+        last_try: false,
+    });
+}
+
+/// The server refused the client: keep every token, retry with back-off.
+fn on_refused(d: &mut Dashboard, session: Session, code: &str, text: String, now: Timestamp) {
+    d.failures = d.failures.saturating_add(1);
+    let wait = Dashboard::retry_wait_secs(d.failures);
+    d.retry_at = Some(now.plus_secs(wait));
+    d.log(
+        now,
+        EventLevel::Warn,
+        format!("Refresh refused ({code}); tokens kept; retrying in {wait} s (or press r)"),
+    );
+    d.standing = Standing::Refused { text };
+    d.session = session;
 }
 
 /// The answer to a retried save of unsaved tokens. A failure while leaving gets one last try

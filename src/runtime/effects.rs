@@ -5,7 +5,7 @@ use tokio::sync::mpsc;
 
 use super::replace;
 use super::{Context, Frontend};
-use crate::app::{Effect, ErrorView, ExportTarget, Msg, RefreshResult, SavedAt, SignInSaved};
+use crate::app::{Effect, ErrorView, ExportTarget, Msg, RefreshResult};
 use crate::domain::session::{RefreshChange, Session};
 use crate::export;
 use crate::oauth::AuthError;
@@ -54,27 +54,15 @@ pub(super) fn perform<T: Transport, F: Frontend>(
             request,
             tokens,
             clock_skew,
-        } => {
-            let (ctx, tx) = (ctx.clone(), tx.clone());
-            tokio::spawn(async move {
-                let mut session = Session::new(
-                    &ctx.profile,
-                    ctx.provider.to_record(),
-                    *tokens,
-                    ctx.clock.now(),
-                );
-                session.meta.clock_skew = clock_skew;
-                let result = match replace::save_replacing(&ctx, session).await {
-                    Ok((session, replaced)) => Ok(SignInSaved {
-                        session: Box::new(session),
-                        storage: ctx.storage_view(),
-                        replaced: replaced.map(Box::new),
-                    }),
-                    Err(e) => Err(e.to_string()),
-                };
-                let _ = tx.send(Msg::SignInSaved { request, result });
-            });
+        } => replace::save_sign_in(ctx, tx, request, *tokens, clock_skew),
+        Effect::RevokeReplaced { request, session } => {
+            replace::revoke_replaced(ctx, tx, request, *session);
         }
+        Effect::SaveUnsaved {
+            request,
+            session,
+            rescue,
+        } => replace::save_unsaved(ctx, tx, request, *session, rescue),
         Effect::Refresh {
             request,
             min_valid_secs,
@@ -103,37 +91,6 @@ pub(super) fn perform<T: Transport, F: Frontend>(
                     .map(|done| revoke_lines(&done))
                     .map_err(|e| e.to_string());
                 let _ = tx.send(Msg::Revoked { request, result });
-            });
-        }
-        Effect::RevokeReplaced { request, session } => {
-            let (ctx, tx) = (ctx.clone(), tx.clone());
-            tokio::spawn(async move {
-                let result =
-                    replace::revoke_grant(ctx.transport.clone(), ctx.clock.clone(), &session)
-                        .await
-                        .map(|done| revoke_lines(&done))
-                        .map_err(|e| e.to_string());
-                let _ = tx.send(Msg::ReplacedRevoked { request, result });
-            });
-        }
-        Effect::SaveUnsaved {
-            request,
-            session,
-            rescue,
-        } => {
-            let (ctx, tx) = (ctx.clone(), tx.clone());
-            tokio::spawn(async move {
-                let service = ctx.keeper();
-                let result = match service.save_unsaved(&session).await {
-                    Ok(()) => Ok(SavedAt::Store),
-                    Err(e) if rescue => service
-                        .rescue(&session)
-                        .await
-                        .map(|path| SavedAt::Rescue(path.display().to_string()))
-                        .map_err(|again| format!("{e}; the fallback file failed too: {again}")),
-                    Err(e) => Err(e.to_string()),
-                };
-                let _ = tx.send(Msg::UnsavedSaved { request, result });
             });
         }
         Effect::Export {

@@ -160,10 +160,11 @@ fn zombie_status(pid: i32) -> Option<i32> {
         return None;
     }
     let wait_status: i32 = fields.get(49)?.parse().ok()?;
-    Some(if wait_status & 0x7f == 0 {
+    let signal = wait_status & 0x7f;
+    Some(if signal == 0 {
         (wait_status >> 8) & 0xff
     } else {
-        128 + (wait_status & 0x7f)
+        128 + signal
     })
 }
 
