@@ -58,8 +58,8 @@ pub enum Command {
     Status(StatusArgs),
     /// Refresh now, whether or not the access token is about to expire.
     Refresh,
-    /// Revoke the session at the server, then delete it here.
-    Logout,
+    /// Revoke the session at the server, then delete it here (kept when the server could not revoke it).
+    Logout(LogoutArgs),
     /// Print (or write to a 0600 file) the tokens in a format other programs read.
     Export(ExportArgs),
     /// List the configured profiles and the state of their sessions.
@@ -110,12 +110,23 @@ pub enum FlowArg {
     Code,
 }
 
+/// `grantty logout`.
+#[derive(Debug, Args)]
+pub struct LogoutArgs {
+    /// Delete the session here without asking the server to revoke it (its tokens stay valid there until they expire).
+    #[arg(long)]
+    pub local: bool,
+    /// Where to end an Anaplan token (`POST …/token/logout`). Default: the profile's `logout_endpoint`, else <https://auth.anaplan.com/token/logout> for *.anaplan.com hosts, else the session host's own `/token/logout`.
+    #[arg(long, value_name = "URL", conflicts_with = "local")]
+    pub logout_endpoint: Option<String>,
+}
+
 /// `grantty token`.
 #[derive(Debug, Args)]
 pub struct TokenArgs {
-    /// Minimum remaining validity in seconds; refresh first when the token has less.
-    #[arg(long, default_value_t = 300)]
-    pub min_valid: u64,
+    /// Minimum remaining validity in seconds; refresh first when the token has less. An explicit value is honoured exactly (with a warning when even a fresh token is shorter). Without it: 300, but at most half the token's lifetime, so short-lived tokens are not refreshed on every call.
+    #[arg(long, value_name = "SECS")]
+    pub min_valid: Option<u64>,
     /// Output format.
     #[arg(long, value_enum, default_value = "raw")]
     pub format: Format,
@@ -127,6 +138,9 @@ pub struct StatusArgs {
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
+    /// Health check from metadata alone (no secrets, no network): exit 0 when the access token has at least SECS left, 9 when a refresh would renew it, 7 when only a new sign-in can.
+    #[arg(long, value_name = "SECS")]
+    pub min_valid: Option<u64>,
 }
 
 /// `grantty profiles`.

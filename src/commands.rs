@@ -2,11 +2,13 @@
 
 mod code_flow;
 mod docs;
+mod hold;
 mod integrations;
 mod profiles;
 mod resolve;
 mod scripts;
 mod setup;
+mod status;
 
 use std::io::IsTerminal as _;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -48,9 +50,9 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
         Some(Command::Login(args)) => json_errors(args.json, login(session, args, &config).await),
         Some(Command::Demo(args)) => json_errors(args.json, demo(session, args).await),
         Some(Command::Token(args)) => scripts::token(session, args).await,
-        Some(Command::Status(args)) => scripts::status(session, args),
+        Some(Command::Status(args)) => status::status(session, args),
         Some(Command::Refresh) => scripts::refresh(session).await,
-        Some(Command::Logout) => scripts::logout(session).await,
+        Some(Command::Logout(args)) => scripts::logout(session, args, profile).await,
         Some(Command::Export(args)) => {
             scripts::export(session, args, profile.and_then(|p| p.export_format))
         }

@@ -25,13 +25,14 @@ pub const DEFAULT_PROFILE: &str = "default";
 /// Allowed `refresh_skew` values, in seconds.
 pub const REFRESH_SKEW_RANGE_SECS: RangeInclusive<u64> = 10..=3600;
 /// The keys of a `[profiles.NAME]` table, in the order the README documents them.
-pub const PROFILE_KEYS: [&str; 15] = [
+pub const PROFILE_KEYS: [&str; 16] = [
     "provider",
     "host",
     "issuer",
     "device_endpoint",
     "token_endpoint",
     "revocation_endpoint",
+    "logout_endpoint",
     "authorize_endpoint",
     "redirect_uri",
     "client_id",
@@ -60,6 +61,9 @@ pub struct Profile {
     pub token_endpoint: Option<String>,
     /// `revocation_endpoint` (RFC 7009).
     pub revocation_endpoint: Option<String>,
+    /// `logout_endpoint`: where `logout` ends an Anaplan token (default: `auth.anaplan.com`
+    /// for `*.anaplan.com` hosts, else the host's own `/token/logout`).
+    pub logout_endpoint: Option<String>,
     /// `authorize_endpoint`, for the code flow.
     pub authorize_endpoint: Option<String>,
     /// `redirect_uri`, for the code flow.

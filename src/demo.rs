@@ -17,6 +17,7 @@ mod authorize;
 mod clock;
 mod codes;
 mod config;
+mod hold;
 mod http;
 mod page;
 mod params;
@@ -95,6 +96,10 @@ pub struct DemoStats {
     pub authorization_codes_issued: u64,
     /// Authorization codes exchanged for tokens.
     pub authorization_code_redemptions: u64,
+    /// Requests refused because their client was disabled ([`DemoServer::disable_client`]).
+    pub client_refusals: u64,
+    /// Anaplan-style logouts (`POST /token/logout`) that ended a live grant.
+    pub logouts: u64,
 }
 
 /// A running demo server; dropping it without [`DemoServer::shutdown`] also stops it.
@@ -103,6 +108,7 @@ pub struct DemoServer {
     addr: SocketAddr,
     state: Arc<StateCell>,
     clock: DemoClock,
+    hold: Arc<hold::ReplyHold>,
     stop: oneshot::Sender<()>,
     task: JoinHandle<io::Result<()>>,
 }
@@ -126,11 +132,13 @@ impl DemoServer {
         let issuer = format!("http://{addr}");
         let refresh_reply_delay = Duration::from_millis(config.refresh_reply_delay_ms);
         let state = Arc::new(StateCell::new(DemoState::new(config, issuer.clone())));
+        let hold = Arc::new(hold::ReplyHold::default());
         let router = http::router(http::Shared {
             state: Arc::clone(&state),
             clock: clock.clone(),
             issuer: issuer.into(),
             refresh_reply_delay,
+            hold: Arc::clone(&hold),
         });
         let (stop, stopped) = oneshot::channel::<()>();
         let serve = axum::serve(listener, router).with_graceful_shutdown(async move {
@@ -142,6 +150,7 @@ impl DemoServer {
             addr,
             state,
             clock,
+            hold,
             stop,
             task,
         })
@@ -172,6 +181,34 @@ impl DemoServer {
     pub fn decide(&self, user_code: &str, decision: Decision) -> Result<(), DemoError> {
         let now_ms = self.clock.now_ms();
         lock(&self.state).decide(user_code, decision, now_ms)
+    }
+
+    /// From now on every successful refresh reply is held, after the token has rotated, until
+    /// [`release_refresh_replies`](Self::release_refresh_replies): a test can act on a client
+    /// whose refresh is at the server, announced by [`held_refreshes`](Self::held_refreshes).
+    pub fn hold_refresh_replies(&self) {
+        self.hold.hold();
+    }
+
+    /// Sends every held refresh reply and stops holding new ones.
+    pub fn release_refresh_replies(&self) {
+        self.hold.release();
+    }
+
+    /// Waits until `count` refresh replies in all have been held (no sleeping, no polling).
+    pub async fn held_refreshes(&self, count: u64) {
+        self.hold.arrived(count).await;
+    }
+
+    /// Refuses `client_id` (`invalid_client`, tokens untouched) until
+    /// [`enable_client`](Self::enable_client), as a tenant admin disabling it would.
+    pub fn disable_client(&self, client_id: &str) {
+        lock(&self.state).disable_client(client_id);
+    }
+
+    /// Lets `client_id` in again.
+    pub fn enable_client(&self, client_id: &str) {
+        lock(&self.state).enable_client(client_id);
     }
 
     /// Stops accepting connections and waits for open ones to finish.

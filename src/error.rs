@@ -58,6 +58,33 @@ pub enum Error {
     /// The command line asks for something impossible.
     #[error("{0}")]
     Usage(String),
+    /// A signal stopped a script command; a refresh already at the server was finished and
+    /// saved first.
+    #[error("{}", crate::words::interrupted(signal, *finished))]
+    Interrupted {
+        /// The signal's name (`SIGTERM`).
+        signal: &'static str,
+        /// True when an in-flight refresh was finished before exiting.
+        finished: bool,
+    },
+    /// `status --min-valid N` found the access token too short.
+    #[error("{}", crate::words::unhealthy(profile, health, *min_valid_secs))]
+    Unhealthy {
+        /// The profile.
+        profile: String,
+        /// What was found.
+        health: crate::session_service::Health,
+        /// The N asked for.
+        min_valid_secs: u64,
+    },
+    /// Refreshed tokens could not be saved in the store (they may be in the fallback place).
+    #[error("{}", crate::words::unsaved(&reason.to_string(), None, profile))]
+    Unsaved {
+        /// The profile.
+        profile: String,
+        /// Why the store refused (and the fallback place too).
+        reason: Box<StoreError>,
+    },
     /// The sign-in ended without tokens; the message was already shown when empty.
     #[error("{message}")]
     SignIn {
@@ -91,9 +118,14 @@ impl Error {
                 LogoutFailed::Store(_) => exit::STORE,
                 LogoutFailed::Endpoint(_) => exit::USAGE,
             },
-            Error::Store(_) => exit::STORE,
+            Error::Store(_) | Error::Unsaved { .. } => exit::STORE,
             Error::Io(_) | Error::Demo(_) | Error::Transport(_) => exit::FAILURE,
             Error::SignIn { code, .. } => *code,
+            Error::Interrupted { .. } => exit::CANCELLED,
+            Error::Unhealthy { health, .. } => match health {
+                crate::session_service::Health::RefreshNeeded { .. } => exit::REFRESH_NEEDED,
+                _ => exit::SIGN_IN_NEEDED,
+            },
         }
     }
 }

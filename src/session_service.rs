@@ -9,36 +9,35 @@
 //! 2. decide: still valid enough → done; ended → [`RefreshFailed::Dead`] without asking;
 //! 3. probe the secret backend with a write of the secrets' size, then write the "refresh
 //!    pending" marker: a store that cannot take a write must not cost a refresh token;
-//! 4. send; classify the answer with the sans-IO [`parse_refresh`];
+//! 4. send; classify the answer with the sans-IO [`parse_refresh`](crate::oauth::wire::parse_refresh);
 //! 5. persist new tokens (secrets first) before returning them. A failed save returns
 //!    [`Refreshed::Unsaved`] with the tokens, never drops them.
 //!
 //! Never deleted here except by logout: a refusal keeps every token and records
 //! [`SessionState::RefreshRefused`]; `invalid_grant` with nothing to adopt records
 //! [`SessionState::Ended`] and keeps the still-valid access token for serving and revoking.
-//! The marker is removed again when the request provably never left ([`Reach::NotSent`]), so
+//! The marker is removed again when the request provably never left ([`TransportFailure::NotSent`](crate::oauth::http::TransportFailure::NotSent)), so
 //! `status` reports an interrupted refresh only when one may have reached the server.
 
+mod health;
 mod logout;
 mod outcome;
+mod refresh;
 #[cfg(test)]
 mod tests;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+pub use health::{Health, health};
 pub use outcome::{
     EndReason, LoggedOut, LogoutFailed, LogoutMode, MinValid, NetProblem, RefreshFailed, Refreshed,
     RevokeStep,
 };
 
 use crate::domain::clock::Clock;
-use crate::domain::secret::RefreshToken;
-use crate::domain::session::{PendingRefresh, Session, SessionState};
-use crate::oauth::http::{Reach, Transport};
-use crate::oauth::provider::{Provider, host_and_port};
-use crate::oauth::refresh::refresh_request;
-use crate::oauth::wire::{ErrorCode, RefreshReply, parse_refresh, server_skew};
+use crate::domain::session::{Session, SessionState};
+use crate::oauth::http::Transport;
 use crate::store::{ProfileLock, SessionStore, StoreError};
 
 /// Set while a refresh request may be at the server and its answer is not yet saved: signal
@@ -232,183 +231,5 @@ impl<T: Transport> SessionService<T> {
             return Err(self.end(session, EndReason::NoRefreshToken, None).await);
         };
         self.send_refresh(session, sent_rt).await
-    }
-
-    /// Steps 3–5 of the protocol, lock held.
-    async fn send_refresh(
-        &self,
-        mut session: Session,
-        sent_rt: RefreshToken,
-    ) -> Result<Refreshed, RefreshFailed> {
-        let provider = Provider::from_record(&session.meta.provider)?;
-        let host = host_and_port(&provider.token_endpoint);
-        let profile = session.meta.profile.clone();
-        let size = crate::store::secrets_size(&session.secrets);
-        self.blocking(move |s| s.probe_secrets(&profile, size))
-            .await?;
-        let interrupted_before = session.meta.pending_refresh.is_some();
-        let unmarked = session.meta.clone();
-        let mut marked = session.meta.clone();
-        marked.pending_refresh = Some(PendingRefresh {
-            started_at: self.clock.now(),
-            pid: std::process::id(),
-        });
-        let guard = self.in_flight.begin();
-        let meta = marked.clone();
-        self.blocking(move |s| s.save_meta(&meta)).await?;
-        session.meta = marked;
-
-        let answer = self
-            .transport
-            .send(refresh_request(&provider, &sent_rt))
-            .await;
-        let now = self.clock.now();
-        let resp = match answer {
-            Ok(resp) => resp,
-            Err(source) => {
-                if source.reach == Reach::NotSent {
-                    // Nothing reached the server: no interruption to report later.
-                    let meta = unmarked.clone();
-                    let _ = self.blocking(move |s| s.save_meta(&meta)).await;
-                    session.meta = unmarked;
-                }
-                return Err(RefreshFailed::Unreachable {
-                    host,
-                    problem: NetProblem::Transport(source),
-                    session: Box::new(session),
-                });
-            }
-        };
-        let result = match parse_refresh(&resp, now) {
-            RefreshReply::Tokens(tokens) => {
-                let change = session.apply_refresh(*tokens, now);
-                session.meta.clock_skew = server_skew(&resp, now).or(session.meta.clock_skew);
-                session.meta.generation += 1;
-                let saved = session.clone();
-                Ok(match self.blocking(move |s| s.save(&saved)).await {
-                    Ok(()) => Refreshed::Fresh { session, change },
-                    Err(reason) => Refreshed::Unsaved {
-                        session,
-                        change,
-                        reason,
-                    },
-                })
-            }
-            RefreshReply::Refused {
-                code: ErrorCode::InvalidGrant,
-                error,
-            } => {
-                let reason = EndReason::RefreshRejected {
-                    description: error.description,
-                    interrupted: interrupted_before,
-                };
-                self.rejected(session, &sent_rt, reason).await
-            }
-            RefreshReply::Refused { code, error } => {
-                Err(self.refused(session, code, error.description).await)
-            }
-            RefreshReply::Unavailable {
-                status,
-                retry_after_secs,
-            } => Err(RefreshFailed::Unreachable {
-                host,
-                problem: NetProblem::Unavailable {
-                    status,
-                    retry_after_secs,
-                },
-                session: Box::new(session),
-            }),
-            RefreshReply::Unparseable {
-                status,
-                body_excerpt,
-            } => Err(RefreshFailed::Unreachable {
-                host,
-                problem: NetProblem::Unparseable {
-                    status,
-                    body_excerpt,
-                },
-                session: Box::new(session),
-            }),
-        };
-        drop(guard);
-        result
-    }
-
-    /// `invalid_grant`: adopt what another writer stored meanwhile, else the session is over.
-    async fn rejected(
-        &self,
-        session: Session,
-        sent_rt: &RefreshToken,
-        reason: EndReason,
-    ) -> Result<Refreshed, RefreshFailed> {
-        // Someone who does not share our lock (another machine, an older grantty) may have
-        // rotated the token meanwhile: adopt theirs rather than end the session.
-        let profile = session.meta.profile.clone();
-        if let Ok(Some(current)) = self.blocking(move |s| s.load(&profile)).await
-            && current
-                .secrets
-                .refresh_token
-                .as_ref()
-                .is_some_and(|rt| rt != sent_rt)
-        {
-            return Ok(Refreshed::Adopted(current));
-        }
-        Err(self
-            .end(session, reason, Some(ErrorCode::InvalidGrant))
-            .await)
-    }
-
-    /// Records the end of refreshing in the metadata (best effort) and says so.
-    async fn end(
-        &self,
-        mut session: Session,
-        reason: EndReason,
-        code: Option<ErrorCode>,
-    ) -> RefreshFailed {
-        let interrupted = matches!(
-            reason,
-            EndReason::RefreshRejected {
-                interrupted: true,
-                ..
-            }
-        );
-        session.meta.pending_refresh = None;
-        session.meta.state = SessionState::Ended {
-            code: code.map(|c| c.as_str().to_owned()),
-            at: self.clock.now(),
-            interrupted,
-        };
-        let meta = session.meta.clone();
-        // The state is a report; failing to write it loses nothing.
-        let _ = self.blocking(move |s| s.save_meta(&meta)).await;
-        RefreshFailed::Dead {
-            reason,
-            session: Box::new(session),
-        }
-    }
-
-    /// A refusal other than `invalid_grant`: keep everything, record it, try again next time.
-    async fn refused(
-        &self,
-        mut session: Session,
-        code: ErrorCode,
-        description: Option<String>,
-    ) -> RefreshFailed {
-        let since = match &session.meta.state {
-            SessionState::RefreshRefused { since, .. } => *since,
-            _ => self.clock.now(),
-        };
-        session.meta.pending_refresh = None;
-        session.meta.state = SessionState::RefreshRefused {
-            code: code.as_str().to_owned(),
-            since,
-        };
-        let meta = session.meta.clone();
-        let _ = self.blocking(move |s| s.save_meta(&meta)).await;
-        RefreshFailed::Refused {
-            code,
-            description,
-            session: Box::new(session),
-        }
     }
 }

@@ -18,7 +18,7 @@ mod backend;
 mod error;
 mod file;
 #[cfg(test)]
-mod fixtures;
+pub(crate) mod fixtures;
 mod format;
 mod keyring;
 mod loaded;

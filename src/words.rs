@@ -6,7 +6,7 @@
 use crate::domain::clock::Timestamp;
 use crate::domain::session::Session;
 use crate::oauth::wire::ErrorCode;
-use crate::session_service::{EndReason, NetProblem, RevokeStep};
+use crate::session_service::{EndReason, Health, NetProblem, RevokeStep};
 
 /// `grantty login --profile NAME`: signs in again with the stored settings.
 pub fn login_command(profile: &str) -> String {
@@ -181,6 +181,59 @@ pub fn unsaved(reason: &str, rescued_at: Option<&std::path::Path>, profile: &str
         None => format!(
             "WARNING: the refreshed tokens of profile {profile:?} could not be saved anywhere ({reason}); the refresh token may be lost. Fix the store, then `{}`",
             login_command(profile)
+        ),
+    }
+}
+
+/// A script command stopped by a signal.
+pub fn interrupted(signal: &str, finished: bool) -> String {
+    if finished {
+        format!(
+            "stopped by {signal} after finishing the refresh that was at the server; its tokens are kept"
+        )
+    } else {
+        format!("stopped by {signal}; nothing was sent")
+    }
+}
+
+/// Said while a signal waits for an in-flight refresh.
+pub fn finishing_refresh(signal: &str) -> String {
+    format!("{signal}: finishing the refresh that is at the server, then exiting…")
+}
+
+/// `status --min-valid N` found the token too short.
+pub fn unhealthy(profile: &str, health: &Health, min_valid_secs: u64) -> String {
+    match health {
+        Health::Fine => format!("the access token of profile {profile:?} is good"),
+        Health::RefreshNeeded { left_secs } => format!(
+            "the access token of profile {profile:?} has {left_secs} s left, less than {min_valid_secs} s: `grantty refresh --profile {profile}` renews it"
+        ),
+        Health::SignInNeeded { left_secs } => format!(
+            "the access token of profile {profile:?} has {left_secs} s left, less than {min_valid_secs} s, and it cannot be refreshed: sign in again with `{}`",
+            login_command(profile)
+        ),
+    }
+}
+
+/// The session state line of `status`.
+pub fn state_line(session: &crate::domain::session::SessionMeta, now: Timestamp) -> String {
+    use crate::domain::session::SessionState;
+    let before = |at: Option<Timestamp>| match at {
+        Some(at) if at > now => format!("sign in again before {}", time_of_day(at)),
+        _ => "sign in again now".to_owned(),
+    };
+    let login = login_command(&session.profile);
+    match &session.state {
+        SessionState::Active => "active".to_owned(),
+        SessionState::RefreshRefused { code, since } => format!(
+            "refresh refused ({code}) since {}; every token is kept and the next refresh tries again; {}",
+            time_of_day(*since),
+            who_can_fix(&ErrorCode::parse(code), session.provider.kind == "anaplan")
+        ),
+        SessionState::Ended { code, .. } => format!(
+            "ended ({}): {} with `{login}`",
+            code.as_deref().unwrap_or("no refresh token"),
+            before(session.access_expires_at)
         ),
     }
 }

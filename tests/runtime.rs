@@ -136,8 +136,8 @@ async fn transport_errors_back_off_and_show() {
     let long_lived = DEVICE.replace(r#""expires_in":60"#, r#""expires_in":600"#);
     let script = vec![
         json(200, &long_lived),
-        Err(TransportError::new("timed out")),
-        Err(TransportError::new("timed out")),
+        Err(TransportError::no_answer("timed out")),
+        Err(TransportError::no_answer("timed out")),
         json(503, ""),
         json(200, TOKENS),
     ];

@@ -19,6 +19,7 @@ use std::os::unix::process::ExitStatusExt as _;
 use grantty::demo::DemoConfig;
 use grantty::domain::clock::{Clock as _, SystemClock};
 use grantty::domain::secret::RefreshToken;
+use grantty::domain::session::SessionState;
 use grantty::oauth::AuthError;
 use grantty::oauth::http::Transport as _;
 use grantty::oauth::refresh::refresh_request;
@@ -148,7 +149,20 @@ async fn kill_between_the_servers_reply_and_the_write_says_why_on_the_next_run()
         "the spent token was presented again"
     );
     assert_eq!(after.refreshes, 1, "and not honoured");
-    assert!(s.stored().is_none(), "the dead session was removed");
+    let kept = s
+        .stored()
+        .expect("a dead session is kept until logout or a new sign-in");
+    assert!(
+        matches!(
+            kept.meta.state,
+            SessionState::Ended {
+                interrupted: true,
+                ..
+            }
+        ),
+        "{:?}",
+        kept.meta.state
+    );
 }
 
 #[tokio::test]
@@ -240,9 +254,10 @@ async fn logout_revokes_at_the_server_and_deletes_locally() {
     logout.assert_code(0).assert_no_token_on_stdout();
     for what in ["refresh token", "access token"] {
         assert!(
-            logout
-                .stderr
-                .contains(&format!("{what} (RFC 7009): accepted (HTTP 200)")),
+            logout.stderr.contains(&format!(
+                "{what} (RFC 7009) at {}: accepted (HTTP 200)",
+                server.local_addr()
+            )),
             "{what} revoked: {}",
             logout.stderr
         );

@@ -8,7 +8,7 @@ use std::io::{BufRead, Write as _};
 
 use url::Url;
 
-use super::scripts::keeper;
+use super::scripts::{keeper, served};
 use super::setup::open_store;
 use crate::cli::{GitOperation, SessionArgs};
 use crate::domain::session::ProviderRecord;
@@ -29,14 +29,17 @@ pub const GIT_REQUEST_MAX_BYTES: u64 = 64 * 1024;
 /// `grantty kubectl-credential`: an `ExecCredential` with a token valid for at least
 /// [`KUBECTL_MIN_VALID_SECS`].
 pub async fn kubectl_credential(session: &SessionArgs) -> Result<(), Error> {
-    let keeper = keeper(open_store(session, StoreChoice::Auto)?)?;
-    let kept = keeper
-        .ensure_valid(&session.profile, MinValid::Exactly(KUBECTL_MIN_VALID_SECS))
-        .await
-        .map_err(|e| with_login_hint(e, &session.profile))?;
-    let out = export::render(kept.session(), Format::ExecCredential, keeper.clock.now());
+    let service = keeper(open_store(session, StoreChoice::Auto)?)?;
+    let served = Box::pin(served(
+        &service,
+        &session.profile,
+        MinValid::Exactly(KUBECTL_MIN_VALID_SECS),
+    ))
+    .await
+    .map_err(|e| with_login_hint(e, &session.profile))?;
+    let out = export::render(&served.session, Format::ExecCredential, service.clock.now());
     std::io::stdout().write_all(out.as_bytes())?;
-    Ok(())
+    served.then
 }
 
 /// `grantty git-credential get|store|erase` (gitcredentials(7), "Custom helpers").
@@ -57,13 +60,16 @@ pub async fn git_credential(session: &SessionArgs, operation: GitOperation) -> R
     if !serves(&request, &meta.provider) {
         return Ok(());
     }
-    let keeper = keeper(store)?;
-    let kept = keeper
-        .ensure_valid(&session.profile, MinValid::Exactly(GIT_MIN_VALID_SECS))
-        .await
-        .map_err(|e| with_login_hint(e, &session.profile))?;
-    std::io::stdout().write_all(export::git_credential(kept.session()).as_bytes())?;
-    Ok(())
+    let service = keeper(store)?;
+    let served = Box::pin(served(
+        &service,
+        &session.profile,
+        MinValid::Exactly(GIT_MIN_VALID_SECS),
+    ))
+    .await
+    .map_err(|e| with_login_hint(e, &session.profile))?;
+    std::io::stdout().write_all(export::git_credential(&served.session).as_bytes())?;
+    served.then
 }
 
 /// The attributes of git's request that decide whether grantty answers.
@@ -137,15 +143,15 @@ fn not_signed_in(profile: &str) -> Error {
 
 /// "Not signed in" names the exact command to run, profile included: the message is read inside
 /// kubectl's or git's output, far from grantty.
-fn with_login_hint(err: RefreshFailed, profile: &str) -> Error {
+fn with_login_hint(err: Error, profile: &str) -> Error {
     match err {
-        RefreshFailed::NotSignedIn { .. } => Error::SignIn {
+        Error::Refresh(RefreshFailed::NotSignedIn { .. }) => Error::SignIn {
             code: crate::error::exit::SIGN_IN_NEEDED,
             message: format!(
                 "profile {profile:?} is not signed in: run `grantty login --profile {profile}` in a terminal, then try again"
             ),
         },
-        other => other.into(),
+        other => other,
     }
 }
 

@@ -1,87 +1,146 @@
 //! Commands for scripts: nothing on stdout but what was asked for, messages on stderr, and
-//! documented exit codes.
+//! documented exit codes. Every session decision is the session service's; these functions
+//! only print its outcomes (see [`super::hold`] for signals and serving through failures).
 
 use std::io::Write as _;
 use std::sync::Arc;
 
-use serde_json::json;
-
-use crate::cli::{ExportArgs, SessionArgs, StatusArgs, TokenArgs};
-use crate::domain::clock::{Clock, Skew, SystemClock, Timestamp, format_countdown};
-use crate::domain::session::SessionMeta;
+use crate::cli::{ExportArgs, LogoutArgs, SessionArgs, TokenArgs};
+use crate::config::Profile;
+use crate::domain::clock::{Clock, SystemClock};
 use crate::error::Error;
 use crate::export;
-use crate::keeper::Keeper;
 use crate::oauth::http::ReqwestTransport;
-use crate::session_service::{LogoutMode, MinValid, RefreshFailed, Refreshed};
+use crate::oauth::provider::checked_url;
+use crate::session_service::{LogoutMode, MinValid, RefreshFailed, Refreshed, SessionService};
 use crate::store::{SessionStore, StoreChoice};
+use crate::words;
 
+use super::hold::{self, Served};
 use super::setup::open_store;
 
-pub(super) fn keeper(store: SessionStore) -> Result<Keeper<ReqwestTransport>, Error> {
-    Ok(Keeper::new(
+/// The session service over the real adapters.
+pub(super) fn keeper(store: SessionStore) -> Result<SessionService<ReqwestTransport>, Error> {
+    Ok(SessionService::new(
         Arc::new(store),
         Arc::new(ReqwestTransport::new()?),
         Arc::new(SystemClock),
     ))
 }
 
+/// A session whose access token is valid for `min_valid` (or usable with a warning), with
+/// signals held off while a refresh is at the server.
+pub(super) async fn served(
+    service: &SessionService<ReqwestTransport>,
+    profile: &str,
+    min_valid: MinValid,
+) -> Result<Served, Error> {
+    let (outcome, signalled) =
+        hold::guarded(&service.in_flight, service.ensure_valid(profile, min_valid)).await?;
+    hold::usable(service, outcome, signalled).await
+}
+
 /// `grantty token`: an access token valid for at least `--min-valid` seconds.
 pub async fn token(session: &SessionArgs, args: &TokenArgs) -> Result<(), Error> {
-    let keeper = keeper(open_store(session, StoreChoice::Auto)?)?;
-    let kept = keeper
-        .ensure_valid(&session.profile, MinValid::from_flag(Some(args.min_valid)))
-        .await?;
-    let out = export::render(kept.session(), args.format, keeper.clock.now());
+    let service = keeper(open_store(session, StoreChoice::Auto)?)?;
+    let min_valid = MinValid::from_flag(args.min_valid);
+    let served = served(&service, &session.profile, min_valid).await?;
+    let now = service.clock.now();
+    if let MinValid::Exactly(wanted) = min_valid
+        && served
+            .session
+            .access_remaining_secs(now)
+            .is_some_and(|left| left < wanted)
+    {
+        eprintln!(
+            "grantty: {}",
+            words::shorter_than_asked(wanted, served.session.access_remaining_secs(now))
+        );
+    }
+    let out = export::render(&served.session, args.format, now);
     std::io::stdout().write_all(out.as_bytes())?;
-    Ok(())
+    served.then
 }
 
 /// `grantty refresh`: refresh now.
 pub async fn refresh(session: &SessionArgs) -> Result<(), Error> {
-    let keeper = keeper(open_store(session, StoreChoice::Auto)?)?;
-    let kept = keeper.refresh(&session.profile).await?;
-    let s = kept.session();
-    let until = s.meta.access_expires_at.map_or_else(
-        || "no expiry given".to_owned(),
-        |at| format!("valid until {} UTC", at.utc_hms()),
-    );
-    let how = match &kept {
-        Refreshed::Adopted(_) => "adopted tokens another client had just rotated",
-        _ if s.meta.refresh.last_rotation_at == s.meta.refresh.last_refresh_at
-            && s.meta.refresh.rotation_count > 0 =>
+    let service = keeper(open_store(session, StoreChoice::Auto)?)?;
+    let (outcome, signalled) = Box::pin(hold::guarded(
+        &service.in_flight,
+        service.refresh(&session.profile),
+    ))
+    .await?;
+    let how = match &outcome {
+        Ok(Refreshed::Adopted(_)) => "adopted tokens another client had just rotated",
+        Ok(Refreshed::Fresh { change, .. } | Refreshed::Unsaved { change, .. })
+            if *change == crate::domain::session::RefreshChange::Rotated =>
         {
             "refreshed; the refresh token rotated"
         }
         _ => "refreshed",
     };
+    // A refresh that failed is an error here, even with a usable access token left.
+    let served = match outcome {
+        Err(_) if signalled.is_some() => {
+            return Err(Error::Interrupted {
+                signal: signalled.unwrap_or("a signal"),
+                finished: true,
+            });
+        }
+        Err(failed) => return Err(failed.into()),
+        done => Box::pin(hold::usable(&service, done, signalled)).await?,
+    };
+    let until = served.session.meta.access_expires_at.map_or_else(
+        || "no expiry given".to_owned(),
+        |at| format!("valid until {}", words::time_of_day(at)),
+    );
     eprintln!("grantty: {how}; access token {until}");
-    Ok(())
+    served.then
 }
 
-/// `grantty logout`: revoke at the server, then delete locally.
-pub async fn logout(session: &SessionArgs) -> Result<(), Error> {
-    let keeper = keeper(open_store(session, StoreChoice::Auto)?)?;
-    let done = keeper
-        .logout(
-            &session.profile,
-            LogoutMode::Revoke {
-                logout_endpoint: None,
-            },
-        )
-        .await?;
+/// `grantty logout`: revoke at the server, then delete locally; `--local` only deletes.
+pub async fn logout(
+    session: &SessionArgs,
+    args: &LogoutArgs,
+    profile: Option<&Profile>,
+) -> Result<(), Error> {
+    let mode = if args.local {
+        LogoutMode::Local
+    } else {
+        let endpoint = args
+            .logout_endpoint
+            .as_deref()
+            .or_else(|| profile.and_then(|p| p.logout_endpoint.as_deref()));
+        LogoutMode::Revoke {
+            logout_endpoint: endpoint
+                .map(|url| checked_url("--logout-endpoint", url))
+                .transpose()?,
+        }
+    };
+    let service = keeper(open_store(session, StoreChoice::Auto)?)?;
+    let done = match service.logout(&session.profile, mode).await {
+        Ok(done) => done,
+        Err(failed) => {
+            if let crate::session_service::LogoutFailed::NotRevoked { steps, .. } = &failed {
+                for step in steps {
+                    eprintln!("grantty: {}", words::revoke_step(step));
+                }
+            }
+            return Err(failed.into());
+        }
+    };
     if done.no_endpoint {
         eprintln!(
             "grantty: this provider has no revocation endpoint; the tokens stay valid at the server until they expire"
         );
     }
     for step in &done.steps {
-        eprintln!("grantty: {}", crate::words::revoke_step(step));
+        eprintln!("grantty: {}", words::revoke_step(step));
     }
     eprintln!(
         "grantty: deleted the session of profile {:?} from the {}",
         session.profile,
-        keeper.store.info().describe()
+        service.store.info().describe()
     );
     Ok(())
 }
@@ -116,25 +175,6 @@ pub fn export(
     Ok(())
 }
 
-/// `grantty status`: the stored session, from metadata only.
-pub fn status(session: &SessionArgs, args: &StatusArgs) -> Result<(), Error> {
-    let store = open_store(session, StoreChoice::Auto)?;
-    let meta = store
-        .load_meta(&session.profile)?
-        .ok_or_else(|| RefreshFailed::NotSignedIn {
-            profile: session.profile.clone(),
-        })?;
-    let now = SystemClock.now();
-    let storage = store.info().describe();
-    let text = if args.json {
-        format!("{}\n", status_json(&meta, &storage, now))
-    } else {
-        status_text(&meta, &storage, now)
-    };
-    std::io::stdout().write_all(text.as_bytes())?;
-    Ok(())
-}
-
 /// `env|json|…`: the names `--format` accepts.
 fn export_format_names() -> String {
     use clap::ValueEnum as _;
@@ -144,95 +184,4 @@ fn export_format_names() -> String {
         .map(|v| v.get_name().to_owned())
         .collect();
     names.join("|")
-}
-
-fn secs(t: Option<Timestamp>) -> Option<i64> {
-    t.map(Timestamp::as_unix_secs)
-}
-
-/// `status --json`.
-pub fn status_json(meta: &SessionMeta, storage: &str, now: Timestamp) -> serde_json::Value {
-    json!({
-        "profile": meta.profile,
-        "provider": meta.provider.kind,
-        "host": meta.provider.host,
-        "client_id": meta.provider.client_id,
-        "storage": storage,
-        "signed_in_at": meta.signed_in_at.as_unix_secs(),
-        "email": meta.claims.as_ref().and_then(|c| c.email.clone()),
-        "subject": meta.claims.as_ref().and_then(|c| c.subject.clone()),
-        "access_token": {
-            "token_type": meta.token_type,
-            "expires_at": secs(meta.access_expires_at),
-            "expires_in": meta.access_expires_at.map(|at| now.secs_until(at)),
-            "scope": meta.scope,
-        },
-        "refresh_token": {
-            "present": meta.has_refresh_token,
-            "kind": meta.refresh.kind.as_str(),
-            "issued_at": meta.refresh.issued_at.as_unix_secs(),
-            "rotation_count": meta.refresh.rotation_count,
-            "last_rotation_at": secs(meta.refresh.last_rotation_at),
-            "expires_at": secs(meta.refresh.expires_at),
-        },
-        "refresh_interrupted": meta.pending_refresh.is_some(),
-        "clock_skew_secs": meta.clock_skew.map(Skew::secs),
-    })
-}
-
-/// Human `status`.
-pub fn status_text(meta: &SessionMeta, storage: &str, now: Timestamp) -> String {
-    let who = meta
-        .claims
-        .as_ref()
-        .and_then(|c| c.email.clone().or_else(|| c.subject.clone()))
-        .unwrap_or_else(|| "(no ID token)".to_owned());
-    let mut lines = vec![
-        format!("profile        {}", meta.profile),
-        format!(
-            "signed in as   {who} at {} (client {})",
-            meta.provider.host, meta.provider.client_id
-        ),
-        format!("storage        {storage}"),
-    ];
-    lines.push(match meta.access_expires_at {
-        Some(at) if at > now => format!(
-            "access token   valid for {} (until {} UTC)",
-            format_countdown(now.secs_until(at)),
-            at.utc_hms()
-        ),
-        Some(at) => format!("access token   expired at {} UTC", at.utc_hms()),
-        None => "access token   no expiry given".to_owned(),
-    });
-    let r = &meta.refresh;
-    if meta.has_refresh_token {
-        let ends = r.expires_at.map_or_else(String::new, |at| {
-            format!(
-                ", ends {} UTC (in {})",
-                at.utc_hms(),
-                format_countdown(now.secs_until(at))
-            )
-        });
-        lines.push(format!(
-            "refresh token  {}, age {}, rotated {} times{ends}",
-            r.kind.as_str(),
-            format_countdown(r.issued_at.secs_until(now)),
-            r.rotation_count
-        ));
-    } else {
-        lines.push("refresh token  none: sign in again when the access token expires".to_owned());
-    }
-    if let Some(skew) = meta.clock_skew.filter(|skew| skew.is_notable()) {
-        lines.push(format!(
-            "server clock   {skew} (at the last sign-in or refresh)"
-        ));
-    }
-    if meta.pending_refresh.is_some() {
-        lines.push(
-            "warning        a refresh was interrupted; the next refresh will tell whether the token survived".to_owned(),
-        );
-    }
-    let mut out = lines.join("\n");
-    out.push('\n');
-    out
 }

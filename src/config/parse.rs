@@ -136,6 +136,7 @@ impl Walk<'_> {
                 "revocation_endpoint" => {
                     endpoint(k, v, &w).map(|x| p.revocation_endpoint = Some(x))
                 }
+                "logout_endpoint" => endpoint(k, v, &w).map(|x| p.logout_endpoint = Some(x)),
                 "authorize_endpoint" => endpoint(k, v, &w).map(|x| p.authorize_endpoint = Some(x)),
                 "redirect_uri" => redirect_uri(v, &w).map(|x| p.redirect_uri = Some(x)),
                 "client_id" => string(k, v, &w).map(|x| p.client_id = Some(x)),

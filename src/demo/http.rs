@@ -34,6 +34,8 @@ pub(crate) struct Shared {
     pub(crate) issuer: Arc<str>,
     /// How long a successful refresh reply waits before it is sent (`refresh_reply_delay_ms`).
     pub(crate) refresh_reply_delay: Duration,
+    /// The test's switch to hold successful refresh replies until released.
+    pub(crate) hold: Arc<super::hold::ReplyHold>,
 }
 
 /// All routes of the demo server.
@@ -48,6 +50,7 @@ pub(crate) fn router(shared: Shared) -> Router {
         .route("/token", post(token))
         .route("/oauth/token", post(token))
         .route("/revoke", post(revoke))
+        .route("/token/logout", post(anaplan_logout))
         .route("/userinfo", get(userinfo))
         .route("/device", get(page::device_form).post(page::device_submit))
         .route("/authorize", get(authorize::form).post(authorize::submit))
@@ -115,6 +118,7 @@ async fn token(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) ->
     let now_ms = shared.clock.now_ms();
     lock(&shared.state).count_token_request();
     let mut hold = Duration::ZERO;
+    let mut is_refresh = false;
     let reply = Params::parse(&headers, &body).and_then(|params| {
         match params.require("grant_type", "grant_type is required")? {
             DEVICE_CODE_GRANT => {
@@ -131,6 +135,7 @@ async fn token(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) ->
                     lock(&shared.state).refresh(params.get("client_id"), refresh_token, now_ms);
                 if reply.is_ok() {
                     hold = shared.refresh_reply_delay;
+                    is_refresh = true;
                 }
                 reply
             }
@@ -143,6 +148,9 @@ async fn token(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) ->
     if !hold.is_zero() {
         // The token has already rotated: a client that dies now never learns the new one.
         tokio::time::sleep(hold).await;
+    }
+    if is_refresh {
+        shared.hold.wait_if_held().await;
     }
     no_store(reply)
 }
@@ -157,6 +165,23 @@ async fn revoke(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) -
     match reply {
         Ok(()) => (StatusCode::OK, no_store_headers()).into_response(),
         Err(err) => error_response(&err),
+    }
+}
+
+/// Anaplan's classic logout (`POST /token/logout`, `Authorization: AnaplanAuthToken …`):
+/// 204 when it ended a live token's grant, 401 otherwise.
+async fn anaplan_logout(State(shared): State<Shared>, headers: HeaderMap) -> Response {
+    let token = headers
+        .get(AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("AnaplanAuthToken "))
+        .map(str::trim);
+    let now_ms = shared.clock.now_ms();
+    let ended = token.is_some_and(|token| lock(&shared.state).anaplan_logout(token, now_ms));
+    if ended {
+        (StatusCode::NO_CONTENT, no_store_headers()).into_response()
+    } else {
+        (StatusCode::UNAUTHORIZED, no_store_headers()).into_response()
     }
 }
 

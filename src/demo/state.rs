@@ -6,12 +6,13 @@
 //! in [`authorize`]. Nothing here blocks or does IO.
 
 mod authorize;
+mod knobs;
 mod reply;
 #[cfg(test)]
 mod tests;
 mod tokens;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::codes::{SplitMix64, normalize_user_code};
 use super::{Decision, DemoConfig, DemoError, DemoStats};
@@ -59,6 +60,8 @@ pub(crate) struct DemoState {
     access_tokens: HashMap<String, tokens::AccessRecord>,
     refresh_tokens: HashMap<String, tokens::RefreshRecord>,
     codes: authorize::CodeBook,
+    /// Clients refused until enabled again (a test's "admin").
+    disabled_clients: HashSet<String>,
     stats: DemoStats,
 }
 
@@ -74,6 +77,7 @@ impl DemoState {
             access_tokens: HashMap::new(),
             refresh_tokens: HashMap::new(),
             codes: authorize::CodeBook::default(),
+            disabled_clients: HashSet::new(),
             stats: DemoStats::default(),
         }
     }

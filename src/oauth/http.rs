@@ -21,36 +21,36 @@ pub const REQUEST_TIMEOUT_SECS: u64 = 30;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
 pub struct TransportError {
-    /// What went wrong, sanitised.
+    /// What went wrong, sanitised, for the user.
     pub message: String,
-    /// Whether the request may have reached the server.
-    pub reach: Reach,
+    /// How far the request got.
+    pub kind: TransportFailure,
 }
 
-/// How far a failed request got: a refresh that may have reached the server may also have
-/// spent a rotating refresh token, one that never left cannot have.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Reach {
-    /// No connection was made: the server saw nothing.
+/// Why a request got no usable answer, and whether it may have reached the server: a refresh
+/// that may have arrived may also have spent a rotating refresh token, one never sent cannot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransportFailure {
+    /// No connection was made (refused, unreachable, DNS, TLS set-up): the server saw nothing.
     NotSent,
-    /// The request may have been received (timeouts, resets after connecting, bad answers).
-    MaybeReceived,
+    /// No answer: timeout, reset after connecting. The request may or may not have arrived.
+    NoAnswer,
 }
 
 impl TransportError {
-    /// A failure after which the server may have seen the request.
-    pub fn new(message: impl Into<String>) -> Self {
+    /// No answer arrived; the request may have reached the server.
+    pub fn no_answer(message: impl Into<String>) -> Self {
         Self {
             message: message.into(),
-            reach: Reach::MaybeReceived,
+            kind: TransportFailure::NoAnswer,
         }
     }
 
-    /// A failure before any byte reached the server (connect refused, DNS, TLS set-up).
+    /// Nothing reached the server.
     pub fn not_sent(message: impl Into<String>) -> Self {
         Self {
             message: message.into(),
-            reach: Reach::NotSent,
+            kind: TransportFailure::NotSent,
         }
     }
 }
@@ -118,7 +118,7 @@ impl Transport for ReqwestTransport {
         let mut body = Vec::new();
         while let Some(chunk) = resp.chunk().await.map_err(|e| describe(&e))? {
             if body.len() + chunk.len() > MAX_BODY_BYTES {
-                return Err(TransportError::new(format!(
+                return Err(TransportError::no_answer(format!(
                     "the answer from {} is larger than {} KiB; refusing it",
                     request.url.host_str().unwrap_or("the server"),
                     MAX_BODY_BYTES / 1024
@@ -158,6 +158,6 @@ fn describe(err: &reqwest::Error) -> TransportError {
     if err.is_connect() {
         TransportError::not_sent(message)
     } else {
-        TransportError::new(message)
+        TransportError::no_answer(message)
     }
 }

@@ -135,10 +135,7 @@ impl Provider {
             // anaplan-sdk's default: the prelogin page lets SSO users pick their login.
             authorization_endpoint: Some(join("/auth/prelogin")?),
             revocation_endpoint: None,
-            logout_endpoint: Some(checked_url(
-                "--auth-url",
-                &format!("{ANAPLAN_DEFAULT_AUTH_URL}/token/logout"),
-            )?),
+            logout_endpoint: Some(anaplan_logout_endpoint(&base)?),
             refresh_token_lifespan_secs: Some(ANAPLAN_DEFAULT_REFRESH_LIFESPAN_SECS),
             body: BodyEncoding::Json,
             auth_scheme: AuthScheme::AnaplanAuthToken,
@@ -205,6 +202,22 @@ impl AuthScheme {
     }
 }
 
+/// Where an Anaplan session ends its access token: `auth.anaplan.com` only for `*.anaplan.com`
+/// hosts; any other host (a simulator, a staging tenant, the demo server) at its own origin's
+/// `/token/logout`, so tokens are never sent to production by mistake.
+pub fn anaplan_logout_endpoint(base: &Url) -> Result<Url, EndpointError> {
+    let production = base.host_str().is_some_and(|h| {
+        let h = h.to_ascii_lowercase();
+        h == "anaplan.com" || h.ends_with(".anaplan.com")
+    });
+    let url = if production {
+        format!("{ANAPLAN_DEFAULT_AUTH_URL}/token/logout")
+    } else {
+        format!("{}/token/logout", base.origin().ascii_serialization())
+    };
+    checked_url("logout_endpoint", &url)
+}
+
 /// `host[:port]` of a URL.
 pub fn host_and_port(url: &Url) -> String {
     let host = url.host_str().unwrap_or("?");
@@ -265,6 +278,25 @@ mod tests {
         assert_eq!(p.scope, ANAPLAN_DEFAULT_SCOPE);
         assert_eq!(p.body, BodyEncoding::Json);
         assert_eq!(p.auth_scheme, AuthScheme::AnaplanAuthToken);
+    }
+
+    #[test]
+    fn anaplan_logs_out_at_auth_anaplan_com_only_for_anaplan_hosts() {
+        let prod = Provider::anaplan("eu3.app.anaplan.com", "c", None).unwrap();
+        assert_eq!(
+            prod.logout_endpoint.unwrap().as_str(),
+            "https://auth.anaplan.com/token/logout"
+        );
+        let local = Provider::anaplan("http://127.0.0.1:4000", "c", None).unwrap();
+        assert_eq!(
+            local.logout_endpoint.unwrap().as_str(),
+            "http://127.0.0.1:4000/token/logout"
+        );
+        let lookalike = Provider::anaplan("evilanaplan.com", "c", None).unwrap();
+        assert_eq!(
+            lookalike.logout_endpoint.unwrap().as_str(),
+            "https://evilanaplan.com/token/logout"
+        );
     }
 
     #[test]

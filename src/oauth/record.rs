@@ -2,7 +2,8 @@
 //! `grantty token` can refresh without being told the provider again.
 
 use super::provider::{
-    AuthScheme, BodyEncoding, EndpointError, Provider, ProviderKind, checked_url,
+    ANAPLAN_DEFAULT_AUTH_URL, AuthScheme, BodyEncoding, EndpointError, Provider, ProviderKind,
+    anaplan_logout_endpoint, checked_url,
 };
 use crate::domain::session::ProviderRecord;
 
@@ -36,6 +37,20 @@ impl Provider {
         let authorization_endpoint = anaplan
             .then(|| token_endpoint.join("/auth/prelogin").ok())
             .flatten();
+        let logout_endpoint = match optional("logout_endpoint", &record.logout_endpoint)? {
+            // Sessions saved before the endpoint followed the host logged out at production
+            // whatever their host: derive it again from the session's own host.
+            Some(url)
+                if anaplan
+                    && url.as_str().starts_with(ANAPLAN_DEFAULT_AUTH_URL)
+                    && !token_endpoint
+                        .host_str()
+                        .is_some_and(|h| h.ends_with(".anaplan.com")) =>
+            {
+                Some(anaplan_logout_endpoint(&token_endpoint)?)
+            }
+            other => other,
+        };
         Ok(Self {
             kind: if anaplan {
                 ProviderKind::Anaplan
@@ -51,7 +66,7 @@ impl Provider {
             token_endpoint,
             authorization_endpoint,
             revocation_endpoint: optional("revocation_endpoint", &record.revocation_endpoint)?,
-            logout_endpoint: optional("logout_endpoint", &record.logout_endpoint)?,
+            logout_endpoint,
             refresh_token_lifespan_secs: record.refresh_token_lifespan_secs,
             body: if anaplan {
                 BodyEncoding::Json

@@ -11,6 +11,7 @@ use crate::domain::secret::AccessToken;
 use crate::domain::session::{ProviderRecord, RefreshChange};
 use crate::domain::token::TokenSet;
 use crate::oauth::http::TransportError;
+use crate::oauth::wire::ErrorCode;
 use crate::oauth::wire::{HttpRequest, HttpResponse};
 use crate::store::{BackendInfo, MemoryBackend, SecretBackend};
 
@@ -42,7 +43,7 @@ impl Transport for Script {
             flag.store(true, Ordering::SeqCst);
         }
         let next = self.replies.lock().unwrap().pop_front();
-        next.unwrap_or_else(|| Err(TransportError::new("script exhausted")))
+        next.unwrap_or_else(|| Err(TransportError::no_answer("script exhausted")))
     }
 }
 
@@ -309,7 +310,7 @@ async fn the_interrupted_marker_stays_only_when_the_request_may_have_arrived() {
         2000,
         vec![
             Err(TransportError::not_sent("could not connect")),
-            Err(TransportError::new("timed out")),
+            Err(TransportError::no_answer("timed out")),
         ],
     );
     let err = f

@@ -110,7 +110,7 @@ impl Transport for ScriptedTransport {
             release.acquire().await.unwrap().forget();
         }
         let next = self.script.lock().unwrap().pop_front();
-        next.unwrap_or_else(|| Err(TransportError::new("script exhausted")))
+        next.unwrap_or_else(|| Err(TransportError::no_answer("script exhausted")))
     }
 }
 

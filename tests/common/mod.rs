@@ -11,6 +11,7 @@ pub mod dashboard_fixtures;
 pub mod fake;
 pub mod fixtures;
 pub mod interop;
+pub mod journey;
 pub mod lifecycle_fixtures;
 pub mod screen;
 pub mod session;

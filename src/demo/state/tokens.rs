@@ -160,6 +160,13 @@ impl DemoState {
         if grant.revoked {
             return Err(invalid("refresh_token has been revoked"));
         }
+        let client = grant.client_id.clone();
+        if let Some(refused) = self.refuse_disabled(&client) {
+            return Err(refused);
+        }
+        let Some(grant) = self.grants.get_mut(grant_id) else {
+            return Err(invalid("unknown refresh_token"));
+        };
         if rotated {
             grant.revoked = true;
             self.stats.reuse_detections += 1;
@@ -215,6 +222,13 @@ impl DemoState {
             self.stats.revocations += 1;
         }
         Ok(())
+    }
+
+    /// The grant family an access token belongs to.
+    pub(super) fn grant_of_access_token(&self, access_token: &str) -> Option<usize> {
+        self.access_tokens
+            .get(access_token)
+            .map(|record| record.grant)
     }
 
     /// Whether `access_token` is live: known, unexpired, and neither it nor its family revoked.

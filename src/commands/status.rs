@@ -1,0 +1,159 @@
+//! `grantty status`: the stored session from its metadata alone (never the secrets, never the
+//! network), as text or JSON, and the `--min-valid N` health check whose exit code tells
+//! "fine" (0) from "refresh needed" (9) and "sign-in needed" (7).
+
+use std::io::Write as _;
+
+use serde_json::json;
+
+use crate::cli::{SessionArgs, StatusArgs};
+use crate::domain::clock::{Clock, Skew, SystemClock, Timestamp, format_countdown};
+use crate::domain::session::{SessionMeta, SessionState};
+use crate::error::Error;
+use crate::session_service::{Health, RefreshFailed, health};
+use crate::store::StoreChoice;
+use crate::words;
+
+use super::setup::open_store;
+
+/// `grantty status`: the stored session, from metadata only.
+pub fn status(session: &SessionArgs, args: &StatusArgs) -> Result<(), Error> {
+    let store = open_store(session, StoreChoice::Auto)?;
+    let meta = store
+        .load_meta(&session.profile)?
+        .ok_or_else(|| RefreshFailed::NotSignedIn {
+            profile: session.profile.clone(),
+        })?;
+    let now = SystemClock.now();
+    let storage = store.info().describe();
+    let text = if args.json {
+        format!("{}\n", status_json(&meta, &storage, now))
+    } else {
+        status_text(&meta, &storage, now)
+    };
+    std::io::stdout().write_all(text.as_bytes())?;
+    match args.min_valid.map(|n| (n, health(&meta, now, n))) {
+        None | Some((_, Health::Fine)) => Ok(()),
+        Some((min_valid_secs, health)) => Err(Error::Unhealthy {
+            profile: session.profile.clone(),
+            health,
+            min_valid_secs,
+        }),
+    }
+}
+
+fn secs(t: Option<Timestamp>) -> Option<i64> {
+    t.map(Timestamp::as_unix_secs)
+}
+
+/// `status --json`.
+pub fn status_json(meta: &SessionMeta, storage: &str, now: Timestamp) -> serde_json::Value {
+    json!({
+        "profile": meta.profile,
+        "provider": meta.provider.kind,
+        "host": meta.provider.host,
+        "client_id": meta.provider.client_id,
+        "storage": storage,
+        "signed_in_at": meta.signed_in_at.as_unix_secs(),
+        "email": meta.claims.as_ref().and_then(|c| c.email.clone()),
+        "subject": meta.claims.as_ref().and_then(|c| c.subject.clone()),
+        "access_token": {
+            "token_type": meta.token_type,
+            "expires_at": secs(meta.access_expires_at),
+            "expires_in": meta.access_expires_at.map(|at| now.secs_until(at)),
+            "scope": meta.scope,
+        },
+        "refresh_token": {
+            "present": meta.has_refresh_token,
+            "kind": meta.refresh.kind.as_str(),
+            "issued_at": meta.refresh.issued_at.as_unix_secs(),
+            "rotation_count": meta.refresh.rotation_count,
+            "last_rotation_at": secs(meta.refresh.last_rotation_at),
+            "expires_at": secs(meta.refresh.expires_at),
+        },
+        "refresh_interrupted": meta.pending_refresh.is_some(),
+        "state": state_json(meta),
+        "clock_skew_secs": meta.clock_skew.map(Skew::secs),
+    })
+}
+
+/// Human `status`.
+pub fn status_text(meta: &SessionMeta, storage: &str, now: Timestamp) -> String {
+    let who = meta
+        .claims
+        .as_ref()
+        .and_then(|c| c.email.clone().or_else(|| c.subject.clone()))
+        .unwrap_or_else(|| "(no ID token)".to_owned());
+    let mut lines = vec![
+        format!("profile        {}", meta.profile),
+        format!(
+            "signed in as   {who} at {} (client {})",
+            meta.provider.host, meta.provider.client_id
+        ),
+        format!("storage        {storage}"),
+    ];
+    lines.push(format!("session        {}", words::state_line(meta, now)));
+    lines.push(match meta.access_expires_at {
+        Some(at) if at > now => format!(
+            "access token   valid for {} (until {})",
+            format_countdown(now.secs_until(at)),
+            words::time_of_day(at)
+        ),
+        Some(at) => format!("access token   expired at {}", words::time_of_day(at)),
+        None => "access token   no expiry given".to_owned(),
+    });
+    let r = &meta.refresh;
+    if meta.has_refresh_token {
+        let ends = r.expires_at.map_or_else(String::new, |at| {
+            format!(
+                ", ends {} (in {})",
+                words::time_of_day(at),
+                format_countdown(now.secs_until(at))
+            )
+        });
+        lines.push(format!(
+            "refresh token  {}, age {}, rotated {} times{ends}",
+            r.kind.as_str(),
+            format_countdown(r.issued_at.secs_until(now)),
+            r.rotation_count
+        ));
+    } else {
+        lines.push("refresh token  none: sign in again when the access token expires".to_owned());
+    }
+    if let Some(skew) = meta.clock_skew.filter(|skew| skew.is_notable()) {
+        lines.push(format!(
+            "server clock   {skew} (at the last sign-in or refresh)"
+        ));
+    }
+    if meta.pending_refresh.is_some() {
+        lines.push(
+            "warning        a refresh was interrupted; the next refresh will tell whether the token survived".to_owned(),
+        );
+    }
+    let mut out = lines.join("\n");
+    out.push('\n');
+    out
+}
+
+/// The `state` object of `status --json`.
+fn state_json(meta: &SessionMeta) -> serde_json::Value {
+    match &meta.state {
+        SessionState::Active => json!({ "kind": "active" }),
+        SessionState::RefreshRefused { code, since } => json!({
+            "kind": meta.state.as_str(),
+            "error": code,
+            "since": since.as_unix_secs(),
+        }),
+        SessionState::Ended {
+            code,
+            at,
+            interrupted,
+        } => json!({
+            "kind": meta.state.as_str(),
+            "error": code,
+            "at": at.as_unix_secs(),
+            "interrupted": interrupted,
+            "sign_in_before": secs(meta.access_expires_at),
+        }),
+    }
+}
