@@ -4,6 +4,7 @@ mod code_flow;
 mod docs;
 mod hold;
 mod integrations;
+mod lifecycle;
 mod profiles;
 mod resolve;
 mod scripts;
@@ -14,13 +15,11 @@ use std::io::IsTerminal as _;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
-use crate::app::{App, Dashboard, ProviderInfo, Screen, StorageView};
-use crate::cli::{Cli, Command, DemoArgs, FlowArg, LoginArgs, SessionArgs};
-use crate::config::{Config, Profile};
+use crate::app::{App, ProviderInfo, Screen};
+use crate::cli::{Cli, Command, DemoArgs, SessionArgs};
 use crate::demo::{AutoDecision, Decision, DemoClock, DemoConfig, DemoServer};
-use crate::domain::clock::{Clock, SystemClock, Timestamp};
+use crate::domain::clock::{Clock, SystemClock};
 use crate::domain::grant::GrantFailure;
-use crate::domain::session::Session;
 use crate::domain::text::{SHORT_MAX_CHARS, sanitize};
 use crate::error::{Error, exit};
 use crate::ndjson::{Event, Ndjson, WithHumanLines};
@@ -29,7 +28,6 @@ use crate::oauth::http::ReqwestTransport;
 use crate::oauth::provider::Provider;
 use crate::plain::{Plain, failure_line, status_line};
 use crate::runtime::{self, Context, Exit};
-use crate::session_service::RefreshFailed;
 use crate::store::{SessionStore, StoreChoice};
 use crate::tui::{self, Tui};
 use crate::ui::Theme;
@@ -46,8 +44,10 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
     let session = &session;
     let profile = config.profile(&session.profile);
     match &cli.command {
-        None => dashboard(session, profile, &config).await,
-        Some(Command::Login(args)) => json_errors(args.json, login(session, args, &config).await),
+        None => lifecycle::dashboard(session, profile, &config).await,
+        Some(Command::Login(args)) => {
+            json_errors(args.json, lifecycle::login(session, args, &config).await)
+        }
         Some(Command::Demo(args)) => json_errors(args.json, demo(session, args).await),
         Some(Command::Token(args)) => scripts::token(session, args).await,
         Some(Command::Status(args)) => status::status(session, args),
@@ -63,118 +63,6 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
         }
         Some(Command::Completions(args)) => docs::completions(args.shell),
         Some(Command::Man) => docs::man(),
-    }
-}
-
-/// `grantty` alone: the dashboard of the stored session, requesting nothing; with no session,
-/// a sign-in when the profile says where, else the error that names `grantty login`.
-async fn dashboard(
-    session: &SessionArgs,
-    profile: Option<&Profile>,
-    config: &Config,
-) -> Result<(), Error> {
-    let store = setup::open_store(session, StoreChoice::Auto)?;
-    let Some(stored) = store.load(&session.profile)? else {
-        let not_signed_in = RefreshFailed::NotSignedIn {
-            profile: session.profile.clone(),
-        };
-        return match profile {
-            Some(_) => login(session, &LoginArgs::default(), config).await,
-            None => Err(not_signed_in.into()),
-        };
-    };
-    let provider = Provider::from_record(&stored.meta.provider)?;
-    let board = stored_board(stored, &store, profile.and_then(|p| p.refresh_skew_secs));
-    let app = App::with_dashboard(provider_info(&provider), board);
-    run_app(app, provider, ReqwestTransport::new()?, store, session).await
-}
-
-/// The dashboard of a stored session, as opened from the store.
-fn stored_board(stored: Session, store: &SessionStore, refresh_skew: Option<u64>) -> Dashboard {
-    let info = store.info();
-    let storage = StorageView {
-        description: info.describe(),
-        plaintext: info.plaintext,
-    };
-    let mut board = Dashboard::new(
-        stored,
-        storage,
-        SystemClock.now(),
-        "Opened the stored session",
-    );
-    if let Some(skew) = refresh_skew {
-        board.refresh_skew_secs = skew;
-    }
-    board
-}
-
-/// True while a stored session can still be used or refreshed: replacing it needs a yes.
-fn is_live(session: &Session, now: Timestamp) -> bool {
-    session.meta.has_refresh_token || !session.needs_refresh(now, 0)
-}
-
-/// Why `login` will not replace a live session without `--force`, and the commands that work.
-fn replace_refused(session: &Session, now: Timestamp) -> Error {
-    let profile = &session.meta.profile;
-    let until = session
-        .meta
-        .access_expires_at
-        .map_or_else(String::new, |at| {
-            if at > now {
-                format!(" (access token valid until {} UTC)", at.utc_hms())
-            } else {
-                String::new()
-            }
-        });
-    Error::Usage(format!(
-        "profile {profile:?} is signed in at {}{until}. To replace that session, run `grantty login --profile {profile} --force` (its grant is revoked once the new sign-in is stored); to use it, run `grantty --profile {profile}`",
-        session.meta.provider.host
-    ))
-}
-
-async fn login(session: &SessionArgs, args: &LoginArgs, config: &Config) -> Result<(), Error> {
-    let transport = ReqwestTransport::new()?;
-    let store = setup::open_store(session, StoreChoice::Auto)?;
-    let stored = store.load(&session.profile)?;
-    let record = stored.as_ref().map(|s| &s.meta.provider);
-    let plan = resolve::login_plan(session, args, config, record, &transport).await?;
-    let refresh_skew = config
-        .profile(&session.profile)
-        .and_then(|p| p.refresh_skew_secs);
-    let now = SystemClock.now();
-    let live = stored.filter(|s| is_live(s, now));
-    let asks = !args.json && !plain_mode(session) && plan.flow == FlowArg::Device;
-    if let Some(old) = &live
-        && !args.force
-        && !asks
-    {
-        return Err(replace_refused(old, now));
-    }
-    match plan.flow {
-        FlowArg::Device => {
-            let over = live.map(|old| Over {
-                board: stored_board(old, &store, refresh_skew),
-                ask: !args.force,
-            });
-            sign_in(
-                plan.provider,
-                transport,
-                store,
-                session,
-                args.json,
-                refresh_skew,
-                over,
-            )
-            .await
-        }
-        FlowArg::Code => {
-            let revoker = Arc::new(ReqwestTransport::new()?);
-            code_flow::sign_in(plan, transport, store, session).await?;
-            if let Some(old) = live {
-                runtime::revoke_replaced(revoker, Arc::new(SystemClock), &old).await;
-            }
-            Ok(())
-        }
     }
 }
 
@@ -221,7 +109,8 @@ async fn demo(session: &SessionArgs, args: &DemoArgs) -> Result<(), Error> {
     .await?;
     // Demo tokens are worthless outside this run: keep them in memory unless asked otherwise.
     let store = setup::open_store(session, StoreChoice::Memory)?;
-    let result = sign_in(provider, transport, store, session, args.json, None, None).await;
+    let result =
+        lifecycle::sign_in(provider, transport, store, session, args.json, None, None).await;
     server.shutdown().await;
     result
 }
@@ -250,7 +139,7 @@ fn local_host_name() -> String {
     }
 }
 
-fn provider_info(provider: &Provider) -> ProviderInfo {
+pub(crate) fn provider_info(provider: &Provider) -> ProviderInfo {
     ProviderInfo {
         name: provider.display_name().to_owned(),
         host: provider.display_host(),
@@ -260,47 +149,8 @@ fn provider_info(provider: &Provider) -> ProviderInfo {
     }
 }
 
-/// A live session a new sign-in would replace.
-struct Over {
-    /// Its dashboard: shown with the question first, or kept to come back to on `q`.
-    board: Dashboard,
-    /// Ask first (the TUI without `--force`).
-    ask: bool,
-}
-
-async fn sign_in(
-    provider: Provider,
-    transport: ReqwestTransport,
-    store: SessionStore,
-    session: &SessionArgs,
-    json: bool,
-    refresh_skew: Option<u64>,
-    over: Option<Over>,
-) -> Result<(), Error> {
-    let mut app = match over {
-        Some(Over {
-            mut board,
-            ask: true,
-        }) => {
-            board.overlay = crate::app::dashboard::Overlay::ConfirmSignIn;
-            App::with_dashboard(provider_info(&provider), board)
-        }
-        Some(Over { board, ask: false }) => {
-            let mut app = App::new(provider_info(&provider), SystemClock.now());
-            app.replacing = Some(Box::new(board));
-            app
-        }
-        None => App::new(provider_info(&provider), SystemClock.now()),
-    };
-    app.profile.clone_from(&session.profile);
-    if let Some(secs) = refresh_skew {
-        app.refresh_skew_secs = secs;
-    }
-    run_app_as(app, provider, transport, store, session, json).await
-}
-
 /// Plain lines instead of the TUI: asked for, or stdout/stdin is not a terminal.
-fn plain_mode(session: &SessionArgs) -> bool {
+pub(crate) fn plain_mode(session: &SessionArgs) -> bool {
     session.plain || !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal()
 }
 
@@ -325,7 +175,7 @@ fn json_errors(json: bool, result: Result<(), Error>) -> Result<(), Error> {
 }
 
 /// Runs `app` in the TUI, or in plain mode when asked or when stdout/stdin is not a terminal.
-async fn run_app(
+pub(crate) async fn run_app(
     app: App,
     provider: Provider,
     transport: ReqwestTransport,
@@ -336,7 +186,7 @@ async fn run_app(
 }
 
 /// [`run_app`], or with `json` NDJSON events on stdout and the plain lines on stderr.
-async fn run_app_as(
+pub(crate) async fn run_app_as(
     mut app: App,
     provider: Provider,
     transport: ReqwestTransport,
