@@ -3,7 +3,7 @@
 //! session without `--force` outside the TUI (naming the command that works), asks first in the
 //! TUI, and revokes the replaced grant once the new one is stored.
 //!
-//! Waits are on the child's stderr lines, the tmux screen, or process exits.
+//! Waits are on the child's stderr lines (`common::journey`), the tmux screen, or process exits.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -11,33 +11,19 @@ mod common;
 
 use grantty::demo::{Decision, DemoConfig, DemoServer};
 use grantty::domain::clock::{Clock as _, SystemClock, Timestamp};
-use tokio::io::{AsyncBufReadExt as _, AsyncReadExt as _, BufReader};
 
+use common::journey::Running;
 use common::session::{Access, CLIENT_ID, Run, SignedIn, demo_server, signed_in};
 use common::tmux::Tmux;
 
 /// `grantty login <args>` in plain mode: approves the code it prints, then waits for the end.
 async fn login_approved(server: &DemoServer, s: &SignedIn, args: &[&str]) -> Run {
-    let mut child = s.command(args).spawn().unwrap();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut seen = String::new();
-    loop {
-        let mut line = String::new();
-        assert!(
-            stderr.read_line(&mut line).await.unwrap() > 0,
-            "`grantty {}` ended before printing a code: {seen}",
-            args.join(" ")
-        );
-        seen.push_str(&line);
-        if let Some(rest) = line.split("enter the code ").nth(1) {
-            server.decide(rest.trim(), Decision::Approve).unwrap();
-            break;
-        }
-    }
-    stderr.read_to_string(&mut seen).await.unwrap();
-    let mut output = child.wait_with_output().await.unwrap();
-    output.stderr = seen.into_bytes();
-    Run::from_output(args, output)
+    let mut running = Running::start(s.command(args), args);
+    running.wait_for_stderr("enter the code ").await;
+    let line = running.seen.last().unwrap();
+    let code = line.split("enter the code ").nth(1).unwrap().trim();
+    server.decide(code, Decision::Approve).unwrap();
+    running.finish().await
 }
 
 #[tokio::test]

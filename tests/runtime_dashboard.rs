@@ -9,7 +9,7 @@ mod common;
 use std::sync::Arc;
 
 use common::fake::{ScriptedTransport, Sent, TokioClock, json};
-use grantty::app::{App, Dashboard, Key, Msg, ProviderInfo, Screen, StorageView};
+use grantty::app::{App, Dashboard, Key, Msg, Screen, StorageView};
 use grantty::domain::clock::{Clock, Timestamp};
 use grantty::domain::secret::{AccessToken, RefreshToken};
 use grantty::domain::session::{ProviderRecord, Session};
@@ -24,16 +24,6 @@ const T0: i64 = 1_800_000_000;
 const DEVICE: &str = r#"{"device_code":"dc-secret","user_code":"WDJB-MJHT","verification_uri":"https://example.com/device","expires_in":600,"interval":5}"#;
 const NEW_TOKENS: &str =
     r#"{"access_token":"at-new","token_type":"Bearer","expires_in":2100,"refresh_token":"rt-new"}"#;
-
-fn info() -> ProviderInfo {
-    ProviderInfo {
-        name: "OAuth 2.0".into(),
-        host: "example.com".into(),
-        client_id: "c".into(),
-        scopes: "openid".into(),
-        local_host: "build-box".into(),
-    }
-}
 
 fn record() -> ProviderRecord {
     ProviderRecord {
@@ -104,7 +94,7 @@ fn fixture(transport: ScriptedTransport, clock: Arc<dyn Clock>, session: Session
     };
     let board = Dashboard::new(session, storage, clock.now(), "Opened the stored session");
     Fixture {
-        app: App::with_dashboard(info(), board),
+        app: App::with_dashboard(common::fixtures::provider(), board),
         ctx: Context {
             transport: Arc::new(transport.clone()),
             provider: Arc::new(provider),

@@ -233,8 +233,8 @@ fn save_request(effects: &[Effect], rescue_wanted: bool) -> RequestId {
     }
 }
 
-#[test]
-fn unsaved_tokens_stay_in_memory_and_are_saved_again_until_it_works() {
+/// A dashboard whose refresh at 100 rotated the tokens to `a2` but could not save them.
+fn unsaved_at_100() -> App {
     let mut app = app();
     let result = RefreshResult::Unsaved {
         session: Box::new(session("a2", 100)),
@@ -242,6 +242,12 @@ fn unsaved_tokens_stay_in_memory_and_are_saved_again_until_it_works() {
         reason: "disk full".into(),
     };
     answer(&mut app, result, at(100));
+    app
+}
+
+#[test]
+fn unsaved_tokens_stay_in_memory_and_are_saved_again_until_it_works() {
+    let mut app = unsaved_at_100();
     assert_eq!(board(&app).session.secrets.access_token.expose(), "a2");
     assert!(update(&mut app, Msg::Tick, at(104)).is_empty());
     let request = save_request(&update(&mut app, Msg::Tick, at(105)), false);
@@ -263,13 +269,7 @@ fn unsaved_tokens_stay_in_memory_and_are_saved_again_until_it_works() {
 
 #[test]
 fn quitting_with_unsaved_tokens_saves_them_or_writes_the_fallback_file_first() {
-    let mut app = app();
-    let result = RefreshResult::Unsaved {
-        session: Box::new(session("a2", 100)),
-        rotated: true,
-        reason: "disk full".into(),
-    };
-    answer(&mut app, result, at(100));
+    let mut app = unsaved_at_100();
     let request = save_request(&update(&mut app, Msg::Key(Key::Char('q')), at(101)), true);
     assert!(!app.quit);
     let rescued = Msg::UnsavedSaved {
