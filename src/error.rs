@@ -1,7 +1,8 @@
 //! The top-level error and the exit codes scripts can branch on (documented in the README).
 
 use crate::oauth::AuthError;
-use crate::session_service::{LogoutFailed, RefreshFailed};
+use crate::oauth::wire::BadAnswer;
+use crate::session_service::{LogoutFailed, NetProblem, RefreshFailed};
 use crate::store::StoreError;
 
 /// Exit codes.
@@ -106,7 +107,11 @@ impl Error {
                 RefreshFailed::NotSignedIn { .. } | RefreshFailed::Dead { .. } => {
                     exit::SIGN_IN_NEEDED
                 }
-                RefreshFailed::Refused { .. } => exit::SERVER,
+                RefreshFailed::Refused { .. }
+                | RefreshFailed::Unreachable {
+                    problem: NetProblem::Answer(BadAnswer::Unparseable { .. }),
+                    ..
+                } => exit::SERVER,
                 RefreshFailed::Unreachable { .. } => exit::NETWORK,
                 RefreshFailed::Store(_) => exit::STORE,
                 RefreshFailed::Endpoint(_) => exit::USAGE,

@@ -127,7 +127,8 @@ impl<T: Transport> SessionService<T> {
         let profile = profile.to_owned();
         self.blocking(move |s| {
             let stored = s.load(&profile);
-            let Some(rescued) = s.read_rescue(&profile)? else {
+            // The fallback place is best effort: an unreadable one must not block the store.
+            let Ok(Some(rescued)) = s.read_rescue(&profile) else {
                 return stored;
             };
             let newer = match &stored {
@@ -135,11 +136,11 @@ impl<T: Transport> SessionService<T> {
                 Ok(None) | Err(_) => true,
             };
             if !newer {
-                s.clear_rescue(&profile)?;
+                let _ = s.clear_rescue(&profile);
                 return stored;
             }
             if s.save(&rescued).is_ok() {
-                s.clear_rescue(&profile)?;
+                let _ = s.clear_rescue(&profile);
                 return Ok(s.load(&profile)?.or(Some(rescued)));
             }
             Ok(Some(rescued))

@@ -5,7 +5,7 @@
 
 use crate::domain::clock::Timestamp;
 use crate::domain::session::Session;
-use crate::oauth::wire::ErrorCode;
+use crate::oauth::wire::{BadAnswer, ErrorCode};
 use crate::session_service::{EndReason, Health, NetProblem, RevokeStep};
 
 /// `grantty login --profile NAME`: signs in again with the stored settings.
@@ -110,17 +110,17 @@ pub fn sign_in_again(session: &Session) -> String {
 pub fn unreachable(host: &str, problem: &NetProblem, session: &Session) -> String {
     let what = match problem {
         NetProblem::Transport(e) => format!("could not reach {host}: {e}"),
-        NetProblem::Unavailable {
+        NetProblem::Answer(BadAnswer::Unavailable {
             status,
             retry_after_secs: Some(secs),
-        } => format!("{host} is unavailable (HTTP {status}, retry after {secs} s)"),
-        NetProblem::Unavailable { status, .. } => {
+        }) => format!("{host} is unavailable (HTTP {status}, retry after {secs} s)"),
+        NetProblem::Answer(BadAnswer::Unavailable { status, .. }) => {
             format!("{host} is unavailable (HTTP {status})")
         }
-        NetProblem::Unparseable {
+        NetProblem::Answer(BadAnswer::Unparseable {
             status,
             body_excerpt,
-        } => format!(
+        }) => format!(
             "{host} answered the refresh with something that is not a token response (HTTP {status}) {body_excerpt:?}"
         ),
     };
@@ -235,5 +235,52 @@ pub fn state_line(session: &crate::domain::session::SessionMeta, now: Timestamp)
             code.as_deref().unwrap_or("no refresh token"),
             before(session.access_expires_at)
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::session::SessionState;
+    use crate::store::fixtures::full_session;
+
+    /// Every sentence that asks the user to act names the command that works, `--profile`
+    /// included, so it can be followed from inside kubectl's or git's output.
+    #[test]
+    fn sentences_that_ask_for_action_name_the_profile_and_the_command() {
+        let mut session = full_session("work", 1);
+        let profile = "--profile work";
+        let ended = EndReason::RefreshRejected {
+            description: None,
+            interrupted: false,
+        };
+        session.meta.state = SessionState::Ended {
+            code: Some("invalid_grant".into()),
+            at: Timestamp::from_unix_secs(0),
+            interrupted: false,
+        };
+        let problem = NetProblem::Answer(BadAnswer::Unavailable {
+            status: 503,
+            retry_after_secs: None,
+        });
+        for sentence in [
+            not_signed_in("work"),
+            session_ended(&ended, &session),
+            session_ended(&EndReason::NoRefreshToken, &session),
+            unreachable("idp.example.com", &problem, &session),
+            not_revoked("work", &[]),
+            unhealthy("work", &Health::SignInNeeded { left_secs: 1 }, 60),
+            unhealthy("work", &Health::RefreshNeeded { left_secs: 1 }, 60),
+            state_line(&session.meta, Timestamp::from_unix_secs(0)),
+            unsaved("disk full", None, "work"),
+        ] {
+            assert!(sentence.contains(profile), "{sentence}");
+        }
+        assert!(
+            refresh_refused(&ErrorCode::InvalidClient, None, &session)
+                .contains("tenant security admin"),
+            "Anaplan: who can fix it"
+        );
+        assert!(unreachable("idp.example.com", &problem, &session).contains("idp.example.com"));
     }
 }

@@ -383,11 +383,12 @@ async fn the_binary_keeps_a_session_against_oidc_provider() {
     assert_eq!(code, Some(0), "logout: {stderr}");
     assert!(stdout.is_empty(), "nothing on stdout: {stdout}");
     assert!(
-        stderr.contains("refresh token (RFC 7009): accepted"),
+        stderr.contains("refresh token (RFC 7009) at 127.0.0.1:")
+            && stderr.contains(": accepted (HTTP 200)"),
         "{stderr}"
     );
     assert!(
-        stderr.contains("access token (RFC 7009): accepted"),
+        stderr.contains("access token (RFC 7009) at 127.0.0.1:"),
         "{stderr}"
     );
     let dead = introspect(&endpoint, access).await;

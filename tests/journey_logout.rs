@@ -14,9 +14,10 @@ use grantty::oauth::client::{poll_token, request_device_code};
 use grantty::oauth::http::{ReqwestTransport, Transport as _};
 use grantty::oauth::provider::Provider;
 use grantty::oauth::wire;
-use grantty::store::{SessionStore, StoreChoice};
 
-use common::session::{Access, CLIENT_ID, PROFILE, SCOPE, SignedIn, demo_server, signed_in};
+use common::session::{
+    Access, CLIENT_ID, PROFILE, SCOPE, SignedIn, demo_server, signed_in, stored,
+};
 
 /// `grantty`'s exit code when the server could not be reached.
 const NETWORK: i32 = 6;
@@ -37,18 +38,7 @@ async fn anaplan_signed_in(server: &grantty::demo::DemoServer) -> SignedIn {
         panic!("the Anaplan-shaped sign-in did not yield tokens");
     };
     let session = Session::new(PROFILE, provider.to_record(), *tokens, SystemClock.now());
-    let state_home = tempfile::tempdir().unwrap();
-    let store =
-        SessionStore::open(state_home.path().join("grantty"), StoreChoice::File, true).unwrap();
-    store.save(&session).unwrap();
-    let session = store.load(PROFILE).unwrap().unwrap();
-    SignedIn {
-        state_home,
-        store,
-        session,
-        provider,
-        transport,
-    }
+    stored(&session, provider, transport)
 }
 
 /// Whether the demo server still accepts `access_token` (`/userinfo`).

@@ -72,3 +72,21 @@ async fn an_unreachable_server_is_named_and_leaves_no_interrupted_marker() {
     assert_eq!(json["refresh_interrupted"], false, "the request never left");
     assert_eq!(s.stored().unwrap().secrets, s.session.secrets);
 }
+
+#[tokio::test]
+async fn an_unreachable_server_still_serves_a_valid_token_with_a_warning() {
+    let server = demo_server(DemoConfig::default()).await;
+    let s = signed_in(&server, Access::Fresh).await;
+    let host = server.local_addr().to_string();
+    server.shutdown().await;
+
+    let token = s.run(&["token", "--min-valid", "3000"]).await;
+    token.assert_code(0);
+    assert_eq!(token.stdout, format!("{}\n", s.access_token()));
+    assert!(token.stderr.contains("warning"), "{}", token.stderr);
+    assert!(
+        token.stderr.contains(&format!("could not reach {host}")),
+        "{}",
+        token.stderr
+    );
+}

@@ -35,6 +35,12 @@ pub enum TransportFailure {
     NotSent,
     /// No answer: timeout, reset after connecting. The request may or may not have arrived.
     NoAnswer,
+    /// The server answered, with a body over [`MAX_BODY_BYTES`]: it was reached, and its
+    /// answer is refused (a server problem, not a network one).
+    TooLarge {
+        /// The answer's HTTP status.
+        status: u16,
+    },
 }
 
 impl TransportError {
@@ -118,11 +124,14 @@ impl Transport for ReqwestTransport {
         let mut body = Vec::new();
         while let Some(chunk) = resp.chunk().await.map_err(|e| describe(&e))? {
             if body.len() + chunk.len() > MAX_BODY_BYTES {
-                return Err(TransportError::no_answer(format!(
-                    "the answer from {} is larger than {} KiB; refusing it",
-                    request.url.host_str().unwrap_or("the server"),
-                    MAX_BODY_BYTES / 1024
-                )));
+                return Err(TransportError {
+                    message: format!(
+                        "the answer from {} is larger than {} KiB; refusing it",
+                        request.url.host_str().unwrap_or("the server"),
+                        MAX_BODY_BYTES / 1024
+                    ),
+                    kind: TransportFailure::TooLarge { status },
+                });
             }
             body.extend_from_slice(&chunk);
         }

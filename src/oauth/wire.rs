@@ -24,7 +24,7 @@ mod date;
 mod refresh;
 pub use code::ErrorCode;
 pub use date::{parse_http_date, retry_after_secs, server_skew};
-pub use refresh::{RefreshReply, parse_refresh};
+pub use refresh::{BadAnswer, RefreshReply, parse_refresh};
 
 /// RFC 8628 §3.4 grant type.
 pub const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";

@@ -7,7 +7,7 @@ use crate::domain::session::{RefreshChange, Session};
 use crate::oauth::http::TransportError;
 use crate::oauth::provider::EndpointError;
 use crate::oauth::refresh::RevokeAnswer;
-use crate::oauth::wire::ErrorCode;
+use crate::oauth::wire::{BadAnswer, ErrorCode};
 use crate::store::StoreError;
 use crate::words;
 
@@ -127,20 +127,8 @@ pub enum EndReason {
 pub enum NetProblem {
     /// No answer (connect, TLS, timeout, reset).
     Transport(TransportError),
-    /// 5xx or 429 without an OAuth error.
-    Unavailable {
-        /// HTTP status.
-        status: u16,
-        /// `Retry-After` in seconds, if given.
-        retry_after_secs: Option<u64>,
-    },
-    /// An answer that is neither tokens nor an OAuth error.
-    Unparseable {
-        /// HTTP status.
-        status: u16,
-        /// Start of the body, sanitised.
-        body_excerpt: String,
-    },
+    /// An answer that is neither tokens nor an OAuth error (5xx, 429, garbage).
+    Answer(BadAnswer),
 }
 
 /// Why no usable session came back. Tokens are never deleted on any of these: the session is

@@ -5,10 +5,10 @@
 use super::{EndReason, NetProblem, RefreshFailed, Refreshed, SessionService};
 use crate::domain::secret::RefreshToken;
 use crate::domain::session::{PendingRefresh, Session, SessionState};
-use crate::oauth::http::{Transport, TransportFailure};
+use crate::oauth::http::{Transport, TransportError, TransportFailure};
 use crate::oauth::provider::{Provider, host_and_port};
 use crate::oauth::refresh::refresh_request;
-use crate::oauth::wire::{ErrorCode, RefreshReply, parse_refresh, server_skew};
+use crate::oauth::wire::{BadAnswer, ErrorCode, RefreshReply, parse_refresh, server_skew};
 
 impl<T: Transport> SessionService<T> {
     /// Steps 3–5 of the protocol, lock held.
@@ -42,6 +42,20 @@ impl<T: Transport> SessionService<T> {
         let now = self.clock.now();
         let resp = match answer {
             Ok(resp) => resp,
+            Err(TransportError {
+                kind: TransportFailure::TooLarge { status },
+                message,
+            }) => {
+                // The server answered: a bad answer, not an outage.
+                return Err(RefreshFailed::Unreachable {
+                    host,
+                    problem: NetProblem::Answer(BadAnswer::Unparseable {
+                        status,
+                        body_excerpt: message,
+                    }),
+                    session: Box::new(session),
+                });
+            }
             Err(source) => {
                 if source.kind == TransportFailure::NotSent {
                     // Nothing reached the server: no interruption to report later.
@@ -84,26 +98,9 @@ impl<T: Transport> SessionService<T> {
             RefreshReply::Refused { code, error } => {
                 Err(self.refused(session, code, error.description).await)
             }
-            RefreshReply::Unavailable {
-                status,
-                retry_after_secs,
-            } => Err(RefreshFailed::Unreachable {
+            RefreshReply::Bad(answer) => Err(RefreshFailed::Unreachable {
                 host,
-                problem: NetProblem::Unavailable {
-                    status,
-                    retry_after_secs,
-                },
-                session: Box::new(session),
-            }),
-            RefreshReply::Unparseable {
-                status,
-                body_excerpt,
-            } => Err(RefreshFailed::Unreachable {
-                host,
-                problem: NetProblem::Unparseable {
-                    status,
-                    body_excerpt,
-                },
+                problem: NetProblem::Answer(answer),
                 session: Box::new(session),
             }),
         };

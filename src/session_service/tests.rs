@@ -154,6 +154,11 @@ impl Fixture {
             .collect()
     }
 
+    /// `ensure_valid` with the default margin.
+    async fn ensure(&self) -> Result<Refreshed, RefreshFailed> {
+        self.service.ensure_valid("p", MinValid::DEFAULT).await
+    }
+
     fn stored(&self) -> Session {
         self.service.store.load("p").unwrap().unwrap()
     }
@@ -162,11 +167,7 @@ impl Fixture {
 #[tokio::test]
 async fn a_valid_token_is_served_without_asking_the_server() {
     let f = fixture(2100, 60, vec![]);
-    let got = f
-        .service
-        .ensure_valid("p", MinValid::DEFAULT)
-        .await
-        .unwrap();
+    let got = f.ensure().await.unwrap();
     assert!(matches!(got, Refreshed::StillValid(_)));
     assert!(f.service.transport.sent.lock().unwrap().is_empty());
 }
@@ -175,11 +176,7 @@ async fn a_valid_token_is_served_without_asking_the_server() {
 async fn only_the_default_min_valid_adapts_to_short_tokens() {
     // 400 s tokens, 250 s left: the adaptive default refreshes below 200 s, an explicit 300 now.
     let f = fixture(400, 150, vec![json(200, &tokens(1))]);
-    let adaptive = f
-        .service
-        .ensure_valid("p", MinValid::DEFAULT)
-        .await
-        .unwrap();
+    let adaptive = f.ensure().await.unwrap();
     assert!(matches!(adaptive, Refreshed::StillValid(_)));
     let exact = f
         .service
@@ -201,11 +198,7 @@ async fn only_the_default_min_valid_adapts_to_short_tokens() {
 #[tokio::test]
 async fn a_rotating_refresh_is_saved_before_it_is_returned() {
     let f = fixture(2100, 2000, vec![json(200, &tokens(1))]);
-    let got = f
-        .service
-        .ensure_valid("p", MinValid::DEFAULT)
-        .await
-        .unwrap();
+    let got = f.ensure().await.unwrap();
     assert!(matches!(
         got,
         Refreshed::Fresh {
@@ -233,11 +226,7 @@ async fn a_client_refusal_keeps_every_token_and_the_next_call_retries() {
             json(200, &tokens(1)),
         ],
     );
-    let err = f
-        .service
-        .ensure_valid("p", MinValid::DEFAULT)
-        .await
-        .unwrap_err();
+    let err = f.ensure().await.unwrap_err();
     let RefreshFailed::Refused { code, session, .. } = &err else {
         panic!("{err:?}");
     };
@@ -258,11 +247,7 @@ async fn a_client_refusal_keeps_every_token_and_the_next_call_retries() {
     );
     assert_eq!(stored.meta.pending_refresh, None, "the server answered");
 
-    let again = f
-        .service
-        .ensure_valid("p", MinValid::DEFAULT)
-        .await
-        .unwrap();
+    let again = f.ensure().await.unwrap();
     assert!(matches!(again, Refreshed::Fresh { .. }));
     assert_eq!(f.stored().meta.state, SessionState::Active);
     assert_eq!(
@@ -275,11 +260,7 @@ async fn a_client_refusal_keeps_every_token_and_the_next_call_retries() {
 #[tokio::test]
 async fn a_dead_refresh_token_ends_refreshing_but_keeps_the_session() {
     let f = fixture(2100, 2000, vec![json(400, r#"{"error":"invalid_grant"}"#)]);
-    let err = f
-        .service
-        .ensure_valid("p", MinValid::DEFAULT)
-        .await
-        .unwrap_err();
+    let err = f.ensure().await.unwrap_err();
     assert!(matches!(err, RefreshFailed::Dead { .. }), "{err:?}");
     assert!(err.to_string().contains("sign in again before"), "{err}");
     assert!(
@@ -294,11 +275,7 @@ async fn a_dead_refresh_token_ends_refreshing_but_keeps_the_session() {
         "kept for serving and logout"
     );
     // Ended: nothing more is sent.
-    let again = f
-        .service
-        .ensure_valid("p", MinValid::DEFAULT)
-        .await
-        .unwrap_err();
+    let again = f.ensure().await.unwrap_err();
     assert!(matches!(again, RefreshFailed::Dead { .. }));
     assert_eq!(f.sent_refresh_tokens().len(), 1);
 }
@@ -313,11 +290,7 @@ async fn the_interrupted_marker_stays_only_when_the_request_may_have_arrived() {
             Err(TransportError::no_answer("timed out")),
         ],
     );
-    let err = f
-        .service
-        .ensure_valid("p", MinValid::DEFAULT)
-        .await
-        .unwrap_err();
+    let err = f.ensure().await.unwrap_err();
     assert!(
         matches!(&err, RefreshFailed::Unreachable { host, .. } if host == "idp.example.com"),
         "{err:?}"
@@ -328,11 +301,7 @@ async fn the_interrupted_marker_stays_only_when_the_request_may_have_arrived() {
         None,
         "connect failure: nothing reached it"
     );
-    let _ = f
-        .service
-        .ensure_valid("p", MinValid::DEFAULT)
-        .await
-        .unwrap_err();
+    let _ = f.ensure().await.unwrap_err();
     assert!(
         f.stored().meta.pending_refresh.is_some(),
         "timeout: it may have"
@@ -343,11 +312,7 @@ async fn the_interrupted_marker_stays_only_when_the_request_may_have_arrived() {
 async fn a_full_secret_backend_costs_no_refresh_token() {
     let f = fixture(2100, 2000, vec![json(200, &tokens(1))]);
     f.broken.store(true, Ordering::SeqCst);
-    let err = f
-        .service
-        .ensure_valid("p", MinValid::DEFAULT)
-        .await
-        .unwrap_err();
+    let err = f.ensure().await.unwrap_err();
     assert!(matches!(err, RefreshFailed::Store(_)), "{err:?}");
     assert!(
         f.service.transport.sent.lock().unwrap().is_empty(),
@@ -359,11 +324,7 @@ async fn a_full_secret_backend_costs_no_refresh_token() {
 async fn a_save_failing_after_the_answer_returns_the_tokens_unsaved() {
     let f = fixture(2100, 2000, vec![json(200, &tokens(1))]);
     *f.service.transport.break_on_send.lock().unwrap() = Some(f.broken.clone());
-    let got = f
-        .service
-        .ensure_valid("p", MinValid::DEFAULT)
-        .await
-        .unwrap();
+    let got = f.ensure().await.unwrap();
     let Refreshed::Unsaved { session, .. } = &got else {
         panic!("{got:?}");
     };
@@ -408,4 +369,38 @@ async fn local_logout_deletes_without_asking() {
     assert!(done.steps.is_empty());
     assert!(f.service.transport.sent.lock().unwrap().is_empty());
     assert!(f.service.store.load("p").unwrap().is_none());
+}
+
+#[tokio::test]
+async fn an_oversized_answer_is_a_bad_answer_not_an_outage() {
+    let f = fixture(
+        2100,
+        2000,
+        vec![Err(TransportError {
+            message: "the answer from idp.example.com is larger than 1024 KiB".into(),
+            kind: crate::oauth::http::TransportFailure::TooLarge { status: 200 },
+        })],
+    );
+    let err = f.ensure().await.unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            RefreshFailed::Unreachable {
+                problem: NetProblem::Answer(crate::oauth::wire::BadAnswer::Unparseable {
+                    status: 200,
+                    ..
+                }),
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(
+        crate::error::Error::from(err).exit_code(),
+        crate::error::exit::SERVER
+    );
+    assert!(
+        f.stored().meta.pending_refresh.is_some(),
+        "it reached the server"
+    );
 }

@@ -75,10 +75,15 @@ pub async fn signed_in(server: &DemoServer, access: Access) -> SignedIn {
     if access == Access::Expired {
         session.meta.access_expires_at = Some(Timestamp::from_unix_secs(now.as_unix_secs() - 60));
     }
+    stored(&session, provider, transport)
+}
+
+/// Saves `session` into `<fresh temp dir>/grantty` with the plaintext file backend.
+pub fn stored(session: &Session, provider: Provider, transport: ReqwestTransport) -> SignedIn {
     let state_home = tempfile::tempdir().unwrap();
     let store =
         SessionStore::open(state_home.path().join("grantty"), StoreChoice::File, true).unwrap();
-    store.save(&session).unwrap();
+    store.save(session).unwrap();
     let session = store.load(PROFILE).unwrap().unwrap();
     SignedIn {
         state_home,

@@ -22,14 +22,21 @@ pub enum RefreshReply {
         /// The error as sent (sanitised), for messages.
         error: ServerError,
     },
-    /// 5xx or 429 without an error object: try again later; nothing was spent.
+    /// Neither tokens nor an OAuth error.
+    Bad(BadAnswer),
+}
+
+/// An answer that is neither tokens nor an OAuth error.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BadAnswer {
+    /// 5xx or 429 without an error object: try again later.
     Unavailable {
         /// HTTP status.
         status: u16,
         /// `Retry-After` in seconds, if given.
         retry_after_secs: Option<u64>,
     },
-    /// Anything else: not a token response and not an OAuth error.
+    /// Anything else.
     Unparseable {
         /// HTTP status.
         status: u16,
@@ -49,18 +56,18 @@ pub fn parse_refresh(resp: &HttpResponse, now: Timestamp) -> RefreshReply {
         Ok(tokens) if (200..300).contains(&resp.status) => RefreshReply::Tokens(Box::new(tokens)),
         _ if resp.status == 429 || resp.status >= 500 => {
             let skew = server_skew(resp, now).unwrap_or_default();
-            RefreshReply::Unavailable {
+            RefreshReply::Bad(BadAnswer::Unavailable {
                 status: resp.status,
                 retry_after_secs: resp
                     .retry_after
                     .as_deref()
                     .and_then(|v| retry_after_secs(v, now, skew)),
-            }
+            })
         }
-        _ => RefreshReply::Unparseable {
+        _ => RefreshReply::Bad(BadAnswer::Unparseable {
             status: resp.status,
             body_excerpt: excerpt(&resp.body),
-        },
+        }),
     }
 }
 
@@ -101,25 +108,25 @@ mod tests {
         limited.retry_after = Some("7".into());
         assert_eq!(
             parse_refresh(&limited, now),
-            RefreshReply::Unavailable {
+            RefreshReply::Bad(BadAnswer::Unavailable {
                 status: 429,
                 retry_after_secs: Some(7)
-            }
+            })
         );
         assert!(matches!(
             parse_refresh(&resp(502, "<html>bad gateway</html>"), now),
-            RefreshReply::Unavailable {
+            RefreshReply::Bad(BadAnswer::Unavailable {
                 status: 502,
                 retry_after_secs: None
-            }
+            })
         ));
         assert!(matches!(
             parse_refresh(&resp(404, "<html>not here</html>"), now),
-            RefreshReply::Unparseable { status: 404, .. }
+            RefreshReply::Bad(BadAnswer::Unparseable { status: 404, .. })
         ));
         assert!(matches!(
             parse_refresh(&resp(200, r#"{"token_type":"Bearer"}"#), now),
-            RefreshReply::Unparseable { status: 200, .. }
+            RefreshReply::Bad(BadAnswer::Unparseable { status: 200, .. })
         ));
     }
 }
