@@ -1,5 +1,11 @@
 //! Command-line interface (clap derive). Secrets are never taken as arguments: argv is visible to
 //! every user of the machine through `ps`.
+//!
+//! Shared flags are global, under one "Global options" heading, with a one-line help each; what
+//! they mean in full (stores, profiles, files, environment, exit status, configuration) is said
+//! once, in [`reference`], which `grantty --help` and `grantty man` both print.
+
+pub mod reference;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -8,7 +14,19 @@ use crate::store::StoreChoice;
 
 /// Sign in with the OAuth 2.0 Device Authorization Grant (RFC 8628) from a terminal.
 #[derive(Debug, Parser)]
-#[command(name = "grantty", version, about, propagate_version = true)]
+#[command(
+    name = "grantty",
+    version,
+    about,
+    long_about = "Sign in with the OAuth 2.0 Device Authorization Grant (RFC 8628) from a \
+                  terminal, then keep the tokens alive: a dashboard, 'grantty token' for \
+                  scripts, kubectl and git credential helpers. Without a command, the \
+                  dashboard of the stored session.",
+    propagate_version = true,
+    after_help = "See 'grantty --help' for exit status, files, environment and configuration, \
+                  and 'grantty man' for the manual.",
+    after_long_help = reference::long_help()
+)]
 pub struct Cli {
     /// Where sessions are kept.
     #[command(flatten)]
@@ -18,13 +36,15 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
-/// Which session, and where it is stored.
+/// Which session, and where it is stored. Global: every subcommand takes them, and each one's
+/// help is one line (the details are in [`reference`]).
 #[derive(Debug, Args, Clone)]
+#[command(next_help_heading = "Global options")]
 pub struct SessionArgs {
-    /// Profile name: one stored session per profile [default: the configuration's `default_profile`, else `default`].
+    /// The profile: one stored session per profile (see PROFILES in `grantty --help`).
     #[arg(
         long = "profile",
-        value_name = "NAME",
+        value_name = "PROFILE",
         global = true,
         env = "GRANTTY_PROFILE"
     )]
@@ -33,15 +53,21 @@ pub struct SessionArgs {
     /// configuration, else `default` (resolved by [`crate::config::Config::session`]).
     #[arg(skip = String::from(crate::config::DEFAULT_PROFILE))]
     pub profile: String,
-    /// Where to keep tokens: `auto` tries the Secret Service, then the kernel keyring, then (with
-    /// consent) a 0600 plaintext file.
-    #[arg(long, global = true, env = "GRANTTY_STORE", value_enum)]
+    /// Where tokens are kept: auto, secret-service, keyutils, file or memory (see STORES in
+    /// `grantty --help`).
+    #[arg(
+        long,
+        global = true,
+        env = "GRANTTY_STORE",
+        value_enum,
+        hide_possible_values = true
+    )]
     pub store: Option<StoreChoice>,
-    /// Print plain lines to stderr instead of the full-screen UI (automatic when stdout is not a terminal).
+    /// Plain lines on stderr instead of the full-screen UI (automatic without a terminal).
     #[arg(long, global = true)]
     pub plain: bool,
-    /// Configuration file with named profiles (default `$XDG_CONFIG_HOME/grantty/config.toml`).
-    #[arg(long, global = true, env = "GRANTTY_CONFIG")]
+    /// The configuration file (see CONFIGURATION in `grantty --help`).
+    #[arg(long, global = true, env = "GRANTTY_CONFIG", value_name = "FILE")]
     pub config: Option<std::path::PathBuf>,
 }
 
@@ -68,10 +94,21 @@ pub enum Command {
     KubectlCredential,
     /// Git credential helper (`git config credential.helper '!grantty git-credential'`).
     GitCredential(GitCredentialArgs),
-    /// Print shell completions.
+    /// Print shell completions (profile names come from `grantty profiles --names`).
     Completions(CompletionsArgs),
-    /// Print the man page (roff).
-    Man,
+    /// Print the man page grantty(1), or a command's page grantty-COMMAND(1) (roff).
+    Man(ManArgs),
+}
+
+/// `grantty man`.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// The command whose page to print, e.g. `login` for grantty-login(1); none: grantty(1).
+    #[arg(value_name = "COMMAND", conflicts_with = "dir")]
+    pub command: Option<String>,
+    /// Write every page (grantty.1 and a grantty-COMMAND.1 per command) into this directory.
+    #[arg(long, value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
+    pub dir: Option<std::path::PathBuf>,
 }
 
 /// `grantty git-credential`.
@@ -146,9 +183,16 @@ pub struct StatusArgs {
 /// `grantty profiles`.
 #[derive(Debug, Args)]
 pub struct ProfilesArgs {
-    /// Print JSON instead of text.
-    #[arg(long)]
+    /// Print JSON instead of text; unknown values are `null`.
+    #[arg(long, conflicts_with_all = ["names", "default"])]
     pub json: bool,
+    /// Print only the names, one per line (for shell completion).
+    #[arg(long, conflicts_with = "default")]
+    pub names: bool,
+    /// Make PROFILE the default: set `default_profile` in the configuration file, keeping the
+    /// rest of the file as it is.
+    #[arg(long, value_name = "PROFILE")]
+    pub default: Option<String>,
 }
 
 /// `grantty export`.

@@ -62,7 +62,7 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
             integrations::git_credential(session, args.operation).await
         }
         Some(Command::Completions(args)) => docs::completions(args.shell),
-        Some(Command::Man) => docs::man(),
+        Some(Command::Man(args)) => docs::man(args),
     }
 }
 

@@ -8,8 +8,12 @@
 //! command-line flag, then environment variable (clap merges both into the same field), then the
 //! profile, then the built-in default.
 
+mod edit;
 mod parse;
 mod values;
+
+pub use edit::{EditError, set_default_profile, with_default_profile};
+pub(crate) use values::suggestion;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -150,6 +154,16 @@ impl fmt::Display for Located<'_> {
 impl From<ConfigError> for crate::error::Error {
     fn from(err: ConfigError) -> Self {
         Self::Usage(err.to_string())
+    }
+}
+
+impl From<EditError> for crate::error::Error {
+    fn from(err: EditError) -> Self {
+        match err {
+            EditError::Config(e) => e.into(),
+            EditError::NotApplied { .. } => Self::Usage(err.to_string()),
+            EditError::Io { .. } => Self::Io(std::io::Error::other(err.to_string())),
+        }
     }
 }
 

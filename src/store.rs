@@ -42,6 +42,7 @@ pub use loaded::{Consistency, Loaded};
 pub use lock::ProfileLock;
 pub use memory::MemoryBackend;
 pub use profile::{PROFILE_MAX_CHARS, validate_profile};
+pub(crate) use profile::{meta_path, profile_of_meta_file};
 pub use rescue::PROBE_SLACK_BYTES;
 pub use select::{AutoDecision, StoreChoice, decide_auto};
 

@@ -1,7 +1,8 @@
 //! Interoperability: grantty's client against a real third-party authorization server, panva
 //! `oidc-provider` (pinned in `tests/interop/package.json`), started on a free loopback port.
 //! Approval goes through the provider's own pages with an HTTP client, as a user would.
-//! In CI a missing `node_modules` fails these tests instead of skipping them.
+//! The pinned npm packages install themselves on first use; without node or npm these tests skip,
+//! except in CI (`CI=true`), where they fail.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 

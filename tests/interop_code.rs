@@ -3,7 +3,8 @@
 //! approved on the provider's own login and consent pages, and grantty's sans-IO requests
 //! showing that the provider takes our S256 challenge and refuses a code used twice.
 //!
-//! In CI a missing `node_modules` fails these tests instead of skipping them.
+//! The pinned npm packages install themselves on first use; without node or npm these tests skip,
+//! except in CI (`CI=true`), where they fail.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 

@@ -3,8 +3,8 @@
 //! approval and denial through oidc-provider's own pages, token redemption
 //! and refresh-token rotation, as RFC 8628 / RFC 6749 describe them.
 //!
-//! Needs `tests/interop/install.sh` to have run; skips otherwise, except
-//! with `CI=true`, where a missing install fails the tests.
+//! The pinned npm packages install themselves on first use; without node or
+//! npm the tests skip, except with `CI=true`, where they fail.
 
 mod common;
 

@@ -4,7 +4,8 @@
 //! session on reuse and revokes; raw RFC 6749 / RFC 7662 requests then check what the server
 //! itself believes. The last test runs the `grantty` binary through the same life cycle.
 //!
-//! In CI a missing `node_modules` fails these tests instead of skipping them.
+//! The pinned npm packages install themselves on first use; without node or npm these tests skip,
+//! except in CI (`CI=true`), where they fail.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 

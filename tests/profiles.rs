@@ -7,74 +7,9 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::Stdio;
+use std::path::Path;
 
-use grantty::demo::{AutoDecision, Decision, DemoConfig, DemoServer};
-use grantty::domain::session::SessionMeta;
-use grantty::store::{SessionStore, StoreChoice};
-use tempfile::TempDir;
-
-use common::session::{Run, demo_server};
-
-/// A home for one test: the configuration and the state directory.
-struct Home {
-    dir: TempDir,
-}
-
-impl Home {
-    /// Writes `config` to `$XDG_CONFIG_HOME/grantty/config.toml`.
-    fn with_config(config: &str) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let config_dir = dir.path().join("config").join("grantty");
-        std::fs::create_dir_all(&config_dir).unwrap();
-        std::fs::write(config_dir.join("config.toml"), config).unwrap();
-        Self { dir }
-    }
-
-    fn config_file(&self) -> PathBuf {
-        self.dir.path().join("config/grantty/config.toml")
-    }
-
-    fn state(&self) -> PathBuf {
-        self.dir.path().join("state").join("grantty")
-    }
-
-    /// Runs `grantty <args>` with only the XDG variables and `env` set.
-    async fn run(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
-        let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_grantty"))
-            .args(args)
-            .env_clear()
-            .env("XDG_CONFIG_HOME", self.dir.path().join("config"))
-            .env("XDG_STATE_HOME", self.dir.path().join("state"))
-            .envs(env.iter().copied())
-            .stdin(Stdio::null())
-            .kill_on_drop(true)
-            .output()
-            .await
-            .unwrap();
-        Run::from_output(args, output)
-    }
-
-    /// The stored metadata of `profile`, read as `grantty status` does.
-    fn meta(&self, profile: &str) -> Option<SessionMeta> {
-        let store = SessionStore::open(self.state(), StoreChoice::File, true).unwrap();
-        store.load_meta(profile).unwrap()
-    }
-}
-
-/// A demo server that approves every code at once; polls come every second.
-async fn approving_server() -> DemoServer {
-    demo_server(DemoConfig {
-        interval_secs: 1,
-        auto_decision: Some(AutoDecision {
-            after_secs: 0,
-            decision: Decision::Approve,
-        }),
-        ..DemoConfig::default()
-    })
-    .await
-}
+use common::home::{Home, approving_server};
 
 fn line_of<'a>(stdout: &'a str, profile: &str) -> &'a str {
     stdout

@@ -2,6 +2,9 @@
 //! with the session's state read from metadata only: no keyring is probed or unlocked, nothing
 //! goes over the network. Each profile's store decides whether a session can exist at all (the
 //! memory store keeps none between runs); `--store` overrides it for every line.
+//! `--names` and `--default` are in [`names`].
+
+mod names;
 
 use std::collections::BTreeMap;
 use std::io::Write as _;
@@ -29,16 +32,17 @@ enum SessionState {
     Unreadable(String),
 }
 
-/// One line of the listing; strings are sanitised and never empty (`-` when unknown).
+/// One line of the listing; strings are sanitised, `None` when unknown (`-` in the table,
+/// `null` in JSON).
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct Row {
     name: String,
     /// The profile commands use without `--profile`.
     current: bool,
-    provider: String,
-    host: String,
-    client_id: String,
-    flow: String,
+    provider: Option<String>,
+    host: Option<String>,
+    client_id: Option<String>,
+    flow: Option<String>,
     store: StoreChoice,
     session: SessionState,
 }
@@ -54,6 +58,12 @@ pub fn list(
     config: &Config,
     args: &ProfilesArgs,
 ) -> Result<(), Error> {
+    if args.names {
+        return names::print_names(config);
+    }
+    if let Some(name) = &args.default {
+        return names::set_default(given, config, name);
+    }
     let stored = if given.store == Some(StoreChoice::Memory) {
         Stored::new()
     } else {
@@ -122,11 +132,10 @@ fn rows(
                 Some(Ok(meta)) => SessionState::SignedIn(Box::new(meta.clone())),
                 Some(Err(e)) => SessionState::Unreadable(e.clone()),
             };
-            let flow = match (config.profile(name), profile.flow) {
-                (Some(_), flow) => value_name(&flow.unwrap_or(FlowArg::Device)),
-                (None, _) => "-".to_owned(),
-            };
-            let shown = |s: Option<String>| sanitize(s.as_deref().unwrap_or("-"), SHORT_MAX_CHARS);
+            let flow = config
+                .profile(name)
+                .map(|p| value_name(&p.flow.unwrap_or(FlowArg::Device)));
+            let shown = |s: Option<String>| s.map(|s| sanitize(&s, SHORT_MAX_CHARS));
             Row {
                 name: name.clone(),
                 current: name == current,
@@ -178,10 +187,11 @@ fn place_host(p: &Profile) -> Option<String> {
     }
 }
 
-fn who(meta: &SessionMeta) -> String {
+/// Who signed in, from the ID token's claims; `None` without an ID token.
+fn who(meta: &SessionMeta) -> Option<String> {
     let claims = meta.claims.as_ref();
-    let name = claims.and_then(|c| c.email.as_deref().or(c.subject.as_deref()));
-    sanitize(name.unwrap_or("(no ID token)"), SHORT_MAX_CHARS)
+    let name = claims.and_then(|c| c.email.as_deref().or(c.subject.as_deref()))?;
+    Some(sanitize(name, SHORT_MAX_CHARS))
 }
 
 fn refresh_text(meta: &SessionMeta) -> &'static str {
@@ -212,7 +222,7 @@ fn session_text(state: &SessionState, now: Timestamp) -> String {
             };
             format!(
                 "signed in as {}; {access}; {}",
-                who(meta),
+                who(meta).as_deref().unwrap_or("(no ID token)"),
                 refresh_text(meta)
             )
         }
@@ -232,16 +242,17 @@ fn table(rows: &[Row], now: Timestamp) -> String {
     .map(str::to_owned);
     let mut lines = vec![(false, header.to_vec())];
     for r in rows {
-        let provider = format!("{} {}", r.provider, r.host);
+        let known = |s: &Option<String>| s.clone().unwrap_or_else(|| "-".to_owned());
+        let provider = format!("{} {}", known(&r.provider), known(&r.host));
         let cells = [
-            &r.name,
-            &provider,
-            &r.client_id,
-            &r.flow,
-            &value_name(&r.store),
-            &session_text(&r.session, now),
+            r.name.clone(),
+            provider,
+            known(&r.client_id),
+            known(&r.flow),
+            value_name(&r.store),
+            session_text(&r.session, now),
         ];
-        lines.push((r.current, cells.map(String::clone).to_vec()));
+        lines.push((r.current, cells.to_vec()));
     }
     let widths: Vec<usize> = (0..header.len())
         .map(|i| {
@@ -266,6 +277,15 @@ fn table(rows: &[Row], now: Timestamp) -> String {
     out
 }
 
+/// The refresh token's kind once a refresh has shown it; `None` while unknown or absent.
+fn refresh_kind(meta: &SessionMeta) -> Option<&'static str> {
+    match meta.refresh.kind {
+        _ if !meta.has_refresh_token => None,
+        RefreshKind::Unknown | RefreshKind::None => None,
+        kind => Some(kind.as_str()),
+    }
+}
+
 fn row_json(r: &Row, now: Timestamp) -> Value {
     let session = match &r.session {
         SessionState::SignedIn(meta) => json!({
@@ -273,7 +293,8 @@ fn row_json(r: &Row, now: Timestamp) -> Value {
             "who": who(meta),
             "access_expires_at": meta.access_expires_at.map(Timestamp::as_unix_secs),
             "access_expires_in": meta.access_expires_at.map(|at| now.secs_until(at)),
-            "refresh_token": meta.has_refresh_token.then(|| meta.refresh.kind.as_str()),
+            "has_refresh_token": meta.has_refresh_token,
+            "refresh_token_kind": refresh_kind(meta),
         }),
         SessionState::NotSignedIn => json!({ "state": "not_signed_in" }),
         SessionState::MemoryOnly => json!({ "state": "memory_only" }),

@@ -84,28 +84,32 @@ fn the_profile_describes_the_line_and_the_stored_session_fills_gaps() {
     let work = find("work");
     assert_eq!(
         (
-            work.provider.as_str(),
-            work.host.as_str(),
-            work.client_id.as_str()
+            work.provider.as_deref(),
+            work.host.as_deref(),
+            work.client_id.as_deref()
         ),
-        ("anaplan", "eu3.app.anaplan.com", "work-client")
+        (
+            Some("anaplan"),
+            Some("eu3.app.anaplan.com"),
+            Some("work-client")
+        )
     );
     assert_eq!(
-        (work.flow.as_str(), work.store),
-        ("code", StoreChoice::Auto)
+        (work.flow.as_deref(), work.store),
+        (Some("code"), StoreChoice::Auto)
     );
     assert_eq!(work.session, SessionState::NotSignedIn);
     let idp = find("idp");
-    assert_eq!(idp.host, "idp.example.com:8443");
+    assert_eq!(idp.host.as_deref(), Some("idp.example.com:8443"));
     assert_eq!(
-        (idp.client_id.as_str(), idp.flow.as_str()),
-        ("idp-client", "device")
+        (idp.client_id.as_deref(), idp.flow.as_deref()),
+        (Some("idp-client"), Some("device"))
     );
     assert!(matches!(idp.session, SessionState::SignedIn(_)));
     let old = find("old");
     assert_eq!(
-        (old.host.as_str(), old.flow.as_str()),
-        ("stored.example.com", "-")
+        (old.host.as_deref(), old.flow.as_deref()),
+        (Some("stored.example.com"), None)
     );
     assert_eq!(
         find("bad").session,
@@ -170,9 +174,33 @@ fn json_lines_carry_the_same_facts() {
     assert_eq!(idp["store"], "auto");
     assert_eq!(idp["session"]["state"], "signed_in");
     assert_eq!(idp["session"]["access_expires_in"], 300);
-    assert_eq!(idp["session"]["refresh_token"], "unknown");
+    assert_eq!(idp["session"]["has_refresh_token"], true);
+    assert_eq!(idp["session"]["refresh_token_kind"], Value::Null);
     assert_eq!(
         row_json(&rows[2], at(0))["session"]["state"],
         "not_signed_in"
     );
+}
+
+#[test]
+fn json_uses_null_for_what_is_not_known() {
+    let rows = rows(&config(), "idp", None, &stored());
+    let old = rows.iter().find(|r| r.name == "old").unwrap();
+    let old = row_json(old, at(0));
+    // A stored session without a profile: no flow is configured.
+    assert_eq!(old["flow"], Value::Null);
+    assert_eq!(old["host"], "stored.example.com");
+    let mut anonymous = meta("c", 300);
+    anonymous.claims = None;
+    let row = Row {
+        provider: None,
+        session: SessionState::SignedIn(Box::new(anonymous)),
+        ..rows[0].clone()
+    };
+    let json = row_json(&row, at(0));
+    assert_eq!(json["provider"], Value::Null);
+    assert_eq!(json["session"]["who"], Value::Null);
+    let text = table(&[row], at(0));
+    assert!(text.contains("- idp.example.com:8443"), "{text}");
+    assert!(text.contains("signed in as (no ID token)"), "{text}");
 }

@@ -1,4 +1,9 @@
-//! Opening the session store, asking once for consent to a plaintext file when no keyring works.
+//! Opening the session store, asking once for consent to a plaintext file when no keyring works;
+//! and the profile in effect, which must exist ([`known`]).
+
+mod known;
+
+pub use known::{known_profiles, unknown_profile};
 
 use std::io::{BufRead as _, IsTerminal as _, Write as _};
 use std::path::PathBuf;
@@ -18,13 +23,16 @@ pub fn state_dir() -> Result<PathBuf, Error> {
 /// The session arguments with the profile in effect and its store filled in, and the
 /// configuration they came from. `demo`, `completions` and `man` read no configuration: demo
 /// tokens stay in memory unless `--store` says otherwise, and a broken file must not stop
-/// the documentation.
+/// the documentation. A named profile that exists nowhere stops here, before any store is
+/// opened, so it leaves no file behind.
 pub fn session_and_config(cli: &Cli) -> Result<(SessionArgs, Config), Error> {
     let config = match &cli.command {
-        Some(Command::Demo(_) | Command::Completions(_) | Command::Man) => Config::default(),
+        Some(Command::Demo(_) | Command::Completions(_) | Command::Man(_)) => Config::default(),
         _ => Config::load(cli.session.config.as_deref())?,
     };
-    Ok((config.session(&cli.session), config))
+    let session = config.session(&cli.session);
+    known::check_profile(cli, &session.profile, &config)?;
+    Ok((session, config))
 }
 
 /// Opens the store `args` ask for: `--store` or `GRANTTY_STORE`, else the profile's `store`

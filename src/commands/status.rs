@@ -16,14 +16,26 @@ use crate::words;
 
 use super::setup::open_store;
 
+/// `status --json` without a session: scripts get an object to read either way; the exit
+/// code (7) says the same.
+pub fn print_signed_out(profile: &str) -> Result<(), Error> {
+    let signed_out = json!({ "profile": profile, "signed_in": false });
+    std::io::stdout().write_all(format!("{signed_out}\n").as_bytes())?;
+    Ok(())
+}
+
 /// `grantty status`: the stored session, from metadata only.
 pub fn status(session: &SessionArgs, args: &StatusArgs) -> Result<(), Error> {
     let store = open_store(session, StoreChoice::Auto)?;
-    let meta = store
-        .load_meta(&session.profile)?
-        .ok_or_else(|| RefreshFailed::NotSignedIn {
+    let Some(meta) = store.load_meta(&session.profile)? else {
+        if args.json {
+            print_signed_out(&session.profile)?;
+        }
+        return Err(RefreshFailed::NotSignedIn {
             profile: session.profile.clone(),
-        })?;
+        }
+        .into());
+    };
     let now = SystemClock.now();
     let storage = store.info().describe();
     let text = if args.json {
@@ -50,6 +62,7 @@ fn secs(t: Option<Timestamp>) -> Option<i64> {
 pub fn status_json(meta: &SessionMeta, storage: &str, now: Timestamp) -> serde_json::Value {
     json!({
         "profile": meta.profile,
+        "signed_in": true,
         "provider": meta.provider.kind,
         "host": meta.provider.host,
         "client_id": meta.provider.client_id,

@@ -139,6 +139,14 @@ fn every_bad_value_names_the_file_line_column_key_and_valid_choices() {
         ),
         (r#"scopes = ["openid", 7]"#, "; give a string such as"),
         (
+            r#"scopes = "openid,offline_access""#,
+            r#": scopes are separated by spaces, not commas; write "openid offline_access" or ["openid", "offline_access"]"#,
+        ),
+        (
+            r#"scopes = ["openid, email"]"#,
+            r#": scopes are separated by spaces, not commas; write "openid email" or ["openid", "email"]"#,
+        ),
+        (
             r#"issuer = "http://idp.example.com""#,
             "; use https:// (plain http:// only for 127.0.0.1",
         ),

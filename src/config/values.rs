@@ -9,7 +9,7 @@ use super::REFRESH_SKEW_RANGE_SECS;
 use crate::oauth::provider::{EndpointError, checked_url};
 
 /// The valid key closest to `key` (ignoring case, `_` and `-`), within two edits.
-pub(super) fn suggestion<'k>(key: &str, valid: &[&'k str]) -> Option<&'k str> {
+pub(crate) fn suggestion<'k>(key: &str, valid: &[&'k str]) -> Option<&'k str> {
     let norm = |s: &str| -> Vec<char> {
         s.chars()
             .filter(|c| !matches!(c, '_' | '-' | ' '))
@@ -139,11 +139,29 @@ pub(super) fn scopes(value: &DeValue<'_>, written: &str) -> Result<String, Strin
         }
         _ => return Err(bad()),
     };
+    if joined.contains(',') {
+        return Err(comma_separated(&joined, written));
+    }
     if joined.trim().is_empty() {
         Err(bad())
     } else {
         Ok(joined)
     }
+}
+
+/// Scopes are space-separated (RFC 6749 §3.3); a comma is almost always a list written the way
+/// other tools take it, and the server would see one unknown scope.
+fn comma_separated(joined: &str, written: &str) -> String {
+    let words: Vec<&str> = joined
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let quoted: Vec<String> = words.iter().map(|w| format!("{w:?}")).collect();
+    format!(
+        "scopes = {written} is not valid: scopes are separated by spaces, not commas; write \"{}\" or [{}]",
+        words.join(" "),
+        quoted.join(", ")
+    )
 }
 
 fn seconds(value: &DeValue<'_>) -> Option<u64> {

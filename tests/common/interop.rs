@@ -3,17 +3,19 @@
 //! port, plus a scripted "user with a browser" that approves or denies device
 //! authorizations through the server's own HTML pages.
 //!
-//! Prerequisites: `node` on `PATH` and `tests/interop/node_modules` (run
-//! `tests/interop/install.sh`). Without them tests skip locally, but fail when
-//! the `CI` environment variable is set.
+//! Prerequisites: `node` and `npm` on `PATH`. The pinned packages are
+//! installed on first use ([`install`]); without node or npm the tests skip
+//! locally with a notice on stderr, but fail when `CI` is set.
 
 // Shared by several test binaries; each uses a subset.
 #![allow(dead_code)]
 
 // `approve_authorization`: the authorization code grant on the same pages.
 mod authorize;
+// First-use `npm ci` under a lock shared by every test binary.
+mod install;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Read};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex, mpsc};
@@ -49,19 +51,21 @@ impl OidcProvider {
     /// Starts `tests/interop/server.mjs` with node on a free loopback port
     /// and waits (at most 30 s) for the JSON line announcing its issuer.
     ///
-    /// If `node` or `tests/interop/node_modules` is missing, returns `Ok(None)`
-    /// after printing a loud SKIPPED line, unless `CI` is set, in which case
-    /// it returns `Err` so the test fails.
+    /// Installs the pinned npm packages first if they are not there yet. If
+    /// `node` or `npm` is missing, returns `Ok(None)` after printing a loud
+    /// SKIPPED line, unless `CI` is set, in which case it returns `Err` so the
+    /// test fails.
     pub fn start() -> Result<Option<OidcProvider>, String> {
         let dir = interop_dir();
-        if !dir
-            .join("node_modules/oidc-provider/package.json")
-            .is_file()
-        {
-            return missing_prerequisite(&format!(
-                "{} is missing; run tests/interop/install.sh (needs npm)",
-                dir.join("node_modules/oidc-provider").display()
-            ));
+        match install::ensure_installed(&dir) {
+            Ok(()) => {}
+            Err(install::Missing::NoNpm) => {
+                return missing_prerequisite(
+                    "`npm` was not found on PATH, so the pinned packages in \
+                     tests/interop/package-lock.json cannot be installed",
+                );
+            }
+            Err(install::Missing::Failed(why)) => return Err(why),
         }
 
         let spawned = Command::new("node")
@@ -324,16 +328,12 @@ fn missing_prerequisite(what: &str) -> Result<Option<OidcProvider>, String> {
     if in_ci() {
         return Err(format!(
             "oidc-provider interop tests cannot run: {what}. CI is set, so this is a failure \
-             (run tests/interop/install.sh before the tests)."
+             (install node and npm)."
         ));
     }
-    // Straight to the process's stderr: libtest captures `eprintln!`, and a
-    // skip must be visible in a normal `cargo test` run.
-    let _ = writeln!(
-        std::io::stderr(),
-        "\n*** SKIPPED: oidc-provider interop test: {what}. \
-         Set CI=true to make this a failure. ***\n"
-    );
+    install::notice(&format!(
+        "SKIPPED: oidc-provider interop test: {what}. Set CI=true to make this a failure"
+    ));
     Ok(None)
 }
 

@@ -10,6 +10,7 @@
 pub mod dashboard_fixtures;
 pub mod fake;
 pub mod fixtures;
+pub mod home;
 pub mod interop;
 pub mod journey;
 pub mod lifecycle_fixtures;
