@@ -10,7 +10,7 @@ use crate::error::exit;
 use crate::store::StoreChoice;
 
 /// What each configuration key means, in [`crate::config::PROFILE_KEYS`] order (a test holds them equal).
-pub const PROFILE_KEY_HELP: [(&str, &str); 15] = [
+pub const PROFILE_KEY_HELP: [(&str, &str); 16] = [
     (
         "provider",
         "\"anaplan\" or \"generic\" (default: anaplan with host, else generic)",
@@ -28,6 +28,10 @@ pub const PROFILE_KEY_HELP: [(&str, &str); 15] = [
     (
         "revocation_endpoint",
         "revocation endpoint (RFC 7009), with device_endpoint",
+    ),
+    (
+        "logout_endpoint",
+        "Anaplan logout URL (default: auth.anaplan.com for *.anaplan.com hosts, else the host's own /token/logout)",
     ),
     (
         "authorize_endpoint",
