@@ -7,18 +7,21 @@
 
 pub mod dashboard;
 mod dashboard_update;
+mod effect;
 pub mod keys;
+mod msg;
+mod outcomes;
 pub mod update;
 
 use crate::domain::clock::{Skew, Timestamp};
-use crate::domain::grant::{DeviceAuthorization, GrantFailure, PollReply, Poller};
-use crate::domain::session::Session;
+use crate::domain::grant::{DeviceAuthorization, GrantFailure, Poller};
 use crate::domain::token::{TokenSet, UnverifiedClaims};
-use crate::export::Format;
 use crate::local_time::LocalTime;
 
 pub use dashboard::{Dashboard, StorageView};
+pub use effect::{Effect, ExportTarget};
 pub use keys::Key;
+pub use msg::{Msg, RefreshResult, SavedAt, SignInSaved};
 
 /// Identifies one effect and its answer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
@@ -152,161 +155,21 @@ pub struct App {
     pub refresh_skew_secs: u64,
     /// The zone times are shown in (UTC until the runtime sets the user's own).
     pub local_time: LocalTime,
+    /// The session a new sign-in will replace (the dashboard's `l`, or `login` over a live
+    /// session): cancelling the sign-in returns to it; once the new session is stored, its
+    /// grant is revoked at the server so none is left orphaned.
+    pub replacing: Option<Box<Dashboard>>,
+    /// Set when the user or a signal asked to leave while work that holds tokens was in flight
+    /// (a refresh and its save, a sign-in's save): no new work starts, and the loop ends once
+    /// that work is done.
+    pub leaving: Option<Timestamp>,
+    /// Id of the revocation of the replaced session's grant, in flight.
+    pending_replaced_revoke: Option<RequestId>,
     /// Id of the sign-in save in flight.
     pending_save: Option<RequestId>,
     /// Id of the device-code request in flight.
     pending_code_request: Option<RequestId>,
     next_request_id: u64,
-}
-
-/// Inputs to [`update::update`].
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Msg {
-    /// A key press.
-    Key(Key),
-    /// Time passed (the runtime ticks about once a second).
-    Tick,
-    /// The terminal changed size; nothing to update but a redraw.
-    Resize,
-    /// Answer to [`Effect::RequestDeviceCode`].
-    DeviceCode {
-        /// Which request.
-        request: RequestId,
-        /// The authorization, or an error already in words.
-        result: Result<DeviceAuthorization, ErrorView>,
-        /// The server's clock against ours, from the answer's `Date`.
-        skew: Option<Skew>,
-    },
-    /// Answer to [`Effect::Poll`].
-    Polled {
-        /// Which request.
-        request: RequestId,
-        /// What the token endpoint said.
-        reply: PollReply,
-    },
-    /// Answer to [`Effect::SaveSignIn`].
-    SignInSaved {
-        /// Which request.
-        request: RequestId,
-        /// The stored session and where it went, or why it could not be stored.
-        result: Result<(Box<Session>, StorageView), String>,
-    },
-    /// Answer to [`Effect::Refresh`].
-    Refreshed {
-        /// Which request.
-        request: RequestId,
-        /// What happened.
-        result: RefreshResult,
-    },
-    /// Answer to [`Effect::Revoke`].
-    Revoked {
-        /// Which request.
-        request: RequestId,
-        /// One line per server answer, or why it failed.
-        result: Result<Vec<String>, String>,
-    },
-    /// Answer to [`Effect::Export`]: a line for the event log.
-    Exported {
-        /// What was done, or what failed.
-        result: Result<String, String>,
-    },
-}
-
-/// How a refresh went, in terms the dashboard needs.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum RefreshResult {
-    /// This process refreshed.
-    Refreshed {
-        /// The stored session after it.
-        session: Box<Session>,
-        /// True when the refresh token rotated.
-        rotated: bool,
-    },
-    /// No refresh was needed (perhaps another process had just refreshed).
-    StillValid {
-        /// The stored session.
-        session: Box<Session>,
-    },
-    /// Another process had rotated the token; its tokens were adopted.
-    Adopted {
-        /// The stored session.
-        session: Box<Session>,
-    },
-    /// A retryable failure (network, server busy, store); the session is unchanged.
-    Failed {
-        /// What went wrong.
-        message: String,
-    },
-    /// The session is over; sign in again.
-    Ended {
-        /// Why, in words.
-        reason: String,
-    },
-}
-
-/// Where an export goes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ExportTarget {
-    /// A 0600 file in the state directory, written atomically.
-    File,
-    /// The clipboard, through OSC 52.
-    Clipboard,
-}
-
-/// What `update` asks the runtime to do.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Effect {
-    /// Start a device authorization (RFC 8628 §3.1).
-    RequestDeviceCode {
-        /// Id for the answer.
-        request: RequestId,
-    },
-    /// Poll the token endpoint once (RFC 8628 §3.4).
-    Poll {
-        /// Id for the answer.
-        request: RequestId,
-        /// The code to redeem.
-        device_code: crate::domain::secret::DeviceCode,
-    },
-    /// Store a fresh sign-in before anything shows it.
-    SaveSignIn {
-        /// Id for the answer.
-        request: RequestId,
-        /// The tokens.
-        tokens: Box<TokenSet>,
-        /// The server's clock against ours, stored for `status`.
-        clock_skew: Option<Skew>,
-    },
-    /// Make sure the access token is valid for `min_valid_secs` (refresh under the lock).
-    Refresh {
-        /// Id for the answer.
-        request: RequestId,
-        /// Minimum remaining validity.
-        min_valid_secs: u64,
-        /// Refresh even if still valid.
-        force: bool,
-    },
-    /// Revoke at the server and delete locally.
-    Revoke {
-        /// Id for the answer.
-        request: RequestId,
-    },
-    /// Export the tokens (asked for by the user).
-    Export {
-        /// The session to export (its `Debug` is redacted).
-        session: Box<Session>,
-        /// The format.
-        format: Format,
-        /// Where to.
-        target: ExportTarget,
-    },
-    /// Put text on the clipboard through OSC 52.
-    Copy {
-        /// What it is.
-        target: CopyTarget,
-        /// The text (a user code or URL; never a token here).
-        text: String,
-    },
 }
 
 impl App {
@@ -326,6 +189,9 @@ impl App {
             clock_skew: None,
             refresh_skew_secs: dashboard::DEFAULT_REFRESH_SKEW_SECS,
             local_time: LocalTime::utc(),
+            replacing: None,
+            leaving: None,
+            pending_replaced_revoke: None,
             pending_save: None,
             pending_code_request: None,
             next_request_id: 0,
@@ -341,7 +207,7 @@ impl App {
     pub fn visible_notice(&self, now: Timestamp) -> Option<&Notice> {
         self.notice
             .as_ref()
-            .filter(|n| n.at.secs_until(now) < NOTICE_SECS)
+            .filter(|n| self.leaving.is_some() || n.at.secs_until(now) < NOTICE_SECS)
     }
 
     /// An app opening on the dashboard of a stored session.
@@ -350,6 +216,42 @@ impl App {
         let mut app = Self::with_screen(provider, Screen::Dashboard(Box::new(dashboard)));
         app.profile = profile;
         app
+    }
+
+    /// True while work that holds tokens is in flight: a refresh and its save, a sign-in's save,
+    /// or the revocation of a replaced session. Quitting waits for it.
+    pub fn holds_work(&self) -> bool {
+        let board_busy = |d: &Dashboard| d.refresh_request.is_some() || d.unsaved.is_some();
+        self.pending_save.is_some()
+            || self.pending_replaced_revoke.is_some()
+            || matches!(&self.screen, Screen::Dashboard(d) if board_busy(d))
+            || self.replacing.as_deref().is_some_and(board_busy)
+    }
+
+    /// What `q` does on the sign-in screens, for their key bars: back to the session a new
+    /// sign-in would replace, or quit.
+    pub fn quit_label(&self) -> &'static str {
+        if self.replacing.is_some() && !matches!(self.screen, Screen::Approved(_)) {
+            "back to the session"
+        } else {
+            "quit"
+        }
+    }
+
+    /// What the screen says while leaving waits for work (see [`App::holds_work`]).
+    pub fn leaving_text(&self) -> &'static str {
+        let refreshing = |d: &Dashboard| d.refresh_request.is_some();
+        if matches!(&self.screen, Screen::Dashboard(d) if refreshing(d))
+            || self.replacing.as_deref().is_some_and(refreshing)
+        {
+            "Finishing the refresh and saving its tokens before exiting…"
+        } else if matches!(&self.screen, Screen::Dashboard(d) if d.unsaved.is_some()) {
+            "Saving the refreshed tokens before exiting…"
+        } else if self.pending_save.is_some() {
+            "Saving the new tokens before exiting…"
+        } else {
+            "Finishing the revocation of the replaced session before exiting…"
+        }
     }
 
     /// True once the sign-in reached an end state: stored (dashboard), refused, or stuck

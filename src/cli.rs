@@ -232,7 +232,7 @@ pub enum ProviderArg {
 }
 
 /// `grantty login`.
-#[derive(Debug, Args)]
+#[derive(Debug, Default, Args)]
 pub struct LoginArgs {
     /// Provider family; defaults to `generic`, or `anaplan` when --host is given.
     #[arg(long, value_enum)]
@@ -252,6 +252,10 @@ pub struct LoginArgs {
     /// Print NDJSON events on stdout (code issued, pending, `slow_down`, approved, …) for wrappers.
     #[arg(long)]
     pub json: bool,
+    /// Replace a live session of the profile without asking (needed outside the TUI); its grant
+    /// is revoked once the new sign-in is stored.
+    #[arg(long)]
+    pub force: bool,
     /// Anaplan OAuth host for your region, e.g. us1a.app.anaplan.com (default), eu3.app.anaplan.com.
     #[arg(long)]
     pub host: Option<String>,

@@ -6,6 +6,7 @@ mod docs;
 mod hold;
 mod integrations;
 mod keep;
+mod lifecycle;
 mod profiles;
 mod resolve;
 mod scripts;
@@ -22,9 +23,8 @@ use std::io::IsTerminal as _;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
-use crate::app::{App, Dashboard, ProviderInfo, Screen, StorageView};
-use crate::cli::{Cli, Command, DemoArgs, FlowArg, LoginArgs, SessionArgs};
-use crate::config::{Config, Profile};
+use crate::app::{App, ProviderInfo, Screen};
+use crate::cli::{Cli, Command, DemoArgs, SessionArgs};
 use crate::demo::{DemoClock, DemoServer};
 use crate::domain::clock::{Clock, SystemClock};
 use crate::domain::grant::GrantFailure;
@@ -37,7 +37,6 @@ use crate::oauth::http::ReqwestTransport;
 use crate::oauth::provider::Provider;
 use crate::plain::{Plain, status_line};
 use crate::runtime::{self, Context, Exit};
-use crate::session_service::RefreshFailed;
 use crate::store::{SessionStore, StoreChoice};
 use crate::tui::{self, Tui};
 use crate::ui::Theme;
@@ -54,8 +53,10 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
     let session = &session;
     let profile = config.profile(&session.profile);
     match &cli.command {
-        None => dashboard(session, profile).await,
-        Some(Command::Login(args)) => json_errors(args.json, login(session, args, &config).await),
+        None => lifecycle::dashboard(session, profile, &config).await,
+        Some(Command::Login(args)) => {
+            json_errors(args.json, lifecycle::login(session, args, &config).await)
+        }
         Some(Command::Demo(args)) => json_errors(args.json, demo(session, args).await),
         Some(Command::Token(args)) => scripts::token(session, args).await,
         Some(Command::Status(args)) => status::status(session, args),
@@ -75,35 +76,6 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
     }
 }
 
-/// `grantty` alone: the dashboard of the stored session.
-async fn dashboard(session: &SessionArgs, profile: Option<&Profile>) -> Result<(), Error> {
-    let store = setup::open_store(session, StoreChoice::Auto)?;
-    let stored = store
-        .load(&session.profile)?
-        .ok_or_else(|| RefreshFailed::NotSignedIn {
-            profile: session.profile.clone(),
-        })?;
-    let provider = Provider::from_record(&stored.meta.provider)?;
-    let info = store.info();
-    let storage = StorageView {
-        description: info.describe(),
-        plaintext: info.plaintext,
-    };
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let mut board = Dashboard::new(stored, storage, clock.now(), "Opened the stored session");
-    if let Some(skew) = profile.and_then(|p| p.refresh_skew_secs) {
-        board.refresh_skew_secs = skew;
-    }
-    let app = App::with_dashboard(provider_info(&provider), board);
-    run_app(app, provider, ReqwestTransport::new()?, store, session).await
-}
-
-/// Whether this run shows the full-screen UI (which stays open on the dashboard) rather than
-/// plain lines that end when the sign-in does.
-fn full_screen(session: &SessionArgs) -> bool {
-    !session.plain && std::io::stdout().is_terminal() && std::io::stdin().is_terminal()
-}
-
 /// Refuses `--store memory` for a sign-in that ends as soon as the tokens arrive (plain mode,
 /// `--json`, the code flow): the tokens would be lost on exit but stay live at the server.
 pub fn refuse_memory_store_without_dashboard(
@@ -117,34 +89,6 @@ pub fn refuse_memory_store_without_dashboard(
         )));
     }
     Ok(())
-}
-
-async fn login(session: &SessionArgs, args: &LoginArgs, config: &Config) -> Result<(), Error> {
-    let transport = ReqwestTransport::new()?;
-    let plan = resolve::login_plan(session, args, config, &transport).await?;
-    refuse_memory_store_without_dashboard(
-        session.store,
-        full_screen(session) && !args.json && plan.flow == FlowArg::Device,
-        &session.profile,
-    )?;
-    let store = setup::open_store_for_login(session)?;
-    let refresh_skew = config
-        .profile(&session.profile)
-        .and_then(|p| p.refresh_skew_secs);
-    match plan.flow {
-        FlowArg::Device => {
-            sign_in(
-                plan.provider,
-                transport,
-                store,
-                session,
-                args.json,
-                refresh_skew,
-            )
-            .await
-        }
-        FlowArg::Code => code_flow::sign_in(plan, transport, store, session).await,
-    }
 }
 
 async fn demo(session: &SessionArgs, args: &DemoArgs) -> Result<(), Error> {
@@ -182,7 +126,8 @@ async fn demo(session: &SessionArgs, args: &DemoArgs) -> Result<(), Error> {
     .await?;
     // Demo tokens are worthless outside this run: keep them in memory unless asked otherwise.
     let store = setup::open_store(session, StoreChoice::Memory)?;
-    let result = sign_in(provider, transport, store, session, args.json, None).await;
+    let result =
+        lifecycle::sign_in(provider, transport, store, session, args.json, None, None).await;
     server.shutdown().await;
     result
 }
@@ -211,7 +156,7 @@ fn local_host_name() -> String {
     }
 }
 
-fn provider_info(provider: &Provider) -> ProviderInfo {
+pub(crate) fn provider_info(provider: &Provider) -> ProviderInfo {
     ProviderInfo {
         name: provider.display_name().to_owned(),
         host: provider.display_host(),
@@ -221,20 +166,9 @@ fn provider_info(provider: &Provider) -> ProviderInfo {
     }
 }
 
-async fn sign_in(
-    provider: Provider,
-    transport: ReqwestTransport,
-    store: SessionStore,
-    session: &SessionArgs,
-    json: bool,
-    refresh_skew: Option<u64>,
-) -> Result<(), Error> {
-    let mut app = App::new(provider_info(&provider), SystemClock.now());
-    app.profile.clone_from(&session.profile);
-    if let Some(secs) = refresh_skew {
-        app.refresh_skew_secs = secs;
-    }
-    run_app_as(app, provider, transport, store, session, json).await
+/// Plain lines instead of the TUI: asked for, or stdout/stdin is not a terminal.
+pub(crate) fn plain_mode(session: &SessionArgs) -> bool {
+    session.plain || !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal()
 }
 
 /// With `--json`, a failure that stopped the command before its frontend could say so (flags,
@@ -258,7 +192,7 @@ fn json_errors(json: bool, result: Result<(), Error>) -> Result<(), Error> {
 }
 
 /// Runs `app` in the TUI, or in plain mode when asked or when stdout/stdin is not a terminal.
-async fn run_app(
+pub(crate) async fn run_app(
     app: App,
     provider: Provider,
     transport: ReqwestTransport,
@@ -269,7 +203,7 @@ async fn run_app(
 }
 
 /// [`run_app`], or with `json` NDJSON events on stdout and the plain lines on stderr.
-async fn run_app_as(
+pub(crate) async fn run_app_as(
     mut app: App,
     provider: Provider,
     transport: ReqwestTransport,
@@ -287,7 +221,7 @@ async fn run_app_as(
         store: Arc::new(store),
         profile: session.profile.clone(),
     };
-    let plain = !full_screen(session);
+    let plain = plain_mode(session);
     let exit = if json {
         let mut frontend = WithHumanLines {
             events: Ndjson::new(std::io::stdout()),

@@ -14,6 +14,8 @@ pub struct Plain<W: Write> {
     out: W,
     shown_code: Option<String>,
     last_line: Option<String>,
+    /// The dashboard events already printed (the opening one is said by the status line).
+    events_shown: Vec<crate::app::dashboard::Event>,
 }
 
 impl<W: Write> Plain<W> {
@@ -23,6 +25,7 @@ impl<W: Write> Plain<W> {
             out,
             shown_code: None,
             last_line: None,
+            events_shown: Vec::new(),
         }
     }
 
@@ -61,10 +64,23 @@ impl<W: Write> Frontend for Plain<W> {
                 )?;
             }
         }
-        let line = status_line(app, now);
+        let line = match app.leaving {
+            Some(_) if !app.quit => app.leaving_text().to_owned(),
+            _ => status_line(app, now),
+        };
         if self.last_line.as_deref() != Some(line.as_str()) {
             writeln!(self.out, "{line}")?;
             self.last_line = Some(line);
+        }
+        if let Screen::Dashboard(d) = &app.screen {
+            // Events after the opening one: a revocation of a replaced session, a refresh
+            // finished while leaving.
+            for event in d.events.iter().skip(1) {
+                if !self.events_shown.contains(event) {
+                    writeln!(self.out, "{}", event.text)?;
+                    self.events_shown.push(event.clone());
+                }
+            }
         }
         self.out.flush()
     }

@@ -13,6 +13,7 @@ use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
 mod effects;
+mod replace;
 
 use crate::app::update::{start, update};
 use crate::app::{App, Msg, StorageView};
@@ -24,6 +25,9 @@ use crate::store::SessionStore;
 
 /// Seconds between ticks: countdowns show whole seconds.
 pub const TICK_SECS: u64 = 1;
+/// Longest wait, after a quit or a signal, for work that holds tokens to finish: one HTTP
+/// request's whole timeout plus time for the store. Past it the loop ends anyway.
+pub const FINISH_LIMIT_SECS: u64 = crate::oauth::http::REQUEST_TIMEOUT_SECS + 10;
 
 /// What the loop needs besides the app: where to send requests and what time it is.
 pub struct Context<T: Transport> {
@@ -87,11 +91,16 @@ pub trait Frontend {
 pub enum Exit {
     /// The user quit, or the sign-in ended in plain mode.
     Normal,
-    /// SIGTERM, SIGHUP or SIGINT.
+    /// SIGTERM, SIGHUP or SIGINT; the work in flight was finished first (or its time ran out).
     Signal,
 }
 
-/// Runs the sign-in until the user quits (or, for plain frontends, until it ends).
+/// Runs the app until the user quits (or, for plain frontends, until it ends): a sign-in when
+/// it opens on the sign-in screen, nothing when it opens on a stored session's dashboard.
+///
+/// A quit or a signal starts no new work but lets a refresh in flight, a sign-in's save or the
+/// revocation of a replaced session finish (at most [`FINISH_LIMIT_SECS`]), so no rotated
+/// refresh token is lost.
 pub async fn run<T, F, E>(
     app: &mut App,
     frontend: &mut F,
@@ -110,6 +119,10 @@ where
     let mut tick = tokio::time::interval(Duration::from_secs(TICK_SECS));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut events_open = true;
+    let mut signalled = false;
+    let finish_limit = tokio::time::sleep(Duration::MAX);
+    tokio::pin!(finish_limit);
+    let mut limit_set = false;
 
     let now = ctx.clock.now();
     for effect in start(app, now) {
@@ -117,8 +130,19 @@ where
     }
     loop {
         frontend.draw(app, ctx.clock.now())?;
-        if app.quit || (frontend.exits_when_finished() && app.finished()) {
-            return Ok(Exit::Normal);
+        let exit = if signalled {
+            Exit::Signal
+        } else {
+            Exit::Normal
+        };
+        if app.quit || (frontend.exits_when_finished() && app.finished() && !app.holds_work()) {
+            return Ok(exit);
+        }
+        if app.leaving.is_some() && !limit_set {
+            limit_set = true;
+            finish_limit
+                .as_mut()
+                .reset(tokio::time::Instant::now() + Duration::from_secs(FINISH_LIMIT_SECS));
         }
         let msg = tokio::select! {
             Some(msg) = rx.recv() => msg,
@@ -130,14 +154,32 @@ where
                 msg
             }
             _ = tick.tick() => Msg::Tick,
-            _ = term.recv() => return Ok(Exit::Signal),
-            _ = hup.recv() => return Ok(Exit::Signal),
-            _ = int.recv() => return Ok(Exit::Signal),
+            _ = term.recv() => { signalled = true; Msg::Quit }
+            _ = hup.recv() => { signalled = true; Msg::Quit }
+            _ = int.recv() => { signalled = true; Msg::Quit }
+            () = &mut finish_limit => return Ok(exit),
         };
         let now = ctx.clock.now();
         for effect in update(app, msg, now) {
             perform(effect, frontend, ctx, &tx)?;
         }
+    }
+}
+
+/// Revokes the grant of a session a sign-in outside the loop (the code flow) replaced, best
+/// effort, and says on stderr what the server answered.
+pub async fn revoke_replaced<T: Transport>(
+    transport: Arc<T>,
+    clock: Arc<dyn Clock>,
+    session: &crate::domain::session::Session,
+) {
+    match replace::revoke_grant(transport, clock, session).await {
+        Ok(done) => {
+            for line in effects::revoke_lines(&done) {
+                eprintln!("Replaced session: {line}");
+            }
+        }
+        Err(e) => eprintln!("Could not revoke the replaced session's grant: {e}"),
     }
 }
 

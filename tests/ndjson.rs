@@ -119,7 +119,11 @@ fn sign_in_lines() -> Vec<String> {
         description: "memory (this run only)".into(),
         plaintext: false,
     };
-    let result = Ok((Box::new(session), storage));
+    let result = Ok(grantty::app::SignInSaved {
+        session: Box::new(session),
+        storage,
+        replaced: None,
+    });
     update(
         &mut app,
         Msg::SignInSaved {

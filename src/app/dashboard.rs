@@ -20,6 +20,8 @@ pub const MIN_AUTO_REFRESH_GAP_SECS: u64 = 30;
 pub const SHORT_LIVED_SECS: u64 = 60;
 /// Warn this long before the refresh token itself ends.
 pub const REFRESH_TOKEN_WARN_SECS: u64 = 2 * 3600;
+/// Seconds between attempts to save refreshed tokens the store refused.
+pub const UNSAVED_RETRY_SECS: u64 = 5;
 /// Events kept in the log.
 pub const EVENT_LOG_LEN: usize = 100;
 
@@ -69,6 +71,9 @@ pub enum Overlay {
         /// The chosen format.
         format: Format,
     },
+    /// "Sign in again? This session stays until the new one is stored, then its grant is
+    /// revoked. y/n".
+    ConfirmSignIn,
     /// The export menu; once a format is picked, the destination is asked.
     Export {
         /// The chosen format, if any.
@@ -85,6 +90,37 @@ pub enum Ended {
     Revoked,
     /// The provider ended it (refresh refused, client disabled...).
     ByServer(String),
+}
+
+/// Whether the session can still refresh.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Standing {
+    /// Refreshing works, or has not failed for a lasting reason.
+    Active,
+    /// The server refused the client: every token is kept, the access token is still served,
+    /// and refreshing is retried with back-off and on `r`.
+    Refused {
+        /// What happened and who can fix it.
+        text: String,
+    },
+    /// The refresh token is dead: no more refreshing; the access token works until it expires.
+    Dead {
+        /// Why, and "sign in again before HH:MM".
+        text: String,
+    },
+}
+
+/// Refreshed tokens the store would not take, held in memory until a retry saves them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unsaved {
+    /// Why the last save failed.
+    pub reason: String,
+    /// When to try again.
+    pub retry_at: Timestamp,
+    /// The save in flight, if any.
+    pub request: Option<RequestId>,
+    /// The save in flight is the last one (on quit, with the fallback file).
+    pub last_try: bool,
 }
 
 /// The dashboard.
@@ -113,6 +149,10 @@ pub struct Dashboard {
     /// How many events the log is scrolled back from the newest (0: the newest are shown, and
     /// new ones come into view as they arrive).
     pub event_scroll: usize,
+    /// Whether the session can still refresh.
+    pub standing: Standing,
+    /// Refreshed tokens not saved yet (they are in `session`).
+    pub unsaved: Option<Unsaved>,
 }
 
 impl Dashboard {
@@ -130,6 +170,8 @@ impl Dashboard {
             overlay: Overlay::None,
             ended: None,
             event_scroll: 0,
+            standing: Standing::Active,
+            unsaved: None,
         };
         dashboard.log(now, EventLevel::Info, opening.to_owned());
         dashboard
@@ -157,6 +199,8 @@ impl Dashboard {
     /// True when an automatic refresh should start at `now`.
     pub fn refresh_due(&self, now: Timestamp) -> bool {
         self.ended.is_none()
+            && !matches!(self.standing, Standing::Dead { .. })
+            && self.unsaved.is_none()
             && self.refresh_request.is_none()
             && self.revoke_request.is_none()
             && self.session.meta.has_refresh_token

@@ -2,16 +2,16 @@
 //! stale answers after a revoke.
 
 use super::*;
-use crate::app::{ProviderInfo, StorageView};
+use crate::app::{ProviderInfo, RefreshResult, StorageView};
 use crate::domain::secret::{AccessToken, RefreshToken};
 use crate::domain::session::{ProviderRecord, Session};
 use crate::domain::token::TokenSet;
 
-fn at(secs: i64) -> Timestamp {
+pub(super) fn at(secs: i64) -> Timestamp {
     Timestamp::from_unix_secs(1_000_000 + secs)
 }
 
-fn session(access: &str, issued: i64) -> Session {
+pub(super) fn session(access: &str, issued: i64) -> Session {
     session_living(access, issued, 2100)
 }
 
@@ -40,7 +40,7 @@ fn session_living(access: &str, issued: i64, lifetime_secs: u64) -> Session {
     Session::new("default", record, tokens, at(issued))
 }
 
-fn app() -> App {
+pub(super) fn app() -> App {
     let info = ProviderInfo {
         name: "OAuth 2.0".into(),
         host: "example.com".into(),
@@ -58,14 +58,14 @@ fn app() -> App {
     )
 }
 
-fn board(app: &App) -> &Dashboard {
+pub(super) fn board(app: &App) -> &Dashboard {
     match &app.screen {
         Screen::Dashboard(d) => d,
         other => panic!("not the dashboard: {other:?}"),
     }
 }
 
-fn refresh_request(effects: &[Effect]) -> RequestId {
+pub(super) fn refresh_request(effects: &[Effect]) -> RequestId {
     match effects {
         [Effect::Refresh { request, .. }] => *request,
         other => panic!("expected a refresh, got {other:?}"),

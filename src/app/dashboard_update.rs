@@ -2,13 +2,13 @@
 //! Answers carry request ids; one that no longer matches (a refresh that lands after a revoke)
 //! changes nothing.
 
-use super::dashboard::{Dashboard, Ended, EventLevel, Overlay};
+use super::dashboard::{Dashboard, Ended, EventLevel, Overlay, Standing};
 use super::keys::{Action, dashboard_action};
-use super::update::request_code;
-use super::{App, Effect, ExportTarget, Key, Msg, RefreshResult, RequestId, Screen};
+use super::outcomes::{on_refreshed, on_replaced_revoked, on_unsaved_saved, save_unsaved};
+use super::update::{quit, request_code};
+use super::{App, Effect, ExportTarget, Key, Msg, RequestId, Screen};
 use crate::domain::clock::Timestamp;
 use crate::export::Format;
-use crate::local_time::LocalTime;
 
 fn dashboard(app: &mut App) -> Option<&mut Dashboard> {
     match &mut app.screen {
@@ -17,10 +17,68 @@ fn dashboard(app: &mut App) -> Option<&mut Dashboard> {
     }
 }
 
-/// Starts an automatic refresh when one is due.
+/// The dashboard answers are for: the one on screen, or the one a sign-in in progress would
+/// replace (its refresh may still be in flight).
+fn answered_board(app: &mut App) -> Option<&mut Dashboard> {
+    match &mut app.screen {
+        Screen::Dashboard(d) => Some(d),
+        _ => app.replacing.as_deref_mut(),
+    }
+}
+
+/// Starts a new sign-in over the dashboard's session, which stays in the store until the new
+/// one is saved, and comes back on screen if the sign-in is cancelled.
+fn sign_in_again(app: &mut App, now: Timestamp) -> Vec<Effect> {
+    let previous = std::mem::replace(&mut app.screen, Screen::Requesting { since: now });
+    let effects = request_code(app, now);
+    if let Screen::Dashboard(mut board) = previous
+        && !matches!(board.ended, Some(Ended::Revoked))
+    {
+        board.overlay = Overlay::None;
+        app.replacing = Some(board);
+    }
+    effects
+}
+
+/// `q`/`Esc` on a sign-in started over a session: back to that session's dashboard. An answer
+/// to the abandoned sign-in is dropped by its stale request id.
+pub(super) fn cancel_sign_in(app: &mut App, now: Timestamp) -> Vec<Effect> {
+    if let Some(mut board) = app.replacing.take() {
+        board.log(
+            now,
+            EventLevel::Info,
+            "Sign-in cancelled; this session is unchanged".to_owned(),
+        );
+        app.pending_code_request = None;
+        app.screen = Screen::Dashboard(board);
+    }
+    Vec::new()
+}
+
+/// Retries the save of unsaved tokens, or starts an automatic refresh, when one is due.
 pub(super) fn on_tick(app: &mut App, now: Timestamp) -> Vec<Effect> {
+    let save_due = dashboard(app)
+        .and_then(|d| d.unsaved.as_ref())
+        .is_some_and(|u| u.request.is_none() && now >= u.retry_at);
+    if save_due {
+        return retry_save(app, false);
+    }
     let due = dashboard(app).is_some_and(|d| d.refresh_due(now));
     if due { refresh(app, false) } else { Vec::new() }
+}
+
+/// Saves the unsaved tokens now (`r`, or on quit with the fallback file).
+fn retry_save(app: &mut App, rescue: bool) -> Vec<Effect> {
+    let request = app.next_request();
+    dashboard(app)
+        .and_then(|d| save_unsaved(d, request, rescue))
+        .into_iter()
+        .collect()
+}
+
+/// On quit: unsaved tokens get a last save, falling back to the 0600 rescue file.
+pub(super) fn save_before_leaving(app: &mut App) -> Vec<Effect> {
+    retry_save(app, true)
 }
 
 fn refresh(app: &mut App, force: bool) -> Vec<Effect> {
@@ -45,10 +103,8 @@ pub(super) fn on_key(app: &mut App, key: Key, now: Timestamp) -> Vec<Effect> {
         return Vec::new();
     };
     match (d.overlay, key) {
-        (_, Key::CtrlC) => {
-            app.quit = true;
-            Vec::new()
-        }
+        (_, Key::CtrlC) => quit(app, now),
+        (Overlay::ConfirmSignIn, Key::Char('y')) => sign_in_again(app, now),
         (Overlay::ConfirmRevoke, Key::Char('y')) => {
             d.overlay = Overlay::None;
             // A refresh still in flight is now stale: its answer will be dropped.
@@ -113,14 +169,15 @@ fn plain_key(app: &mut App, key: Key, now: Timestamp) -> Vec<Effect> {
         return Vec::new();
     };
     let live = d.ended.is_none() && d.revoke_request.is_none();
-    let Some(action) = dashboard_action(key, live, d.session.meta.has_refresh_token) else {
+    let dead = matches!(d.standing, Standing::Dead { .. });
+    let unsaved = d.unsaved.is_some();
+    let can_refresh = d.session.meta.has_refresh_token && !dead;
+    let Some(action) = dashboard_action(key, live, can_refresh || unsaved) else {
         return Vec::new();
     };
     match action {
-        Action::Quit => {
-            app.quit = true;
-            Vec::new()
-        }
+        Action::Quit => quit(app, now),
+        Action::Refresh if unsaved => retry_save(app, false),
         Action::Refresh => refresh(app, true),
         Action::Revoke => set_overlay(d, Overlay::ConfirmRevoke),
         Action::CopyToken => set_overlay(d, Overlay::ConfirmCopyToken),
@@ -130,7 +187,9 @@ fn plain_key(app: &mut App, key: Key, now: Timestamp) -> Vec<Effect> {
             d.scroll_events(action == Action::ScrollUp);
             Vec::new()
         }
-        Action::SignInAgain => request_code(app, now),
+        // Replacing a live session asks first; an ended one has nothing left to lose.
+        Action::SignInAgain if live => set_overlay(d, Overlay::ConfirmSignIn),
+        Action::SignInAgain => sign_in_again(app, now),
     }
 }
 
@@ -158,11 +217,30 @@ fn take(slot: &mut Option<RequestId>, request: RequestId) -> bool {
 
 /// Answers to dashboard effects.
 pub(super) fn on_msg(app: &mut App, msg: Msg, now: Timestamp) -> Vec<Effect> {
+    if let Msg::ReplacedRevoked { request, result } = msg {
+        if take(&mut app.pending_replaced_revoke, request)
+            && let Some(d) = dashboard(app)
+        {
+            on_replaced_revoked(d, result, now);
+        }
+        return Vec::new();
+    }
+    let (leaving, next) = (app.leaving.is_some(), app.next_request());
     let local_time = app.local_time.clone();
-    let Some(d) = dashboard(app) else {
+    let Some(d) = answered_board(app) else {
         return Vec::new();
     };
     match msg {
+        Msg::UnsavedSaved { request, result }
+            if d.unsaved.as_ref().and_then(|u| u.request) == Some(request) =>
+        {
+            if let Some(u) = d.unsaved.as_mut() {
+                u.request = None;
+            }
+            return on_unsaved_saved(d, result, leaving, next, now)
+                .into_iter()
+                .collect();
+        }
         Msg::Refreshed { request, result } if take(&mut d.refresh_request, request) => {
             on_refreshed(d, result, &local_time, now);
         }
@@ -189,81 +267,10 @@ pub(super) fn on_msg(app: &mut App, msg: Msg, now: Timestamp) -> Vec<Effect> {
     Vec::new()
 }
 
-fn on_refreshed(d: &mut Dashboard, result: RefreshResult, zone: &LocalTime, now: Timestamp) {
-    let until = |s: &crate::domain::session::Session| {
-        s.meta.access_expires_at.map_or_else(
-            || "no expiry given".to_owned(),
-            |at| format!("valid until {}", zone.time_of_day(at)),
-        )
-    };
-    match result {
-        RefreshResult::Refreshed { session, rotated } => {
-            d.failures = 0;
-            d.retry_at = None;
-            let rotation = if rotated {
-                format!(
-                    "; refresh token rotated (#{})",
-                    session.meta.refresh.rotation_count
-                )
-            } else {
-                String::new()
-            };
-            let text = format!("Refreshed; access token {}{rotation}", until(&session));
-            d.log(now, EventLevel::Info, text);
-            d.session = *session;
-        }
-        RefreshResult::StillValid { session } => {
-            d.failures = 0;
-            d.retry_at = None;
-            if session.meta.generation == d.session.meta.generation {
-                d.log(
-                    now,
-                    EventLevel::Info,
-                    "Still valid; no refresh needed".to_owned(),
-                );
-            } else {
-                d.log(
-                    now,
-                    EventLevel::Info,
-                    format!(
-                        "Picked up tokens refreshed by another process; {}",
-                        until(&session)
-                    ),
-                );
-            }
-            d.session = *session;
-        }
-        RefreshResult::Adopted { session } => {
-            d.failures = 0;
-            d.retry_at = None;
-            d.log(
-                now,
-                EventLevel::Warn,
-                "Another client had rotated the refresh token; adopted its tokens".to_owned(),
-            );
-            d.session = *session;
-        }
-        RefreshResult::Failed { message } => {
-            d.failures = d.failures.saturating_add(1);
-            let wait = Dashboard::retry_wait_secs(d.failures);
-            d.retry_at = Some(now.plus_secs(wait));
-            d.log(
-                now,
-                EventLevel::Error,
-                format!("Refresh failed: {message}; retrying in {wait} s"),
-            );
-        }
-        RefreshResult::Ended { reason } => {
-            d.log(
-                now,
-                EventLevel::Error,
-                format!("Session ended: {reason}. Press l to sign in again"),
-            );
-            d.ended = Some(Ended::ByServer(reason));
-        }
-    }
-}
-
 #[cfg(test)]
 #[path = "dashboard_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "lifecycle_tests.rs"]
+mod lifecycle_tests;

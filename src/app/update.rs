@@ -3,22 +3,55 @@
 //! Timers are data: on [`Msg::Tick`] the poller is asked whether a poll is due or the code's
 //! deadline passed; nothing here sleeps or reads a clock.
 
-use super::dashboard::Dashboard;
+use super::dashboard::{Dashboard, EventLevel};
 use super::{
-    App, Approved, CopyTarget, Effect, Key, Msg, Notice, SaveState, Screen, Waiting,
+    App, Approved, CopyTarget, Effect, Key, Msg, Notice, SaveState, Screen, SignInSaved, Waiting,
     dashboard_update,
 };
 use crate::domain::clock::Timestamp;
 use crate::domain::grant::{GrantFailure, PollDue, PollOutcome, Poller};
 
-/// Asks for the first device code.
+/// The first effects: a device code when the app opens on the sign-in screen; nothing when it
+/// opens on a stored session's dashboard (that session needs no new sign-in).
 pub fn start(app: &mut App, now: Timestamp) -> Vec<Effect> {
-    request_code(app, now)
+    match app.screen {
+        Screen::Requesting { .. } if app.pending_code_request.is_none() => request_code(app, now),
+        _ => Vec::new(),
+    }
 }
 
 /// Applies `msg` at `now` and returns the effects to perform.
+///
+/// While leaving, keys and ticks start nothing new; answers are still taken, and once no work
+/// that holds tokens is left, [`App::quit`] is set.
 pub fn update(app: &mut App, msg: Msg, now: Timestamp) -> Vec<Effect> {
+    if app.leaving.is_some() && matches!(msg, Msg::Key(_) | Msg::Tick | Msg::Quit) {
+        return Vec::new();
+    }
+    let effects = apply(app, msg, now);
+    if app.leaving.is_some() && !app.holds_work() {
+        app.quit = true;
+    }
+    effects
+}
+
+/// Leaves now, or once the work that holds tokens is done (see [`App::holds_work`]).
+pub(super) fn quit(app: &mut App, now: Timestamp) -> Vec<Effect> {
+    if !app.holds_work() {
+        app.quit = true;
+        return Vec::new();
+    }
+    app.leaving = Some(now);
+    app.notice = Some(Notice {
+        text: app.leaving_text().to_owned(),
+        at: now,
+    });
+    dashboard_update::save_before_leaving(app)
+}
+
+fn apply(app: &mut App, msg: Msg, now: Timestamp) -> Vec<Effect> {
     match msg {
+        Msg::Quit => quit(app, now),
         Msg::Key(key) => on_key(app, key, now),
         Msg::Tick => on_tick(app, now),
         Msg::Resize => Vec::new(),
@@ -85,14 +118,7 @@ pub fn update(app: &mut App, msg: Msg, now: Timestamp) -> Vec<Effect> {
             }
             app.pending_save = None;
             match result {
-                Ok((session, storage)) => {
-                    let text = format!("Signed in; tokens stored in {}", storage.description);
-                    app.screen = {
-                        let mut board = Dashboard::new(*session, storage, now, &text);
-                        board.refresh_skew_secs = app.refresh_skew_secs;
-                        Screen::Dashboard(Box::new(board))
-                    };
-                }
+                Ok(saved) => return signed_in(app, saved, now),
                 Err(message) => {
                     if let Screen::Approved(approved) = &mut app.screen {
                         approved.saved = SaveState::Failed(message);
@@ -101,9 +127,11 @@ pub fn update(app: &mut App, msg: Msg, now: Timestamp) -> Vec<Effect> {
             }
             Vec::new()
         }
-        Msg::Refreshed { .. } | Msg::Revoked { .. } | Msg::Exported { .. } => {
-            dashboard_update::on_msg(app, msg, now)
-        }
+        Msg::Refreshed { .. }
+        | Msg::Revoked { .. }
+        | Msg::Exported { .. }
+        | Msg::UnsavedSaved { .. }
+        | Msg::ReplacedRevoked { .. } => dashboard_update::on_msg(app, msg, now),
     }
 }
 
@@ -111,11 +139,13 @@ fn on_key(app: &mut App, key: Key, now: Timestamp) -> Vec<Effect> {
     if matches!(app.screen, Screen::Dashboard(_)) {
         return dashboard_update::on_key(app, key, now);
     }
+    let cancellable = !matches!(app.screen, Screen::Approved(_));
     match key {
-        Key::Char('q') | Key::Esc | Key::CtrlC => {
-            app.quit = true;
-            Vec::new()
+        // Back to the session this sign-in would have replaced: it is still valid.
+        Key::Char('q') | Key::Esc if cancellable && app.replacing.is_some() => {
+            dashboard_update::cancel_sign_in(app, now)
         }
+        Key::Char('q') | Key::Esc | Key::CtrlC => quit(app, now),
         Key::Char('c') => copy(app, CopyTarget::UserCode, now),
         Key::Char('u') => copy(app, CopyTarget::Url, now),
         Key::Char('n') if matches!(app.screen, Screen::Ended { .. } | Screen::Failed(_)) => {
@@ -178,6 +208,34 @@ pub(super) fn request_code(app: &mut App, now: Timestamp) -> Vec<Effect> {
     app.screen = Screen::Requesting { since: now };
     app.notice = None;
     vec![Effect::RequestDeviceCode { request }]
+}
+
+/// The fresh sign-in is stored: show its dashboard, and revoke the grant of the session it
+/// replaced in the store, if any (best effort), so no grant is left orphaned at the server.
+fn signed_in(app: &mut App, saved: SignInSaved, now: Timestamp) -> Vec<Effect> {
+    let text = format!("Signed in; tokens stored in {}", saved.storage.description);
+    let mut board = Dashboard::new(*saved.session, saved.storage, now, &text);
+    board.refresh_skew_secs = app.refresh_skew_secs;
+    app.replacing = None;
+    let mut effects = Vec::new();
+    if let Some(old) = saved.replaced {
+        let request = app.next_request();
+        app.pending_replaced_revoke = Some(request);
+        board.log(
+            now,
+            EventLevel::Info,
+            format!(
+                "Revoking the replaced session's grant at {}…",
+                old.meta.provider.host
+            ),
+        );
+        effects.push(Effect::RevokeReplaced {
+            request,
+            session: old,
+        });
+    }
+    app.screen = Screen::Dashboard(Box::new(board));
+    effects
 }
 
 #[cfg(test)]

@@ -155,7 +155,11 @@ fn approval_is_stored_before_the_dashboard_shows_it() {
         &mut app,
         Msg::SignInSaved {
             request: *save,
-            result: Ok((Box::new(session), storage)),
+            result: Ok(crate::app::SignInSaved {
+                session: Box::new(session),
+                storage,
+                replaced: None,
+            }),
         },
         at(7),
     );

@@ -1,12 +1,17 @@
 //! Working out what `grantty login` signs in to: the command line first (flags, and the
 //! environment variables clap folds into them), then the profile, then the built-in defaults.
 //!
+//! A session already stored for the profile (live or ended) supplies whatever neither the flags
+//! nor the profile say: its provider, host, endpoints, client and scopes, so `grantty login
+//! --profile NAME` signs in again after a session made with flags ended.
+//!
 //! Where to sign in is taken as a whole: a flag naming a place (`--host`, `--issuer`,
 //! `--device-endpoint`) replaces the profile's place instead of mixing with it, so
 //! `--issuer` on an Anaplan profile never yields an Anaplan provider with a stray issuer.
 
 use crate::cli::{FlowArg, LoginArgs, ProviderArg, SessionArgs};
 use crate::config::{Config, Profile};
+use crate::domain::session::ProviderRecord;
 use crate::error::{Error, exit};
 use crate::oauth::client::discover;
 use crate::oauth::http::ReqwestTransport;
@@ -91,14 +96,50 @@ fn profile_hint(session: &SessionArgs, config: &Config, key: &str) -> String {
     }
 }
 
-/// Resolves the provider and flow for `args` and the profile in effect.
+/// The stored session's provider, when neither the flags nor the profile say where to sign in;
+/// a client id or scopes given by them still win. Pure.
+fn reuse_stored(s: &Settings, stored: Option<&ProviderRecord>) -> Option<ProviderRecord> {
+    let place = s.provider.is_some()
+        || s.host.is_some()
+        || s.issuer.is_some()
+        || s.device_endpoint.is_some();
+    let mut record = stored.filter(|_| !place)?.clone();
+    if let Some(client_id) = &s.client_id {
+        record.client_id.clone_from(client_id);
+    }
+    if let Some(scope) = &s.scope {
+        record.scope.clone_from(scope);
+    }
+    if let Some(secs) = s.refresh_token_lifespan_secs {
+        record.refresh_token_lifespan_secs = Some(secs);
+    }
+    Some(record)
+}
+
+/// Resolves the provider and flow for `args`, the profile in effect and the provider of the
+/// session stored for it, if any.
 pub async fn login_plan(
     session: &SessionArgs,
     args: &LoginArgs,
     config: &Config,
+    stored: Option<&ProviderRecord>,
     transport: &ReqwestTransport,
 ) -> Result<LoginPlan, Error> {
     let s = settings(args, config.profile(&session.profile));
+    if let Some(record) = reuse_stored(&s, stored) {
+        let provider = Provider::from_record(&record)?;
+        return Ok(LoginPlan {
+            flow: s.flow.unwrap_or(FlowArg::Device),
+            authorize_endpoint: s.authorize_endpoint.or_else(|| {
+                provider
+                    .authorization_endpoint
+                    .as_ref()
+                    .map(ToString::to_string)
+            }),
+            redirect_uri: s.redirect_uri,
+            provider,
+        });
+    }
     let client_id = s.client_id.as_deref().ok_or_else(|| {
         Error::Usage(format!(
             "say which client signs in: --client-id ID (or GRANTTY_CLIENT_ID){}",
@@ -216,6 +257,44 @@ mod tests {
         assert_eq!(s.issuer.as_deref(), Some("https://idp.example.com"));
         assert_eq!((s.provider, s.host), (None, None));
         assert_eq!(s.client_id.as_deref(), Some("profile-client"));
+    }
+
+    fn stored() -> ProviderRecord {
+        Provider::generic(
+            "stored-client",
+            Some("openid offline_access"),
+            "https://idp.example.com/device",
+            "https://idp.example.com/token",
+            None,
+        )
+        .unwrap()
+        .to_record()
+    }
+
+    #[test]
+    fn a_stored_session_supplies_what_flags_and_profile_leave_out() {
+        let s = settings(&login_args(&[]), None);
+        let record = reuse_stored(&s, Some(&stored())).unwrap();
+        assert_eq!(record, stored());
+        let s = settings(
+            &login_args(&["--client-id", "new", "--scope", "openid"]),
+            None,
+        );
+        let record = reuse_stored(&s, Some(&stored())).unwrap();
+        assert_eq!(
+            (record.client_id.as_str(), record.scope.as_str()),
+            ("new", "openid")
+        );
+        assert_eq!(record.token_endpoint, "https://idp.example.com/token");
+    }
+
+    #[test]
+    fn a_place_from_flags_or_profile_beats_the_stored_session() {
+        let s = settings(&login_args(&["--host", "eu3.app.anaplan.com"]), None);
+        assert_eq!(reuse_stored(&s, Some(&stored())), None);
+        let s = settings(&login_args(&[]), Some(&work()));
+        assert_eq!(reuse_stored(&s, Some(&stored())), None);
+        assert_eq!(reuse_stored(&settings(&login_args(&[]), None), None), None);
     }
 
     #[test]

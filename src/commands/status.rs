@@ -17,6 +17,14 @@ use crate::words;
 
 use super::setup::open_store;
 
+/// `status --json` without a session: scripts get an object to read either way; the exit
+/// code (7) says the same.
+pub fn print_signed_out(profile: &str) -> Result<(), Error> {
+    let signed_out = json!({ "profile": profile, "signed_in": false });
+    std::io::stdout().write_all(format!("{signed_out}\n").as_bytes())?;
+    Ok(())
+}
+
 /// `grantty status`: the stored session, from metadata only.
 pub fn status(session: &SessionArgs, args: &StatusArgs) -> Result<(), Error> {
     let store = open_store(session, StoreChoice::Auto)?;
@@ -49,14 +57,6 @@ pub fn status(session: &SessionArgs, args: &StatusArgs) -> Result<(), Error> {
 
 fn secs(t: Option<Timestamp>) -> Option<i64> {
     t.map(Timestamp::as_unix_secs)
-}
-
-/// `status --json` without a session: scripts get an object to read either way; the exit
-/// code (7) says the same.
-pub fn print_signed_out(profile: &str) -> Result<(), Error> {
-    let signed_out = json!({ "profile": profile, "signed_in": false });
-    std::io::stdout().write_all(format!("{signed_out}\n").as_bytes())?;
-    Ok(())
 }
 
 /// `status --json`.

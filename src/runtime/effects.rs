@@ -3,6 +3,7 @@
 
 use tokio::sync::mpsc;
 
+use super::replace;
 use super::{Context, Frontend};
 use crate::app::{Effect, ErrorView, ExportTarget, Msg, RefreshResult};
 use crate::domain::session::{RefreshChange, Session};
@@ -12,6 +13,7 @@ use crate::oauth::client::{poll_token, request_device_code_with_skew};
 use crate::oauth::http::Transport;
 use crate::oauth::provider::{Provider, ProviderKind};
 use crate::session_service::{LoggedOut, MinValid, RefreshFailed, Refreshed};
+use crate::words;
 
 /// Starts `effect`.
 pub(super) fn perform<T: Transport, F: Frontend>(
@@ -52,23 +54,15 @@ pub(super) fn perform<T: Transport, F: Frontend>(
             request,
             tokens,
             clock_skew,
-        } => {
-            let (ctx, tx) = (ctx.clone(), tx.clone());
-            tokio::spawn(async move {
-                let mut session = Session::new(
-                    &ctx.profile,
-                    ctx.provider.to_record(),
-                    *tokens,
-                    ctx.clock.now(),
-                );
-                session.meta.clock_skew = clock_skew;
-                let result = match ctx.keeper().save_new(session).await {
-                    Ok(session) => Ok((Box::new(session), ctx.storage_view())),
-                    Err(e) => Err(e.to_string()),
-                };
-                let _ = tx.send(Msg::SignInSaved { request, result });
-            });
+        } => replace::save_sign_in(ctx, tx, request, *tokens, clock_skew),
+        Effect::RevokeReplaced { request, session } => {
+            replace::revoke_replaced(ctx, tx, request, *session);
         }
+        Effect::SaveUnsaved {
+            request,
+            session,
+            rescue,
+        } => replace::save_unsaved(ctx, tx, request, *session, rescue),
         Effect::Refresh {
             request,
             min_valid_secs,
@@ -112,7 +106,7 @@ pub(super) fn perform<T: Transport, F: Frontend>(
 }
 
 /// One line per server answer of a revoke.
-fn revoke_lines(done: &LoggedOut) -> Vec<String> {
+pub(super) fn revoke_lines(done: &LoggedOut) -> Vec<String> {
     done.steps.iter().map(crate::words::revoke_step).collect()
 }
 
@@ -155,25 +149,37 @@ fn export_now<T: Transport, F: Frontend>(
 /// What a refresh attempt means for the dashboard.
 pub fn refresh_result(kept: Result<Refreshed, RefreshFailed>) -> RefreshResult {
     match kept {
-        // Unsaved tokens stay in the app's memory like saved ones; the dashboard's retry of the
-        // save (`SessionService::save_unsaved`) belongs to the TUI half.
-        Ok(
-            Refreshed::Fresh { session, change }
-            | Refreshed::Unsaved {
-                session, change, ..
-            },
-        ) => RefreshResult::Refreshed {
+        Ok(Refreshed::Fresh { session, change }) => RefreshResult::Refreshed {
             session: Box::new(session),
             rotated: change == RefreshChange::Rotated,
+        },
+        Ok(Refreshed::Unsaved {
+            session,
+            change,
+            reason,
+        }) => RefreshResult::Unsaved {
+            session: Box::new(session),
+            rotated: change == RefreshChange::Rotated,
+            reason: reason.to_string(),
+        },
+        Err(RefreshFailed::Refused {
+            code,
+            description,
+            session,
+        }) => RefreshResult::Refused {
+            text: words::refresh_refused(&code, description.as_deref(), &session),
+            code: code.to_string(),
+            session,
+        },
+        Err(RefreshFailed::Dead { reason, session }) => RefreshResult::Dead {
+            text: words::session_ended(&reason, &session),
+            session,
         },
         Ok(Refreshed::StillValid(session)) => RefreshResult::StillValid {
             session: Box::new(session),
         },
         Ok(Refreshed::Adopted(session)) => RefreshResult::Adopted {
             session: Box::new(session),
-        },
-        Err(e @ RefreshFailed::Dead { .. }) => RefreshResult::Ended {
-            reason: e.to_string(),
         },
         Err(RefreshFailed::NotSignedIn { .. }) => RefreshResult::Ended {
             reason: "the session is no longer in the store (signed out elsewhere)".to_owned(),

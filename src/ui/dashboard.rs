@@ -13,6 +13,7 @@ mod keys;
 mod overlay;
 mod refresh;
 mod schedule;
+mod standing;
 mod tokens;
 
 use ratatui::buffer::Buffer;
@@ -55,6 +56,8 @@ const END_SHORT: u8 = 50;
 const AUTO_REFRESH_RETRYING: u8 = 55;
 const KEYS: u8 = 60;
 const PLAINTEXT: u8 = 65;
+const STANDING_SHORT: u8 = 25;
+const STANDING: u8 = 58;
 const REFRESH: u8 = 70;
 
 /// What the sections are drawn with: the theme, the column width, the time and its zone.
@@ -155,6 +158,14 @@ fn live_sections(ctx: &Ctx, dashboard: &Dashboard) -> Vec<Section> {
             .or(ACCESS_EXPIRY, countdown)
             .gap(),
     ];
+    if let Some((full, short)) = standing::banner(ctx, dashboard) {
+        sections.push(
+            Section::new(full)
+                .or(STANDING_SHORT, short)
+                .or_drop(STANDING)
+                .gap(),
+        );
+    }
     if let Some(claims) = tokens::claims(ctx, session) {
         sections.push(Section::new(claims).or_drop(CLAIMS));
     }

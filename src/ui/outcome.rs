@@ -228,7 +228,7 @@ pub(super) fn ended(
         area,
         app,
         &view,
-        &[("n", "new code"), ("q", "quit")],
+        &[("n", "new code"), ("q", app.quit_label())],
         cache.theme(),
     );
 }
@@ -240,7 +240,7 @@ pub(super) fn failed(buf: &mut Buffer, area: Rect, app: &App, view: &ErrorView, 
         area,
         app,
         view,
-        &[("n", "try again"), ("q", "quit")],
+        &[("n", "try again"), ("q", app.quit_label())],
         cache.theme(),
     );
 }

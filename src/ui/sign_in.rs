@@ -64,7 +64,7 @@ pub(super) fn requesting(
     let sections = [
         Section::new(vec![title_line(app, theme)]).or_drop(TITLE),
         Section::new(wrap_phrases(&message, max)).gap(),
-        Section::new(vec![key_bar(&[("q", "quit")], theme.key, max)])
+        Section::new(vec![key_bar(&[("q", app.quit_label())], theme.key, max)])
             .or_drop(KEYS)
             .gap()
             .pinned(),
@@ -138,7 +138,12 @@ fn chrome(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme, indent: u16) {
     let cols = area.width.saturating_sub(indent);
     let max = usize::from(area.width.saturating_sub(1));
     buf.set_line(area.x + indent, area.y, &title_line(app, theme), cols);
-    buf.set_line(area.x + indent, area.bottom() - 1, &keys(theme, max), cols);
+    buf.set_line(
+        area.x + indent,
+        area.bottom() - 1,
+        &keys(app, theme, max),
+        cols,
+    );
 }
 
 fn text_only(
@@ -163,7 +168,7 @@ fn text_only(
         );
     }
     sections.push(
-        Section::new(vec![keys(theme, max)])
+        Section::new(vec![keys(app, theme, max)])
             .or_drop(KEYS)
             .gap()
             .pinned(),
@@ -179,9 +184,13 @@ fn with_margin(area: Rect) -> Rect {
     }
 }
 
-fn keys(theme: &Theme, max: usize) -> Line<'static> {
+fn keys(app: &App, theme: &Theme, max: usize) -> Line<'static> {
     key_bar(
-        &[("c", "copy code"), ("u", "copy URL"), ("q", "quit")],
+        &[
+            ("c", "copy code"),
+            ("u", "copy URL"),
+            ("q", app.quit_label()),
+        ],
         theme.key,
         max,
     )

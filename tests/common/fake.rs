@@ -48,6 +48,29 @@ pub struct ScriptedTransport {
     script: Arc<Mutex<VecDeque<Result<HttpResponse, TransportError>>>>,
     sent: Arc<Mutex<Vec<Sent>>>,
     clock: Arc<dyn Clock>,
+    hold: Option<(
+        tokio::sync::mpsc::UnboundedSender<String>,
+        Arc<tokio::sync::Semaphore>,
+    )>,
+}
+
+/// The test's side of a transport made with [`ScriptedTransport::held`]: each request is
+/// announced here and answered only once a reply is released.
+pub struct Held {
+    arrived: tokio::sync::mpsc::UnboundedReceiver<String>,
+    release: Arc<tokio::sync::Semaphore>,
+}
+
+impl Held {
+    /// Waits for the next request to arrive; returns its path.
+    pub async fn arrived(&mut self) -> String {
+        self.arrived.recv().await.unwrap()
+    }
+
+    /// Lets `n` more replies go.
+    pub fn release(&self, n: usize) {
+        self.release.add_permits(n);
+    }
 }
 
 impl ScriptedTransport {
@@ -57,7 +80,16 @@ impl ScriptedTransport {
             script: Arc::new(Mutex::new(script.into())),
             sent: Arc::default(),
             clock,
+            hold: None,
         }
+    }
+
+    /// The same transport, but each reply waits until the test releases it.
+    pub fn held(mut self) -> (Self, Held) {
+        let (tx, arrived) = tokio::sync::mpsc::unbounded_channel();
+        let release = Arc::new(tokio::sync::Semaphore::new(0));
+        self.hold = Some((tx, release.clone()));
+        (self, Held { arrived, release })
     }
 
     /// What was sent so far.
@@ -73,6 +105,10 @@ impl Transport for ScriptedTransport {
             body: String::from_utf8_lossy(&request.body).into_owned(),
             at: self.clock.now(),
         });
+        if let Some((arrived, release)) = &self.hold {
+            arrived.send(request.url.path().to_owned()).unwrap();
+            release.acquire().await.unwrap().forget();
+        }
         let next = self.script.lock().unwrap().pop_front();
         next.unwrap_or_else(|| Err(TransportError::no_answer("script exhausted")))
     }

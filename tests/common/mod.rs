@@ -14,5 +14,7 @@ pub mod fixtures;
 pub mod home;
 pub mod interop;
 pub mod journey;
+pub mod lifecycle_fixtures;
 pub mod screen;
 pub mod session;
+pub mod tmux;

@@ -9,12 +9,14 @@ use super::super::layout::Section;
 use super::super::wrap::width;
 use super::{Ctx, KEYS, KEYS_TO_ONE_LINE};
 use crate::app::Dashboard;
+use crate::app::dashboard::Standing;
 use crate::app::keys::{Binding, DASHBOARD_KEYS, offered};
 
 /// The keys offered now, from the key table.
 pub(super) fn offered_now(dashboard: &Dashboard) -> impl Iterator<Item = &'static Binding> {
     let live = dashboard.ended.is_none() && dashboard.revoke_request.is_none();
-    let can_refresh = dashboard.session.meta.has_refresh_token;
+    let can_refresh = dashboard.session.meta.has_refresh_token
+        && !matches!(dashboard.standing, Standing::Dead { .. });
     DASHBOARD_KEYS
         .iter()
         .filter(move |k| offered(k, live, can_refresh))

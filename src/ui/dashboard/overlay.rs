@@ -115,6 +115,13 @@ fn content(
             row.push(yes_no);
             ("Revoke", vec![row])
         }
+        Overlay::ConfirmSignIn => {
+            let mut row = words(&format!(
+                "Sign in again? This session stays until the new one is stored; then its grant is revoked at {host}."
+            ));
+            row.push(yes_no);
+            ("Sign in again", vec![row])
+        }
         Overlay::ConfirmCopyToken => {
             let mut row = words(
                 "Copy the access token to the clipboard (OSC 52)? The token will be in your clipboard.",

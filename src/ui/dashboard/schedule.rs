@@ -5,6 +5,7 @@ use ratatui::text::Line;
 
 use super::Ctx;
 use crate::app::Dashboard;
+use crate::app::dashboard::Standing;
 use crate::domain::clock::{Timestamp, format_span};
 
 const AUTO: (&str, &str) = ("Auto-refresh", "Auto");
@@ -23,6 +24,24 @@ pub(super) fn auto_refresh(
         (vec![Line::raw("revoking at the server…")], None, false)
     } else if dashboard.refresh_request.is_some() {
         (vec![Line::raw("refreshing…")], None, false)
+    } else if matches!(dashboard.standing, Standing::Dead { .. }) {
+        (
+            vec![Line::styled(
+                "off: the refresh token no longer works",
+                theme.failure,
+            )],
+            None,
+            false,
+        )
+    } else if let Some(unsaved) = &dashboard.unsaved {
+        let line = Line::styled(
+            format!(
+                "paused: saving again at {}",
+                ctx.zone.time_of_day(unsaved.retry_at)
+            ),
+            theme.warn,
+        );
+        (vec![line], None, true)
     } else if let Some(at) = dashboard.retry_at {
         let phrases = vec![
             Line::styled(

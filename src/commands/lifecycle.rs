@@ -1,0 +1,205 @@
+//! `grantty` and `grantty login`: open a stored session's dashboard without asking the server
+//! for anything; sign in when there is no session; sign in again over a session reusing its
+//! provider, client and scopes, asking first (TUI) or requiring `--force` (plain, `--json`)
+//! when it is still live, and revoking its grant once the new one is stored.
+
+use std::sync::Arc;
+
+use super::{code_flow, plain_mode, provider_info, resolve, run_app, run_app_as, setup};
+use crate::app::dashboard::Standing;
+use crate::app::{App, Dashboard, StorageView};
+use crate::cli::{FlowArg, LoginArgs, SessionArgs};
+use crate::config::{Config, Profile};
+use crate::domain::clock::{Clock, SystemClock, Timestamp};
+use crate::domain::session::{Session, SessionState};
+use crate::error::Error;
+use crate::oauth::http::ReqwestTransport;
+use crate::oauth::provider::Provider;
+use crate::runtime;
+use crate::session_service::RefreshFailed;
+use crate::store::{SessionStore, StoreChoice};
+use crate::words;
+
+/// `grantty` alone: the dashboard of the stored session, requesting nothing; with no session,
+/// a sign-in when the profile says where, else the error that names `grantty login`.
+pub(super) async fn dashboard(
+    session: &SessionArgs,
+    profile: Option<&Profile>,
+    config: &Config,
+) -> Result<(), Error> {
+    let store = setup::open_store(session, StoreChoice::Auto)?;
+    let Some(stored) = store.load(&session.profile)? else {
+        let not_signed_in = RefreshFailed::NotSignedIn {
+            profile: session.profile.clone(),
+        };
+        return match profile {
+            Some(_) => login(session, &LoginArgs::default(), config).await,
+            None => Err(not_signed_in.into()),
+        };
+    };
+    let provider = Provider::from_record(&stored.meta.provider)?;
+    let board = stored_board(stored, &store, profile.and_then(|p| p.refresh_skew_secs));
+    let app = App::with_dashboard(provider_info(&provider), board);
+    run_app(app, provider, ReqwestTransport::new()?, store, session).await
+}
+
+/// The dashboard of a stored session, as opened from the store.
+fn stored_board(stored: Session, store: &SessionStore, refresh_skew: Option<u64>) -> Dashboard {
+    let info = store.info();
+    let storage = StorageView {
+        description: info.describe(),
+        plaintext: info.plaintext,
+    };
+    let standing = standing(&stored);
+    let mut board = Dashboard::new(
+        stored,
+        storage,
+        SystemClock.now(),
+        "Opened the stored session",
+    );
+    board.standing = standing;
+    if let Some(skew) = refresh_skew {
+        board.refresh_skew_secs = skew;
+    }
+    board
+}
+
+/// Where a stored session stands, from its metadata, for the dashboard's banner.
+fn standing(stored: &Session) -> Standing {
+    match &stored.meta.state {
+        SessionState::Active => Standing::Active,
+        SessionState::RefreshRefused { code, since } => Standing::Refused {
+            text: format!(
+                "{} has refused to refresh this session since {} ({code}); every token is kept and refreshing is retried",
+                stored.meta.provider.host,
+                words::time_of_day(*since)
+            ),
+        },
+        SessionState::Ended { .. } => Standing::Dead {
+            text: format!(
+                "The refresh token no longer works; {}",
+                words::sign_in_again(stored)
+            ),
+        },
+    }
+}
+
+/// True while a stored session can still be used or refreshed: replacing it needs a yes.
+fn is_live(session: &Session, now: Timestamp) -> bool {
+    let refreshable =
+        session.meta.has_refresh_token && !matches!(session.meta.state, SessionState::Ended { .. });
+    refreshable || !session.needs_refresh(now, 0)
+}
+
+/// Why `login` will not replace a live session without `--force`, and the commands that work.
+fn replace_refused(session: &Session, now: Timestamp) -> Error {
+    let profile = &session.meta.profile;
+    let until = session
+        .meta
+        .access_expires_at
+        .map_or_else(String::new, |at| {
+            if at > now {
+                format!(" (access token valid until {} UTC)", at.utc_hms())
+            } else {
+                String::new()
+            }
+        });
+    Error::Usage(format!(
+        "profile {profile:?} is signed in at {}{until}. To replace that session, run `grantty login --profile {profile} --force` (its grant is revoked once the new sign-in is stored); to use it, run `grantty --profile {profile}`",
+        session.meta.provider.host
+    ))
+}
+
+pub(super) async fn login(
+    session: &SessionArgs,
+    args: &LoginArgs,
+    config: &Config,
+) -> Result<(), Error> {
+    let transport = ReqwestTransport::new()?;
+    let store = setup::open_store_for_login(session)?;
+    let stored = store.load(&session.profile)?;
+    let record = stored.as_ref().map(|s| &s.meta.provider);
+    let plan = resolve::login_plan(session, args, config, record, &transport).await?;
+    super::refuse_memory_store_without_dashboard(
+        session.store,
+        !plain_mode(session) && !args.json && plan.flow == FlowArg::Device,
+        &session.profile,
+    )?;
+    let refresh_skew = config
+        .profile(&session.profile)
+        .and_then(|p| p.refresh_skew_secs);
+    let now = SystemClock.now();
+    let live = stored.filter(|s| is_live(s, now));
+    let asks = !args.json && !plain_mode(session) && plan.flow == FlowArg::Device;
+    if let Some(old) = &live
+        && !args.force
+        && !asks
+    {
+        return Err(replace_refused(old, now));
+    }
+    match plan.flow {
+        FlowArg::Device => {
+            let over = live.map(|old| Over {
+                board: stored_board(old, &store, refresh_skew),
+                ask: !args.force,
+            });
+            sign_in(
+                plan.provider,
+                transport,
+                store,
+                session,
+                args.json,
+                refresh_skew,
+                over,
+            )
+            .await
+        }
+        FlowArg::Code => {
+            let revoker = Arc::new(ReqwestTransport::new()?);
+            code_flow::sign_in(plan, transport, store, session).await?;
+            if let Some(old) = live {
+                runtime::revoke_replaced(revoker, Arc::new(SystemClock), &old).await;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// A live session a new sign-in would replace.
+pub(super) struct Over {
+    /// Its dashboard: shown with the question first, or kept to come back to on `q`.
+    board: Dashboard,
+    /// Ask first (the TUI without `--force`).
+    ask: bool,
+}
+
+pub(super) async fn sign_in(
+    provider: Provider,
+    transport: ReqwestTransport,
+    store: SessionStore,
+    session: &SessionArgs,
+    json: bool,
+    refresh_skew: Option<u64>,
+    over: Option<Over>,
+) -> Result<(), Error> {
+    let mut app = match over {
+        Some(Over {
+            mut board,
+            ask: true,
+        }) => {
+            board.overlay = crate::app::dashboard::Overlay::ConfirmSignIn;
+            App::with_dashboard(provider_info(&provider), board)
+        }
+        Some(Over { board, ask: false }) => {
+            let mut app = App::new(provider_info(&provider), SystemClock.now());
+            app.replacing = Some(Box::new(board));
+            app
+        }
+        None => App::new(provider_info(&provider), SystemClock.now()),
+    };
+    app.profile.clone_from(&session.profile);
+    if let Some(secs) = refresh_skew {
+        app.refresh_skew_secs = secs;
+    }
+    run_app_as(app, provider, transport, store, session, json).await
+}
