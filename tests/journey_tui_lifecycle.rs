@@ -155,16 +155,13 @@ async fn signing_in_again_can_be_cancelled_and_otherwise_revokes_the_old_grant()
     s.run(&["refresh"]).await.assert_code(0);
 }
 
-/// The user code on a sign-in screen, printed spaced out (`W D J B - M J H T`) under the big
-/// font.
+/// The user code on a sign-in screen, printed as one copyable string (`WDJB-MJHT`) beside or
+/// under the big font.
 fn user_code(screen: &str) -> Option<String> {
-    let letter = |w: &&str| w.len() == 1 && w.chars().all(|c| c.is_ascii_uppercase());
-    screen.lines().find_map(|line| {
-        let words: Vec<&str> = line.split_whitespace().collect();
-        words.windows(9).find_map(|w| {
-            let spaced = w[4] == "-" && w[..4].iter().chain(&w[5..]).all(letter);
-            spaced.then(|| format!("{}-{}", w[..4].concat(), w[5..].concat()))
-        })
+    let half = |h: &str| h.len() == 4 && h.chars().all(|c| c.is_ascii_uppercase());
+    screen.split_whitespace().find_map(|word| {
+        let (a, b) = word.split_once('-')?;
+        (half(a) && half(b)).then(|| word.to_owned())
     })
 }
 
