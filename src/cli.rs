@@ -274,6 +274,30 @@ pub struct LoginArgs {
     /// Scopes to request, space separated (Anaplan default: `openid profile email offline_access`).
     #[arg(long)]
     pub scope: Option<String>,
+    /// A confidential client's secret, read from FILE (never given on the command line); or GRANTTY_CLIENT_SECRET, or the profile's `client_secret_file`. Kept with the session's tokens.
+    #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
+    pub client_secret_file: Option<std::path::PathBuf>,
+    /// How the client secret is sent: `basic` (HTTP Basic; generic default unless discovery offers only post) or `post` (in the body; Anaplan's).
+    #[arg(long, value_enum, value_name = "METHOD")]
+    pub client_auth: Option<ClientAuthArg>,
+}
+
+/// How a client secret is sent (RFC 6749 §2.3.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ClientAuthArg {
+    /// `Authorization: Basic …` (`client_secret_basic`).
+    Basic,
+    /// `client_secret` in the request body (`client_secret_post`).
+    Post,
+}
+
+impl From<ClientAuthArg> for crate::oauth::client_auth::ClientAuth {
+    fn from(arg: ClientAuthArg) -> Self {
+        match arg {
+            ClientAuthArg::Basic => Self::Basic,
+            ClientAuthArg::Post => Self::Post,
+        }
+    }
 }
 
 /// `grantty demo`.

@@ -1,5 +1,6 @@
 //! The subcommands: build real adapters, run the loop, turn the end state into an exit code.
 
+mod client_secret;
 mod code_flow;
 mod demo_settings;
 mod docs;

@@ -20,7 +20,7 @@ use std::fmt;
 use std::ops::RangeInclusive;
 use std::path::{Path, PathBuf};
 
-use crate::cli::{FlowArg, ProviderArg, SessionArgs};
+use crate::cli::{ClientAuthArg, FlowArg, ProviderArg, SessionArgs};
 use crate::export::Format;
 use crate::store::StoreChoice;
 
@@ -29,7 +29,7 @@ pub const DEFAULT_PROFILE: &str = "default";
 /// Allowed `refresh_skew` values, in seconds.
 pub const REFRESH_SKEW_RANGE_SECS: RangeInclusive<u64> = 10..=3600;
 /// The keys of a `[profiles.NAME]` table, in the order the README documents them.
-pub const PROFILE_KEYS: [&str; 16] = [
+pub const PROFILE_KEYS: [&str; 18] = [
     "provider",
     "host",
     "issuer",
@@ -40,6 +40,8 @@ pub const PROFILE_KEYS: [&str; 16] = [
     "authorize_endpoint",
     "redirect_uri",
     "client_id",
+    "client_secret_file",
+    "client_auth",
     "scopes",
     "flow",
     "store",
@@ -74,6 +76,11 @@ pub struct Profile {
     pub redirect_uri: Option<String>,
     /// `client_id`.
     pub client_id: Option<String>,
+    /// `client_secret_file`: a file holding the confidential client's secret (relative to the
+    /// configuration file's directory).
+    pub client_secret_file: Option<PathBuf>,
+    /// `client_auth`: how the secret is sent.
+    pub client_auth: Option<ClientAuthArg>,
     /// `scopes`, space separated (an array in the file is joined with spaces).
     pub scopes: Option<String>,
     /// `flow`.

@@ -249,6 +249,8 @@ mod tests {
             revocation_endpoint: None,
             logout_endpoint: None,
             refresh_token_lifespan_secs: None,
+            client_auth: None,
+            client_secret_source: None,
         };
         let now = Timestamp::from_unix_secs(1000);
         let tokens = TokenSet {

@@ -5,6 +5,7 @@
 //! the same code serves the TUI, plain mode and tests.
 
 pub mod client;
+pub mod client_auth;
 pub mod discovery;
 pub mod http;
 pub mod pkce;

@@ -3,6 +3,12 @@
 //! profile name and the next step. Each sentence that asks the user to act names the command
 //! that works, `--profile` included.
 
+mod client_secret;
+pub use client_secret::{
+    client_secret_file_readable, client_secret_file_unreadable, empty_client_secret,
+    invalid_client_hint,
+};
+
 use crate::domain::clock::Timestamp;
 use crate::domain::session::Session;
 use crate::oauth::wire::{BadAnswer, ErrorCode};
@@ -47,11 +53,22 @@ pub fn who_can_fix(code: &ErrorCode, anaplan: bool) -> &'static str {
     }
 }
 
-/// The server refused a refresh; every token was kept.
+/// The server refused a refresh; every token was kept. After `invalid_client`, what to check
+/// about the client secret (the one sent, or that none was).
 pub fn refresh_refused(code: &ErrorCode, description: Option<&str>, session: &Session) -> String {
     let host = &session.meta.provider.host;
+    let secret = match code {
+        ErrorCode::InvalidClient => {
+            let sent = crate::oauth::record::stored_secret_source(session);
+            format!(
+                ". {}",
+                invalid_client_hint(sent.as_ref(), &session.meta.profile)
+            )
+        }
+        _ => String::new(),
+    };
     format!(
-        "{host} refused to refresh the session of profile {:?} ({code}{}); {}. Every token is kept and the next refresh tries again{}",
+        "{host} refused to refresh the session of profile {:?} ({code}{}); {}{secret}. Every token is kept and the next refresh tries again{}",
         session.meta.profile,
         detail(description),
         who_can_fix(code, is_anaplan(session)),

@@ -58,6 +58,8 @@ fn record() -> ProviderRecord {
         revocation_endpoint: None,
         logout_endpoint: None,
         refresh_token_lifespan_secs: None,
+        client_auth: None,
+        client_secret_source: None,
     }
 }
 

@@ -36,6 +36,8 @@ fn record() -> ProviderRecord {
         revocation_endpoint: Some("https://example.com/revoke".into()),
         logout_endpoint: None,
         refresh_token_lifespan_secs: None,
+        client_auth: None,
+        client_secret_source: None,
     }
 }
 

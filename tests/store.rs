@@ -33,6 +33,8 @@ fn session(profile: &str, access: &str, refresh: &str) -> Session {
         revocation_endpoint: None,
         logout_endpoint: None,
         refresh_token_lifespan_secs: None,
+        client_auth: None,
+        client_secret_source: None,
     };
     let tokens = TokenSet {
         access_token: AccessToken::new(access),

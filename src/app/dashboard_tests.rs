@@ -26,6 +26,8 @@ fn session_living(access: &str, issued: i64, lifetime_secs: u64) -> Session {
         revocation_endpoint: Some("https://example.com/r".into()),
         logout_endpoint: None,
         refresh_token_lifespan_secs: None,
+        client_auth: None,
+        client_secret_source: None,
     };
     let tokens = TokenSet {
         access_token: AccessToken::new(access),

@@ -23,7 +23,6 @@ use crate::app::{App, Dashboard, StorageView};
 use crate::browser::{self, BrowserPolicy};
 use crate::cli::SessionArgs;
 use crate::domain::clock::{Clock, SystemClock};
-use crate::domain::session::Session;
 use crate::error::{Error, exit};
 use crate::keeper::Keeper;
 use crate::oauth::AuthError;
@@ -31,7 +30,7 @@ use crate::oauth::http::{ReqwestTransport, Transport as _, TransportFailure};
 use crate::oauth::pkce::{
     AuthorizationCode, AuthorizationRequest, CallbackError, Pkce, random_state,
 };
-use crate::oauth::provider::{Provider, ProviderKind, checked_url, host_and_port};
+use crate::oauth::provider::{Provider, checked_url, host_and_port};
 use crate::oauth::wire::{parse_token_response, server_skew};
 use crate::plain::status_line;
 use crate::store::SessionStore;
@@ -159,8 +158,9 @@ async fn exchange(
             format!("the token endpoint answered HTTP {}. {again}.", resp.status),
         ));
     }
-    let tokens = parse_token_response(&resp, now).map_err(|e| exchange_failure(&e, &provider))?;
-    let mut new_session = Session::new(profile, provider.to_record(), tokens, now);
+    let tokens =
+        parse_token_response(&resp, now).map_err(|e| exchange_failure(&e, &provider, profile))?;
+    let mut new_session = provider.new_session(profile, tokens, now);
     new_session.meta.clock_skew = server_skew(&resp, now);
     let info = store.info();
     let storage = StorageView {
@@ -176,17 +176,17 @@ async fn exchange(
     Ok(())
 }
 
-fn exchange_failure(err: &AuthError, provider: &Provider) -> Error {
+fn exchange_failure(err: &AuthError, provider: &Provider, profile: &str) -> Error {
     let hint = match err {
         AuthError::Server(e) if e.code == "invalid_grant" => {
             " The code expired, was already used, or its verifier or redirect URI did not match."
+                .to_owned()
         }
-        AuthError::Server(e)
-            if e.code == "invalid_client" && provider.kind == ProviderKind::Anaplan =>
-        {
-            " Anaplan authorization-code clients may require their client secret, which grantty does not send."
+        AuthError::Server(e) if e.code == "invalid_client" => {
+            let source = provider.client_secret.as_ref().map(|c| &c.source);
+            format!(" {}.", crate::words::invalid_client_hint(source, profile))
         }
-        _ => "",
+        _ => String::new(),
     };
     fail(
         exit::SERVER,

@@ -37,7 +37,7 @@ pub(super) async fn dashboard(
             None => Err(not_signed_in.into()),
         };
     };
-    let provider = Provider::from_record(&stored.meta.provider)?;
+    let provider = Provider::from_session(&stored)?;
     let board = stored_board(stored, &store, profile.and_then(|p| p.refresh_skew_secs));
     let app = App::with_dashboard(provider_info(&provider), board);
     run_app(app, provider, ReqwestTransport::new()?, store, session).await
@@ -118,8 +118,7 @@ pub(super) async fn login(
     let transport = ReqwestTransport::new()?;
     let store = setup::open_store_for_login(session)?;
     let stored = store.load(&session.profile)?;
-    let record = stored.as_ref().map(|s| &s.meta.provider);
-    let plan = resolve::login_plan(session, args, config, record, &transport).await?;
+    let plan = resolve::login_plan(session, args, config, stored.as_ref(), &transport).await?;
     super::refuse_memory_store_without_dashboard(
         session.store,
         !plain_mode(session) && !args.json && plan.flow == FlowArg::Device,

@@ -23,6 +23,8 @@ fn meta(client_id: &str, expires_in: i64) -> SessionMeta {
         revocation_endpoint: None,
         logout_endpoint: None,
         refresh_token_lifespan_secs: None,
+        client_auth: None,
+        client_secret_source: None,
     };
     let tokens = TokenSet {
         access_token: AccessToken::new("at-SECRET"),

@@ -9,9 +9,10 @@
 //! `--device-endpoint`) replaces the profile's place instead of mixing with it, so
 //! `--issuer` on an Anaplan profile never yields an Anaplan provider with a stray issuer.
 
-use crate::cli::{FlowArg, LoginArgs, ProviderArg, SessionArgs};
+use super::client_secret::{self, SecretInputs};
+use crate::cli::{ClientAuthArg, FlowArg, LoginArgs, ProviderArg, SessionArgs};
 use crate::config::{Config, Profile};
-use crate::domain::session::ProviderRecord;
+use crate::domain::session::{ProviderRecord, Session};
 use crate::error::{Error, exit};
 use crate::oauth::client::discover;
 use crate::oauth::http::ReqwestTransport;
@@ -45,6 +46,8 @@ struct Settings {
     scope: Option<String>,
     flow: Option<FlowArg>,
     refresh_token_lifespan_secs: Option<u64>,
+    client_auth: Option<ClientAuthArg>,
+    client_secret_file: Option<std::path::PathBuf>,
 }
 
 /// Flags first, then `profile`; pure.
@@ -80,6 +83,8 @@ fn settings(args: &LoginArgs, profile: Option<&Profile>) -> Settings {
         scope: args.scope.clone().or(p.scopes),
         flow: args.flow.or(p.flow),
         refresh_token_lifespan_secs: p.refresh_token_lifespan_secs,
+        client_auth: args.client_auth.or(p.client_auth),
+        client_secret_file: p.client_secret_file,
         ..place
     }
 }
@@ -116,27 +121,62 @@ fn reuse_stored(s: &Settings, stored: Option<&ProviderRecord>) -> Option<Provide
     Some(record)
 }
 
-/// Resolves the provider and flow for `args`, the profile in effect and the provider of the
-/// session stored for it, if any.
+/// Resolves the provider, its client secret and the flow for `args`, the profile in effect and
+/// the session stored for it, if any.
 pub async fn login_plan(
     session: &SessionArgs,
     args: &LoginArgs,
     config: &Config,
-    stored: Option<&ProviderRecord>,
+    stored: Option<&Session>,
     transport: &ReqwestTransport,
 ) -> Result<LoginPlan, Error> {
     let s = settings(args, config.profile(&session.profile));
-    if let Some(record) = reuse_stored(&s, stored) {
-        let provider = Provider::from_record(&record)?;
+    let profile_file = s
+        .client_secret_file
+        .as_deref()
+        .map(|f| client_secret::profile_path(f, config.path.as_deref()));
+    let inputs = SecretInputs {
+        flag_file: args.client_secret_file.as_deref(),
+        env: client_secret::from_env(),
+        profile_file: profile_file
+            .as_deref()
+            .map(|f| (session.profile.as_str(), f)),
+    };
+    let given = inputs.any();
+    let secret = client_secret::read(inputs, &mut std::io::stderr())?;
+    let mut plan = plan(session, &s, config, stored, transport).await?;
+    // A re-sign-in over a stored session keeps its secret unless a new one is given.
+    if given || plan.provider.client_secret.is_none() {
+        plan.provider.client_secret = secret;
+    }
+    if let Some(method) = s.client_auth {
+        plan.provider.client_auth = method.into();
+    }
+    Ok(plan)
+}
+
+async fn plan(
+    session: &SessionArgs,
+    s: &Settings,
+    config: &Config,
+    stored: Option<&Session>,
+    transport: &ReqwestTransport,
+) -> Result<LoginPlan, Error> {
+    let reused = stored.and_then(|stored| {
+        reuse_stored(s, Some(&stored.meta.provider)).map(|record| (stored, record))
+    });
+    if let Some((stored, record)) = reused {
+        let mut provider = Provider::from_record(&record)?;
+        provider.client_secret = Provider::from_session(stored)?.client_secret;
         return Ok(LoginPlan {
             flow: s.flow.unwrap_or(FlowArg::Device),
-            authorize_endpoint: s.authorize_endpoint.or_else(|| {
+            authorize_endpoint: s.authorize_endpoint.clone().or_else(|| {
                 provider
                     .authorization_endpoint
                     .as_ref()
                     .map(ToString::to_string)
             }),
-            redirect_uri: s.redirect_uri,
+            redirect_uri: s.redirect_uri.clone(),
             provider,
         });
     }
@@ -184,8 +224,8 @@ pub async fn login_plan(
     Ok(LoginPlan {
         provider,
         flow: s.flow.unwrap_or(FlowArg::Device),
-        authorize_endpoint: s.authorize_endpoint,
-        redirect_uri: s.redirect_uri,
+        authorize_endpoint: s.authorize_endpoint.clone(),
+        redirect_uri: s.redirect_uri.clone(),
     })
 }
 

@@ -13,7 +13,7 @@ use super::values::{
     choice, endpoint, host, lifespan, redirect_uri, refresh_skew, scopes, string, suggestion,
 };
 use super::{PROFILE_KEYS, Profile, TOP_LEVEL_KEYS};
-use crate::cli::{FlowArg, ProviderArg};
+use crate::cli::{ClientAuthArg, FlowArg, ProviderArg};
 use crate::export::Format;
 use crate::store::{StoreChoice, validate_profile};
 
@@ -140,6 +140,10 @@ impl Walk<'_> {
                 "authorize_endpoint" => endpoint(k, v, &w).map(|x| p.authorize_endpoint = Some(x)),
                 "redirect_uri" => redirect_uri(v, &w).map(|x| p.redirect_uri = Some(x)),
                 "client_id" => string(k, v, &w).map(|x| p.client_id = Some(x)),
+                "client_secret_file" => {
+                    string(k, v, &w).map(|x| p.client_secret_file = Some(x.into()))
+                }
+                "client_auth" => choice::<ClientAuthArg>(k, v, &w).map(|x| p.client_auth = Some(x)),
                 "scopes" => scopes(v, &w).map(|x| p.scopes = Some(x)),
                 "flow" => choice::<FlowArg>(k, v, &w).map(|x| p.flow = Some(x)),
                 "store" => choice::<StoreChoice>(k, v, &w).map(|x| p.store = Some(x)),

@@ -1,4 +1,4 @@
-//! Secret newtypes: device codes and tokens.
+//! Secret newtypes: device codes, tokens and the client secret.
 //!
 //! Their `Debug` output is redacted and they have no `Display`, so a secret can only leave the
 //! process through an explicit [`expose`](AccessToken::expose) call. The screen only ever gets a
@@ -52,6 +52,11 @@ secret_type!(
     /// An `OpenID` Connect ID token (a JWT).
     IdToken
 );
+secret_type!(
+    /// A confidential client's secret (RFC 6749 §2.3.1). Kept with the session's tokens, sent
+    /// only to authenticate the client; never shown, not even masked.
+    ClientSecret
+);
 
 /// Shows at most eight characters of a secret, and only of one long enough that they give
 /// nothing useful away.
@@ -75,6 +80,13 @@ mod tests {
         let debug = format!("{token:?}");
         assert!(!debug.contains("secret-part"), "{debug}");
         assert!(debug.starts_with("AccessToken(<redacted"));
+    }
+
+    #[test]
+    fn a_client_secret_has_no_display_and_a_redacted_debug() {
+        let secret = ClientSecret::new("s3cr3t-value");
+        let debug = format!("{secret:?}");
+        assert_eq!(debug, "ClientSecret(<redacted 12 chars>)");
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! kind of refresh token is learned from the first refresh, unless the profile says it.
 
 use super::clock::{Skew, Timestamp};
-use super::secret::{AccessToken, IdToken, RefreshToken};
+use super::secret::{AccessToken, ClientSecret, IdToken, RefreshToken};
 use super::token::{TokenSet, UnverifiedClaims};
 
 /// Whether the refresh token changes on each use.
@@ -66,6 +66,12 @@ pub struct ProviderRecord {
     pub logout_endpoint: Option<String>,
     /// Refresh-token lifespan configured for this client (Anaplan's admin setting), if known.
     pub refresh_token_lifespan_secs: Option<u64>,
+    /// How the client secret travels (`basic` or `post`); `None` in sessions saved before
+    /// client secrets, which then use the provider's default.
+    pub client_auth: Option<String>,
+    /// Where the client secret was read at sign-in (a description, never the value); `None`
+    /// for a public client. The secret itself is in [`SessionSecrets::client_secret`].
+    pub client_secret_source: Option<String>,
 }
 
 /// The refresh token's history.
@@ -192,6 +198,9 @@ pub struct SessionSecrets {
     pub refresh_token: Option<RefreshToken>,
     /// The ID token, if any.
     pub id_token: Option<IdToken>,
+    /// A confidential client's secret, kept with the tokens so refreshing and revoking work
+    /// without it in the environment; `None` for a public client.
+    pub client_secret: Option<ClientSecret>,
 }
 
 /// A stored session.
@@ -255,6 +264,7 @@ impl Session {
                 access_token: tokens.access_token,
                 refresh_token: tokens.refresh_token,
                 id_token: tokens.id_token,
+                client_secret: None,
             },
         }
     }

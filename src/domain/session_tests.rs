@@ -15,6 +15,8 @@ fn provider(lifespan: Option<u64>) -> ProviderRecord {
         revocation_endpoint: None,
         logout_endpoint: Some("https://auth.anaplan.com/token/logout".into()),
         refresh_token_lifespan_secs: lifespan,
+        client_auth: None,
+        client_secret_source: None,
     }
 }
 

@@ -18,6 +18,8 @@ fn session(lifetime_secs: u64, refresh: bool, lifespan: Option<u64>) -> Session 
         revocation_endpoint: None,
         logout_endpoint: None,
         refresh_token_lifespan_secs: lifespan,
+        client_auth: None,
+        client_secret_source: None,
     };
     let tokens = TokenSet {
         access_token: AccessToken::new("a1"),

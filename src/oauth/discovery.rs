@@ -9,6 +9,7 @@
 use url::Url;
 
 use super::AuthError;
+use super::client_auth::ClientAuth;
 use super::provider::{EndpointError, Provider, checked_url};
 use super::wire::{HttpResponse, body_object, excerpt};
 
@@ -25,6 +26,9 @@ pub struct Metadata {
     pub revocation_endpoint: Option<String>,
     /// `authorization_endpoint` (RFC 8414 §2), if advertised; `--flow code` uses it.
     pub authorization_endpoint: Option<String>,
+    /// `token_endpoint_auth_methods_supported` (RFC 8414 §2), if advertised: decides how a
+    /// client secret is sent.
+    pub token_endpoint_auth_methods_supported: Option<Vec<String>>,
 }
 
 /// The URLs to try for `issuer`, most specific first.
@@ -69,6 +73,15 @@ pub fn parse_metadata(resp: &HttpResponse, expected_issuer: &str) -> Result<Meta
             .ok_or_else(|| bad("metadata has no token_endpoint"))?,
         revocation_endpoint: field("revocation_endpoint"),
         authorization_endpoint: field("authorization_endpoint"),
+        token_endpoint_auth_methods_supported: map
+            .get("token_endpoint_auth_methods_supported")
+            .and_then(|v| v.as_array())
+            .map(|methods| {
+                methods
+                    .iter()
+                    .filter_map(|m| m.as_str().map(str::to_owned))
+                    .collect()
+            }),
     })
 }
 
@@ -100,6 +113,8 @@ impl Provider {
             .as_deref()
             .map(|url| checked_url("authorization_endpoint", url))
             .transpose()?;
+        provider.client_auth =
+            ClientAuth::from_supported(meta.token_endpoint_auth_methods_supported.as_deref());
         Ok(provider)
     }
 }
@@ -159,6 +174,15 @@ mod tests {
             Some("https://idp.example.com/revoke")
         );
         assert_eq!(p.authorization_endpoint, None);
+        assert_eq!(p.client_auth, ClientAuth::Basic);
+    }
+
+    #[test]
+    fn a_server_offering_only_client_secret_post_gets_post() {
+        let body = r#"{"issuer":"https://idp.example.com","token_endpoint":"https://idp.example.com/token","device_authorization_endpoint":"https://idp.example.com/device","token_endpoint_auth_methods_supported":["none","client_secret_post"]}"#;
+        let meta = parse_metadata(&doc(body), "https://idp.example.com").unwrap();
+        let p = Provider::from_metadata(&meta, "c", None).unwrap();
+        assert_eq!(p.client_auth, ClientAuth::Post);
     }
 
     #[test]

@@ -7,6 +7,7 @@
 
 use url::{Host, Url};
 
+use super::client_auth::{ClientAuth, ClientCredential};
 use crate::domain::text::{URL_MAX_CHARS, sanitize};
 
 /// Anaplan's default OAuth host (legacy regions).
@@ -105,6 +106,11 @@ pub struct Provider {
     pub body: BodyEncoding,
     /// Scheme for presenting access tokens.
     pub auth_scheme: AuthScheme,
+    /// How a client secret travels, when there is one (RFC 6749 §2.3.1).
+    pub client_auth: ClientAuth,
+    /// A confidential client's secret and where it came from; `None` for a public client.
+    /// [`wire::post`](super::wire) adds it to every request it builds.
+    pub client_secret: Option<ClientCredential>,
 }
 
 impl Provider {
@@ -141,6 +147,9 @@ impl Provider {
             refresh_token_lifespan_secs: Some(ANAPLAN_DEFAULT_REFRESH_LIFESPAN_SECS),
             body: BodyEncoding::Json,
             auth_scheme: AuthScheme::AnaplanAuthToken,
+            // Assumed, as anaplan-sdk sends it: `client_secret` in the JSON body.
+            client_auth: ClientAuth::Post,
+            client_secret: None,
         })
     }
 
@@ -169,6 +178,8 @@ impl Provider {
             refresh_token_lifespan_secs: None,
             body: BodyEncoding::Form,
             auth_scheme: AuthScheme::Bearer,
+            client_auth: ClientAuth::Basic,
+            client_secret: None,
         })
     }
 

@@ -103,11 +103,19 @@ pub fn get(url: Url) -> HttpRequest {
     }
 }
 
+/// The one place POST requests to the provider are built: encodes `params` as the provider
+/// wants and authenticates the client when it has a secret (RFC 6749 §2.3.1: Basic header, or
+/// `client_secret` in the body).
 pub(crate) fn post(provider: &Provider, url: &Url, params: &[(&str, &str)]) -> HttpRequest {
+    let mut params = params.to_vec();
+    let authorization = provider
+        .client_secret
+        .as_ref()
+        .and_then(|c| c.apply(provider.client_auth, &provider.client_id, &mut params));
     let (content_type, body) = match provider.body {
         BodyEncoding::Form => {
             let mut ser = url::form_urlencoded::Serializer::new(String::new());
-            for (k, v) in params {
+            for (k, v) in &params {
                 ser.append_pair(k, v);
             }
             (
@@ -131,7 +139,7 @@ pub(crate) fn post(provider: &Provider, url: &Url, params: &[(&str, &str)]) -> H
         url: url.clone(),
         content_type: Some(content_type),
         body,
-        authorization: None,
+        authorization,
     }
 }
 

@@ -30,7 +30,7 @@ pub(super) fn perform<T: Transport, F: Frontend>(
                 let (result, skew) =
                     request_device_code_with_skew(&*ctx.transport, &ctx.provider, &*ctx.clock)
                         .await;
-                let result = result.map_err(|e| error_view(&e, &ctx.provider));
+                let result = result.map_err(|e| error_view(&e, &ctx.provider, &ctx.profile));
                 // The loop may be gone (user quit); then nobody wants the answer.
                 let _ = tx.send(Msg::DeviceCode {
                     request,
@@ -192,7 +192,7 @@ pub fn refresh_result(kept: Result<Refreshed, RefreshFailed>) -> RefreshResult {
 
 /// Turns an error from getting a device code into words for the screen. Plain mode prints the
 /// same words and has no keys, so the hints name no key (the TUI's key bar offers `n`).
-pub fn error_view(err: &AuthError, provider: &Provider) -> ErrorView {
+pub fn error_view(err: &AuthError, provider: &Provider, profile: &str) -> ErrorView {
     let anaplan = provider.kind == ProviderKind::Anaplan;
     let host = provider.display_host();
     let (title, hint) = match err {
@@ -201,11 +201,18 @@ pub fn error_view(err: &AuthError, provider: &Provider) -> ErrorView {
         {
             (
                 "The server refused this client".to_owned(),
-                if anaplan {
-                    "A tenant security admin may have disabled this OAuth client, or it is not a Device Grant client (Administration › Security › OAuth Clients). Check --client-id.".to_owned()
-                } else {
-                    "Check --client-id and that this client may use the device grant.".to_owned()
-                },
+                format!(
+                    "{} {}.",
+                    if anaplan {
+                        "A tenant security admin may have disabled this OAuth client, or it is not a Device Grant client (Administration › Security › OAuth Clients). Check --client-id;"
+                    } else {
+                        "Check --client-id and that this client may use the device grant;"
+                    },
+                    words::invalid_client_hint(
+                        provider.client_secret.as_ref().map(|c| &c.source),
+                        profile
+                    )
+                ),
             )
         }
         AuthError::Server(_) => (

@@ -61,12 +61,9 @@ pub(super) fn save_sign_in<T: Transport>(
 ) {
     let (ctx, tx) = (ctx.clone(), tx.clone());
     tokio::spawn(async move {
-        let mut session = Session::new(
-            &ctx.profile,
-            ctx.provider.to_record(),
-            tokens,
-            ctx.clock.now(),
-        );
+        let mut session = ctx
+            .provider
+            .new_session(&ctx.profile, tokens, ctx.clock.now());
         session.meta.clock_skew = clock_skew;
         let result = match save_replacing(&ctx, session).await {
             Ok((session, replaced)) => Ok(SignInSaved {

@@ -21,7 +21,7 @@ impl<T: Transport> SessionService<T> {
         let mut steps = Vec::new();
         let mut no_endpoint = false;
         if let LogoutMode::Revoke { logout_endpoint } = mode {
-            let mut provider = Provider::from_record(&session.meta.provider)?;
+            let mut provider = Provider::from_session(&session)?;
             if logout_endpoint.is_some() {
                 provider.logout_endpoint = logout_endpoint;
             }

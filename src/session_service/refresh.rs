@@ -17,7 +17,7 @@ impl<T: Transport> SessionService<T> {
         mut session: Session,
         sent_rt: RefreshToken,
     ) -> Result<Refreshed, RefreshFailed> {
-        let provider = Provider::from_record(&session.meta.provider)?;
+        let provider = Provider::from_session(&session)?;
         let host = host_and_port(&provider.token_endpoint);
         let profile = session.meta.profile.clone();
         let size = crate::store::secrets_size(&session.secrets);

@@ -114,6 +114,8 @@ fn fixture(
         revocation_endpoint: Some("https://idp.example.com/revoke".into()),
         logout_endpoint: None,
         refresh_token_lifespan_secs: None,
+        client_auth: None,
+        client_secret_source: None,
     };
     let t0 = Timestamp::from_unix_secs(T0);
     let set = TokenSet {

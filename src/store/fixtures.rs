@@ -31,6 +31,8 @@ pub fn full_session(profile: &str, generation: u64) -> Session {
                 revocation_endpoint: Some("https://example.com/revoke".into()),
                 logout_endpoint: Some("https://example.com/logout".into()),
                 refresh_token_lifespan_secs: Some(43_200),
+                client_auth: None,
+                client_secret_source: None,
             },
             token_type: "Bearer".into(),
             scope: Some("openid".into()),
@@ -68,6 +70,7 @@ pub fn full_session(profile: &str, generation: u64) -> Session {
             access_token: AccessToken::new(ACCESS),
             refresh_token: Some(RefreshToken::new(REFRESH)),
             id_token: Some(IdToken::new(ID_TOKEN)),
+            client_secret: None,
         },
     }
 }

@@ -12,7 +12,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::domain::clock::{Skew, Timestamp};
-use crate::domain::secret::{AccessToken, IdToken, RefreshToken};
+use crate::domain::secret::{AccessToken, ClientSecret, IdToken, RefreshToken};
 use crate::domain::session::{
     PendingRefresh, ProviderRecord, RefreshInfo, RefreshKind, SessionMeta, SessionSecrets,
     SessionState,
@@ -116,6 +116,11 @@ struct ProviderDoc {
     revocation_endpoint: Option<String>,
     logout_endpoint: Option<String>,
     refresh_token_lifespan_secs: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    client_auth: Option<String>,
+    /// Where the client secret came from: a description, never the value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    client_secret_source: Option<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -150,6 +155,9 @@ struct SecretsDoc {
     access_token: String,
     refresh_token: Option<String>,
     id_token: Option<String>,
+    /// Absent in sessions of public clients and in those saved before client secrets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    client_secret: Option<String>,
 }
 
 /// Metadata as read back: the session metadata and the backend its secrets went to.
@@ -178,6 +186,8 @@ pub(crate) fn encode_meta(meta: &SessionMeta, backend: BackendKind) -> Result<Ve
             revocation_endpoint: p.revocation_endpoint.clone(),
             logout_endpoint: p.logout_endpoint.clone(),
             refresh_token_lifespan_secs: p.refresh_token_lifespan_secs,
+            client_auth: p.client_auth.clone(),
+            client_secret_source: p.client_secret_source.clone(),
         },
         token_type: meta.token_type.clone(),
         scope: meta.scope.clone(),
@@ -242,6 +252,8 @@ pub(crate) fn decode_meta(bytes: &[u8], location: &str) -> Result<StoredMeta, St
             revocation_endpoint: p.revocation_endpoint,
             logout_endpoint: p.logout_endpoint,
             refresh_token_lifespan_secs: p.refresh_token_lifespan_secs,
+            client_auth: p.client_auth,
+            client_secret_source: p.client_secret_source,
         },
         token_type: doc.token_type,
         scope: doc.scope,
@@ -289,6 +301,10 @@ pub(crate) fn encode_secrets(
             .as_ref()
             .map(|t| t.expose().to_owned()),
         id_token: secrets.id_token.as_ref().map(|t| t.expose().to_owned()),
+        client_secret: secrets
+            .client_secret
+            .as_ref()
+            .map(|s| s.expose().to_owned()),
     };
     // Serialising plain strings cannot fail; the message would not contain them anyway.
     serde_json::to_string(&doc).map_err(|e| StoreError::Encode {
@@ -311,6 +327,7 @@ pub(crate) fn decode_secrets(
         access_token: AccessToken::new(doc.access_token),
         refresh_token: doc.refresh_token.map(RefreshToken::new),
         id_token: doc.id_token.map(IdToken::new),
+        client_secret: doc.client_secret.map(ClientSecret::new),
     };
     Ok((secrets, doc.generation))
 }

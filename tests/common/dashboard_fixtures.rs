@@ -30,6 +30,8 @@ pub fn record() -> ProviderRecord {
         revocation_endpoint: Some("https://example.com/oauth/revoke".to_owned()),
         logout_endpoint: None,
         refresh_token_lifespan_secs: None,
+        client_auth: None,
+        client_secret_source: None,
     }
 }
 

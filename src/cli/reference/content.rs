@@ -10,7 +10,7 @@ use crate::error::exit;
 use crate::store::StoreChoice;
 
 /// What each configuration key means, in [`crate::config::PROFILE_KEYS`] order (a test holds them equal).
-pub const PROFILE_KEY_HELP: [(&str, &str); 16] = [
+pub const PROFILE_KEY_HELP: [(&str, &str); 18] = [
     (
         "provider",
         "\"anaplan\" or \"generic\" (default: anaplan with host, else generic)",
@@ -39,6 +39,14 @@ pub const PROFILE_KEY_HELP: [(&str, &str); 16] = [
     ),
     ("redirect_uri", "redirect URI for flow = \"code\""),
     ("client_id", "OAuth client id"),
+    (
+        "client_secret_file",
+        "file holding a confidential client's secret (relative to this file's directory; mode 600); GRANTTY_CLIENT_SECRET and --client-secret-file win",
+    ),
+    (
+        "client_auth",
+        "how the secret is sent: \"basic\" (HTTP Basic; generic default) or \"post\" (in the body; Anaplan's)",
+    ),
     (
         "scopes",
         "space-separated string or an array of strings; a comma-separated string is an error",
@@ -204,11 +212,12 @@ fn files() -> Section {
             ),
             (
                 "STATE/PROFILE.secrets.json",
-                "the tokens, with the file store only (plaintext, 0600)",
+                "the tokens (and a confidential client's secret), with the file store only \
+                 (plaintext, 0600)",
             ),
             (
                 "keyring entry \"grantty\" / PROFILE",
-                "the tokens in the Secret Service or the kernel keyring",
+                "the tokens (and a client secret) in the Secret Service or the kernel keyring",
             ),
             (
                 "STATE/PROFILE.lock",
@@ -237,6 +246,10 @@ fn environment() -> Section {
             ("GRANTTY_STORE", "the store, as --store"),
             ("GRANTTY_CONFIG", "the configuration file, as --config"),
             ("GRANTTY_CLIENT_ID", "the client id, as 'login --client-id'"),
+            (
+                "GRANTTY_CLIENT_SECRET",
+                "a confidential client's secret for 'login' (never a flag: argv is public);                  --client-secret-file FILE beats it. Kept with the session's tokens, so                  refresh, token, keep and logout need it no more",
+            ),
             (
                 "XDG_CONFIG_HOME, XDG_STATE_HOME, HOME",
                 "where the configuration and the state directory are",
