@@ -3,7 +3,8 @@
 //! It implements the Device Authorization Grant (RFC 8628) with a verification page, the
 //! authorization code grant with PKCE (RFC 6749 §4.1, RFC 7636) with an approve page,
 //! refresh tokens with optional rotation and reuse detection (RFC 6749 §6, RFC 9700
-//! §4.14.2), token revocation (RFC 7009) and server metadata (RFC 8414). `grantty demo`
+//! §4.14.2), token revocation (RFC 7009), server metadata (RFC 8414), and one confidential
+//! client that must authenticate with its secret (RFC 6749 §2.3.1, Basic or in the body). `grantty demo`
 //! signs in against it, and tests use it as a real server.
 //!
 //! Invariants: it only ever listens on a loopback address ([`DemoError::NonLoopback`]);
@@ -14,6 +15,7 @@
 //! translate requests and replies.
 
 mod authorize;
+mod client_auth;
 mod clock;
 mod codes;
 mod config;
@@ -33,8 +35,9 @@ use tokio::net::TcpListener;
 use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
 
+pub use client_auth::{ClientRequest, SeenAuth};
 pub use clock::DemoClock;
-pub use config::{AutoDecision, Decision, DemoConfig, TokenStyle};
+pub use config::{AutoDecision, ConfidentialClient, Decision, DemoConfig, TokenStyle};
 use state::DemoState;
 
 /// Failures of the demo server's own API (protocol errors go to clients as OAuth errors).
@@ -100,6 +103,9 @@ pub struct DemoStats {
     pub client_refusals: u64,
     /// Anaplan-style logouts (`POST /token/logout`) that ended a live grant.
     pub logouts: u64,
+    /// Requests refused because the confidential client did not authenticate (`401
+    /// invalid_client`).
+    pub client_auth_failures: u64,
 }
 
 /// A running demo server; dropping it without [`DemoServer::shutdown`] also stops it.
@@ -175,6 +181,12 @@ impl DemoServer {
     /// changed one, so a test can wait for "the token has rotated" instead of sleeping.
     pub fn watch_stats(&self) -> watch::Receiver<DemoStats> {
         self.state.stats.subscribe()
+    }
+
+    /// Every request to the device authorization, token, revocation and logout endpoints, with
+    /// how its client authenticated, in arrival order.
+    pub fn client_requests(&self) -> Vec<ClientRequest> {
+        lock(&self.state).client_requests()
     }
 
     /// Approves or denies a pending user code, as the verification page's buttons do.

@@ -6,6 +6,8 @@
 // Marks the whole file as test code, so clippy's allow-unwrap-in-tests covers the fixtures.
 #![cfg(test)]
 
+#[path = "demo_server/confidential.rs"]
+mod confidential;
 #[path = "demo_server/device.rs"]
 mod device;
 #[path = "demo_server/tokens.rs"]
@@ -142,7 +144,7 @@ async fn metadata_advertises_the_endpoints_at_both_well_known_paths() {
         );
         assert_eq!(
             meta["token_endpoint_auth_methods_supported"],
-            json!(["none"])
+            json!(["none", "client_secret_basic", "client_secret_post"])
         );
         assert_eq!(meta["response_types_supported"], json!(["code"]));
         assert_eq!(

@@ -54,6 +54,33 @@ pub struct DemoConfig {
     pub refresh_reply_delay_ms: u64,
     /// Plain or hostile token values.
     pub token_style: TokenStyle,
+    /// The one confidential client: it must authenticate on every endpoint it uses.
+    pub confidential_client: ConfidentialClient,
+    /// `token_endpoint_auth_methods_supported` as advertised, and the methods the confidential
+    /// client may use (`client_secret_basic`, `client_secret_post`).
+    pub client_auth_methods: Vec<String>,
+}
+
+/// A confidential client registered with the demo server (RFC 6749 §2.1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfidentialClient {
+    /// Its `client_id`.
+    pub client_id: String,
+    /// Its secret (a demo value, worthless elsewhere).
+    pub secret: String,
+    /// A registered redirect URI that is not loopback, as Anaplan's are; the server never
+    /// contacts it (the user pastes the address back).
+    pub redirect_uri: String,
+}
+
+impl Default for ConfidentialClient {
+    fn default() -> Self {
+        Self {
+            client_id: "grantty-confidential".to_owned(),
+            secret: "demo-client-secret-7f3a9c2e".to_owned(),
+            redirect_uri: "https://callback.example.test/anaplan".to_owned(),
+        }
+    }
 }
 
 impl Default for DemoConfig {
@@ -68,6 +95,10 @@ impl Default for DemoConfig {
             seed: 0x0067_7261_6e74_7479, // "grantty" in ASCII
             refresh_reply_delay_ms: 0,
             token_style: TokenStyle::Plain,
+            confidential_client: ConfidentialClient::default(),
+            client_auth_methods: ["none", "client_secret_basic", "client_secret_post"]
+                .map(str::to_owned)
+                .to_vec(),
         }
     }
 }

@@ -12,12 +12,13 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::header::{AUTHORIZATION, CACHE_CONTROL, PRAGMA, WWW_AUTHENTICATE};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Serialize;
 use serde_json::json;
 
+use super::client_auth::presented;
 use super::clock::DemoClock;
 use super::params::Params;
 use super::state::{DEFAULT_SCOPE, DEMO_EMAIL, DEMO_NAME, DEMO_SUB, ErrorCode, OAuthError};
@@ -54,7 +55,15 @@ pub(crate) fn router(shared: Shared) -> Router {
         .route("/userinfo", get(userinfo))
         .route("/device", get(page::device_form).post(page::device_submit))
         .route("/authorize", get(authorize::form).post(authorize::submit))
+        // Anaplan's authorization endpoint: the same page.
+        .route("/auth/prelogin", get(authorize::form))
         .with_state(shared)
+}
+
+impl Shared {
+    fn client_auth_methods(&self) -> Vec<String> {
+        lock(&self.state).client_auth_methods()
+    }
 }
 
 /// Authorization server metadata (RFC 8414 §2), also valid as OIDC discovery.
@@ -72,8 +81,8 @@ async fn metadata(State(shared): State<Shared>) -> Response {
         "grant_types_supported": [DEVICE_CODE_GRANT, "refresh_token", "authorization_code"],
         "code_challenge_methods_supported": ["S256"],
         "authorization_response_iss_parameter_supported": true,
-        "token_endpoint_auth_methods_supported": ["none"],
-        "revocation_endpoint_auth_methods_supported": ["none"],
+        "token_endpoint_auth_methods_supported": shared.client_auth_methods(),
+        "revocation_endpoint_auth_methods_supported": shared.client_auth_methods(),
         "scopes_supported": scopes,
         "response_types_supported": ["code"],
         "subject_types_supported": ["public"],
@@ -90,10 +99,12 @@ async fn jwks() -> Response {
 /// Device authorization endpoint (RFC 8628 §3.1, §3.2).
 async fn device_authorization(
     State(shared): State<Shared>,
+    uri: Uri,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     let reply = Params::parse(&headers, &body).and_then(|params| {
+        authenticate(&shared, &uri, &headers, &params)?;
         let client_id = params
             .get("client_id")
             .ok_or_else(|| OAuthError::new(ErrorCode::InvalidClient, "client_id is required"))?;
@@ -114,12 +125,18 @@ async fn device_authorization(
 
 /// Token endpoint: device-code, authorization-code and refresh-token grants (RFC 8628 §3.4,
 /// RFC 6749 §4.1.3 with RFC 7636 §4.6, RFC 6749 §6).
-async fn token(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
+async fn token(
+    State(shared): State<Shared>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let now_ms = shared.clock.now_ms();
     lock(&shared.state).count_token_request();
     let mut hold = Duration::ZERO;
     let mut is_refresh = false;
     let reply = Params::parse(&headers, &body).and_then(|params| {
+        authenticate(&shared, &uri, &headers, &params)?;
         match params.require("grant_type", "grant_type is required")? {
             DEVICE_CODE_GRANT => {
                 let client_id = params.get("client_id").ok_or_else(|| {
@@ -156,8 +173,14 @@ async fn token(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) ->
 }
 
 /// Revocation endpoint (RFC 7009 §2): 200 with an empty body, even for unknown tokens.
-async fn revoke(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
+async fn revoke(
+    State(shared): State<Shared>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let reply = Params::parse(&headers, &body).and_then(|params| {
+        authenticate(&shared, &uri, &headers, &params)?;
         let token = params.require("token", "token is required")?;
         // token_type_hint is only an optimisation (RFC 7009 §2.1); both kinds are searched.
         lock(&shared.state).revoke(params.get("client_id"), token)
@@ -170,7 +193,19 @@ async fn revoke(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) -
 
 /// Anaplan's classic logout (`POST /token/logout`, `Authorization: AnaplanAuthToken …`):
 /// 204 when it ended a live token's grant, 401 otherwise.
-async fn anaplan_logout(State(shared): State<Shared>, headers: HeaderMap) -> Response {
+async fn anaplan_logout(
+    State(shared): State<Shared>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    // Recorded so a test can see that no client secret came with it.
+    if let Ok(params) = Params::parse(&headers, &body)
+        && let Ok(seen) = presented(&HeaderMap::new(), &params)
+    {
+        // Logout authenticates by the access token, not the client: only the record counts.
+        let _ = lock(&shared.state).record_client_request(seen, uri.path(), &params, false);
+    }
     let token = headers
         .get(AUTHORIZATION)
         .and_then(|value| value.to_str().ok())
@@ -209,11 +244,37 @@ fn no_store<T: Serialize>(reply: Result<T, OAuthError>) -> Response {
     }
 }
 
-/// An RFC 6749 §5.2 error reply, status 400.
+/// Client authentication (RFC 6749 §2.3.1), recorded in the server's request log.
+fn authenticate(
+    shared: &Shared,
+    uri: &Uri,
+    headers: &HeaderMap,
+    params: &Params,
+) -> Result<(), OAuthError> {
+    let json_body = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    let seen = presented(headers, params)?;
+    lock(&shared.state).record_client_request(seen, uri.path(), params, json_body)
+}
+
+/// An RFC 6749 §5.2 error reply: 400, or 401 with a `WWW-Authenticate` challenge when the
+/// client failed to authenticate.
 fn error_response(err: &OAuthError) -> Response {
     let mut body = json!({ "error": err.code.as_str(), "error_description": err.description });
     if let Some(interval) = err.interval {
         body["interval"] = json!(interval);
+    }
+    if err.status == 401 {
+        let challenge = HeaderValue::from_static(r#"Basic realm="grantty demo""#);
+        return (
+            StatusCode::UNAUTHORIZED,
+            [(WWW_AUTHENTICATE, challenge)],
+            no_store_headers(),
+            axum::Json(body),
+        )
+            .into_response();
     }
     (
         StatusCode::BAD_REQUEST,

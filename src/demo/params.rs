@@ -81,6 +81,13 @@ impl Params {
         self.0.get(name).map(String::as_str)
     }
 
+    /// The names of the parameters sent, sorted.
+    pub(crate) fn names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.0.keys().cloned().collect();
+        names.sort();
+        names
+    }
+
     /// The value of `name`, or an `invalid_request` error naming it.
     pub(crate) fn require(&self, name: &str, missing: &'static str) -> Result<&str, OAuthError> {
         self.get(name).ok_or_else(|| invalid(missing))

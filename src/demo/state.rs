@@ -62,6 +62,8 @@ pub(crate) struct DemoState {
     codes: authorize::CodeBook,
     /// Clients refused until enabled again (a test's "admin").
     disabled_clients: HashSet<String>,
+    /// What each client presented at the endpoints it authenticates at.
+    client_requests: Vec<super::client_auth::ClientRequest>,
     stats: DemoStats,
 }
 
@@ -78,6 +80,7 @@ impl DemoState {
             refresh_tokens: HashMap::new(),
             codes: authorize::CodeBook::default(),
             disabled_clients: HashSet::new(),
+            client_requests: Vec::new(),
             stats: DemoStats::default(),
         }
     }

@@ -4,8 +4,9 @@
 //! approve page's form carries nothing a user could tamper with. The decision turns it into a
 //! redirect: a code (single use, 60 s) or `error=access_denied`. Redeeming checks client,
 //! `redirect_uri` and the verifier; a code presented twice is refused and the tokens it gave
-//! are revoked (RFC 6749 §4.1.2). Redirect URIs must be loopback (RFC 8252 §7.3, any port):
-//! the demo only ever talks to this machine.
+//! are revoked (RFC 6749 §4.1.2). Redirect URIs must be loopback (RFC 8252 §7.3, any port),
+//! except the confidential client's one registered address, which the server only ever puts in
+//! a `Location` (the user pastes the address back): the demo only ever talks to this machine.
 
 use std::collections::HashMap;
 
@@ -107,9 +108,18 @@ impl DemoState {
         let Some(client_id) = params.get("client_id") else {
             return Authorize::Refuse("The request names no client_id.");
         };
-        let Some(redirect_uri) = params.get("redirect_uri").and_then(loopback_redirect) else {
+        let registered = &self.config.confidential_client;
+        let redirect_uri = params.get("redirect_uri").and_then(|raw| {
+            // The confidential client's registered address is taken exactly, as Anaplan does.
+            if client_id == registered.client_id && raw == registered.redirect_uri {
+                Url::parse(raw).ok()
+            } else {
+                loopback_redirect(raw)
+            }
+        });
+        let Some(redirect_uri) = redirect_uri else {
             return Authorize::Refuse(
-                "The redirect_uri is missing or not a loopback http:// address, so the browser is not sent back.",
+                "The redirect_uri is missing, or neither a loopback http:// address nor the client's registered one, so the browser is not sent back.",
             );
         };
         let state = params.get("state");

@@ -2,11 +2,40 @@
 //! refused with `invalid_client` until it is enabled again, tokens untouched, as Anaplan does
 //! when a tenant admin disables an OAuth client), and Anaplan's classic logout
 //! (`POST /token/logout` with `Authorization: AnaplanAuthToken …`), which ends the token's
-//! whole grant.
+//! whole grant. Also the log of what each client presented at the endpoints it authenticates
+//! at ([`ClientRequest`]), and the methods the confidential client may use.
 
 use super::{DemoState, ErrorCode, OAuthError};
+use crate::demo::client_auth::{ClientRequest, Presented};
+use crate::demo::params::Params;
 
 impl DemoState {
+    /// Authenticates a request's client and records what it presented (never the secret).
+    pub(crate) fn record_client_request(
+        &mut self,
+        presented: Presented,
+        endpoint: &str,
+        params: &Params,
+        json_body: bool,
+    ) -> Result<(), OAuthError> {
+        let (record, result) = presented.check(&self.config, endpoint, params, json_body);
+        if result.is_err() {
+            self.stats.client_auth_failures += 1;
+        }
+        self.client_requests.push(record);
+        result
+    }
+
+    /// Every request recorded by [`record_client_request`](Self::record_client_request).
+    pub(crate) fn client_requests(&self) -> Vec<ClientRequest> {
+        self.client_requests.clone()
+    }
+
+    /// The advertised `token_endpoint_auth_methods_supported`.
+    pub(crate) fn client_auth_methods(&self) -> Vec<String> {
+        self.config.client_auth_methods.clone()
+    }
+
     /// Refuses every request of `client_id` with `invalid_client` until [`enable_client`](Self::enable_client).
     pub(crate) fn disable_client(&mut self, client_id: &str) {
         self.disabled_clients.insert(client_id.to_owned());

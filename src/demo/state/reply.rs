@@ -41,6 +41,8 @@ pub(crate) struct OAuthError {
     pub(crate) description: &'static str,
     /// Non-standard hint: the device code's interval after a `slow_down`.
     pub(crate) interval: Option<u64>,
+    /// HTTP status: 400, or 401 for a client that failed to authenticate (RFC 6749 §5.2).
+    pub(crate) status: u16,
 }
 
 impl OAuthError {
@@ -49,6 +51,7 @@ impl OAuthError {
             code,
             description,
             interval: None,
+            status: 400,
         }
     }
 }
