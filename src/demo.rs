@@ -218,6 +218,12 @@ impl DemoServer {
         lock(&self.state).disable_client(client_id);
     }
 
+    /// Gives the confidential client a new secret, as an admin rotating it would: the old one
+    /// is refused from now on (`401 invalid_client`), tokens untouched.
+    pub fn rotate_client_secret(&self, secret: &str) {
+        lock(&self.state).rotate_client_secret(secret);
+    }
+
     /// Lets `client_id` in again.
     pub fn enable_client(&self, client_id: &str) {
         lock(&self.state).enable_client(client_id);

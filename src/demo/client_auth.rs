@@ -57,6 +57,7 @@ pub(crate) struct Presented {
 /// Reads the client credentials of a request: a Basic header (its parts form-urldecoded, RFC
 /// 6749 appendix B), or `client_id` / `client_secret` in the body.
 pub(crate) fn presented(headers: &HeaderMap, params: &Params) -> Result<Presented, OAuthError> {
+    use base64::Engine as _;
     let invalid = |d| OAuthError::new(ErrorCode::InvalidRequest, d);
     let basic = headers
         .get(AUTHORIZATION)
@@ -73,7 +74,6 @@ pub(crate) fn presented(headers: &HeaderMap, params: &Params) -> Result<Presente
             },
         });
     };
-    use base64::Engine as _;
     let decoded = base64::engine::general_purpose::STANDARD
         .decode(encoded.trim())
         .ok()

@@ -79,7 +79,8 @@ pub enum SecretSource {
 pub const CLIENT_SECRET_ENV: &str = "GRANTTY_CLIENT_SECRET";
 
 impl SecretSource {
-    /// Where the secret came from, in words: "GRANTTY_CLIENT_SECRET", "the file /x (--client-secret-file)".
+    /// Where the secret came from, in words: `GRANTTY_CLIENT_SECRET`, `the file /x
+    /// (--client-secret-file)`.
     pub fn describe(&self) -> String {
         match self {
             Self::Env => CLIENT_SECRET_ENV.to_owned(),
@@ -148,9 +149,9 @@ mod tests {
 
     #[test]
     fn basic_encodes_id_and_secret_as_rfc_6749_appendix_b_says() {
+        use base64::Engine as _;
         // "a b:c" / "p@ss+/%" become "a+b%3Ac" and "p%40ss%2B%2F%25" before base64.
         let header = basic_header("a b:c", "p@ss+/%");
-        use base64::Engine as _;
         let decoded = base64::engine::general_purpose::STANDARD
             .decode(header.strip_prefix("Basic ").unwrap())
             .unwrap();

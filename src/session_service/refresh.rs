@@ -17,8 +17,12 @@ impl<T: Transport> SessionService<T> {
         mut session: Session,
         sent_rt: RefreshToken,
     ) -> Result<Refreshed, RefreshFailed> {
-        let provider = Provider::from_session(&session)?;
-        let host = host_and_port(&provider.token_endpoint);
+        // Built before any await: the provider (with its secret) is not kept in the future.
+        let (request, host) = {
+            let provider = Provider::from_session(&session)?;
+            let host = host_and_port(&provider.token_endpoint);
+            (refresh_request(&provider, &sent_rt), host)
+        };
         let profile = session.meta.profile.clone();
         let size = crate::store::secrets_size(&session.secrets);
         self.blocking(move |s| s.probe_secrets(&profile, size))
@@ -35,10 +39,7 @@ impl<T: Transport> SessionService<T> {
         self.blocking(move |s| s.save_meta(&meta)).await?;
         session.meta = marked;
 
-        let answer = self
-            .transport
-            .send(refresh_request(&provider, &sent_rt))
-            .await;
+        let answer = self.transport.send(request).await;
         let now = self.clock.now();
         let resp = match answer {
             Ok(resp) => resp,

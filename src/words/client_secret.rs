@@ -36,7 +36,7 @@ pub fn invalid_client_hint(sent: Option<&SecretSource>, profile: &str) -> String
     let login = login_command(profile);
     match sent {
         Some(source) => format!(
-            "grantty authenticated with the client secret from {}: check that it is this client's current secret (a wrong or rotated secret is refused with invalid_client), then sign in with the right one: `{login} --force` with {CLIENT_SECRET_ENV} set or --client-secret-file FILE",
+            "grantty authenticated with the client secret from {}: check that it is this client's current secret (a wrong or rotated secret is refused with invalid_client), then sign in with the right one in {CLIENT_SECRET_ENV} or --client-secret-file FILE: `{login}` (add --force over a live session)",
             source.describe()
         ),
         None => format!(

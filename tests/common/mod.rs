@@ -16,5 +16,6 @@ pub mod interop;
 pub mod journey;
 pub mod lifecycle_fixtures;
 pub mod screen;
+pub mod secret;
 pub mod session;
 pub mod tmux;

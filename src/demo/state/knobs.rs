@@ -31,6 +31,11 @@ impl DemoState {
         self.client_requests.clone()
     }
 
+    /// Replaces the confidential client's secret.
+    pub(crate) fn rotate_client_secret(&mut self, secret: &str) {
+        secret.clone_into(&mut self.config.confidential_client.secret);
+    }
+
     /// The advertised `token_endpoint_auth_methods_supported`.
     pub(crate) fn client_auth_methods(&self) -> Vec<String> {
         self.config.client_auth_methods.clone()

@@ -1,0 +1,236 @@
+//! Anaplan's authorization code grant with a confidential client, end to end: the real binary
+//! against the demo server's Anaplan shape on 127.0.0.1 (`/auth/prelogin`, JSON bodies at
+//! `/oauth/token`, `/token/logout`), the redirect pasted back as Anaplan users do. Then
+//! `grantty token` in a shell without the secret refreshes with the stored one, and `logout`
+//! ends the grant. What the SERVER saw is asserted at every step; nothing sleeps.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use grantty::demo::{ClientRequest, ConfidentialClient, DemoConfig, DemoServer, SeenAuth};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+use common::secret::{
+    assert_secret_only_in_the_secrets_file, expire_access_token, secret_file, stored,
+};
+use common::session::{Run, command_in, demo_server, isolated_command};
+
+const PASTE_PROMPT: &str = "Paste the address your browser was sent to:";
+
+/// The user on the demo's approve page: opens the prelogin `url`, approves; returns `Location`.
+async fn approve(url: &str) -> String {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let html = http.get(url).send().await.unwrap().text().await.unwrap();
+    let marker = "name=\"request\" value=\"";
+    let start = html.find(marker).expect("approve form") + marker.len();
+    let request = &html[start..start + html[start..].find('"').unwrap()];
+    let origin = &url[..url.find("/auth/prelogin").expect("Anaplan's prelogin page")];
+    let answer = http
+        .post(format!("{origin}/authorize"))
+        .form(&[("request", request), ("action", "approve")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 302);
+    answer.headers()["location"].to_str().unwrap().to_owned()
+}
+
+/// `login --provider anaplan … --flow code --client-secret-file FILE`, played to the end.
+async fn code_login(server: &DemoServer, state: &std::path::Path, secret_path: &str) -> Run {
+    let client = ConfidentialClient::default();
+    let host = server.issuer();
+    let args = [
+        "login",
+        "--provider",
+        "anaplan",
+        "--host",
+        &host,
+        "--client-id",
+        &client.client_id,
+        "--flow",
+        "code",
+        "--redirect-uri",
+        &client.redirect_uri,
+        "--client-secret-file",
+        secret_path,
+    ];
+    let mut child = isolated_command(state, &args).spawn().unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut transcript = String::new();
+    let mut url = None;
+    while let Some(line) = lines.next_line().await.unwrap() {
+        transcript.push_str(&line);
+        transcript.push('\n');
+        if url.is_none() && line.starts_with("http") {
+            url = Some(line.clone());
+        }
+        if line.starts_with(PASTE_PROMPT) {
+            break;
+        }
+    }
+    let url = url.unwrap_or_else(|| panic!("no authorize address:\n{transcript}"));
+    let location = approve(&url).await;
+    assert!(
+        location.starts_with(&format!("{}?code=", client.redirect_uri)),
+        "{location}"
+    );
+    let mut stdin = child.stdin.take().unwrap();
+    stdin
+        .write_all(format!("{location}\n").as_bytes())
+        .await
+        .unwrap();
+    drop(stdin);
+    while let Some(line) = lines.next_line().await.unwrap() {
+        transcript.push_str(&line);
+        transcript.push('\n');
+    }
+    let mut output = child.wait_with_output().await.unwrap();
+    output.stderr = transcript.into_bytes();
+    Run::from_output(&args, output)
+}
+
+fn at<'a>(seen: &'a [ClientRequest], grant_type: &str) -> Vec<&'a ClientRequest> {
+    seen.iter()
+        .filter(|r| r.grant_type.as_deref() == Some(grant_type))
+        .collect()
+}
+
+#[tokio::test]
+async fn anaplan_code_flow_exchanges_once_with_the_secret_then_refreshes_and_logs_out_without_it() {
+    let server = demo_server(DemoConfig::default()).await;
+    let secret = ConfidentialClient::default().secret;
+    let state = tempfile::tempdir().unwrap();
+    let keys = tempfile::tempdir().unwrap();
+    let file = secret_file(keys.path(), "anaplan-secret", &secret, 0o600);
+
+    let login = code_login(&server, state.path(), file.to_str().unwrap()).await;
+    login.assert_code(0);
+    assert!(
+        login.stderr.contains("Signed in as demo.user@example.com"),
+        "{}",
+        login.stderr
+    );
+    assert!(
+        !login.stderr.contains("chmod"),
+        "a 0600 file gets no warning"
+    );
+    let seen = server.client_requests();
+    let exchanges = at(&seen, "authorization_code");
+    assert_eq!(
+        exchanges.len(),
+        1,
+        "the code is exchanged exactly once: {seen:?}"
+    );
+    let exchange = exchanges[0];
+    assert_eq!(exchange.endpoint, "/oauth/token");
+    assert_eq!(
+        exchange.auth,
+        SeenAuth::Post,
+        "Anaplan: the secret in the body"
+    );
+    assert!(exchange.json_body && exchange.secret_matched && exchange.accepted);
+    for param in [
+        "client_secret",
+        "code_verifier",
+        "redirect_uri",
+        "code",
+        "client_id",
+    ] {
+        assert!(
+            exchange.params.iter().any(|p| p == param),
+            "{param}: {exchange:?}"
+        );
+    }
+    let signed_in = stored(state.path());
+    assert_eq!(
+        signed_in.meta.provider.client_secret_source.as_deref(),
+        Some(format!("the file {} (--client-secret-file)", file.display()).as_str())
+    );
+
+    // Later, in a shell without the secret file or variable (command_in clears the environment).
+    std::fs::remove_file(&file).unwrap();
+    expire_access_token(state.path());
+    let token = Run::of(command_in(state.path(), &["token"]), &["token"]).await;
+    token.assert_code(0);
+    let refreshed = stored(state.path());
+    assert_eq!(token.stdout.trim(), refreshed.secrets.access_token.expose());
+    assert_ne!(
+        refreshed.secrets.access_token,
+        signed_in.secrets.access_token
+    );
+    assert_ne!(
+        refreshed.secrets.refresh_token, signed_in.secrets.refresh_token,
+        "the rotated refresh token was persisted"
+    );
+    let seen = server.client_requests();
+    let refresh_requests = at(&seen, "refresh_token");
+    assert_eq!(refresh_requests.len(), 1, "{seen:?}");
+    assert_eq!(refresh_requests[0].auth, SeenAuth::Post);
+    assert!(
+        refresh_requests[0].json_body
+            && refresh_requests[0].secret_matched
+            && refresh_requests[0].accepted
+    );
+    assert_eq!(
+        server.stats().reuse_detections,
+        0,
+        "no refresh token was reused"
+    );
+
+    let logout = Run::of(command_in(state.path(), &["logout"]), &["logout"]).await;
+    logout.assert_code(0);
+    assert_eq!(
+        server.stats().logouts,
+        1,
+        "Anaplan's logout ended the grant"
+    );
+    let seen = server.client_requests();
+    let logouts: Vec<_> = seen
+        .iter()
+        .filter(|r| r.endpoint == "/token/logout")
+        .collect();
+    assert_eq!(logouts.len(), 1);
+    assert_eq!(
+        logouts[0].auth,
+        SeenAuth::None,
+        "logout sends no client secret"
+    );
+    assert!(
+        common::secret::store(state.path())
+            .load("default")
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn the_client_secret_is_nowhere_but_the_secrets_file() {
+    let server = demo_server(DemoConfig::default()).await;
+    let secret = ConfidentialClient::default().secret;
+    let state = tempfile::tempdir().unwrap();
+    let keys = tempfile::tempdir().unwrap();
+    let file = secret_file(keys.path(), "anaplan-secret", &secret, 0o600);
+    let login = code_login(&server, state.path(), file.to_str().unwrap()).await;
+    login.assert_code(0);
+    expire_access_token(state.path());
+    let mut runs = vec![login];
+    for args in [
+        &["token"][..],
+        &["refresh"],
+        &["status"],
+        &["status", "--json"],
+        &["profiles", "--json"],
+        &["export", "--format", "json"],
+    ] {
+        let run = Run::of(command_in(state.path(), args), args).await;
+        run.assert_code(0);
+        runs.push(run);
+    }
+    let refs: Vec<&Run> = runs.iter().collect();
+    assert_secret_only_in_the_secrets_file(state.path(), &secret, &refs);
+}
