@@ -237,3 +237,41 @@ async fn an_empty_secret_is_a_usage_error_before_anything_is_sent() {
     );
     assert!(server.client_requests().is_empty());
 }
+
+#[tokio::test]
+async fn signing_in_again_over_the_stored_session_reuses_its_secret() {
+    let server = demo_server(DemoConfig {
+        interval_secs: 1,
+        ..DemoConfig::default()
+    })
+    .await;
+    let secret = ConfidentialClient::default().secret;
+    let state = tempfile::tempdir().unwrap();
+    login(&server, state.path(), Some(&secret), &[])
+        .await
+        .assert_code(0);
+    let first = stored(state.path());
+    // No place, no client and no secret given: everything comes from the stored session.
+    let args = ["login", "--json", "--force"];
+    let cmd = isolated_command(state.path(), &args);
+    let (_, _, run) = events_of(cmd, &args, Some((&server, Decision::Approve))).await;
+    run.assert_code(0);
+    let second = stored(state.path());
+    assert_ne!(second.secrets.access_token, first.secrets.access_token);
+    assert_eq!(second.secrets.client_secret, first.secrets.client_secret);
+    let device_requests = server
+        .client_requests()
+        .into_iter()
+        .filter(|r| r.endpoint == "/device_authorization")
+        .collect::<Vec<_>>();
+    assert_eq!(device_requests.len(), 2);
+    assert!(
+        device_requests.iter().all(|r| r.secret_matched),
+        "{device_requests:?}"
+    );
+    assert_eq!(
+        second.meta.provider.client_secret_source.as_deref(),
+        Some("GRANTTY_CLIENT_SECRET"),
+        "the original source is still named"
+    );
+}

@@ -62,6 +62,20 @@ const provider = new Provider(issuer, {
       response_types: ['code'],
       redirect_uris: ['http://127.0.0.1/callback'],
     },
+    // Confidential device clients (RFC 8628 §5.6 allows them), one per way of
+    // sending the secret (RFC 6749 §2.3.1); tests/interop_secret.rs.
+    ...[
+      ['grantty-confidential-basic', 'client_secret_basic'],
+      ['grantty-confidential-post', 'client_secret_post'],
+    ].map(([clientId, method]) => ({
+      client_id: clientId,
+      client_secret: `${clientId}-interop-secret`,
+      client_name: `grantty ${method}`,
+      token_endpoint_auth_method: method,
+      grant_types: [DEVICE_CODE_GRANT, 'refresh_token'],
+      response_types: [],
+      redirect_uris: [],
+    })),
   ],
   scopes: ['openid', 'email', 'profile', 'offline_access'],
   claims: {
