@@ -101,7 +101,13 @@ async fn signs_in_refreshes_and_revokes(client_id: &str, auth: ClientAuth) {
         .revoke(PROFILE)
         .await
         .unwrap_or_else(|e| panic!("{e}\n{}", server.server_log()));
-    assert!(done.steps.iter().all(|s| s.revoked()), "{:?}", done.steps);
+    assert!(
+        done.steps
+            .iter()
+            .all(grantty::session_service::RevokeStep::revoked),
+        "{:?}",
+        done.steps
+    );
 }
 
 #[tokio::test]
