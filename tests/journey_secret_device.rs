@@ -12,7 +12,9 @@ mod common;
 use grantty::demo::{ConfidentialClient, Decision, DemoConfig, DemoServer, SeenAuth};
 use grantty::domain::session::SessionState;
 
-use common::secret::{expire_access_token, secret_file, stored};
+use common::secret::{
+    assert_secret_only_in_the_secrets_file, expire_access_token, secret_file, stored,
+};
 use common::session::{Run, command_in, demo_server, events_of, isolated_command};
 
 /// `login --json --issuer … --client-id grantty-confidential` with `env` and `extra` flags,
@@ -38,9 +40,10 @@ async fn login(
     if let Some(secret) = env {
         cmd.env("GRANTTY_CLIENT_SECRET", secret);
     }
-    events_of(cmd, &args, Some((server, Decision::Approve)))
-        .await
-        .2
+    let (_, lines, mut run) = events_of(cmd, &args, Some((server, Decision::Approve))).await;
+    // events_of took stdout line by line: keep the NDJSON lines for the leak checks.
+    run.stdout = lines.join("\n");
+    run
 }
 
 /// Signs in with `GRANTTY_CLIENT_SECRET`, refreshes and logs out without it; every request the
@@ -53,9 +56,8 @@ async fn signs_in_refreshes_and_logs_out(config: DemoConfig, method: SeenAuth) {
     .await;
     let secret = ConfidentialClient::default().secret;
     let state = tempfile::tempdir().unwrap();
-    login(&server, state.path(), Some(&secret), &[])
-        .await
-        .assert_code(0);
+    let login_run = login(&server, state.path(), Some(&secret), &[]).await;
+    login_run.assert_code(0);
     let signed_in = stored(state.path());
     assert_eq!(
         signed_in.meta.provider.client_secret_source.as_deref(),
@@ -71,6 +73,8 @@ async fn signs_in_refreshes_and_logs_out(config: DemoConfig, method: SeenAuth) {
         refreshed.secrets.refresh_token,
         signed_in.secrets.refresh_token
     );
+    // NDJSON on stdout, the human lines on stderr, the metadata: no secret anywhere.
+    assert_secret_only_in_the_secrets_file(state.path(), &secret, &[&login_run, &token]);
 
     Run::of(command_in(state.path(), &["logout"]), &["logout"])
         .await

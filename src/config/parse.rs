@@ -121,6 +121,7 @@ impl Walk<'_> {
             let Some(&k) = PROFILE_KEYS.iter().find(|k| **k == key.get_ref().as_ref()) else {
                 let message = match key.get_ref().as_ref() {
                     "default_profile" => "default_profile belongs at the top of the file, before any [profiles.NAME] line".to_owned(),
+                    "client_secret" => "client_secret is not a key: a secret does not belong in the configuration. Put it alone in a file (chmod 600) and name that with client_secret_file, or set GRANTTY_CLIENT_SECRET".to_owned(),
                     other => unknown(other, &format!("in profile {name:?}"), &PROFILE_KEYS),
                 };
                 self.found.push((key.span().start, message));

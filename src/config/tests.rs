@@ -34,6 +34,8 @@ const FULL: &str = r#"default_profile = "work"
 provider = "anaplan"
 host = "eu3.app.anaplan.com"
 client_id = "0123456789abcdef0123456789abcdef"
+client_secret_file = "work.secret"
+client_auth = "post"
 scopes = "openid profile email offline_access"
 flow = "code"
 redirect_uri = "https://example.com/callback"
@@ -72,6 +74,8 @@ fn a_full_example_parses_into_every_setting() {
             provider: Some(ProviderArg::Anaplan),
             host: Some("eu3.app.anaplan.com".into()),
             client_id: Some("0123456789abcdef0123456789abcdef".into()),
+            client_secret_file: Some("work.secret".into()),
+            client_auth: Some(crate::cli::ClientAuthArg::Post),
             scopes: Some("openid profile email offline_access".into()),
             flow: Some(FlowArg::Code),
             redirect_uri: Some("https://example.com/callback".into()),
@@ -302,4 +306,14 @@ fn offsets_become_one_based_lines_and_character_columns() {
     assert_eq!(line_and_column("ab\ncd", 4), (2, 2));
     assert_eq!(line_and_column("é\nx", 3), (2, 1));
     assert_eq!(line_and_column("éa", 2), (1, 2));
+}
+
+#[test]
+fn a_secret_in_the_file_is_refused_with_the_way_to_give_it() {
+    let text = third_line(r#"client_secret = "s3cret""#);
+    assert!(text.contains("client_secret_file"), "{text}");
+    assert!(text.contains("GRANTTY_CLIENT_SECRET"), "{text}");
+    assert!(!text.contains("s3cret"), "{text}");
+    let text = third_line(r#"client_auth = "jwt""#);
+    assert!(text.contains("choose basic or post"), "{text}");
 }
