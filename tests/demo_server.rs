@@ -51,6 +51,12 @@ impl Demo {
         format!("{}{path}", self.server.issuer())
     }
 
+    /// `GET path`, its body as JSON.
+    async fn get_json(&self, path: &str) -> Value {
+        let reply = self.http.get(self.url(path)).send().await.unwrap();
+        reply.json().await.unwrap()
+    }
+
     async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> (StatusCode, Value) {
         let reply = self
             .http
@@ -119,15 +125,7 @@ async fn metadata_advertises_the_endpoints_at_both_well_known_paths() {
         "/.well-known/oauth-authorization-server",
         "/.well-known/openid-configuration",
     ] {
-        let meta: Value = demo
-            .http
-            .get(demo.url(path))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let meta = demo.get_json(path).await;
         assert_eq!(meta["issuer"], json!(issuer));
         assert_eq!(
             meta["device_authorization_endpoint"],

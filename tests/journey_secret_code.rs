@@ -9,10 +9,12 @@
 mod common;
 
 use grantty::demo::{ClientRequest, ConfidentialClient, DemoConfig, DemoServer, SeenAuth};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::io::AsyncWriteExt as _;
 
+use common::journey::Running;
 use common::secret::{
     assert_secret_only_in_the_secrets_file, expire_access_token, secret_file, stored,
+    token_after_expiry,
 };
 use common::session::{Run, command_in, demo_server, isolated_command};
 
@@ -59,39 +61,55 @@ async fn code_login(server: &DemoServer, state: &std::path::Path, secret_path: &
         "--client-secret-file",
         secret_path,
     ];
-    let mut child = isolated_command(state, &args).spawn().unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let mut transcript = String::new();
-    let mut url = None;
-    while let Some(line) = lines.next_line().await.unwrap() {
-        transcript.push_str(&line);
-        transcript.push('\n');
-        if url.is_none() && line.starts_with("http") {
-            url = Some(line.clone());
-        }
-        if line.starts_with(PASTE_PROMPT) {
-            break;
-        }
-    }
-    let url = url.unwrap_or_else(|| panic!("no authorize address:\n{transcript}"));
+    let mut login = Running::start(isolated_command(state, &args), &args);
+    login.wait_for_stderr(PASTE_PROMPT).await;
+    let url = login
+        .seen
+        .iter()
+        .find(|line| line.starts_with("http"))
+        .unwrap_or_else(|| panic!("no authorize address: {:?}", login.seen))
+        .clone();
     let location = approve(&url).await;
     assert!(
         location.starts_with(&format!("{}?code=", client.redirect_uri)),
         "{location}"
     );
-    let mut stdin = child.stdin.take().unwrap();
+    let mut stdin = login.child.stdin.take().unwrap();
     stdin
         .write_all(format!("{location}\n").as_bytes())
         .await
         .unwrap();
     drop(stdin);
-    while let Some(line) = lines.next_line().await.unwrap() {
-        transcript.push_str(&line);
-        transcript.push('\n');
+    login.finish().await
+}
+
+/// A session signed in with the code flow and a 0600 secret file.
+struct SignedIn {
+    server: DemoServer,
+    secret: String,
+    state: tempfile::TempDir,
+    /// Holds the secret file.
+    _keys: tempfile::TempDir,
+    file: std::path::PathBuf,
+    login: Run,
+}
+
+async fn signed_in() -> SignedIn {
+    let server = demo_server(DemoConfig::default()).await;
+    let secret = ConfidentialClient::default().secret;
+    let state = tempfile::tempdir().unwrap();
+    let keys = tempfile::tempdir().unwrap();
+    let file = secret_file(keys.path(), "anaplan-secret", &secret, 0o600);
+    let login = code_login(&server, state.path(), file.to_str().unwrap()).await;
+    login.assert_code(0);
+    SignedIn {
+        server,
+        secret,
+        state,
+        _keys: keys,
+        file,
+        login,
     }
-    let mut output = child.wait_with_output().await.unwrap();
-    output.stderr = transcript.into_bytes();
-    Run::from_output(&args, output)
 }
 
 fn at<'a>(seen: &'a [ClientRequest], grant_type: &str) -> Vec<&'a ClientRequest> {
@@ -102,14 +120,14 @@ fn at<'a>(seen: &'a [ClientRequest], grant_type: &str) -> Vec<&'a ClientRequest>
 
 #[tokio::test]
 async fn anaplan_code_flow_exchanges_once_with_the_secret_then_refreshes_and_logs_out_without_it() {
-    let server = demo_server(DemoConfig::default()).await;
-    let secret = ConfidentialClient::default().secret;
-    let state = tempfile::tempdir().unwrap();
-    let keys = tempfile::tempdir().unwrap();
-    let file = secret_file(keys.path(), "anaplan-secret", &secret, 0o600);
-
-    let login = code_login(&server, state.path(), file.to_str().unwrap()).await;
-    login.assert_code(0);
+    let SignedIn {
+        server,
+        state,
+        file,
+        login,
+        _keys,
+        ..
+    } = signed_in().await;
     assert!(
         login.stderr.contains("Signed in as demo.user@example.com"),
         "{}",
@@ -154,11 +172,7 @@ async fn anaplan_code_flow_exchanges_once_with_the_secret_then_refreshes_and_log
 
     // Later, in a shell without the secret file or variable (command_in clears the environment).
     std::fs::remove_file(&file).unwrap();
-    expire_access_token(state.path());
-    let token = Run::of(command_in(state.path(), &["token"]), &["token"]).await;
-    token.assert_code(0);
-    let refreshed = stored(state.path());
-    assert_eq!(token.stdout.trim(), refreshed.secrets.access_token.expose());
+    let (_, refreshed) = token_after_expiry(state.path()).await;
     assert_ne!(
         refreshed.secrets.access_token,
         signed_in.secrets.access_token
@@ -200,23 +214,20 @@ async fn anaplan_code_flow_exchanges_once_with_the_secret_then_refreshes_and_log
         SeenAuth::None,
         "logout sends no client secret"
     );
-    assert!(
-        common::secret::store(state.path())
-            .load("default")
-            .unwrap()
-            .is_none()
-    );
+    assert!(!common::secret::has_session(state.path()));
 }
 
 #[tokio::test]
 async fn the_client_secret_is_nowhere_but_the_secrets_file() {
-    let server = demo_server(DemoConfig::default()).await;
-    let secret = ConfidentialClient::default().secret;
-    let state = tempfile::tempdir().unwrap();
-    let keys = tempfile::tempdir().unwrap();
-    let file = secret_file(keys.path(), "anaplan-secret", &secret, 0o600);
-    let login = code_login(&server, state.path(), file.to_str().unwrap()).await;
-    login.assert_code(0);
+    // Every part is bound: what `..` leaves out is dropped at once (the server stops).
+    let SignedIn {
+        server: _server,
+        state,
+        secret,
+        login,
+        _keys,
+        ..
+    } = signed_in().await;
     expire_access_token(state.path());
     let mut runs = vec![login];
     for args in [

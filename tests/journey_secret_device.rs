@@ -14,6 +14,7 @@ use grantty::domain::session::SessionState;
 
 use common::secret::{
     assert_secret_only_in_the_secrets_file, expire_access_token, secret_file, stored,
+    token_after_expiry,
 };
 use common::session::{Run, command_in, demo_server, events_of, isolated_command};
 
@@ -46,16 +47,21 @@ async fn login(
     run
 }
 
-/// Signs in with `GRANTTY_CLIENT_SECRET`, refreshes and logs out without it; every request the
-/// server saw authenticated with `method` and the right secret.
-async fn signs_in_refreshes_and_logs_out(config: DemoConfig, method: SeenAuth) {
+/// A demo server polled every second, the confidential client's secret, a state directory.
+async fn fast_server(config: DemoConfig) -> (DemoServer, String, tempfile::TempDir) {
     let server = demo_server(DemoConfig {
         interval_secs: 1,
         ..config
     })
     .await;
     let secret = ConfidentialClient::default().secret;
-    let state = tempfile::tempdir().unwrap();
+    (server, secret, tempfile::tempdir().unwrap())
+}
+
+/// Signs in with `GRANTTY_CLIENT_SECRET`, refreshes and logs out without it; every request the
+/// server saw authenticated with `method` and the right secret.
+async fn signs_in_refreshes_and_logs_out(config: DemoConfig, method: SeenAuth) {
+    let (server, secret, state) = fast_server(config).await;
     let login_run = login(&server, state.path(), Some(&secret), &[]).await;
     login_run.assert_code(0);
     let signed_in = stored(state.path());
@@ -64,11 +70,7 @@ async fn signs_in_refreshes_and_logs_out(config: DemoConfig, method: SeenAuth) {
         Some("GRANTTY_CLIENT_SECRET")
     );
 
-    expire_access_token(state.path());
-    let token = Run::of(command_in(state.path(), &["token"]), &["token"]).await;
-    token.assert_code(0);
-    let refreshed = stored(state.path());
-    assert_eq!(token.stdout.trim(), refreshed.secrets.access_token.expose());
+    let (token, refreshed) = token_after_expiry(state.path()).await;
     assert_ne!(
         refreshed.secrets.refresh_token,
         signed_in.secrets.refresh_token
@@ -129,12 +131,7 @@ async fn a_wrong_secret_at_sign_in_names_its_source_and_stores_nothing() {
     assert!(!run.stderr.contains("not-the-secret") && !run.stdout.contains("not-the-secret"));
     assert_eq!(server.stats().device_authorizations, 0);
     assert_eq!(server.stats().client_auth_failures, 1);
-    assert!(
-        common::secret::store(state.path())
-            .load("default")
-            .unwrap()
-            .is_none()
-    );
+    assert!(!common::secret::has_session(state.path()));
 }
 
 #[tokio::test]
@@ -153,13 +150,7 @@ async fn without_a_secret_the_refusal_says_how_to_give_one() {
 
 #[tokio::test]
 async fn a_rotated_secret_refuses_the_refresh_names_the_stored_source_and_keeps_the_session() {
-    let server = demo_server(DemoConfig {
-        interval_secs: 1,
-        ..DemoConfig::default()
-    })
-    .await;
-    let secret = ConfidentialClient::default().secret;
-    let state = tempfile::tempdir().unwrap();
+    let (server, secret, state) = fast_server(DemoConfig::default()).await;
     let keys = tempfile::tempdir().unwrap();
     let file = secret_file(keys.path(), "secret", &secret, 0o600);
     let flag = ["--client-secret-file", file.to_str().unwrap()];
@@ -200,13 +191,7 @@ async fn a_rotated_secret_refuses_the_refresh_names_the_stored_source_and_keeps_
 
 #[tokio::test]
 async fn a_secret_file_others_can_read_is_used_with_a_warning() {
-    let server = demo_server(DemoConfig {
-        interval_secs: 1,
-        ..DemoConfig::default()
-    })
-    .await;
-    let secret = ConfidentialClient::default().secret;
-    let state = tempfile::tempdir().unwrap();
+    let (server, secret, state) = fast_server(DemoConfig::default()).await;
     let keys = tempfile::tempdir().unwrap();
     let file = secret_file(keys.path(), "secret", &secret, 0o644);
     let shown = file.display().to_string();
@@ -244,13 +229,7 @@ async fn an_empty_secret_is_a_usage_error_before_anything_is_sent() {
 
 #[tokio::test]
 async fn signing_in_again_over_the_stored_session_reuses_its_secret() {
-    let server = demo_server(DemoConfig {
-        interval_secs: 1,
-        ..DemoConfig::default()
-    })
-    .await;
-    let secret = ConfidentialClient::default().secret;
-    let state = tempfile::tempdir().unwrap();
+    let (server, secret, state) = fast_server(DemoConfig::default()).await;
     login(&server, state.path(), Some(&secret), &[])
         .await
         .assert_code(0);

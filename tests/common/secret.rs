@@ -32,6 +32,11 @@ pub fn stored(state_home: &Path) -> Session {
         .expect("a stored session")
 }
 
+/// Whether a session of the default profile is stored.
+pub fn has_session(state_home: &Path) -> bool {
+    store(state_home).load(PROFILE).unwrap().is_some()
+}
+
 /// Moves the stored access token's expiry to a minute ago, so the next `grantty token` must
 /// refresh. Returns the session as it was.
 pub fn expire_access_token(state_home: &Path) -> Session {
@@ -42,6 +47,22 @@ pub fn expire_access_token(state_home: &Path) -> Session {
     session.meta.access_expires_at = Some(Timestamp::from_unix_secs(now - 60));
     store.save(&session).unwrap();
     before
+}
+
+/// `grantty token` after the stored access token expired, in an environment without any
+/// secret: it must refresh, print the new token and store it. Returns the run and the session
+/// stored afterwards.
+pub async fn token_after_expiry(state_home: &Path) -> (Run, Session) {
+    expire_access_token(state_home);
+    let token = Run::of(
+        super::session::command_in(state_home, &["token"]),
+        &["token"],
+    )
+    .await;
+    token.assert_code(0);
+    let refreshed = stored(state_home);
+    assert_eq!(token.stdout.trim(), refreshed.secrets.access_token.expose());
+    (token, refreshed)
 }
 
 /// Asserts that `secret` is in no file under `state_home` except the profile's secrets file,

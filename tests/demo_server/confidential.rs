@@ -97,15 +97,9 @@ async fn a_method_the_server_does_not_advertise_is_refused() {
         ..DemoConfig::default()
     })
     .await;
-    let meta: Value = demo
-        .http
-        .get(demo.url("/.well-known/oauth-authorization-server"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let meta = demo
+        .get_json("/.well-known/oauth-authorization-server")
+        .await;
     assert_eq!(
         meta["token_endpoint_auth_methods_supported"],
         serde_json::json!(["client_secret_post"])
