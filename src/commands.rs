@@ -113,6 +113,11 @@ async fn demo(session: &SessionArgs, args: &DemoArgs) -> Result<(), Error> {
         }
         println!("Sign in with: grantty login --issuer {issuer} --client-id grantty-demo");
         println!("  (add --flow code for the authorization code grant with PKCE)");
+        let confidential = &crate::demo::ConfidentialClient::default();
+        println!(
+            "Confidential client: --client-id {} with GRANTTY_CLIENT_SECRET={} (a demo value)",
+            confidential.client_id, confidential.secret
+        );
         wait_for_shutdown_signal().await?;
         server.shutdown().await;
         return Ok(());

@@ -54,17 +54,17 @@ pub fn who_can_fix(code: &ErrorCode, anaplan: bool) -> &'static str {
 }
 
 /// The server refused a refresh; every token was kept. After `invalid_client`, what to check
-/// about the client secret (the one sent, or that none was).
+/// about the client secret that was sent, if one was.
 pub fn refresh_refused(code: &ErrorCode, description: Option<&str>, session: &Session) -> String {
     let host = &session.meta.provider.host;
-    let secret = match code {
-        ErrorCode::InvalidClient => {
-            let sent = crate::oauth::record::stored_secret_source(session);
-            format!(
-                ". {}",
-                invalid_client_hint(sent.as_ref(), &session.meta.profile)
-            )
-        }
+    // A public client that signed in was not refused for lack of a secret: only a secret that
+    // was sent is worth a hint.
+    let sent = crate::oauth::record::stored_secret_source(session);
+    let secret = match (code, sent) {
+        (ErrorCode::InvalidClient, Some(source)) => format!(
+            ". {}",
+            invalid_client_hint(Some(&source), &session.meta.profile)
+        ),
         _ => String::new(),
     };
     format!(

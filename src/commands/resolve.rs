@@ -338,6 +338,25 @@ mod tests {
     }
 
     #[test]
+    fn the_client_auth_flag_beats_the_profile_and_the_secret_file_comes_from_it() {
+        let profile = Profile {
+            client_auth: Some(ClientAuthArg::Post),
+            client_secret_file: Some("work.secret".into()),
+            ..work()
+        };
+        let s = settings(&login_args(&["--client-auth", "basic"]), Some(&profile));
+        assert_eq!(s.client_auth, Some(ClientAuthArg::Basic));
+        assert_eq!(
+            s.client_secret_file.as_deref(),
+            Some(std::path::Path::new("work.secret"))
+        );
+        assert!(
+            Cli::try_parse_from(["grantty", "login", "--client-secret", "x"]).is_err(),
+            "a secret is never a flag"
+        );
+    }
+
+    #[test]
     fn without_a_profile_only_the_flags_count() {
         let s = settings(&login_args(&["--host", "eu3.app.anaplan.com"]), None);
         assert_eq!(s.host.as_deref(), Some("eu3.app.anaplan.com"));
