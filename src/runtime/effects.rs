@@ -201,18 +201,22 @@ pub fn error_view(err: &AuthError, provider: &Provider, profile: &str) -> ErrorV
         {
             (
                 "The server refused this client".to_owned(),
-                format!(
-                    "{} {}.",
-                    if anaplan {
-                        "A tenant security admin may have disabled this OAuth client, or it is not a Device Grant client (Administration › Security › OAuth Clients). Check --client-id;"
-                    } else {
-                        "Check --client-id and that this client may use the device grant;"
-                    },
-                    words::invalid_client_hint(
-                        provider.client_secret.as_ref().map(|c| &c.source),
-                        profile
-                    )
-                ),
+                match provider.client_secret.as_ref() {
+                    // The likeliest cause first: the secret that was sent.
+                    Some(sent) => format!(
+                        "{}; check --client-id too.",
+                        words::invalid_client_hint(Some(&sent.source), profile)
+                    ),
+                    None => format!(
+                        "{} {}.",
+                        if anaplan {
+                            "A tenant security admin may have disabled this OAuth client, or it is not a Device Grant client (Administration › Security › OAuth Clients). Check --client-id;"
+                        } else {
+                            "Check --client-id and that this client may use the device grant;"
+                        },
+                        words::invalid_client_hint(None, profile)
+                    ),
+                },
             )
         }
         AuthError::Server(_) => (

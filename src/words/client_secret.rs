@@ -36,11 +36,11 @@ pub fn invalid_client_hint(sent: Option<&SecretSource>, profile: &str) -> String
     let login = login_command(profile);
     match sent {
         Some(source) => format!(
-            "grantty authenticated with the client secret from {}: check that it is this client's current secret (a wrong or rotated secret is refused with invalid_client), then sign in with the right one in {CLIENT_SECRET_ENV} or --client-secret-file FILE: `{login}` (add --force over a live session)",
+            "grantty sent the client secret from {}: check that it is the client's current one, then sign in with the right one in {CLIENT_SECRET_ENV} or --client-secret-file FILE (`{login}`)",
             source.describe()
         ),
         None => format!(
-            "grantty sent no client secret: if this is a confidential client, give its secret with {CLIENT_SECRET_ENV} or --client-secret-file FILE (`{login}`)"
+            "grantty sent no client secret: for a confidential client, give it in {CLIENT_SECRET_ENV} or --client-secret-file FILE (`{login}`)"
         ),
     }
 }
