@@ -105,3 +105,34 @@ fn secrets_parse_errors_do_not_quote_the_stored_values() {
     let err = decode_secrets(&format!("{{\"version\":1,\"{ACCESS}"), "s.json").unwrap_err();
     assert!(!format!("{err} {err:?}").contains("SECRET"));
 }
+
+#[test]
+fn a_client_secret_is_kept_with_the_tokens_and_old_documents_still_read() {
+    let mut session = full_session("work", 1);
+    session.secrets.client_secret = Some(ClientSecret::new("client-s3cret"));
+    session.meta.provider.client_auth = Some("basic".into());
+    session.meta.provider.client_secret_source = Some("GRANTTY_CLIENT_SECRET".into());
+    let text = encode_secrets(&session.secrets, 2).unwrap();
+    assert_eq!(decode_secrets(&text, "s").unwrap().0, session.secrets);
+    let meta = encode_meta(&session.meta, BackendKind::File).unwrap();
+    assert!(!String::from_utf8_lossy(&meta).contains("client-s3cret"));
+    assert_eq!(decode_meta(&meta, "m").unwrap().meta, session.meta);
+    // Documents written before client secrets have neither field.
+    let public = full_session("work", 1);
+    let old_secrets = encode_secrets(&public.secrets, 2).unwrap();
+    assert!(!old_secrets.contains("client_secret"));
+    assert_eq!(
+        decode_secrets(&old_secrets, "s").unwrap().0.client_secret,
+        None
+    );
+    let old_meta = encode_meta(&public.meta, BackendKind::File).unwrap();
+    assert!(!String::from_utf8_lossy(&old_meta).contains("client_auth"));
+    assert_eq!(
+        decode_meta(&old_meta, "m")
+            .unwrap()
+            .meta
+            .provider
+            .client_auth,
+        None
+    );
+}
