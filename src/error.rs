@@ -38,6 +38,14 @@ pub enum Error {
     /// A protocol or endpoint error before the UI started (e.g. discovery).
     #[error(transparent)]
     Auth(#[from] AuthError),
+    /// Discovery left out an endpoint the device grant needs; says which flags to add.
+    #[error("{cause}; {retry}")]
+    Discovery {
+        /// What discovery found missing.
+        cause: AuthError,
+        /// The command to run instead ([`crate::words::retry_with_endpoints`]).
+        retry: String,
+    },
     /// No usable session came back from the session service.
     #[error(transparent)]
     Refresh(#[from] RefreshFailed),
@@ -100,11 +108,8 @@ impl Error {
     /// The exit code for this error.
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Auth(AuthError::Transport { .. }) => exit::NETWORK,
-            Error::Auth(AuthError::Endpoint(_))
-            | Error::Usage(_)
-            | Error::Store(StoreError::StoredElsewhere { .. }) => exit::USAGE,
-            Error::Auth(_) => exit::SERVER,
+            Error::Auth(e) | Error::Discovery { cause: e, .. } => auth_exit(e),
+            Error::Usage(_) | Error::Store(StoreError::StoredElsewhere { .. }) => exit::USAGE,
             Error::Refresh(e) => match e {
                 RefreshFailed::NotSignedIn { .. } | RefreshFailed::Dead { .. } => {
                     exit::SIGN_IN_NEEDED
@@ -134,6 +139,15 @@ impl Error {
                 _ => exit::SIGN_IN_NEEDED,
             },
         }
+    }
+}
+
+/// A protocol error's code: unreachable 6, a URL or command line to change 2, else 5.
+fn auth_exit(err: &AuthError) -> u8 {
+    match err {
+        AuthError::Transport { .. } => exit::NETWORK,
+        AuthError::Endpoint(_) => exit::USAGE,
+        _ => exit::SERVER,
     }
 }
 

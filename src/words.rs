@@ -13,6 +13,32 @@ pub fn login_command(profile: &str) -> String {
     format!("grantty login --profile {profile}")
 }
 
+/// What to run after discovery left out endpoints: `command` is the user's login with the
+/// `add`ed flags; a profile's issuer can take the same keys in `profile_file`.
+pub fn retry_with_endpoints(
+    command: &str,
+    profile: &str,
+    profile_file: Option<&str>,
+    add: &[&str],
+) -> String {
+    let keys: Vec<String> = add
+        .iter()
+        .map(|flag| {
+            format!(
+                "{} = \"URL\"",
+                flag.trim_start_matches("--").replace('-', "_")
+            )
+        })
+        .collect();
+    let or_profile = profile_file.map_or_else(String::new, |file| {
+        format!(
+            " (or set {} in profile {profile:?} of {file})",
+            keys.join(" and ")
+        )
+    });
+    format!("run the same command with the endpoint the server documents: `{command}`{or_profile}")
+}
+
 /// A time of day for "before HH:MM" sentences.
 pub fn time_of_day(at: Timestamp) -> String {
     format!("{} UTC", at.utc_hms())
