@@ -59,7 +59,7 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
         }
         Some(Command::Demo(args)) => json_errors(args.json, demo(session, args).await),
         Some(Command::Token(args)) => scripts::token(session, args).await,
-        Some(Command::Status(args)) => status::status(session, args),
+        Some(Command::Status(args)) => status::status(session, args).await,
         Some(Command::Refresh) => scripts::refresh(session).await,
         Some(Command::Logout(args)) => scripts::logout(session, args, profile).await,
         Some(Command::Export(args)) => {

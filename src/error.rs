@@ -1,6 +1,7 @@
 //! The top-level error and the exit codes scripts can branch on (documented in the README).
 
 use crate::oauth::AuthError;
+use crate::oauth::verify::VerifyFailed;
 use crate::oauth::wire::BadAnswer;
 use crate::session_service::{LogoutFailed, NetProblem, RefreshFailed};
 use crate::store::StoreError;
@@ -28,6 +29,9 @@ pub mod exit {
     /// `status --min-valid N`: the access token has less than N seconds left, and a refresh
     /// can still renew it.
     pub const REFRESH_NEEDED: u8 = 9;
+    /// `status --verify`: the provider offers no way to check the access token (a generic
+    /// provider whose discovery document names no `userinfo_endpoint`).
+    pub const NOT_VERIFIABLE: u8 = 10;
     /// Cancelled by the user or a signal before the sign-in ended.
     pub const CANCELLED: u8 = 130;
 }
@@ -45,6 +49,14 @@ pub enum Error {
         cause: AuthError,
         /// The command to run instead ([`crate::words::retry_with_endpoints`]).
         retry: String,
+    },
+    /// `status --verify` got no "accepted"; the session is kept as it was.
+    #[error("{}", crate::words::verify_failed(profile, failed))]
+    Verify {
+        /// The profile.
+        profile: String,
+        /// What the provider said, or why it could not be asked.
+        failed: VerifyFailed,
     },
     /// No usable session came back from the session service.
     #[error(transparent)]
@@ -134,6 +146,15 @@ impl Error {
             Error::Io(_) | Error::Demo(_) | Error::Transport(_) => exit::FAILURE,
             Error::SignIn { code, .. } => *code,
             Error::Interrupted { .. } => exit::CANCELLED,
+            Error::Verify { failed, .. } => match failed {
+                VerifyFailed::Refused { .. } => exit::SIGN_IN_NEEDED,
+                VerifyFailed::NotCheckable { .. } => exit::NOT_VERIFIABLE,
+                VerifyFailed::Unreachable { .. } | VerifyFailed::Unavailable { .. } => {
+                    exit::NETWORK
+                }
+                VerifyFailed::BadAnswer { .. } => exit::SERVER,
+                VerifyFailed::Endpoint(_) => exit::USAGE,
+            },
             Error::Unhealthy { health, .. } => match health {
                 crate::session_service::Health::RefreshNeeded { .. } => exit::REFRESH_NEEDED,
                 _ => exit::SIGN_IN_NEEDED,
