@@ -191,7 +191,7 @@ pub struct StatusArgs {
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
-    /// Ask the provider whether it still accepts the stored access token (Anaplan `/token/validate`, else OpenID userinfo): exit 0 accepted, 7 refused, 6 unreachable, 10 when the provider offers no check. Never refreshes, never deletes.
+    /// Ask the provider whether it still accepts the stored access token (Anaplan `/token/validate`, else `OpenID` userinfo): exit 0 accepted, 7 refused, 6 unreachable, 10 when the provider offers no check. Never refreshes, never deletes.
     #[arg(long)]
     pub verify: bool,
     /// Health check from metadata alone (no secrets, no network): exit 0 when the access token has at least SECS left, 9 when a refresh would renew it, 7 when only a new sign-in can.

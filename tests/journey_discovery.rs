@@ -12,10 +12,18 @@ mod common;
 use grantty::demo::{AutoDecision, Decision, DemoConfig, DemoServer, MetadataStyle};
 
 use common::home::Home;
-use common::session::demo_server;
+use common::session::{Run, demo_server};
 
 /// `grantty`'s exit code for a command line or configuration to change.
 const USAGE: i32 = 2;
+
+/// Asserts that stderr holds each of `words`.
+#[track_caller]
+fn says(run: &Run, words: &[&str]) {
+    for words in words {
+        assert!(run.stderr.contains(words), "{words:?}: {}", run.stderr);
+    }
+}
 
 /// Approves every code at once, polls every second, and leaves the device endpoint out of
 /// its discovery document.
@@ -39,50 +47,27 @@ async fn a_missing_device_endpoint_is_added_next_to_the_issuer_and_logout_revoke
     let issuer = server.issuer();
     let home = Home::with_config("");
 
-    let refused = home
-        .run(
-            &[
-                "login",
-                "--issuer",
-                &issuer,
-                "--client-id",
-                "dot-client",
-                "--store",
-                "file",
-            ],
-            &[],
-        )
-        .await;
+    let base = [
+        "login",
+        "--issuer",
+        &issuer,
+        "--client-id",
+        "dot-client",
+        "--store",
+        "file",
+    ];
+    let refused = home.run(&base, &[]).await;
     refused.assert_code(USAGE);
     let shape = format!(
-        "grantty login --profile default --issuer {issuer} --client-id dot-client --device-endpoint URL"
+        "`grantty login --profile default --store file --issuer {issuer} --client-id dot-client --device-endpoint URL`"
     );
-    for words in ["has no device_authorization_endpoint", shape.as_str()] {
-        assert!(
-            refused.stderr.contains(words),
-            "{words:?}: {}",
-            refused.stderr
-        );
-    }
+    says(&refused, &["has no device_authorization_endpoint", &shape]);
     assert!(home.meta("default").is_none(), "nothing stored");
     assert_eq!(server.stats().device_authorizations, 0);
 
     let device = format!("{issuer}/device_authorization");
     let login = home
-        .run(
-            &[
-                "login",
-                "--issuer",
-                &issuer,
-                "--device-endpoint",
-                &device,
-                "--client-id",
-                "dot-client",
-                "--store",
-                "file",
-            ],
-            &[],
-        )
+        .run(&[&base[..], &["--device-endpoint", &device]].concat(), &[])
         .await;
     login.assert_code(0).assert_no_token_on_stdout();
     let meta = home.meta("default").expect("a stored session");
@@ -150,17 +135,14 @@ async fn without_the_key_a_profile_login_names_the_profile_file_too() {
     let refused = home.run(&["login", "--profile", "dot"], &[]).await;
     refused.assert_code(USAGE);
     let file = home.config_file().display().to_string();
-    for words in [
-        "`grantty login --profile dot --device-endpoint URL`",
-        "set device_endpoint = \"URL\" in profile \"dot\"",
-        file.as_str(),
-    ] {
-        assert!(
-            refused.stderr.contains(words),
-            "{words:?}: {}",
-            refused.stderr
-        );
-    }
+    says(
+        &refused,
+        &[
+            "`grantty login --profile dot --device-endpoint URL`",
+            "set device_endpoint = \"URL\" in profile \"dot\"",
+            &file,
+        ],
+    );
     assert!(home.meta("dot").is_none());
 }
 

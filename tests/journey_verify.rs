@@ -79,7 +79,8 @@ async fn a_generic_session_is_accepted_then_refused_after_revocation_then_unreac
     let meta = home.meta("default").unwrap();
     assert_eq!(
         verify["valid_until"].as_i64(),
-        meta.access_expires_at.map(|t| t.as_unix_secs())
+        meta.access_expires_at
+            .map(grantty::domain::clock::Timestamp::as_unix_secs)
     );
     let checked_at = verify["checked_at"].as_i64().unwrap();
     assert!((checked_at - SystemClock.now().as_unix_secs()).abs() < 60);

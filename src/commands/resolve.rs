@@ -218,7 +218,8 @@ mod tests {
     use super::*;
     use crate::cli::{Cli, Command};
 
-    fn login_args(flags: &[&str]) -> LoginArgs {
+    /// `grantty login <flags>` as clap parses it.
+    pub(super) fn login_args(flags: &[&str]) -> LoginArgs {
         let argv = ["grantty", "login"]
             .into_iter()
             .chain(flags.iter().copied());

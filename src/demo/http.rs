@@ -176,14 +176,20 @@ async fn revoke(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) -
     }
 }
 
+/// The token presented as `Authorization: <scheme> <token>`, if any.
+pub(crate) fn presented_token<'h>(headers: &'h HeaderMap, scheme: &str) -> Option<&'h str> {
+    headers
+        .get(AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix(scheme))
+        .and_then(|rest| rest.strip_prefix(' '))
+        .map(str::trim)
+}
+
 /// Anaplan's classic logout (`POST /token/logout`, `Authorization: AnaplanAuthToken …`):
 /// 204 when it ended a live token's grant, 401 otherwise.
 async fn anaplan_logout(State(shared): State<Shared>, headers: HeaderMap) -> Response {
-    let token = headers
-        .get(AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("AnaplanAuthToken "))
-        .map(str::trim);
+    let token = presented_token(&headers, "AnaplanAuthToken");
     let now_ms = shared.clock.now_ms();
     let ended = token.is_some_and(|token| lock(&shared.state).anaplan_logout(token, now_ms));
     if ended {
@@ -195,11 +201,7 @@ async fn anaplan_logout(State(shared): State<Shared>, headers: HeaderMap) -> Res
 
 /// `UserInfo` endpoint (OIDC Core §5.3): who the bearer token belongs to.
 async fn userinfo(State(shared): State<Shared>, headers: HeaderMap) -> Response {
-    let token = headers
-        .get(AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("Bearer "))
-        .map(str::trim);
+    let token = presented_token(&headers, "Bearer");
     let now_ms = shared.clock.now_ms();
     let active = lock(&shared.state)
         .check_access_token(token, now_ms)

@@ -3,12 +3,11 @@
 //! answer never echoes the token.
 
 use axum::extract::State;
-use axum::http::header::AUTHORIZATION;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use super::http::{Shared, no_store_headers};
+use super::http::{Shared, no_store_headers, presented_token};
 use super::lock;
 use super::state::DEMO_EMAIL;
 
@@ -19,42 +18,35 @@ const DEMO_CUSTOMER_GUID: &str = "8a80da9a5d3f7d7f015d4d1b3c2a00c0";
 
 /// `GET /token/validate`.
 pub(crate) async fn anaplan_validate(State(shared): State<Shared>, headers: HeaderMap) -> Response {
-    let token = headers
-        .get(AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("AnaplanAuthToken "))
-        .map(str::trim);
+    let token = presented_token(&headers, "AnaplanAuthToken");
     let now_ms = shared.clock.now_ms();
-    match lock(&shared.state).check_access_token(token, now_ms) {
-        Some(expires_at_ms) => {
-            let body = json!({
-                "meta": { "validationUrl": format!("{}/token/validate", shared.issuer) },
-                "status": "SUCCESS",
-                "statusMessage": "Token validated",
-                "tokenInfo": {
-                    "expiresAt": expires_at_ms,
-                    "tokenId": format!("demo-token-id-{}", expires_at_ms % 100_000),
-                    "refreshTokenId": null,
-                },
-                "userInfo": {
-                    "userGuid": DEMO_USER_GUID,
-                    "userId": DEMO_EMAIL,
-                    "customerGuid": DEMO_CUSTOMER_GUID,
-                },
-            });
-            (no_store_headers(), axum::Json(body)).into_response()
-        }
-        None => {
-            let body = json!({
-                "status": "FAILURE_BAD_CREDENTIAL",
-                "statusMessage": "Token is not valid",
-            });
-            (
-                StatusCode::UNAUTHORIZED,
-                no_store_headers(),
-                axum::Json(body),
-            )
-                .into_response()
-        }
-    }
+    let live = lock(&shared.state).check_access_token(token, now_ms);
+    let Some(expires_at_ms) = live else {
+        let body = json!({
+            "status": "FAILURE_BAD_CREDENTIAL",
+            "statusMessage": "Token is not valid",
+        });
+        return (
+            StatusCode::UNAUTHORIZED,
+            no_store_headers(),
+            axum::Json(body),
+        )
+            .into_response();
+    };
+    let body = json!({
+        "meta": { "validationUrl": format!("{}/token/validate", shared.issuer) },
+        "status": "SUCCESS",
+        "statusMessage": "Token validated",
+        "tokenInfo": {
+            "expiresAt": expires_at_ms,
+            "tokenId": format!("demo-token-id-{}", expires_at_ms % 100_000),
+            "refreshTokenId": null,
+        },
+        "userInfo": {
+            "userGuid": DEMO_USER_GUID,
+            "userId": DEMO_EMAIL,
+            "customerGuid": DEMO_CUSTOMER_GUID,
+        },
+    });
+    (no_store_headers(), axum::Json(body)).into_response()
 }

@@ -6,6 +6,8 @@
 //! them); grantty never takes a secret on the command line, so nothing here is one. Every value
 //! is sanitised and shell-quoted.
 
+use clap::ValueEnum as _;
+
 use crate::cli::{LoginArgs, SessionArgs};
 use crate::config::Config;
 use crate::domain::text::{URL_MAX_CHARS, sanitize};
@@ -36,13 +38,19 @@ pub(super) fn discovery_failed(
             _ => args.token_endpoint.is_none(),
         })
         .collect();
+    // `--store` as given (the profile's own `store` needs no repeating).
+    let store = session
+        .store
+        .filter(|store| config.profile(&session.profile).and_then(|p| p.store) != Some(*store))
+        .and_then(|store| store.to_possible_value())
+        .map(|value| value.get_name().to_owned());
     let profile_file = config
         .profile(&session.profile)
         .filter(|p| p.issuer.is_some() && args.issuer.is_none())
         .and(config.path.as_ref());
     Error::Discovery {
         retry: crate::words::retry_with_endpoints(
-            &command_with(&session.profile, args, &add),
+            &command_with(&session.profile, store.as_deref(), args, &add),
             &session.profile,
             profile_file
                 .map(|path| path.display().to_string())
@@ -53,8 +61,8 @@ pub(super) fn discovery_failed(
     }
 }
 
-/// `grantty login --profile P <the user's login flags> <add URL…>`.
-fn command_with(profile: &str, args: &LoginArgs, add: &[&str]) -> String {
+/// `grantty login --profile P [--store S] <the user's login flags> <add URL…>`.
+fn command_with(profile: &str, store: Option<&str>, args: &LoginArgs, add: &[&str]) -> String {
     let flow = args.flow.map(|f| match f {
         crate::cli::FlowArg::Device => "device".to_owned(),
         crate::cli::FlowArg::Code => "code".to_owned(),
@@ -76,6 +84,9 @@ fn command_with(profile: &str, args: &LoginArgs, add: &[&str]) -> String {
         "--profile".to_owned(),
         quoted(profile),
     ];
+    if let Some(store) = store {
+        words.extend(["--store".to_owned(), quoted(store)]);
+    }
     for (flag, value) in valued {
         if let Some(value) = value {
             words.push(flag.to_owned());
@@ -110,20 +121,8 @@ fn quoted(value: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use clap::Parser as _;
-
+    use super::super::tests::login_args;
     use super::*;
-    use crate::cli::{Cli, Command};
-
-    fn login_args(flags: &[&str]) -> LoginArgs {
-        let argv = ["grantty", "login"]
-            .into_iter()
-            .chain(flags.iter().copied());
-        match Cli::try_parse_from(argv).unwrap().command {
-            Some(Command::Login(login)) => login,
-            other => panic!("not a login: {other:?}"),
-        }
-    }
 
     #[test]
     fn the_same_command_is_repeated_with_the_missing_flag_added() {
@@ -138,8 +137,8 @@ mod tests {
             "https://idp.example.com/o/revoke/",
         ]);
         assert_eq!(
-            command_with("work", &args, &["--device-endpoint"]),
-            "grantty login --profile work --issuer https://idp.example.com/o --client-id c1 \
+            command_with("work", Some("file"), &args, &["--device-endpoint"]),
+            "grantty login --profile work --store file --issuer https://idp.example.com/o --client-id c1 \
              --scope 'openid read' --revocation-endpoint https://idp.example.com/o/revoke/ \
              --device-endpoint URL"
         );
@@ -151,7 +150,7 @@ mod tests {
             "--issuer",
             "https://idp.example.com/\u{1b}]0;x\u{7}'; rm -rf ~",
         ]);
-        let text = command_with("default", &args, &["--device-endpoint"]);
+        let text = command_with("default", None, &args, &["--device-endpoint"]);
         assert!(
             !text.contains('\u{1b}') && !text.contains('\u{7}'),
             "{text}"

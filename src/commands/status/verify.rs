@@ -20,7 +20,7 @@ pub struct Checked {
     /// Who was asked (or, when nobody could be, the session's host).
     pub host: String,
     /// When the answer arrived.
-    pub checked_at: Timestamp,
+    pub at: Timestamp,
     /// Accepted, or why not.
     pub outcome: Result<Accepted, VerifyFailed>,
 }
@@ -33,7 +33,7 @@ pub async fn check(store: &SessionStore, meta: &SessionMeta) -> Result<Checked, 
         Ok(None) => {
             return Ok(Checked {
                 host: meta.provider.host.clone(),
-                checked_at: SystemClock.now(),
+                at: SystemClock.now(),
                 outcome: Err(VerifyFailed::NotCheckable {
                     host: meta.provider.host.clone(),
                 }),
@@ -67,7 +67,7 @@ pub async fn check(store: &SessionStore, meta: &SessionMeta) -> Result<Checked, 
     };
     Ok(Checked {
         host,
-        checked_at: SystemClock.now(),
+        at: SystemClock.now(),
         outcome,
     })
 }
@@ -105,7 +105,7 @@ pub fn verify_json(checked: &Checked, meta: &SessionMeta) -> serde_json::Value {
         "valid_until": until.map(Timestamp::as_unix_secs),
         "valid_until_from": source,
         "user": user,
-        "checked_at": checked.checked_at.as_unix_secs(),
+        "checked_at": checked.at.as_unix_secs(),
         "endpoint_host": checked.host,
         "refused": reason,
         "problem": problem,
@@ -114,7 +114,7 @@ pub fn verify_json(checked: &Checked, meta: &SessionMeta) -> serde_json::Value {
 
 /// The `verified` line of human `status`.
 pub fn verify_line(checked: &Checked, meta: &SessionMeta, zone: &LocalTime) -> String {
-    let at = zone.time_of_day(checked.checked_at);
+    let at = zone.time_of_day(checked.at);
     let host = &checked.host;
     match &checked.outcome {
         Ok(ok) => {
