@@ -40,7 +40,12 @@ pub fn retry_with_endpoints(
             keys.join(" and ")
         )
     });
-    format!("run the same command with the endpoint the server documents: `{command}`{or_profile}")
+    let endpoints = if add.len() == 1 {
+        "the endpoint"
+    } else {
+        "the endpoints"
+    };
+    format!("run the same command with {endpoints} the server documents: `{command}`{or_profile}")
 }
 
 /// A time of day for "before HH:MM" sentences.
