@@ -150,6 +150,11 @@ impl VerifyEndpoint {
                     reason,
                 });
             }
+            403 => {
+                return Err(bad(
+                    "the token may not ask this endpoint (RFC 6750 insufficient_scope; userinfo wants the openid scope), which says nothing about whether it is valid",
+                ));
+            }
             500..=599 => {
                 return Err(VerifyFailed::Unavailable {
                     host,
