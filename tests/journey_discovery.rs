@@ -204,3 +204,22 @@ async fn a_plain_http_endpoint_next_to_the_issuer_is_refused_before_any_request(
     assert!(run.stderr.contains("must use https://"), "{}", run.stderr);
     assert_eq!(server.stats().device_authorizations, 0);
 }
+
+#[tokio::test]
+async fn without_an_issuer_a_device_endpoint_still_needs_the_token_endpoint() {
+    let server = dot_like_server().await;
+    let home = Home::with_config("");
+    let device = format!("{}/device_authorization", server.issuer());
+    let run = home
+        .run(
+            &["login", "--device-endpoint", &device, "--client-id", "c"],
+            &[],
+        )
+        .await;
+    run.assert_code(USAGE);
+    says(
+        &run,
+        &["--device-endpoint needs --token-endpoint URL, or --issuer URL"],
+    );
+    assert_eq!(server.stats().device_authorizations, 0);
+}
