@@ -3,8 +3,10 @@
 //! profile name and the next step. Each sentence that asks the user to act names the command
 //! that works, `--profile` included.
 
+mod discovery;
 mod verify;
 
+pub use discovery::retry_with_endpoints;
 pub use verify::verify_failed;
 
 use crate::domain::clock::Timestamp;
@@ -15,37 +17,6 @@ use crate::session_service::{EndReason, Health, NetProblem, RevokeStep};
 /// `grantty login --profile NAME`: signs in again with the stored settings.
 pub fn login_command(profile: &str) -> String {
     format!("grantty login --profile {profile}")
-}
-
-/// What to run after discovery left out endpoints: `command` is the user's login with the
-/// `add`ed flags; a profile's issuer can take the same keys in `profile_file`.
-pub fn retry_with_endpoints(
-    command: &str,
-    profile: &str,
-    profile_file: Option<&str>,
-    add: &[&str],
-) -> String {
-    let keys: Vec<String> = add
-        .iter()
-        .map(|flag| {
-            format!(
-                "{} = \"URL\"",
-                flag.trim_start_matches("--").replace('-', "_")
-            )
-        })
-        .collect();
-    let or_profile = profile_file.map_or_else(String::new, |file| {
-        format!(
-            " (or set {} in profile {profile:?} of {file})",
-            keys.join(" and ")
-        )
-    });
-    let endpoints = if add.len() == 1 {
-        "the endpoint"
-    } else {
-        "the endpoints"
-    };
-    format!("run the same command with {endpoints} the server documents: `{command}`{or_profile}")
 }
 
 /// A time of day for "before HH:MM" sentences.

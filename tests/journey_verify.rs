@@ -191,6 +191,8 @@ async fn an_anaplan_session_is_checked_at_its_own_hosts_token_validate() {
     text.assert_code(0);
     assert!(text.stdout.contains(", valid until "), "{}", text.stdout);
     assert!(!text.stdout.contains("stored expiry"), "{}", text.stdout);
+    // Only `AnaplanAuthToken <token>` is accepted at /token/validate: both checks used it.
+    assert_eq!(server.stats().token_checks_accepted, 2);
 
     // Past the token's expiry on the server's clock.
     let before = stored(&home);
