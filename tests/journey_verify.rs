@@ -207,6 +207,12 @@ async fn an_anaplan_session_is_checked_at_its_own_hosts_token_validate() {
     assert_eq!(server.stats().token_checks_refused, 1);
     assert_eq!(server.stats().refreshes, 0);
     assert_eq!(stored(&home), before);
+
+    server.shutdown().await;
+    let down = home.run(&["status", "--verify", "--json"], &[]).await;
+    down.assert_code(NETWORK);
+    assert_eq!(verify_json(&down.stdout)["endpoint_host"], host.as_str());
+    assert_eq!(stored(&home), before);
 }
 
 #[tokio::test]
