@@ -25,6 +25,14 @@ fn says(run: &Run, words: &[&str]) {
     }
 }
 
+/// A loopback address nothing listens on.
+fn closed_port() -> std::net::SocketAddr {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+}
+
 /// Approves every code at once, polls every second, and leaves the device endpoint out of
 /// its discovery document.
 async fn dot_like_server() -> DemoServer {
@@ -183,10 +191,7 @@ async fn an_issuer_without_metadata_works_with_both_endpoints_given() {
 #[tokio::test]
 async fn a_plain_http_endpoint_next_to_the_issuer_is_refused_before_any_request() {
     // Nothing listens at the issuer: had discovery been tried first, the exit would be 6.
-    let closed = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap();
+    let closed = closed_port();
     let issuer = format!("http://{closed}");
     let home = Home::with_config("");
     let run = home
@@ -226,4 +231,28 @@ async fn without_an_issuer_a_device_endpoint_still_needs_the_token_endpoint() {
         &["--device-endpoint needs --token-endpoint URL, or --issuer URL"],
     );
     assert_eq!(server.stats().device_authorizations, 0);
+}
+
+#[tokio::test]
+async fn endpoint_flags_on_an_anaplan_profile_are_refused_not_ignored() {
+    // A closed loopback port as the host: nothing would answer even if a request went out.
+    let closed = closed_port();
+    let home = Home::with_config(&format!(
+        "[profiles.work]\nhost = \"http://{closed}\"\nclient_id = \"c\"\nstore = \"file\"\n"
+    ));
+    let run = home
+        .run(
+            &[
+                "login",
+                "--profile",
+                "work",
+                "--token-endpoint",
+                "https://idp.example.com/token",
+            ],
+            &[],
+        )
+        .await;
+    run.assert_code(USAGE);
+    says(&run, &["are for generic providers"]);
+    assert!(home.meta("work").is_none());
 }

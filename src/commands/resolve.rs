@@ -160,7 +160,15 @@ pub async fn login_plan(
     } else {
         ProviderArg::Generic
     });
+    let endpoints_given = s.device_endpoint.is_some()
+        || s.token_endpoint.is_some()
+        || s.revocation_endpoint.is_some();
     let mut provider = match (kind, &s.issuer, &s.device_endpoint, &s.token_endpoint) {
+        (ProviderArg::Anaplan, ..) if endpoints_given => {
+            return Err(Error::Usage(
+                "--device-endpoint, --token-endpoint and --revocation-endpoint are for generic providers; Anaplan's endpoints follow from --host (and logout's from --logout-endpoint)".to_owned(),
+            ));
+        }
         (ProviderArg::Anaplan, ..) => Provider::anaplan(
             s.host.as_deref().unwrap_or(ANAPLAN_DEFAULT_HOST),
             client_id,
