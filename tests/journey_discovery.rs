@@ -25,6 +25,20 @@ fn says(run: &Run, words: &[&str]) {
     }
 }
 
+/// `grantty logout --profile P` succeeds, the demo server counts the revocation, and the session
+/// is gone.
+async fn logout_revokes(home: &Home, server: &DemoServer, profile: &str) {
+    let before = server.stats().revocations;
+    let logout = home.run(&["logout", "--profile", profile], &[]).await;
+    logout.assert_code(0);
+    assert!(
+        server.stats().revocations > before,
+        "the demo server received the revocation: {}",
+        logout.stderr
+    );
+    assert!(home.meta(profile).is_none());
+}
+
 /// A loopback address nothing listens on.
 fn closed_port() -> std::net::SocketAddr {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -88,15 +102,7 @@ async fn a_missing_device_endpoint_is_added_next_to_the_issuer_and_logout_revoke
     );
     assert_eq!(server.stats().device_code_redemptions, 1);
 
-    let before = server.stats().revocations;
-    let logout = home.run(&["logout"], &[]).await;
-    logout.assert_code(0);
-    assert!(
-        server.stats().revocations > before,
-        "the demo server received the revocation: {}",
-        logout.stderr
-    );
-    assert!(home.meta("default").is_none());
+    logout_revokes(&home, &server, "default").await;
 }
 
 #[tokio::test]
@@ -125,12 +131,7 @@ store = "file"
         Some(format!("{issuer}/userinfo"))
     );
 
-    let before = server.stats().revocations;
-    home.run(&["logout", "--profile", "dot"], &[])
-        .await
-        .assert_code(0);
-    assert!(server.stats().revocations > before);
-    assert!(home.meta("dot").is_none());
+    logout_revokes(&home, &server, "dot").await;
 }
 
 #[tokio::test]
