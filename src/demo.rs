@@ -24,6 +24,7 @@ mod http;
 mod page;
 mod params;
 mod state;
+mod validate;
 
 use std::io;
 use std::net::SocketAddr;
@@ -37,7 +38,9 @@ use tokio::task::JoinHandle;
 
 pub use client_auth::{ClientRequest, SeenAuth};
 pub use clock::DemoClock;
-pub use config::{AutoDecision, ConfidentialClient, Decision, DemoConfig, TokenStyle};
+pub use config::{
+    AutoDecision, ConfidentialClient, Decision, DemoConfig, MetadataStyle, TokenStyle,
+};
 use state::DemoState;
 
 /// Failures of the demo server's own API (protocol errors go to clients as OAuth errors).
@@ -106,6 +109,10 @@ pub struct DemoStats {
     /// Requests refused because the confidential client did not authenticate (`401
     /// invalid_client`).
     pub client_auth_failures: u64,
+    /// Access-token checks (`GET /token/validate`, `GET /userinfo`) that found the token live.
+    pub token_checks_accepted: u64,
+    /// Access-token checks that refused the token (unknown, expired, revoked, wrong scheme).
+    pub token_checks_refused: u64,
 }
 
 /// A running demo server; dropping it without [`DemoServer::shutdown`] also stops it.
@@ -137,6 +144,7 @@ impl DemoServer {
         }
         let issuer = format!("http://{addr}");
         let refresh_reply_delay = Duration::from_millis(config.refresh_reply_delay_ms);
+        let metadata = config.metadata;
         let state = Arc::new(StateCell::new(DemoState::new(config, issuer.clone())));
         let hold = Arc::new(hold::ReplyHold::default());
         let router = http::router(http::Shared {
@@ -144,6 +152,7 @@ impl DemoServer {
             clock: clock.clone(),
             issuer: issuer.into(),
             refresh_reply_delay,
+            metadata,
             hold: Arc::clone(&hold),
         });
         let (stop, stopped) = oneshot::channel::<()>();

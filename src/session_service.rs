@@ -231,6 +231,8 @@ impl<T: Transport> SessionService<T> {
         let Some(sent_rt) = session.secrets.refresh_token.clone() else {
             return Err(self.end(session, EndReason::NoRefreshToken, None).await);
         };
-        self.send_refresh(session, sent_rt).await
+        // Boxed: the refresh's state (a session, the request, the answer) would otherwise make
+        // every caller's future too large to move around cheaply.
+        Box::pin(self.send_refresh(session, sent_rt)).await
     }
 }

@@ -4,10 +4,15 @@
 //! that works, `--profile` included.
 
 mod client_secret;
+mod discovery;
+mod verify;
+
 pub use client_secret::{
     client_secret_file_readable, client_secret_file_unreadable, empty_client_secret,
     invalid_client_hint,
 };
+pub use discovery::retry_with_endpoints;
+pub use verify::verify_failed;
 
 use crate::domain::clock::Timestamp;
 use crate::domain::session::Session;

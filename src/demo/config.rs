@@ -32,6 +32,17 @@ pub enum TokenStyle {
     Hostile,
 }
 
+/// What the discovery document (RFC 8414 / OIDC Discovery) lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MetadataStyle {
+    /// Every endpoint the server has.
+    #[default]
+    Complete,
+    /// No `device_authorization_endpoint`, as django-oauth-toolkit publishes it: the device
+    /// endpoint still works, a client has to be told where it is.
+    WithoutDeviceEndpoint,
+}
+
 /// Settings of a [`crate::demo::DemoServer`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DemoConfig {
@@ -54,6 +65,8 @@ pub struct DemoConfig {
     pub refresh_reply_delay_ms: u64,
     /// Plain or hostile token values.
     pub token_style: TokenStyle,
+    /// Complete discovery document, or one without the device endpoint.
+    pub metadata: MetadataStyle,
     /// The one confidential client: it must authenticate on every endpoint it uses.
     pub confidential_client: ConfidentialClient,
     /// `token_endpoint_auth_methods_supported` as advertised, and the methods the confidential
@@ -95,6 +108,7 @@ impl Default for DemoConfig {
             seed: 0x0067_7261_6e74_7479, // "grantty" in ASCII
             refresh_reply_delay_ms: 0,
             token_style: TokenStyle::Plain,
+            metadata: MetadataStyle::Complete,
             confidential_client: ConfidentialClient::default(),
             client_auth_methods: ["none", "client_secret_basic", "client_secret_post"]
                 .map(str::to_owned)
