@@ -23,7 +23,7 @@ use std::io::IsTerminal as _;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
-use crate::app::{App, ProviderInfo, Screen};
+use crate::app::{App, CodeEndKind, ProviderInfo, Screen};
 use crate::cli::{Cli, Command, DemoArgs, SessionArgs};
 use crate::demo::{DemoClock, DemoServer};
 use crate::domain::clock::{Clock, SystemClock};
@@ -248,21 +248,57 @@ pub(crate) async fn run_app_as(
         )
         .await?
     } else {
-        let theme = if tui::no_color_requested() {
-            Theme::no_color()
-        } else {
-            Theme::color()
-        };
-        let mut frontend = Tui::enter(theme)?;
-        let exit = runtime::run(&mut app, &mut frontend, &ctx, tui::events()).await;
-        drop(frontend); // restore the terminal before anything is printed
-        let exit = exit?;
-        // The alternate screen is gone: leave the outcome in the scrollback.
-        if app.finished() {
-            eprintln!("{}", status_line(&app, clock.now()));
-        }
-        exit
+        run_tui(&mut app, &ctx, futures_util::stream::pending()).await?
     };
+    outcome(&app, exit)
+}
+
+/// Runs `app` full-screen on `ctx` until the user leaves, with `extra` messages (the code
+/// flow's loopback listener) besides the terminal's; restores the terminal before leaving the
+/// outcome in the scrollback.
+async fn run_tui<S>(app: &mut App, ctx: &Context<ReqwestTransport>, extra: S) -> Result<Exit, Error>
+where
+    S: futures_util::Stream<Item = crate::app::Msg> + Unpin,
+{
+    let theme = if tui::no_color_requested() {
+        Theme::no_color()
+    } else {
+        Theme::color()
+    };
+    let mut frontend = Tui::enter(theme)?;
+    let events = futures_util::stream::select(tui::events(), extra);
+    let exit = runtime::run(app, &mut frontend, ctx, events).await;
+    drop(frontend); // restore the terminal before anything is printed
+    let exit = exit?;
+    // The alternate screen is gone: leave the outcome in the scrollback.
+    if app.finished() {
+        eprintln!("{}", status_line(app, ctx.clock.now()));
+    }
+    Ok(exit)
+}
+
+/// Runs `app` (the code flow's screen) full-screen, with `extra` messages besides the
+/// terminal's, and maps how it ended to an exit code.
+pub(crate) async fn run_screen_with<S>(
+    mut app: App,
+    provider: Provider,
+    transport: ReqwestTransport,
+    store: SessionStore,
+    session: &SessionArgs,
+    extra: S,
+) -> Result<(), Error>
+where
+    S: futures_util::Stream<Item = crate::app::Msg> + Unpin,
+{
+    app.local_time = LocalTime::load();
+    let ctx = Context {
+        transport: Arc::new(transport),
+        provider: Arc::new(provider),
+        clock: Arc::new(SystemClock),
+        store: Arc::new(store),
+        profile: session.profile.clone(),
+    };
+    let exit = run_tui(&mut app, &ctx, extra).await?;
     outcome(&app, exit)
 }
 
@@ -286,9 +322,18 @@ fn outcome(app: &App, exit: Exit) -> Result<(), Error> {
         },
         Screen::Failed(view) if view.title.starts_with("Could not reach") => exit::NETWORK,
         Screen::Failed(_) => exit::SERVER,
+        Screen::Code(_) => exit::CANCELLED,
+        Screen::CodeEnded(end) => match end.kind {
+            CodeEndKind::Denied => exit::DENIED,
+            CodeEndKind::Expired => exit::EXPIRED,
+            CodeEndKind::Unreachable => exit::NETWORK,
+            CodeEndKind::Refused => exit::SERVER,
+        },
     };
     let message = match &app.screen {
-        Screen::Requesting { .. } | Screen::Waiting(_) => "sign-in cancelled".to_owned(),
+        Screen::Requesting { .. } | Screen::Waiting(_) | Screen::Code(_) => {
+            "sign-in cancelled".to_owned()
+        }
         // Every frontend has already shown how the sign-in ended (plain and NDJSON as their
         // last line, the TUI in the scrollback after leaving): saying it again repeats it.
         _ => String::new(),

@@ -3,6 +3,8 @@
 //! profile name and the next step. Each sentence that asks the user to act names the command
 //! that works, `--profile` included.
 
+pub mod code_flow;
+
 use crate::domain::clock::Timestamp;
 use crate::domain::session::Session;
 use crate::oauth::wire::{BadAnswer, ErrorCode};

@@ -20,6 +20,18 @@ pub enum Key {
     Up,
     /// The down arrow.
     Down,
+    /// Backspace.
+    Backspace,
+    /// The left arrow.
+    Left,
+    /// The right arrow.
+    Right,
+    /// Home.
+    Home,
+    /// End.
+    End,
+    /// Ctrl-U.
+    CtrlU,
 }
 
 impl Key {
@@ -32,11 +44,19 @@ impl Key {
             KeyCode::Char('c') if event.modifiers.contains(KeyModifiers::CONTROL) => {
                 Some(Self::CtrlC)
             }
+            KeyCode::Char('u') if event.modifiers.contains(KeyModifiers::CONTROL) => {
+                Some(Self::CtrlU)
+            }
             KeyCode::Char(c) => Some(Self::Char(c)),
             KeyCode::Esc => Some(Self::Esc),
             KeyCode::Enter => Some(Self::Enter),
             KeyCode::Up => Some(Self::Up),
             KeyCode::Down => Some(Self::Down),
+            KeyCode::Backspace => Some(Self::Backspace),
+            KeyCode::Left => Some(Self::Left),
+            KeyCode::Right => Some(Self::Right),
+            KeyCode::Home => Some(Self::Home),
+            KeyCode::End => Some(Self::End),
             _ => None,
         }
     }
@@ -50,6 +70,12 @@ impl Key {
             Self::Enter => "Enter".to_owned(),
             Self::Up => "↑".to_owned(),
             Self::Down => "↓".to_owned(),
+            Self::Backspace => "Backspace".to_owned(),
+            Self::Left => "←".to_owned(),
+            Self::Right => "→".to_owned(),
+            Self::Home => "Home".to_owned(),
+            Self::End => "End".to_owned(),
+            Self::CtrlU => "Ctrl-U".to_owned(),
         }
     }
 }
@@ -75,6 +101,12 @@ pub enum Action {
     Help,
     /// Leave.
     Quit,
+    /// Code flow: check the address in the input line.
+    Submit,
+    /// Code flow: empty the input line.
+    ClearInput,
+    /// Code flow: put the authorize address on the clipboard.
+    CopyAddress,
 }
 
 /// When a key is offered.
@@ -86,6 +118,10 @@ pub enum When {
     Live,
     /// While the session lives and holds a refresh token.
     LiveWithRefreshToken,
+    /// Code flow: while the input line is empty (letters are commands, not text).
+    InputEmpty,
+    /// Code flow: while the input line holds text (letters are typed).
+    Typing,
 }
 
 /// One row of the key table.
@@ -201,7 +237,90 @@ pub fn offered(binding: &Binding, live: bool, has_refresh_token: bool) -> bool {
         When::Always => true,
         When::Live => live,
         When::LiveWithRefreshToken => live && has_refresh_token,
+        // The code flow's conditions; its table is read by [`code_action`].
+        When::InputEmpty | When::Typing => false,
     }
+}
+
+/// The code flow screen's keys. Letters are commands only while the input line is empty, so
+/// an address can be typed; Enter, Esc and Ctrl-C act in every state.
+pub const CODE_KEYS: [Binding; 8] = [
+    bind(
+        Key::Enter,
+        Action::Submit,
+        ["check address", "check", "check the pasted address"],
+        When::Always,
+        8,
+    ),
+    bind(
+        Key::CtrlU,
+        Action::ClearInput,
+        ["clear", "clear", "clear the input line"],
+        When::Typing,
+        5,
+    ),
+    bind(
+        Key::Char('u'),
+        Action::CopyAddress,
+        [
+            "copy address",
+            "copy",
+            "copy the address (OSC 52), when the input is empty",
+        ],
+        When::InputEmpty,
+        6,
+    ),
+    bind(
+        Key::Char('?'),
+        Action::Help,
+        ["keys", "keys", "this list, when the input is empty"],
+        When::InputEmpty,
+        4,
+    ),
+    bind(
+        Key::Char('q'),
+        Action::Quit,
+        [
+            "quit",
+            "quit",
+            "quit, when the input is empty (nothing is stored)",
+        ],
+        When::InputEmpty,
+        9,
+    ),
+    bind(
+        Key::Esc,
+        Action::Quit,
+        ["", "", "quit at any time (also Ctrl-C)"],
+        When::InputEmpty,
+        0,
+    ),
+    bind(
+        Key::Esc,
+        Action::Quit,
+        ["quit", "quit", ""],
+        When::Typing,
+        9,
+    ),
+    bind(Key::CtrlC, Action::Quit, ["", "", ""], When::Always, 0),
+];
+
+/// Whether a code-flow binding is offered with the input line `empty` or not.
+pub fn code_offered(binding: &Binding, empty: bool) -> bool {
+    match binding.when {
+        When::InputEmpty => empty,
+        When::Typing => !empty,
+        _ => true,
+    }
+}
+
+/// The action of `key` on the code flow screen, if it is offered now; `None` means the key
+/// edits the input line.
+pub fn code_action(key: Key, input_empty: bool) -> Option<Action> {
+    CODE_KEYS
+        .iter()
+        .find(|b| b.key == key && code_offered(b, input_empty))
+        .map(|b| b.action)
 }
 
 /// The action of `key` on the dashboard, if it is offered now.
@@ -224,6 +343,31 @@ mod tests {
                 "{:?} is bound twice",
                 a.key
             );
+        }
+    }
+
+    #[test]
+    fn code_keys_are_commands_only_while_the_input_is_empty() {
+        assert_eq!(
+            code_action(Key::Char('q'), true),
+            Some(Action::Quit),
+            "q quits an empty input"
+        );
+        assert_eq!(code_action(Key::Char('q'), false), None, "q is typed");
+        assert_eq!(code_action(Key::Char('u'), false), None);
+        assert_eq!(code_action(Key::Esc, false), Some(Action::Quit));
+        assert_eq!(code_action(Key::Esc, true), Some(Action::Quit));
+        assert_eq!(code_action(Key::CtrlC, false), Some(Action::Quit));
+        assert_eq!(code_action(Key::CtrlU, false), Some(Action::ClearInput));
+        assert_eq!(code_action(Key::Enter, true), Some(Action::Submit));
+        for empty in [true, false] {
+            let offered: Vec<_> = CODE_KEYS
+                .iter()
+                .filter(|b| code_offered(b, empty))
+                .collect();
+            for (i, a) in offered.iter().enumerate() {
+                assert!(offered[i + 1..].iter().all(|b| b.key != a.key));
+            }
         }
     }
 
