@@ -79,6 +79,18 @@ impl CodeSignIn {
         }
     }
 
+    /// Where the screen stands, for its keys.
+    pub fn keys(&self) -> super::keys::CodeKeys {
+        use super::keys::CodeKeys;
+        if self.exchanging() {
+            CodeKeys::Exchanging
+        } else if self.input.is_empty() {
+            CodeKeys::Empty
+        } else {
+            CodeKeys::Typing
+        }
+    }
+
     /// True while the code exchange is in flight.
     pub fn exchanging(&self) -> bool {
         matches!(self.stage, CodeStage::Exchanging { .. })

@@ -6,7 +6,7 @@
 //! A wrong address (another sign-in's `state`, no code, a server `error=`) is explained and the
 //! user may paste again; a denial ends the sign-in. The wait ends at the deadline on a tick.
 
-use super::keys::{Action, code_action};
+use super::keys::{Action, CodeKeys, code_action};
 use super::update::{quit, save_fresh_tokens};
 use super::{
     App, Capture, CodeEnd, CodeEndKind, CodeSignIn, CodeStage, CopyTarget, Effect, Exchanged, Key,
@@ -34,11 +34,8 @@ pub(super) fn on_key(app: &mut App, key: Key, now: Timestamp) -> Vec<Effect> {
             return Vec::new();
         }
     }
-    let action = code_action(key, code.input.is_empty());
-    if code.exchanging() && action != Some(Action::Quit) {
-        return Vec::new();
-    }
-    match action {
+    let state = code.keys();
+    match code_action(key, state) {
         Some(Action::Quit) => quit(app, now),
         Some(Action::Submit) => submit(app),
         Some(Action::ClearInput) => {
@@ -61,6 +58,7 @@ pub(super) fn on_key(app: &mut App, key: Key, now: Timestamp) -> Vec<Effect> {
             }]
         }
         Some(_) => Vec::new(),
+        None if state == CodeKeys::Exchanging => Vec::new(),
         None => {
             edit(code, key);
             Vec::new()

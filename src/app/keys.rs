@@ -122,6 +122,8 @@ pub enum When {
     InputEmpty,
     /// Code flow: while the input line holds text (letters are typed).
     Typing,
+    /// Code flow: while no exchange is in flight.
+    Waiting,
 }
 
 /// One row of the key table.
@@ -238,7 +240,7 @@ pub fn offered(binding: &Binding, live: bool, has_refresh_token: bool) -> bool {
         When::Live => live,
         When::LiveWithRefreshToken => live && has_refresh_token,
         // The code flow's conditions; its table is read by [`code_action`].
-        When::InputEmpty | When::Typing => false,
+        When::InputEmpty | When::Typing | When::Waiting => false,
     }
 }
 
@@ -249,7 +251,7 @@ pub const CODE_KEYS: [Binding; 8] = [
         Key::Enter,
         Action::Submit,
         ["check address", "check", "check the pasted address"],
-        When::Always,
+        When::Waiting,
         8,
     ),
     bind(
@@ -305,21 +307,36 @@ pub const CODE_KEYS: [Binding; 8] = [
     bind(Key::CtrlC, Action::Quit, ["", "", ""], When::Always, 0),
 ];
 
-/// Whether a code-flow binding is offered with the input line `empty` or not.
-pub fn code_offered(binding: &Binding, empty: bool) -> bool {
-    match binding.when {
+/// Where the code flow screen stands, for its keys.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CodeKeys {
+    /// Waiting, nothing typed: letters are commands.
+    Empty,
+    /// Waiting, text in the input line: letters are typed.
+    Typing,
+    /// The exchange is in flight: only quitting (which waits for it) is offered.
+    Exchanging,
+}
+
+/// Whether a code-flow binding is offered in `state`.
+pub fn code_offered(binding: &Binding, state: CodeKeys) -> bool {
+    // While exchanging, the input line is out of play: `q` quits as on an empty line.
+    let empty = state != CodeKeys::Typing;
+    let when = match binding.when {
         When::InputEmpty => empty,
         When::Typing => !empty,
-        _ => true,
-    }
+        When::Waiting => state != CodeKeys::Exchanging,
+        When::Always | When::Live | When::LiveWithRefreshToken => true,
+    };
+    when && (state != CodeKeys::Exchanging || binding.action == Action::Quit)
 }
 
 /// The action of `key` on the code flow screen, if it is offered now; `None` means the key
-/// edits the input line.
-pub fn code_action(key: Key, input_empty: bool) -> Option<Action> {
+/// edits the input line (ignored while exchanging).
+pub fn code_action(key: Key, state: CodeKeys) -> Option<Action> {
     CODE_KEYS
         .iter()
-        .find(|b| b.key == key && code_offered(b, input_empty))
+        .find(|b| b.key == key && code_offered(b, state))
         .map(|b| b.action)
 }
 
@@ -348,22 +365,26 @@ mod tests {
 
     #[test]
     fn code_keys_are_commands_only_while_the_input_is_empty() {
+        use CodeKeys::{Empty, Exchanging, Typing};
         assert_eq!(
-            code_action(Key::Char('q'), true),
+            code_action(Key::Char('q'), Empty),
             Some(Action::Quit),
             "q quits an empty input"
         );
-        assert_eq!(code_action(Key::Char('q'), false), None, "q is typed");
-        assert_eq!(code_action(Key::Char('u'), false), None);
-        assert_eq!(code_action(Key::Esc, false), Some(Action::Quit));
-        assert_eq!(code_action(Key::Esc, true), Some(Action::Quit));
-        assert_eq!(code_action(Key::CtrlC, false), Some(Action::Quit));
-        assert_eq!(code_action(Key::CtrlU, false), Some(Action::ClearInput));
-        assert_eq!(code_action(Key::Enter, true), Some(Action::Submit));
-        for empty in [true, false] {
+        assert_eq!(code_action(Key::Char('q'), Typing), None, "q is typed");
+        assert_eq!(code_action(Key::Char('u'), Typing), None);
+        assert_eq!(code_action(Key::Esc, Typing), Some(Action::Quit));
+        assert_eq!(code_action(Key::Esc, Empty), Some(Action::Quit));
+        assert_eq!(code_action(Key::CtrlC, Typing), Some(Action::Quit));
+        assert_eq!(code_action(Key::CtrlU, Typing), Some(Action::ClearInput));
+        assert_eq!(code_action(Key::Enter, Empty), Some(Action::Submit));
+        assert_eq!(code_action(Key::Enter, Exchanging), None);
+        assert_eq!(code_action(Key::Char('u'), Exchanging), None);
+        assert_eq!(code_action(Key::Char('q'), Exchanging), Some(Action::Quit));
+        for state in [Empty, Typing, Exchanging] {
             let offered: Vec<_> = CODE_KEYS
                 .iter()
-                .filter(|b| code_offered(b, empty))
+                .filter(|b| code_offered(b, state))
                 .collect();
             for (i, a) in offered.iter().enumerate() {
                 assert!(offered[i + 1..].iter().all(|b| b.key != a.key));

@@ -27,6 +27,7 @@ const REDIRECT: u8 = 17;
 const URL_LABEL: u8 = 24;
 const TITLE: u8 = 28;
 const CAPTURE: u8 = 30;
+const LISTENER: u8 = 48;
 const URL_SHORT: u8 = 32;
 const NOTICE: u8 = 35;
 const PROMPT: u8 = 45;
@@ -50,9 +51,9 @@ pub(super) fn screen(
     if code.help {
         return help(buf, area, app, theme);
     }
-    let empty = code.input.is_empty();
+    let state = code.keys();
     let keys = |max| {
-        let offered = CODE_KEYS.iter().filter(|b| code_offered(b, empty));
+        let offered = CODE_KEYS.iter().filter(|b| code_offered(b, state));
         bar_section(offered, theme.key, max, (KEYS_TO_ONE_LINE, KEYS))
     };
     let body = |max, qr_shown| body(app, code, theme, max, now, qr_shown);
@@ -88,11 +89,16 @@ fn body(
             .or_drop(URL)
             .gap(),
         Section::new(wrap(&capture_text(&code.capture), theme.dim, max))
-            .or_drop(CAPTURE)
+            .or_drop(match code.capture {
+                // The listener's state is how the user learns the answer came in.
+                Capture::Listening { .. } | Capture::Answered => LISTENER,
+                Capture::Paste { .. } => CAPTURE,
+            })
             .gap(),
     ];
     sections.extend(answer_sections(app, code, theme, max));
-    sections.push(
+    // The deadline is for the answer; once it is in, the exchange has its own timeout.
+    sections.extend((!code.exchanging()).then(|| {
         Section::new(vec![deadline(
             ("Answer needed within ", "within ", "The wait has ended"),
             code.deadline,
@@ -100,8 +106,8 @@ fn body(
             (theme, &app.local_time),
             max,
         )])
-        .or_drop(COUNTDOWN),
-    );
+        .or_drop(COUNTDOWN)
+    }));
     let warning = format!(
         "Only continue if you just ran grantty on {}.",
         app.provider.local_host
@@ -144,9 +150,7 @@ fn answer_sections(app: &App, code: &CodeSignIn, theme: &Theme, max: usize) -> V
         max,
     );
     let mut sections = vec![
-        Section::new(wrap(&redirect, theme.dim, max))
-            .or_drop(REDIRECT)
-            .gap(),
+        Section::new(wrap(&redirect, theme.dim, max)).or_drop(REDIRECT),
         Section::new(prompt).or_drop(PROMPT),
         Section::new(vec![input_line(code, theme, max)]).or_drop(INPUT),
     ];

@@ -36,8 +36,14 @@ pub fn nothing_pasted() -> String {
 
 /// Why a pasted address was not taken, and that another may be pasted.
 pub fn rejected(err: &CallbackError) -> String {
-    let why = sanitize(&err.to_string(), 300);
-    format!("Not accepted: {why}. Paste the address again (the newest one, from this sign-in).")
+    let why = match err {
+        // Its own wording sends the line mode's user to start over; here another paste works.
+        CallbackError::StateMismatch => {
+            "that address belongs to another sign-in (its state does not match this one); nothing was exchanged".to_owned()
+        }
+        other => sanitize(&other.to_string(), 300),
+    };
+    format!("Not accepted: {why}. Paste the address from this sign-in.")
 }
 
 /// The user or the server said no.

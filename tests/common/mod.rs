@@ -8,6 +8,7 @@
 )]
 
 pub mod canned;
+pub mod code_fixtures;
 pub mod dashboard_fixtures;
 pub mod fake;
 pub mod fixtures;
