@@ -312,7 +312,7 @@ fn outcome(app: &App, exit: Exit) -> Result<(), Error> {
         Screen::Approved(a) if matches!(a.saved, crate::app::SaveState::Failed(_)) => exit::STORE,
         Screen::Approved(_) => return Ok(()),
         _ if exit == Exit::Signal => exit::CANCELLED,
-        Screen::Requesting { .. } | Screen::Waiting(_) => exit::CANCELLED,
+        Screen::Requesting { .. } | Screen::Waiting(_) | Screen::Code(_) => exit::CANCELLED,
         Screen::Ended { failure, .. } => match failure {
             GrantFailure::Denied { .. } => exit::DENIED,
             GrantFailure::Expired { .. } => exit::EXPIRED,
@@ -322,7 +322,6 @@ fn outcome(app: &App, exit: Exit) -> Result<(), Error> {
         },
         Screen::Failed(view) if view.title.starts_with("Could not reach") => exit::NETWORK,
         Screen::Failed(_) => exit::SERVER,
-        Screen::Code(_) => exit::CANCELLED,
         Screen::CodeEnded(end) => match end.kind {
             CodeEndKind::Denied => exit::DENIED,
             CodeEndKind::Expired => exit::EXPIRED,

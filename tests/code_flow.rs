@@ -7,6 +7,8 @@
 
 mod common;
 
+use common::authorize::decide;
+
 use std::path::Path;
 
 use grantty::demo::{DemoClock, DemoConfig, DemoServer};
@@ -70,29 +72,6 @@ async fn authorize_url(
             return url.unwrap_or_else(|| panic!("no URL printed:\n{transcript}"));
         }
     }
-}
-
-/// The user on the demo's approve page: opens `url`, presses `action`; returns `Location`.
-async fn decide(url: &str, action: &str) -> String {
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let page = http.get(url).send().await.unwrap();
-    assert_eq!(page.status(), 200);
-    let html = page.text().await.unwrap();
-    let marker = "name=\"request\" value=\"";
-    let start = html.find(marker).expect("approve form") + marker.len();
-    let request = &html[start..start + html[start..].find('"').unwrap()];
-    let origin = &url[..url.find("/authorize").unwrap()];
-    let answer = http
-        .post(format!("{origin}/authorize"))
-        .form(&[("request", request), ("action", action)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(answer.status(), 302);
-    answer.headers()["location"].to_str().unwrap().to_owned()
 }
 
 /// Writes `line` to the child's stdin, then waits: exit code and the rest of stderr.

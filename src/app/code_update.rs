@@ -67,6 +67,8 @@ pub(super) fn on_key(app: &mut App, key: Key, now: Timestamp) -> Vec<Effect> {
 }
 
 fn edit(code: &mut CodeSignIn, key: Key) {
+    // The explanation was for the address that was refused; the user is on to the next one.
+    code.error = None;
     let input = &mut code.input;
     match key {
         Key::Char(c) => {
@@ -90,6 +92,7 @@ pub(super) fn on_paste(app: &mut App, text: &str, now: Timestamp) -> Vec<Effect>
     if code.exchanging() {
         return Vec::new();
     }
+    code.error = None;
     if !code.input.insert(text) {
         app.notice = Some(Notice {
             text: words::paste_too_long(),

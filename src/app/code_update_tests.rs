@@ -72,6 +72,9 @@ fn a_wrong_state_is_explained_and_a_second_paste_works() {
     let error = code(&app).error.clone().unwrap();
     assert!(error.contains("another sign-in"), "{error}");
     assert!(code(&app).input.is_empty(), "the next paste replaces it");
+    update(&mut app, Msg::Paste("h".into()), T0);
+    assert_eq!(code(&app).error, None, "a new paste clears the explanation");
+    update(&mut app, Msg::Key(Key::CtrlU), T0);
     let effects = paste_and_enter(&mut app, "http://127.0.0.1/callback?code=abc&state=st4te");
     assert!(matches!(effects.as_slice(), [Effect::ExchangeCode { .. }]));
 }

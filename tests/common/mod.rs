@@ -7,6 +7,7 @@
     clippy::unnecessary_wraps
 )]
 
+pub mod authorize;
 pub mod canned;
 pub mod code_fixtures;
 pub mod dashboard_fixtures;
