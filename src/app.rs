@@ -46,6 +46,20 @@ pub struct ProviderInfo {
     pub local_host: String,
 }
 
+#[cfg(test)]
+impl ProviderInfo {
+    /// Who is asking, in the app's own tests.
+    pub(crate) fn example() -> Self {
+        Self {
+            name: "OAuth 2.0".into(),
+            host: "example.com".into(),
+            client_id: "c".into(),
+            scopes: "openid".into(),
+            local_host: "box".into(),
+        }
+    }
+}
+
 /// What is waiting for the user's approval.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Waiting {

@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::authorize::decide;
+use common::authorize::{CODE_CLIENT as CLIENT, code_login_args, decide};
 
 use std::path::Path;
 
@@ -16,7 +16,6 @@ use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, Lines};
 use tokio::process::{Child, ChildStderr, Command};
 
-const CLIENT: &str = "grantty-demo";
 const PASTE_PROMPT: &str = "Paste the address your browser was sent to:";
 
 async fn demo() -> DemoServer {
@@ -34,17 +33,9 @@ fn grantty(state_home: &Path, args: &[&str]) -> Command {
 
 /// `login --flow code` against `server` with `extra` flags, not yet started.
 fn login_command(server: &DemoServer, state_home: &Path, extra: &[&str]) -> Command {
-    let issuer = server.issuer();
-    let mut args = vec![
-        "login",
-        "--issuer",
-        &issuer,
-        "--client-id",
-        CLIENT,
-        "--flow",
-        "code",
-    ];
-    args.extend_from_slice(extra);
+    let mut args = code_login_args(&server.issuer());
+    args.extend(extra.iter().map(|&a| a.to_owned()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
     grantty(state_home, &args)
 }
 

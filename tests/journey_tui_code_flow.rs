@@ -10,26 +10,17 @@
 
 mod common;
 
-use common::authorize::decide;
+use common::authorize::{code_login_args, decide};
 use common::session::{command_in, demo_server};
 use common::tmux::Tmux;
 use grantty::demo::{DemoConfig, DemoServer};
 
-const CLIENT: &str = "grantty-demo";
 const PROMPT: &str = "Paste the address your browser was sent to";
 
 /// `login --flow code` against `server`, in tmux at 100×30.
 fn start(server: &DemoServer, home: &std::path::Path, after: Option<&str>) -> Tmux {
-    let issuer = server.issuer();
-    let args = [
-        "login",
-        "--issuer",
-        &issuer,
-        "--client-id",
-        CLIENT,
-        "--flow",
-        "code",
-    ];
+    let args = code_login_args(&server.issuer());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
     Tmux::start_then(home, &args, (100, 30), after)
 }
 

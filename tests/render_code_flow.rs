@@ -5,9 +5,8 @@ mod common;
 
 use common::code_fixtures::{self, STATE, VERIFIER};
 use common::fixtures::at;
-use common::screen::{draw, draw_with, screen_text, snapshot};
-use grantty::ui::Theme;
-use ratatui::style::{Color, Modifier};
+use common::screen::{assert_colourless_but_qr, draw, screen_text, snapshot};
+use ratatui::style::Modifier;
 
 #[test]
 fn snapshots_every_code_flow_state() {
@@ -88,16 +87,7 @@ fn the_pkce_verifier_never_reaches_the_screen() {
 fn no_color_draws_no_colour_except_the_qr_code() {
     for (name, app, now) in code_fixtures::all() {
         for size in [(80, 24), (40, 12), (120, 40)] {
-            let terminal = draw_with(&app, Theme::no_color(), size, now);
-            let buffer = terminal.backend().buffer();
-            for p in buffer.area.positions() {
-                let colours = (buffer[p].fg, buffer[p].bg);
-                assert!(
-                    colours == (Color::Reset, Color::Reset)
-                        || colours == (Color::Black, Color::White),
-                    "{name} at {size:?}: {colours:?} at {p:?}"
-                );
-            }
+            assert_colourless_but_qr(name, &app, size, now);
         }
     }
 }

@@ -175,6 +175,8 @@ pub(super) fn on_exchanged(
     match result {
         Ok(Exchanged { tokens, skew }) => {
             app.clock_skew = skew.or(app.clock_skew);
+            // "Address sent to the clipboard" is about a screen that is gone.
+            app.notice = None;
             save_fresh_tokens(app, tokens, String::new())
         }
         Err(end) => {

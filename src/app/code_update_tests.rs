@@ -22,13 +22,7 @@ fn app() -> App {
     let pkce = Pkce::from_verifier("v".repeat(43).as_str());
     let request =
         AuthorizationRequest::new(&provider, &endpoint, redirect, pkce, "st4te".to_owned());
-    let info = ProviderInfo {
-        name: "OAuth 2.0".into(),
-        host: "example.com".into(),
-        client_id: "c".into(),
-        scopes: "openid".into(),
-        local_host: "box".into(),
-    };
+    let info = ProviderInfo::example();
     let capture = Capture::Paste {
         note: "Not opening a browser here: over SSH.".into(),
     };

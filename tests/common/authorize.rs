@@ -24,3 +24,21 @@ pub async fn decide(url: &str, action: &str) -> String {
     assert_eq!(answer.status(), 302);
     answer.headers()["location"].to_str().unwrap().to_owned()
 }
+
+/// The client id the demo server's code flow tests sign in with.
+pub const CODE_CLIENT: &str = "grantty-demo";
+
+/// `login --issuer ISSUER --client-id grantty-demo --flow code`.
+pub fn code_login_args(issuer: &str) -> Vec<String> {
+    [
+        "login",
+        "--issuer",
+        issuer,
+        "--client-id",
+        CODE_CLIENT,
+        "--flow",
+        "code",
+    ]
+    .map(str::to_owned)
+    .to_vec()
+}
