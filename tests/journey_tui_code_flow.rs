@@ -17,11 +17,21 @@ use grantty::demo::{DemoConfig, DemoServer};
 
 const PROMPT: &str = "Paste the address your browser was sent to";
 
-/// `login --flow code` against `server`, in tmux at 100×30.
-fn start(server: &DemoServer, home: &std::path::Path, after: Option<&str>) -> Tmux {
+/// `login --flow code` against `server`, in tmux at 100×30 with `env` added.
+fn start_with(
+    server: &DemoServer,
+    home: &std::path::Path,
+    env: &[&str],
+    after: Option<&str>,
+) -> Tmux {
     let args = code_login_args(&server.issuer());
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    Tmux::start_then(home, &args, (100, 30), after)
+    Tmux::start_then(home, &args, (100, 30), env, after)
+}
+
+/// `login --flow code` with no display (the address is pasted).
+fn start(server: &DemoServer, home: &std::path::Path, after: Option<&str>) -> Tmux {
+    start_with(server, home, &[], after)
 }
 
 /// Presses `u` and reads the authorize address from the clipboard grantty wrote.
@@ -89,6 +99,41 @@ async fn pasting_the_address_signs_in_and_lands_on_the_dashboard() {
         1,
         "the code was exchanged exactly once"
     );
+}
+
+#[tokio::test]
+async fn with_a_browser_the_listener_takes_the_answer_and_the_screen_says_so() {
+    let server = demo_server(DemoConfig::default()).await;
+    let home = tempfile::tempdir().unwrap();
+    // A display and a "browser" that opens nothing: the test follows the redirect itself.
+    let tui = start_with(&server, home.path(), &["DISPLAY=:99", "BROWSER=true"], None);
+    let url = copied_address(&tui).await;
+    tui.wait_for("Waiting for the browser on 127.0.0.1:").await;
+    let location = decide(&url, "approve").await;
+    assert!(location.starts_with("http://127.0.0.1:"), "{location}");
+    let landing = reqwest::get(&location).await.unwrap();
+    assert_eq!(landing.status(), 200);
+    tui.wait_for("Signed in; tokens stored in").await;
+    tui.keys("q");
+    assert_eq!(tui.exit_status().await.0, 0);
+    assert_eq!(server.stats().authorization_code_redemptions, 1);
+    assert_eq!(token(home.path()).await.0, Some(0));
+}
+
+#[tokio::test]
+async fn a_denial_ends_on_its_screen_with_exit_code_3() {
+    let server = demo_server(DemoConfig::default()).await;
+    let home = tempfile::tempdir().unwrap();
+    let tui = start(&server, home.path(), None);
+    let url = copied_address(&tui).await;
+    let location = decide(&url, "deny").await;
+    tui.paste(&location);
+    tui.keys("Enter");
+    tui.wait_for("The sign-in was denied").await;
+    tui.keys("q");
+    let (status, screen) = tui.exit_status().await;
+    assert_eq!(status, 3, "{screen}");
+    assert_eq!(server.stats().token_requests, 0);
 }
 
 /// Leaves the screen with `how` (a key, or `TERM`/`HUP` as a signal); asserts the terminal is

@@ -27,16 +27,17 @@ impl Tmux {
     /// Starts `grantty --store file <args>` at `cols`×`rows`, with `XDG_STATE_HOME` at
     /// `state_home`, `NO_COLOR`, and nothing else from the environment but `PATH` and `TERM`.
     pub fn start(state_home: &Path, args: &[&str], cols: u16, rows: u16) -> Self {
-        Self::start_then(state_home, args, (cols, rows), None)
+        Self::start_then(state_home, args, (cols, rows), &[], None)
     }
 
-    /// [`Tmux::start`], and with `after` set, runs that shell command in the same terminal once
-    /// grantty has exited (e.g. to see what the terminal was left in); `exit=N` is printed
-    /// between the two.
+    /// [`Tmux::start`] with `env` (`NAME=value`) added, and with `after` set, runs that shell
+    /// command in the same terminal once grantty has exited (e.g. to see what the terminal was
+    /// left in); `exit=N` is printed between the two.
     pub fn start_then(
         state_home: &Path,
         args: &[&str],
         (cols, rows): (u16, u16),
+        env: &[&str],
         after: Option<&str>,
     ) -> Self {
         use std::io::Write as _;
@@ -51,9 +52,10 @@ impl Tmux {
         writeln!(config, "set -g set-clipboard on").unwrap();
         let exec = if after.is_some() { "" } else { "exec " };
         let mut command = format!(
-            "{exec}env -i TERM=xterm-256color NO_COLOR=1 XDG_STATE_HOME={} XDG_CONFIG_HOME={} {}",
+            "{exec}env -i TERM=xterm-256color NO_COLOR=1 XDG_STATE_HOME={} XDG_CONFIG_HOME={} {}{}",
             shell_quote(&state_home.to_string_lossy()),
             shell_quote(&state_home.to_string_lossy()),
+            env.iter().map(|e| shell_quote(e) + " ").collect::<String>(),
             shell_quote(env!("CARGO_BIN_EXE_grantty")),
         );
         for arg in args.iter().chain(["--store", "file"].iter()) {
