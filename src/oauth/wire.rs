@@ -325,6 +325,10 @@ pub fn parse_poll(resp: &HttpResponse, now: Timestamp) -> PollReply {
                 description: err.description,
             },
             "expired_token" => PollReply::Expired,
+            // "Not now": back off and poll again while the code lives, as for a bare 5xx.
+            "server_error" | "temporarily_unavailable" => PollReply::Unavailable {
+                status: resp.status,
+            },
             _ => PollReply::Error(err),
         };
     }

@@ -274,6 +274,16 @@ fn poll_answers_are_classified_by_error_code_not_status() {
         (400, r#"{"error":"expired_token"}"#, PollReply::Expired),
         (503, "", PollReply::Unavailable { status: 503 }),
         (
+            400,
+            r#"{"error":"temporarily_unavailable"}"#,
+            PollReply::Unavailable { status: 400 },
+        ),
+        (
+            500,
+            r#"{"error":"server_error"}"#,
+            PollReply::Unavailable { status: 500 },
+        ),
+        (
             502,
             "<html>bad gateway</html>",
             PollReply::Unavailable { status: 502 },

@@ -404,3 +404,36 @@ async fn an_oversized_answer_is_a_bad_answer_not_an_outage() {
         "it reached the server"
     );
 }
+
+#[tokio::test]
+async fn temporarily_unavailable_is_an_outage_not_a_refusal() {
+    let f = fixture(
+        2100,
+        2000,
+        vec![
+            json(400, r#"{"error":"temporarily_unavailable"}"#),
+            json(200, &tokens(1)),
+        ],
+    );
+    let err = f.ensure().await.unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            RefreshFailed::Unreachable {
+                problem: NetProblem::Answer(crate::oauth::wire::BadAnswer::Unavailable {
+                    status: 400,
+                    ..
+                }),
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(
+        crate::error::Error::from(err).exit_code(),
+        crate::error::exit::NETWORK
+    );
+    assert_eq!(f.stored().meta.state, SessionState::Active, "not refused");
+    assert!(matches!(f.ensure().await.unwrap(), Refreshed::Fresh { .. }));
+    assert_eq!(f.sent_refresh_tokens(), ["rt-0", "rt-0"]);
+}

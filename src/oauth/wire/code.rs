@@ -27,6 +27,10 @@ pub enum ErrorCode {
     UnsupportedGrantType,
     /// `unsupported_token_type` (RFC 7009 §2.2.1).
     UnsupportedTokenType,
+    /// `server_error` (RFC 6749 §4.1.2.1): the server failed; some token endpoints send it too.
+    ServerError,
+    /// `temporarily_unavailable` (RFC 6749 §4.1.2.1): overloaded or in maintenance.
+    TemporarilyUnavailable,
     /// Any other code, as the server spelled it (already sanitised by the parser).
     Extension(String),
 }
@@ -46,6 +50,8 @@ impl ErrorCode {
             "invalid_scope" => Self::InvalidScope,
             "unsupported_grant_type" => Self::UnsupportedGrantType,
             "unsupported_token_type" => Self::UnsupportedTokenType,
+            "server_error" => Self::ServerError,
+            "temporarily_unavailable" => Self::TemporarilyUnavailable,
             other => Self::Extension(other.to_owned()),
         }
     }
@@ -64,8 +70,16 @@ impl ErrorCode {
             Self::InvalidScope => "invalid_scope",
             Self::UnsupportedGrantType => "unsupported_grant_type",
             Self::UnsupportedTokenType => "unsupported_token_type",
+            Self::ServerError => "server_error",
+            Self::TemporarilyUnavailable => "temporarily_unavailable",
             Self::Extension(code) => code,
         }
+    }
+
+    /// True for the codes that say "not now" rather than "no": the request may succeed later
+    /// unchanged, so nothing about the session changes.
+    pub fn is_outage(&self) -> bool {
+        matches!(self, Self::ServerError | Self::TemporarilyUnavailable)
     }
 
     /// True for the refusals of the client itself (`invalid_client`, `unauthorized_client`,
@@ -108,15 +122,19 @@ mod tests {
             "invalid_scope",
             "unsupported_grant_type",
             "unsupported_token_type",
+            "server_error",
+            "temporarily_unavailable",
         ] {
             let parsed = ErrorCode::parse(code);
             assert!(!matches!(parsed, ErrorCode::Extension(_)), "{code}");
             assert_eq!(parsed.as_str(), code);
         }
         assert_eq!(
-            ErrorCode::parse("temporarily_unavailable"),
-            ErrorCode::Extension("temporarily_unavailable".into())
+            ErrorCode::parse("login_required"),
+            ErrorCode::Extension("login_required".into())
         );
+        assert!(ErrorCode::TemporarilyUnavailable.is_outage());
+        assert!(!ErrorCode::TemporarilyUnavailable.is_client_refusal());
         assert!(ErrorCode::InvalidClient.is_client_refusal());
         assert!(!ErrorCode::InvalidGrant.is_client_refusal());
     }

@@ -46,9 +46,14 @@ pub enum BadAnswer {
 }
 
 /// Classifies a refresh answer received at `now`. An OAuth error object wins over the status
-/// (Anaplan answers 400/403 with one); 5xx and 429 without one are "unavailable".
+/// (Anaplan answers 400/403 with one); 5xx and 429 without one are "unavailable", and so are
+/// `server_error` and `temporarily_unavailable` whatever the status: they say "not now", and
+/// counting them as refusals would mark a working session refused.
 pub fn parse_refresh(resp: &HttpResponse, now: Timestamp) -> RefreshReply {
     match parse_token_response(resp, now) {
+        Err(AuthError::Server(error)) if ErrorCode::from(&error).is_outage() => {
+            RefreshReply::Bad(unavailable(resp, now))
+        }
         Err(AuthError::Server(error)) => RefreshReply::Refused {
             code: ErrorCode::from(&error),
             error,
@@ -65,20 +70,23 @@ pub fn parse_refresh(resp: &HttpResponse, now: Timestamp) -> RefreshReply {
             status: resp.status,
             body_excerpt: "(a successful answer is not quoted: it may hold tokens)".to_owned(),
         }),
-        _ if resp.status == 429 || resp.status >= 500 => {
-            let skew = server_skew(resp, now).unwrap_or_default();
-            RefreshReply::Bad(BadAnswer::Unavailable {
-                status: resp.status,
-                retry_after_secs: resp
-                    .retry_after
-                    .as_deref()
-                    .and_then(|v| retry_after_secs(v, now, skew)),
-            })
-        }
+        _ if resp.status == 429 || resp.status >= 500 => RefreshReply::Bad(unavailable(resp, now)),
         _ => RefreshReply::Bad(BadAnswer::Unparseable {
             status: resp.status,
             body_excerpt: excerpt(&resp.body),
         }),
+    }
+}
+
+/// "Try again later", with the server's `Retry-After` when it gave one.
+fn unavailable(resp: &HttpResponse, now: Timestamp) -> BadAnswer {
+    let skew = server_skew(resp, now).unwrap_or_default();
+    BadAnswer::Unavailable {
+        status: resp.status,
+        retry_after_secs: resp
+            .retry_after
+            .as_deref()
+            .and_then(|v| retry_after_secs(v, now, skew)),
     }
 }
 
@@ -124,6 +132,20 @@ mod tests {
                 retry_after_secs: Some(7)
             })
         );
+        let mut busy = resp(400, r#"{"error":"temporarily_unavailable"}"#);
+        busy.retry_after = Some("30".into());
+        assert_eq!(
+            parse_refresh(&busy, now),
+            RefreshReply::Bad(BadAnswer::Unavailable {
+                status: 400,
+                retry_after_secs: Some(30)
+            }),
+            "not now is not a refusal"
+        );
+        assert!(matches!(
+            parse_refresh(&resp(500, r#"{"error":"server_error"}"#), now),
+            RefreshReply::Bad(BadAnswer::Unavailable { status: 500, .. })
+        ));
         assert!(matches!(
             parse_refresh(&resp(502, "<html>bad gateway</html>"), now),
             RefreshReply::Bad(BadAnswer::Unavailable {
