@@ -130,7 +130,12 @@ async fn a_refused_exchange_ends_with_the_reason_and_is_not_retried() {
 
 #[tokio::test(start_paused = true)]
 async fn an_unreachable_or_unavailable_token_endpoint_ends_as_a_network_failure() {
-    for answer in [Err(TransportError::no_answer("refused")), json(503, "{}")] {
+    let not_now = r#"{"error":"temporarily_unavailable"}"#;
+    for answer in [
+        Err(TransportError::no_answer("refused")),
+        json(503, "{}"),
+        json(400, not_now),
+    ] {
         let (app, sent, _) = code_flow(paste(&good()), vec![answer]).await;
         assert_eq!(ended_kind(&app), CodeEndKind::Unreachable);
         assert_eq!(sent.len(), 1, "the single-use code is never sent twice");

@@ -9,7 +9,7 @@ use crate::oauth::AuthError;
 use crate::oauth::http::{Transport, TransportFailure};
 use crate::oauth::pkce::{AuthorizationCode, AuthorizationRequest};
 use crate::oauth::provider::{Provider, ProviderKind, host_and_port};
-use crate::oauth::wire::{parse_token_response, server_skew};
+use crate::oauth::wire::{ErrorCode, parse_token_response, server_skew};
 use crate::words::code_flow::again;
 
 /// Exchanges `code` for tokens at `provider`'s token endpoint, once.
@@ -60,13 +60,20 @@ pub async fn exchange_code<T: Transport>(
             single_use(),
         ));
     }
-    let tokens = parse_token_response(&resp, now).map_err(|e| {
-        end(
+    let tokens = parse_token_response(&resp, now).map_err(|e| match &e {
+        // "Not now" rather than "no": an outage, though the single-use code is spent.
+        AuthError::Server(err) if ErrorCode::parse(&err.code).is_outage() => end(
+            CodeEndKind::Unreachable,
+            format!("{host} is unavailable"),
+            e.to_string(),
+            single_use(),
+        ),
+        _ => end(
             CodeEndKind::Refused,
             "The code exchange failed".to_owned(),
             e.to_string(),
             format!("{}{}", refusal_hint(&e, provider), again(profile)),
-        )
+        ),
     })?;
     Ok(Exchanged {
         tokens: Box::new(tokens),
@@ -75,13 +82,14 @@ pub async fn exchange_code<T: Transport>(
 }
 
 fn refusal_hint(err: &AuthError, provider: &Provider) -> &'static str {
-    match err {
-        AuthError::Server(e) if e.code == "invalid_grant" => {
+    let AuthError::Server(e) = err else {
+        return "";
+    };
+    match ErrorCode::parse(&e.code) {
+        ErrorCode::InvalidGrant => {
             "The code expired, was already used, or its verifier or redirect URI did not match. "
         }
-        AuthError::Server(e)
-            if e.code == "invalid_client" && provider.kind == ProviderKind::Anaplan =>
-        {
+        ErrorCode::InvalidClient if provider.kind == ProviderKind::Anaplan => {
             "Anaplan authorization-code clients may require their client secret, which grantty does not send. "
         }
         _ => "",
