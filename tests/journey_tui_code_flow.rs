@@ -11,7 +11,7 @@
 mod common;
 
 use common::authorize::{code_login_args, decide};
-use common::session::{command_in, demo_server};
+use common::session::{Access, command_in, demo_server, signed_in};
 use common::tmux::Tmux;
 use grantty::demo::{DemoConfig, DemoServer};
 
@@ -134,6 +134,34 @@ async fn a_denial_ends_on_its_screen_with_exit_code_3() {
     let (status, screen) = tui.exit_status().await;
     assert_eq!(status, 3, "{screen}");
     assert_eq!(server.stats().token_requests, 0);
+}
+
+#[tokio::test]
+async fn signing_in_over_a_live_session_with_force_revokes_its_grant_once() {
+    let server = demo_server(DemoConfig::default()).await;
+    let s = signed_in(&server, Access::Fresh).await;
+    let before = server.stats();
+    let mut args = code_login_args(&server.issuer());
+    args.push("--force".to_owned());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let tui = Tmux::start_then(s.state_home.path(), &args, (100, 30), &[], None);
+    let url = copied_address(&tui).await;
+    let location = decide(&url, "approve").await;
+    tui.paste(&location);
+    tui.keys("Enter");
+    tui.wait_for("Replaced session: refresh token").await;
+    tui.keys("q");
+    let (status, after_exit) = tui.exit_status().await;
+    assert_eq!(status, 0, "{after_exit}");
+    assert!(
+        !after_exit.contains("Replaced session"),
+        "the line mode's revocation ran as well:\n{after_exit}"
+    );
+    assert!(server.stats().revocations > before.revocations);
+    let stored = s.stored().unwrap();
+    assert_ne!(stored.secrets.access_token.expose(), s.access_token());
+    s.run(&["refresh"]).await.assert_code(0);
+    assert_eq!(server.stats().reuse_detections, 0);
 }
 
 /// Leaves the screen with `how` (a key, or `TERM`/`HUP` as a signal); asserts the terminal is
