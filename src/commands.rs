@@ -13,6 +13,10 @@ mod scripts;
 mod setup;
 mod status;
 mod token_fast;
+mod tui_run;
+
+pub(crate) use tui_run::run_screen_with;
+use tui_run::run_tui;
 
 pub use token_fast::cached;
 
@@ -35,11 +39,9 @@ use crate::ndjson::{Event, Ndjson, WithHumanLines};
 use crate::oauth::client::discover;
 use crate::oauth::http::ReqwestTransport;
 use crate::oauth::provider::Provider;
-use crate::plain::{Plain, status_line};
+use crate::plain::Plain;
 use crate::runtime::{self, Context, Exit};
 use crate::store::{SessionStore, StoreChoice};
-use crate::tui::{self, Tui};
-use crate::ui::Theme;
 
 /// Runs the parsed command line.
 pub async fn run(cli: Cli) -> Result<(), Error> {
@@ -250,55 +252,6 @@ pub(crate) async fn run_app_as(
     } else {
         run_tui(&mut app, &ctx, futures_util::stream::pending()).await?
     };
-    outcome(&app, exit)
-}
-
-/// Runs `app` full-screen on `ctx` until the user leaves, with `extra` messages (the code
-/// flow's loopback listener) besides the terminal's; restores the terminal before leaving the
-/// outcome in the scrollback.
-async fn run_tui<S>(app: &mut App, ctx: &Context<ReqwestTransport>, extra: S) -> Result<Exit, Error>
-where
-    S: futures_util::Stream<Item = crate::app::Msg> + Unpin,
-{
-    let theme = if tui::no_color_requested() {
-        Theme::no_color()
-    } else {
-        Theme::color()
-    };
-    let mut frontend = Tui::enter(theme)?;
-    let events = futures_util::stream::select(tui::events(), extra);
-    let exit = runtime::run(app, &mut frontend, ctx, events).await;
-    drop(frontend); // restore the terminal before anything is printed
-    let exit = exit?;
-    // The alternate screen is gone: leave the outcome in the scrollback.
-    if app.finished() {
-        eprintln!("{}", status_line(app, ctx.clock.now()));
-    }
-    Ok(exit)
-}
-
-/// Runs `app` (the code flow's screen) full-screen, with `extra` messages besides the
-/// terminal's, and maps how it ended to an exit code.
-pub(crate) async fn run_screen_with<S>(
-    mut app: App,
-    provider: Provider,
-    transport: ReqwestTransport,
-    store: SessionStore,
-    session: &SessionArgs,
-    extra: S,
-) -> Result<(), Error>
-where
-    S: futures_util::Stream<Item = crate::app::Msg> + Unpin,
-{
-    app.local_time = LocalTime::load();
-    let ctx = Context {
-        transport: Arc::new(transport),
-        provider: Arc::new(provider),
-        clock: Arc::new(SystemClock),
-        store: Arc::new(store),
-        profile: session.profile.clone(),
-    };
-    let exit = run_tui(&mut app, &ctx, extra).await?;
     outcome(&app, exit)
 }
 
