@@ -173,3 +173,16 @@ fn the_listener_answer_is_taken_and_stale_exchange_answers_are_dropped() {
     );
     assert!(matches!(app.screen, Screen::CodeEnded(_)));
 }
+
+#[test]
+fn a_paste_past_the_cap_is_cut_and_the_screen_says_so() {
+    let mut app = app();
+    let huge = "a".repeat(crate::oauth::pkce::CALLBACK_MAX_BYTES + 1);
+    update(&mut app, Msg::Paste(huge), T0);
+    assert_eq!(
+        code(&app).input.text().len(),
+        crate::oauth::pkce::CALLBACK_MAX_BYTES
+    );
+    let notice = app.notice.clone().unwrap();
+    assert!(notice.text.contains("was cut"), "{}", notice.text);
+}

@@ -51,6 +51,9 @@ impl Key {
             KeyCode::Char('u') if event.modifiers.contains(KeyModifiers::CONTROL) => {
                 Some(Self::CtrlU)
             }
+            // Other control chords mean nothing here; they must not type their letter into
+            // the code flow's input line (Ctrl-W would add a `w` to the address).
+            KeyCode::Char(_) if event.modifiers == KeyModifiers::CONTROL => None,
             KeyCode::Char(c) => Some(Self::Char(c)),
             KeyCode::Esc => Some(Self::Esc),
             KeyCode::Enter => Some(Self::Enter),
@@ -269,6 +272,16 @@ mod tests {
                 a.key
             );
         }
+    }
+
+    #[test]
+    fn control_chords_other_than_c_and_u_are_not_letters() {
+        let ctrl = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL);
+        assert_eq!(Key::from_event(ctrl('c')), Some(Key::CtrlC));
+        assert_eq!(Key::from_event(ctrl('u')), Some(Key::CtrlU));
+        assert_eq!(Key::from_event(ctrl('w')), None);
+        let plain = KeyEvent::new(KeyCode::Char('w'), KeyModifiers::NONE);
+        assert_eq!(Key::from_event(plain), Some(Key::Char('w')));
     }
 
     #[test]
