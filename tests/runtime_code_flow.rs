@@ -9,13 +9,12 @@ mod common;
 
 use std::sync::Arc;
 
-use common::code_fixtures::{REDIRECT_URI, STATE, VERIFIER, request};
+use common::code_fixtures::{REDIRECT_URI, STATE, VERIFIER, oauth_provider, request};
 use common::fake::{ScriptedTransport, TokioClock, json};
 use common::fixtures::provider;
 use grantty::app::{App, Capture, CodeEndKind, CodeSignIn, Key, Msg, Screen};
 use grantty::domain::clock::Clock;
 use grantty::oauth::http::TransportError;
-use grantty::oauth::provider::Provider;
 use grantty::oauth::wire::HttpResponse;
 use grantty::plain::Plain;
 use grantty::runtime::{Context, run};
@@ -32,14 +31,7 @@ async fn code_flow(
 ) -> (App, Vec<common::fake::Sent>, Arc<SessionStore>) {
     let clock: Arc<dyn Clock> = Arc::new(TokioClock::new(T0));
     let transport = ScriptedTransport::new(clock.clone(), script);
-    let oauth = Provider::generic(
-        "grantty-demo",
-        Some("openid profile offline_access"),
-        "https://example.com/oauth/device",
-        "https://example.com/oauth/token",
-        None,
-    )
-    .unwrap();
+    let oauth = oauth_provider();
     let store = Arc::new(SessionStore::memory());
     let ctx = Context {
         transport: Arc::new(transport.clone()),

@@ -18,18 +18,22 @@ pub const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 /// Where the browser is sent after approval.
 pub const REDIRECT_URI: &str = "http://127.0.0.1/callback";
 
-/// The authorization request, as `login --flow code` builds it.
-pub fn request() -> AuthorizationRequest {
-    let provider = Provider::generic(
+/// The provider the fixtures' requests are for (token endpoint `/oauth/token`).
+pub fn oauth_provider() -> Provider {
+    Provider::generic(
         "grantty-demo",
         Some("openid profile offline_access"),
         "https://example.com/oauth/device",
         "https://example.com/oauth/token",
         None,
     )
-    .unwrap();
+    .unwrap()
+}
+
+/// The authorization request, as `login --flow code` builds it.
+pub fn request() -> AuthorizationRequest {
     AuthorizationRequest::new(
-        &provider,
+        &oauth_provider(),
         &Url::parse("https://example.com/oauth/authorize").unwrap(),
         Url::parse(REDIRECT_URI).unwrap(),
         Pkce::from_verifier(VERIFIER),
