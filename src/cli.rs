@@ -191,6 +191,9 @@ pub struct StatusArgs {
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
+    /// Ask the provider whether it still accepts the stored access token (Anaplan `/token/validate`, else `OpenID` userinfo): exit 0 accepted, 7 refused, 6 unreachable, 10 when the provider offers no check. Never refreshes, never deletes.
+    #[arg(long)]
+    pub verify: bool,
     /// Health check from metadata alone (no secrets, no network): exit 0 when the access token has at least SECS left, 9 when a refresh would renew it, 7 when only a new sign-in can.
     #[arg(long, value_name = "SECS")]
     pub min_valid: Option<u64>,
@@ -243,8 +246,8 @@ pub struct LoginArgs {
     /// Sign-in flow; default `device`, or the profile's.
     #[arg(long, value_enum)]
     pub flow: Option<FlowArg>,
-    /// Authorization endpoint for `--flow code` (discovered with --issuer; Anaplan has a preset).
-    #[arg(long)]
+    /// Authorization endpoint for `--flow code` (discovered with --issuer unless given; Anaplan has a preset).
+    #[arg(long, value_name = "URL")]
     pub authorize_endpoint: Option<String>,
     /// Redirect URI for `--flow code` (default: a loopback listener when a local browser is usable).
     #[arg(long)]
@@ -259,17 +262,17 @@ pub struct LoginArgs {
     /// Anaplan OAuth host for your region, e.g. us1a.app.anaplan.com (default), eu3.app.anaplan.com.
     #[arg(long)]
     pub host: Option<String>,
-    /// Issuer URL of a standards-following provider; endpoints come from its discovery document.
-    #[arg(long, conflicts_with_all = ["host", "device_endpoint"])]
+    /// Issuer URL of a standards-following provider; endpoints come from its discovery document (an endpoint flag next to it replaces just that one).
+    #[arg(long, conflicts_with = "host")]
     pub issuer: Option<String>,
-    /// Device authorization endpoint (RFC 8628 §3.1), instead of --issuer.
-    #[arg(long, requires = "token_endpoint")]
+    /// Device authorization endpoint (RFC 8628 §3.1): with --token-endpoint instead of --issuer, or next to --issuer when discovery lacks it.
+    #[arg(long, value_name = "URL")]
     pub device_endpoint: Option<String>,
-    /// Token endpoint, with --device-endpoint.
-    #[arg(long, requires = "device_endpoint")]
+    /// Token endpoint: with --device-endpoint, or next to --issuer to replace the discovered one.
+    #[arg(long, value_name = "URL")]
     pub token_endpoint: Option<String>,
-    /// Revocation endpoint (RFC 7009), with --device-endpoint.
-    #[arg(long, requires = "device_endpoint")]
+    /// Revocation endpoint (RFC 7009): with --device-endpoint, or next to --issuer to replace the discovered one.
+    #[arg(long, value_name = "URL")]
     pub revocation_endpoint: Option<String>,
     /// Scopes to request, space separated (Anaplan default: `openid profile email offline_access`).
     #[arg(long)]

@@ -60,8 +60,9 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
             json_errors(args.json, lifecycle::login(session, args, &config).await)
         }
         Some(Command::Demo(args)) => json_errors(args.json, demo(session, args).await),
-        Some(Command::Token(args)) => scripts::token(session, args).await,
-        Some(Command::Status(args)) => status::status(session, args),
+        // Boxed: the refresh path holds the provider and the session across awaits.
+        Some(Command::Token(args)) => Box::pin(scripts::token(session, args)).await,
+        Some(Command::Status(args)) => status::status(session, args).await,
         Some(Command::Refresh) => scripts::refresh(session).await,
         Some(Command::Logout(args)) => scripts::logout(session, args, profile).await,
         Some(Command::Export(args)) => {

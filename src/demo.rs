@@ -22,6 +22,7 @@ mod http;
 mod page;
 mod params;
 mod state;
+mod validate;
 
 use std::io;
 use std::net::SocketAddr;
@@ -34,7 +35,7 @@ use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
 
 pub use clock::DemoClock;
-pub use config::{AutoDecision, Decision, DemoConfig, TokenStyle};
+pub use config::{AutoDecision, Decision, DemoConfig, MetadataStyle, TokenStyle};
 use state::DemoState;
 
 /// Failures of the demo server's own API (protocol errors go to clients as OAuth errors).
@@ -100,6 +101,10 @@ pub struct DemoStats {
     pub client_refusals: u64,
     /// Anaplan-style logouts (`POST /token/logout`) that ended a live grant.
     pub logouts: u64,
+    /// Access-token checks (`GET /token/validate`, `GET /userinfo`) that found the token live.
+    pub token_checks_accepted: u64,
+    /// Access-token checks that refused the token (unknown, expired, revoked, wrong scheme).
+    pub token_checks_refused: u64,
 }
 
 /// A running demo server; dropping it without [`DemoServer::shutdown`] also stops it.
@@ -131,6 +136,7 @@ impl DemoServer {
         }
         let issuer = format!("http://{addr}");
         let refresh_reply_delay = Duration::from_millis(config.refresh_reply_delay_ms);
+        let metadata = config.metadata;
         let state = Arc::new(StateCell::new(DemoState::new(config, issuer.clone())));
         let hold = Arc::new(hold::ReplyHold::default());
         let router = http::router(http::Shared {
@@ -138,6 +144,7 @@ impl DemoServer {
             clock: clock.clone(),
             issuer: issuer.into(),
             refresh_reply_delay,
+            metadata,
             hold: Arc::clone(&hold),
         });
         let (stop, stopped) = oneshot::channel::<()>();

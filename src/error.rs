@@ -1,6 +1,7 @@
 //! The top-level error and the exit codes scripts can branch on (documented in the README).
 
 use crate::oauth::AuthError;
+use crate::oauth::verify::VerifyFailed;
 use crate::oauth::wire::BadAnswer;
 use crate::session_service::{LogoutFailed, NetProblem, RefreshFailed};
 use crate::store::StoreError;
@@ -28,6 +29,9 @@ pub mod exit {
     /// `status --min-valid N`: the access token has less than N seconds left, and a refresh
     /// can still renew it.
     pub const REFRESH_NEEDED: u8 = 9;
+    /// `status --verify`: the provider offers no way to check the access token (a generic
+    /// provider whose discovery document names no `userinfo_endpoint`).
+    pub const NOT_VERIFIABLE: u8 = 10;
     /// Cancelled by the user or a signal before the sign-in ended.
     pub const CANCELLED: u8 = 130;
 }
@@ -38,6 +42,22 @@ pub enum Error {
     /// A protocol or endpoint error before the UI started (e.g. discovery).
     #[error(transparent)]
     Auth(#[from] AuthError),
+    /// Discovery left out an endpoint the device grant needs; says which flags to add.
+    #[error("{cause}; {retry}")]
+    Discovery {
+        /// What discovery found missing.
+        cause: AuthError,
+        /// The command to run instead ([`crate::words::retry_with_endpoints`]).
+        retry: String,
+    },
+    /// `status --verify` got no "accepted"; the session is kept as it was.
+    #[error("{}", crate::words::verify_failed(profile, failed))]
+    Verify {
+        /// The profile.
+        profile: String,
+        /// What the provider said, or why it could not be asked.
+        failed: VerifyFailed,
+    },
     /// No usable session came back from the session service.
     #[error(transparent)]
     Refresh(#[from] RefreshFailed),
@@ -100,11 +120,8 @@ impl Error {
     /// The exit code for this error.
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Auth(AuthError::Transport { .. }) => exit::NETWORK,
-            Error::Auth(AuthError::Endpoint(_))
-            | Error::Usage(_)
-            | Error::Store(StoreError::StoredElsewhere { .. }) => exit::USAGE,
-            Error::Auth(_) => exit::SERVER,
+            Error::Auth(e) | Error::Discovery { cause: e, .. } => auth_exit(e),
+            Error::Usage(_) | Error::Store(StoreError::StoredElsewhere { .. }) => exit::USAGE,
             Error::Refresh(e) => match e {
                 RefreshFailed::NotSignedIn { .. } | RefreshFailed::Dead { .. } => {
                     exit::SIGN_IN_NEEDED
@@ -129,11 +146,29 @@ impl Error {
             Error::Io(_) | Error::Demo(_) | Error::Transport(_) => exit::FAILURE,
             Error::SignIn { code, .. } => *code,
             Error::Interrupted { .. } => exit::CANCELLED,
+            Error::Verify { failed, .. } => match failed {
+                VerifyFailed::Refused { .. } => exit::SIGN_IN_NEEDED,
+                VerifyFailed::NotCheckable { .. } => exit::NOT_VERIFIABLE,
+                VerifyFailed::Unreachable { .. } | VerifyFailed::Unavailable { .. } => {
+                    exit::NETWORK
+                }
+                VerifyFailed::BadAnswer { .. } => exit::SERVER,
+                VerifyFailed::Endpoint(_) => exit::USAGE,
+            },
             Error::Unhealthy { health, .. } => match health {
                 crate::session_service::Health::RefreshNeeded { .. } => exit::REFRESH_NEEDED,
                 _ => exit::SIGN_IN_NEEDED,
             },
         }
+    }
+}
+
+/// A protocol error's code: unreachable 6, a URL or command line to change 2, else 5.
+fn auth_exit(err: &AuthError) -> u8 {
+    match err {
+        AuthError::Transport { .. } => exit::NETWORK,
+        AuthError::Endpoint(_) => exit::USAGE,
+        _ => exit::SERVER,
     }
 }
 

@@ -246,6 +246,7 @@ mod tests {
             scope: "s".into(),
             device_authorization_endpoint: "https://h/d".into(),
             token_endpoint: "https://h/t".into(),
+            userinfo_endpoint: None,
             revocation_endpoint: None,
             logout_endpoint: None,
             refresh_token_lifespan_secs: None,

@@ -12,6 +12,7 @@ pub mod provider;
 pub mod proxy;
 pub mod record;
 pub mod refresh;
+pub mod verify;
 pub mod wire;
 
 use crate::domain::grant::ServerError;

@@ -4,6 +4,11 @@
 //! that works, `--profile` included.
 
 pub mod code_flow;
+mod discovery;
+mod verify;
+
+pub use discovery::retry_with_endpoints;
+pub use verify::verify_failed;
 
 use crate::domain::clock::Timestamp;
 use crate::domain::session::Session;

@@ -23,8 +23,9 @@ use grantty::domain::token::TokenSet;
 use grantty::error::exit;
 use grantty::oauth::client::{discover, poll_token, request_device_code};
 use grantty::oauth::http::ReqwestTransport;
+use grantty::oauth::http::Transport as _;
 use grantty::oauth::provider::Provider;
-use grantty::oauth::refresh::RevokeAnswer;
+use grantty::oauth::refresh::{RevokeAnswer, TokenHint, revoke_request};
 use grantty::session_service::{EndReason, RefreshFailed, Refreshed, SessionService as Keeper};
 use grantty::store::{SessionStore, StoreChoice};
 use serde_json::Value;
@@ -379,6 +380,26 @@ async fn the_binary_keeps_a_session_against_oidc_provider() {
     let endpoint = introspection_endpoint(&server).await;
     let live = introspect(&endpoint, access).await;
     assert_eq!(live["active"], true, "{live}");
+
+    // `status --verify` asks the discovered userinfo endpoint: accepted, then refused once the
+    // access token is revoked at the provider, the session kept.
+    let (code, stdout, stderr) = run_grantty(home, &["status", "--verify", "--json"]).await;
+    assert_eq!(code, Some(0), "verify: {stderr}\n{}", server.server_log());
+    let verify = &serde_json::from_str::<Value>(&stdout).unwrap()["verify"];
+    assert_eq!(verify["accepted"], true, "{verify}");
+    assert_eq!(verify["user"], "interop.user@example.com", "{verify}");
+    let stored = open_file_store(home).load(PROFILE).unwrap().unwrap();
+    let provider = Provider::from_record(&stored.meta.provider).unwrap();
+    let revoke = revoke_request(&provider, access, TokenHint::Access).unwrap();
+    let transport = ReqwestTransport::new().unwrap();
+    assert_eq!(transport.send(revoke).await.unwrap().status, 200);
+    let (code, _, stderr) = run_grantty(home, &["status", "--verify"]).await;
+    assert_eq!(code, Some(i32::from(exit::SIGN_IN_NEEDED)), "{stderr}");
+    assert!(
+        stderr.contains("refused the access token (HTTP 401"),
+        "{stderr}"
+    );
+    assert_eq!(open_file_store(home).load(PROFILE).unwrap(), Some(stored));
 
     let (code, stdout, stderr) = run_grantty(home, &["logout"]).await;
     assert_eq!(code, Some(0), "logout: {stderr}");

@@ -33,6 +33,7 @@ fn record() -> ProviderRecord {
         scope: "openid".into(),
         device_authorization_endpoint: "https://example.com/device_authorization".into(),
         token_endpoint: "https://example.com/token".into(),
+        userinfo_endpoint: None,
         revocation_endpoint: Some("https://example.com/revoke".into()),
         logout_endpoint: None,
         refresh_token_lifespan_secs: None,

@@ -30,6 +30,7 @@ fn session(profile: &str, access: &str, refresh: &str) -> Session {
         scope: "openid offline_access".into(),
         device_authorization_endpoint: "https://example.com/device".into(),
         token_endpoint: "https://example.com/token".into(),
+        userinfo_endpoint: None,
         revocation_endpoint: None,
         logout_endpoint: None,
         refresh_token_lifespan_secs: None,

@@ -23,6 +23,7 @@ fn session_living(access: &str, issued: i64, lifetime_secs: u64) -> Session {
         scope: "openid".into(),
         device_authorization_endpoint: "https://example.com/d".into(),
         token_endpoint: "https://example.com/t".into(),
+        userinfo_endpoint: None,
         revocation_endpoint: Some("https://example.com/r".into()),
         logout_endpoint: None,
         refresh_token_lifespan_secs: None,

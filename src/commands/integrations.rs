@@ -168,6 +168,7 @@ mod tests {
             scope: "s".into(),
             device_authorization_endpoint: format!("https://{host}/d"),
             token_endpoint: format!("https://{host}/t"),
+            userinfo_endpoint: None,
             revocation_endpoint: None,
             logout_endpoint: None,
             refresh_token_lifespan_secs: None,

@@ -8,12 +8,16 @@
 //! Where to sign in is taken as a whole: a flag naming a place (`--host`, `--issuer`,
 //! `--device-endpoint`) replaces the profile's place instead of mixing with it, so
 //! `--issuer` on an Anaplan profile never yields an Anaplan provider with a stray issuer.
+//! Endpoints given next to an issuer (flags or profile keys) replace only the discovered ones.
+
+mod retry;
 
 use crate::cli::{FlowArg, LoginArgs, ProviderArg, SessionArgs};
 use crate::config::{Config, Profile};
 use crate::domain::session::ProviderRecord;
 use crate::error::{Error, exit};
-use crate::oauth::client::discover;
+use crate::oauth::client::discover_with;
+use crate::oauth::discovery::EndpointOverrides;
 use crate::oauth::http::ReqwestTransport;
 use crate::oauth::provider::{ANAPLAN_DEFAULT_HOST, Provider};
 
@@ -50,8 +54,10 @@ struct Settings {
 /// Flags first, then `profile`; pure.
 fn settings(args: &LoginArgs, profile: Option<&Profile>) -> Settings {
     let p = profile.cloned().unwrap_or_default();
-    let place_from_flags =
-        args.host.is_some() || args.issuer.is_some() || args.device_endpoint.is_some();
+    // Endpoint flags on a profile with an issuer replace only those endpoints of it.
+    let place_from_flags = args.host.is_some()
+        || args.issuer.is_some()
+        || (args.device_endpoint.is_some() && p.issuer.is_none());
     let place = if place_from_flags {
         Settings {
             provider: args.provider,
@@ -67,9 +73,9 @@ fn settings(args: &LoginArgs, profile: Option<&Profile>) -> Settings {
             provider: args.provider.or(p.provider),
             host: p.host,
             issuer: p.issuer,
-            device_endpoint: p.device_endpoint,
-            token_endpoint: p.token_endpoint,
-            revocation_endpoint: p.revocation_endpoint,
+            device_endpoint: args.device_endpoint.clone().or(p.device_endpoint),
+            token_endpoint: args.token_endpoint.clone().or(p.token_endpoint),
+            revocation_endpoint: args.revocation_endpoint.clone().or(p.revocation_endpoint),
             ..Settings::default()
         }
     };
@@ -102,7 +108,9 @@ fn reuse_stored(s: &Settings, stored: Option<&ProviderRecord>) -> Option<Provide
     let place = s.provider.is_some()
         || s.host.is_some()
         || s.issuer.is_some()
-        || s.device_endpoint.is_some();
+        || s.device_endpoint.is_some()
+        || s.token_endpoint.is_some()
+        || s.revocation_endpoint.is_some();
     let mut record = stored.filter(|_| !place)?.clone();
     if let Some(client_id) = &s.client_id {
         record.client_id.clone_from(client_id);
@@ -152,14 +160,30 @@ pub async fn login_plan(
     } else {
         ProviderArg::Generic
     });
+    let endpoints_given = s.device_endpoint.is_some()
+        || s.token_endpoint.is_some()
+        || s.revocation_endpoint.is_some();
     let mut provider = match (kind, &s.issuer, &s.device_endpoint, &s.token_endpoint) {
+        (ProviderArg::Anaplan, ..) if endpoints_given => {
+            return Err(Error::Usage(
+                "--device-endpoint, --token-endpoint and --revocation-endpoint are for generic providers; Anaplan's endpoints follow from --host (and logout's from --logout-endpoint)".to_owned(),
+            ));
+        }
         (ProviderArg::Anaplan, ..) => Provider::anaplan(
             s.host.as_deref().unwrap_or(ANAPLAN_DEFAULT_HOST),
             client_id,
             scope,
         )?,
         (ProviderArg::Generic, Some(issuer), ..) => {
-            discover(transport, issuer, client_id, scope).await?
+            let overrides = EndpointOverrides {
+                device_authorization_endpoint: s.device_endpoint.clone(),
+                token_endpoint: s.token_endpoint.clone(),
+                revocation_endpoint: s.revocation_endpoint.clone(),
+                authorization_endpoint: s.authorize_endpoint.clone(),
+            };
+            discover_with(transport, issuer, client_id, scope, &overrides)
+                .await
+                .map_err(|e| retry::discovery_failed(e, session, args, config))?
         }
         (ProviderArg::Generic, None, Some(device), Some(token)) => Provider::generic(
             client_id,
@@ -168,6 +192,12 @@ pub async fn login_plan(
             token,
             s.revocation_endpoint.as_deref(),
         )?,
+        (ProviderArg::Generic, None, Some(_), None) => {
+            return Err(Error::Usage(format!(
+                "--device-endpoint needs --token-endpoint URL, or --issuer URL to discover the rest{}",
+                profile_hint(session, config, "token_endpoint or issuer")
+            )));
+        }
         (ProviderArg::Generic, ..) => {
             return Err(Error::SignIn {
                 code: exit::USAGE,
@@ -196,7 +226,8 @@ mod tests {
     use super::*;
     use crate::cli::{Cli, Command};
 
-    fn login_args(flags: &[&str]) -> LoginArgs {
+    /// `grantty login <flags>` as clap parses it.
+    pub(super) fn login_args(flags: &[&str]) -> LoginArgs {
         let argv = ["grantty", "login"]
             .into_iter()
             .chain(flags.iter().copied());
@@ -257,6 +288,40 @@ mod tests {
         assert_eq!(s.issuer.as_deref(), Some("https://idp.example.com"));
         assert_eq!((s.provider, s.host), (None, None));
         assert_eq!(s.client_id.as_deref(), Some("profile-client"));
+    }
+
+    #[test]
+    fn endpoint_flags_next_to_a_profiles_issuer_replace_only_those_endpoints() {
+        let dot = Profile {
+            issuer: Some("https://idp.example.com".into()),
+            client_id: Some("c".into()),
+            ..Profile::default()
+        };
+        let args = login_args(&["--device-endpoint", "https://idp.example.com/o/device/"]);
+        let s = settings(&args, Some(&dot));
+        assert_eq!(s.issuer.as_deref(), Some("https://idp.example.com"));
+        assert_eq!(
+            s.device_endpoint.as_deref(),
+            Some("https://idp.example.com/o/device/")
+        );
+        // Without an issuer in the profile the flags name the place, as before.
+        let s = settings(&args, Some(&work()));
+        assert_eq!((s.issuer, s.host), (None, None));
+        let both = login_args(&[
+            "--issuer",
+            "https://idp.example.com",
+            "--device-endpoint",
+            "https://idp.example.com/d",
+        ]);
+        let s = settings(&both, None);
+        assert_eq!(
+            (s.issuer.as_deref(), s.device_endpoint.as_deref()),
+            (
+                Some("https://idp.example.com"),
+                Some("https://idp.example.com/d")
+            )
+        );
+        assert_eq!(reuse_stored(&s, Some(&stored())), None);
     }
 
     fn stored() -> ProviderRecord {

@@ -1,6 +1,9 @@
 //! `grantty status`: the stored session from its metadata alone (never the secrets, never the
 //! network), as text or JSON, and the `--min-valid N` health check whose exit code tells
-//! "fine" (0) from "refresh needed" (9) and "sign-in needed" (7).
+//! "fine" (0) from "refresh needed" (9) and "sign-in needed" (7). Only `--verify` reads the
+//! secrets and asks the provider ([`verify`]).
+
+mod verify;
 
 use std::io::Write as _;
 
@@ -25,8 +28,9 @@ pub fn print_signed_out(profile: &str) -> Result<(), Error> {
     Ok(())
 }
 
-/// `grantty status`: the stored session, from metadata only.
-pub fn status(session: &SessionArgs, args: &StatusArgs) -> Result<(), Error> {
+/// `grantty status`: the stored session, from metadata only (and, with `--verify`, the
+/// provider's word on the access token).
+pub async fn status(session: &SessionArgs, args: &StatusArgs) -> Result<(), Error> {
     let store = open_store(session, StoreChoice::Auto)?;
     let Some(meta) = store.load_meta(&session.profile)? else {
         if args.json {
@@ -37,14 +41,34 @@ pub fn status(session: &SessionArgs, args: &StatusArgs) -> Result<(), Error> {
         }
         .into());
     };
+    let checked = if args.verify {
+        Some(verify::check(&store, &meta).await?)
+    } else {
+        None
+    };
     let now = SystemClock.now();
     let storage = store.info().describe();
+    let zone = LocalTime::load();
     let text = if args.json {
-        format!("{}\n", status_json(&meta, &storage, now))
+        let mut doc = status_json(&meta, &storage, now);
+        if let Some(checked) = &checked {
+            doc["verify"] = verify::verify_json(checked, &meta);
+        }
+        format!("{doc}\n")
     } else {
-        status_text(&meta, &storage, &LocalTime::load(), now)
+        let mut text = status_text(&meta, &storage, &zone, now);
+        if let Some(checked) = &checked {
+            text.push_str(&verify::verify_line(checked, &meta, &zone));
+        }
+        text
     };
     std::io::stdout().write_all(text.as_bytes())?;
+    if let Some(Err(failed)) = checked.map(|c| c.outcome) {
+        return Err(Error::Verify {
+            profile: session.profile.clone(),
+            failed,
+        });
+    }
     match args.min_valid.map(|n| (n, health(&meta, now, n))) {
         None | Some((_, Health::Fine)) => Ok(()),
         Some((min_valid_secs, health)) => Err(Error::Unhealthy {

@@ -183,22 +183,22 @@ fn conflicts(name: &str, p: &Profile, seen: &BTreeMap<&'static str, usize>) -> V
         "issuer is for a provider found by discovery, host for Anaplan",
     );
     clash(
-        "issuer",
-        "device_endpoint",
-        "give the issuer, or device_endpoint and token_endpoint",
-    );
-    clash(
         "host",
         "device_endpoint",
         "host is for Anaplan, device_endpoint and token_endpoint for other providers",
     );
+    // With issuer, each endpoint key replaces only the discovered one; without, the device
+    // grant needs both of its endpoints spelled out.
     let mut need = |k: &str, needs: &str, why: &str| {
-        if has(k) && !has(needs) {
-            out.push((at(k), format!("{k} needs {needs} in profile {name:?}{why}")));
+        if has(k) && !has(needs) && !has("issuer") {
+            out.push((
+                at(k),
+                format!("{k} needs {needs} in profile {name:?}, or issuer{why}"),
+            ));
         }
     };
-    need("device_endpoint", "token_endpoint", "");
-    need("token_endpoint", "device_endpoint", "");
+    need("device_endpoint", "token_endpoint", " to discover it");
+    need("token_endpoint", "device_endpoint", " to discover it");
     need(
         "revocation_endpoint",
         "device_endpoint",

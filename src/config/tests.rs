@@ -231,6 +231,17 @@ fn keys_that_contradict_each_other_are_refused() {
     );
     let err = third_line("device_endpoint = \"https://idp.example.com/device\"");
     assert_has(&err, ":3:1: device_endpoint needs token_endpoint");
+    // Next to issuer, an endpoint key replaces only the discovered one.
+    let config = parse(
+        "[profiles.dot]\nissuer = \"https://idp.example.com\"\ndevice_endpoint = \"https://idp.example.com/o/device/\"\n",
+    )
+    .unwrap();
+    let dot = config.profile("dot").unwrap();
+    assert_eq!(
+        dot.device_endpoint.as_deref(),
+        Some("https://idp.example.com/o/device/")
+    );
+    assert_eq!(dot.issuer.as_deref(), Some("https://idp.example.com"));
     let err = third_line("provider = \"generic\"\nhost = \"eu3.app.anaplan.com\"");
     assert_has(&err, "host is only for provider = \"anaplan\"");
 }

@@ -32,6 +32,17 @@ pub enum TokenStyle {
     Hostile,
 }
 
+/// What the discovery document (RFC 8414 / OIDC Discovery) lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MetadataStyle {
+    /// Every endpoint the server has.
+    #[default]
+    Complete,
+    /// No `device_authorization_endpoint`, as django-oauth-toolkit publishes it: the device
+    /// endpoint still works, a client has to be told where it is.
+    WithoutDeviceEndpoint,
+}
+
 /// Settings of a [`crate::demo::DemoServer`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DemoConfig {
@@ -54,6 +65,8 @@ pub struct DemoConfig {
     pub refresh_reply_delay_ms: u64,
     /// Plain or hostile token values.
     pub token_style: TokenStyle,
+    /// Complete discovery document, or one without the device endpoint.
+    pub metadata: MetadataStyle,
 }
 
 impl Default for DemoConfig {
@@ -68,6 +81,7 @@ impl Default for DemoConfig {
             seed: 0x0067_7261_6e74_7479, // "grantty" in ASCII
             refresh_reply_delay_ms: 0,
             token_style: TokenStyle::Plain,
+            metadata: MetadataStyle::Complete,
         }
     }
 }

@@ -34,6 +34,8 @@ pub(crate) struct Shared {
     pub(crate) issuer: Arc<str>,
     /// How long a successful refresh reply waits before it is sent (`refresh_reply_delay_ms`).
     pub(crate) refresh_reply_delay: Duration,
+    /// What the discovery document lists.
+    pub(crate) metadata: super::MetadataStyle,
     /// The test's switch to hold successful refresh replies until released.
     pub(crate) hold: Arc<super::hold::ReplyHold>,
 }
@@ -52,6 +54,7 @@ pub(crate) fn router(shared: Shared) -> Router {
         .route("/revoke", post(revoke))
         .route("/token/logout", post(anaplan_logout))
         .route("/userinfo", get(userinfo))
+        .route("/token/validate", get(super::validate::anaplan_validate))
         .route("/device", get(page::device_form).post(page::device_submit))
         .route("/authorize", get(authorize::form).post(authorize::submit))
         .with_state(shared)
@@ -61,7 +64,7 @@ pub(crate) fn router(shared: Shared) -> Router {
 async fn metadata(State(shared): State<Shared>) -> Response {
     let issuer = &*shared.issuer;
     let scopes: Vec<&str> = DEFAULT_SCOPE.split(' ').collect();
-    axum::Json(json!({
+    let mut doc = json!({
         "issuer": issuer,
         "device_authorization_endpoint": format!("{issuer}/device_authorization"),
         "authorization_endpoint": format!("{issuer}/authorize"),
@@ -78,8 +81,13 @@ async fn metadata(State(shared): State<Shared>) -> Response {
         "response_types_supported": ["code"],
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["none"],
-    }))
-    .into_response()
+    });
+    if shared.metadata == super::MetadataStyle::WithoutDeviceEndpoint
+        && let Some(map) = doc.as_object_mut()
+    {
+        map.remove("device_authorization_endpoint");
+    }
+    axum::Json(doc).into_response()
 }
 
 /// An empty key set: demo ID tokens are unsigned.
@@ -168,14 +176,20 @@ async fn revoke(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) -
     }
 }
 
+/// The token presented as `Authorization: <scheme> <token>`, if any.
+pub(crate) fn presented_token<'h>(headers: &'h HeaderMap, scheme: &str) -> Option<&'h str> {
+    headers
+        .get(AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix(scheme))
+        .and_then(|rest| rest.strip_prefix(' '))
+        .map(str::trim)
+}
+
 /// Anaplan's classic logout (`POST /token/logout`, `Authorization: AnaplanAuthToken …`):
 /// 204 when it ended a live token's grant, 401 otherwise.
 async fn anaplan_logout(State(shared): State<Shared>, headers: HeaderMap) -> Response {
-    let token = headers
-        .get(AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("AnaplanAuthToken "))
-        .map(str::trim);
+    let token = presented_token(&headers, "AnaplanAuthToken");
     let now_ms = shared.clock.now_ms();
     let ended = token.is_some_and(|token| lock(&shared.state).anaplan_logout(token, now_ms));
     if ended {
@@ -187,13 +201,11 @@ async fn anaplan_logout(State(shared): State<Shared>, headers: HeaderMap) -> Res
 
 /// `UserInfo` endpoint (OIDC Core §5.3): who the bearer token belongs to.
 async fn userinfo(State(shared): State<Shared>, headers: HeaderMap) -> Response {
-    let token = headers
-        .get(AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("Bearer "))
-        .map(str::trim);
+    let token = presented_token(&headers, "Bearer");
     let now_ms = shared.clock.now_ms();
-    let active = token.is_some_and(|token| lock(&shared.state).access_token_active(token, now_ms));
+    let active = lock(&shared.state)
+        .check_access_token(token, now_ms)
+        .is_some();
     if active {
         let body = json!({ "sub": DEMO_SUB, "email": DEMO_EMAIL, "name": DEMO_NAME });
         return (no_store_headers(), axum::Json(body)).into_response();
@@ -223,7 +235,7 @@ fn error_response(err: &OAuthError) -> Response {
         .into_response()
 }
 
-fn no_store_headers() -> [(axum::http::HeaderName, HeaderValue); 2] {
+pub(crate) fn no_store_headers() -> [(axum::http::HeaderName, HeaderValue); 2] {
     [
         (CACHE_CONTROL, HeaderValue::from_static("no-store")),
         (PRAGMA, HeaderValue::from_static("no-cache")),

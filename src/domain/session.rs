@@ -60,6 +60,8 @@ pub struct ProviderRecord {
     pub device_authorization_endpoint: String,
     /// Token endpoint.
     pub token_endpoint: String,
+    /// `OpenID` `UserInfo` endpoint from discovery, if any: what `status --verify` asks.
+    pub userinfo_endpoint: Option<String>,
     /// RFC 7009 revocation endpoint, if any.
     pub revocation_endpoint: Option<String>,
     /// Anaplan's classic logout endpoint, if this is Anaplan.

@@ -12,6 +12,7 @@ fn provider(lifespan: Option<u64>) -> ProviderRecord {
         scope: "openid offline_access".into(),
         device_authorization_endpoint: "https://us1a.app.anaplan.com/oauth/device/code".into(),
         token_endpoint: "https://us1a.app.anaplan.com/oauth/token".into(),
+        userinfo_endpoint: None,
         revocation_endpoint: None,
         logout_endpoint: Some("https://auth.anaplan.com/token/logout".into()),
         refresh_token_lifespan_secs: lifespan,

@@ -1,13 +1,14 @@
 //! The device grant's requests, end to end over any [`Transport`]: build, send, parse.
 
 use super::AuthError;
-use super::discovery::{discovery_urls, parse_metadata};
+use super::discovery::{EndpointOverrides, discovery_urls, parse_metadata};
 use super::http::{Transport, TransportError, TransportFailure};
-use super::provider::Provider;
+use super::provider::{EndpointError, Provider};
 use super::wire::{self, HttpRequest, HttpResponse};
 use crate::domain::clock::{Clock, Skew};
 use crate::domain::grant::{DeviceAuthorization, PollReply};
 use crate::domain::secret::DeviceCode;
+use crate::domain::text::{URL_MAX_CHARS, sanitize};
 
 async fn send<T: Transport>(
     transport: &T,
@@ -35,27 +36,41 @@ pub async fn discover<T: Transport>(
     client_id: &str,
     scope: Option<&str>,
 ) -> Result<Provider, AuthError> {
-    let mut last_err = None;
+    discover_with(
+        transport,
+        issuer,
+        client_id,
+        scope,
+        &EndpointOverrides::default(),
+    )
+    .await
+}
+
+/// [`discover`], with the endpoints the user gave replacing the discovered ones. An issuer
+/// without any metadata document still works when the device and token endpoints are given.
+pub async fn discover_with<T: Transport>(
+    transport: &T,
+    issuer: &str,
+    client_id: &str,
+    scope: Option<&str>,
+    overrides: &EndpointOverrides,
+) -> Result<Provider, AuthError> {
+    overrides.check()?;
     for url in discovery_urls(issuer)? {
         let resp = send(transport, wire::get(url)).await?;
         if resp.status == 404 {
-            last_err = Some(AuthError::Parse {
-                status: 404,
-                problem: format!(
-                    "no metadata at {issuer}'s well-known addresses; pass --device-endpoint and --token-endpoint"
-                ),
-                body_excerpt: wire::excerpt(&resp.body),
-            });
             continue;
         }
-        let meta = parse_metadata(&resp, issuer)?;
+        let meta = overrides.apply(parse_metadata(&resp, issuer)?);
         return Ok(Provider::from_metadata(&meta, client_id, scope)?);
     }
-    Err(last_err.unwrap_or_else(|| AuthError::Parse {
-        status: 0,
-        problem: "no discovery URL".into(),
-        body_excerpt: String::new(),
-    }))
+    match overrides.without_discovery(issuer) {
+        Some(meta) => Ok(Provider::from_metadata(&meta, client_id, scope)?),
+        None => Err(EndpointError::NoMetadata {
+            issuer: sanitize(issuer, URL_MAX_CHARS),
+        }
+        .into()),
+    }
 }
 
 /// Runs the device authorization request (RFC 8628 §3.1); `now` is read when the answer arrives.

@@ -23,6 +23,8 @@ pub struct Metadata {
     pub token_endpoint: String,
     /// `revocation_endpoint` (RFC 7009), if advertised.
     pub revocation_endpoint: Option<String>,
+    /// `userinfo_endpoint` (OIDC Discovery §3), if advertised; `status --verify` uses it.
+    pub userinfo_endpoint: Option<String>,
     /// `authorization_endpoint` (RFC 8414 §2), if advertised; `--flow code` uses it.
     pub authorization_endpoint: Option<String>,
 }
@@ -68,8 +70,70 @@ pub fn parse_metadata(resp: &HttpResponse, expected_issuer: &str) -> Result<Meta
         token_endpoint: field("token_endpoint")
             .ok_or_else(|| bad("metadata has no token_endpoint"))?,
         revocation_endpoint: field("revocation_endpoint"),
+        userinfo_endpoint: field("userinfo_endpoint"),
         authorization_endpoint: field("authorization_endpoint"),
     })
+}
+
+/// Endpoints the user gives next to `--issuer` (flags or profile keys): each replaces the one
+/// discovery found, the others still come from the document.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EndpointOverrides {
+    /// `--device-endpoint`.
+    pub device_authorization_endpoint: Option<String>,
+    /// `--token-endpoint`.
+    pub token_endpoint: Option<String>,
+    /// `--revocation-endpoint`.
+    pub revocation_endpoint: Option<String>,
+    /// `--authorize-endpoint`.
+    pub authorization_endpoint: Option<String>,
+}
+
+impl EndpointOverrides {
+    /// Checks every given endpoint as any endpoint is (https, or http to loopback), before
+    /// anything is fetched.
+    pub fn check(&self) -> Result<(), EndpointError> {
+        for (what, url) in [
+            ("--device-endpoint", &self.device_authorization_endpoint),
+            ("--token-endpoint", &self.token_endpoint),
+            ("--revocation-endpoint", &self.revocation_endpoint),
+            ("--authorize-endpoint", &self.authorization_endpoint),
+        ] {
+            if let Some(url) = url {
+                checked_url(what, url)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Metadata for an issuer that publishes none, when the user gave the two endpoints the
+    /// device grant needs.
+    pub fn without_discovery(&self, issuer: &str) -> Option<Metadata> {
+        Some(Metadata {
+            issuer: issuer.to_owned(),
+            device_authorization_endpoint: Some(self.device_authorization_endpoint.clone()?),
+            token_endpoint: self.token_endpoint.clone()?,
+            revocation_endpoint: None,
+            userinfo_endpoint: None,
+            authorization_endpoint: None,
+        })
+        .map(|meta| self.apply(meta))
+    }
+
+    /// `meta` with each given endpoint in place of the discovered one.
+    pub fn apply(&self, meta: Metadata) -> Metadata {
+        let pick = |given: &Option<String>, found: Option<String>| given.clone().or(found);
+        Metadata {
+            device_authorization_endpoint: pick(
+                &self.device_authorization_endpoint,
+                meta.device_authorization_endpoint,
+            ),
+            token_endpoint: self.token_endpoint.clone().unwrap_or(meta.token_endpoint),
+            revocation_endpoint: pick(&self.revocation_endpoint, meta.revocation_endpoint),
+            authorization_endpoint: pick(&self.authorization_endpoint, meta.authorization_endpoint),
+            ..meta
+        }
+    }
 }
 
 impl Provider {
@@ -99,6 +163,11 @@ impl Provider {
             .authorization_endpoint
             .as_deref()
             .map(|url| checked_url("authorization_endpoint", url))
+            .transpose()?;
+        provider.userinfo_endpoint = meta
+            .userinfo_endpoint
+            .as_deref()
+            .map(|url| checked_url("userinfo_endpoint", url))
             .transpose()?;
         Ok(provider)
     }
@@ -141,7 +210,7 @@ mod tests {
         let err = Provider::from_metadata(&meta, "c", None).unwrap_err();
         let text = err.to_string();
         assert!(
-            text.contains("--device-endpoint") && text.contains("--token-endpoint"),
+            text.contains("add --device-endpoint URL next to --issuer"),
             "{text}"
         );
     }
@@ -159,6 +228,53 @@ mod tests {
             Some("https://idp.example.com/revoke")
         );
         assert_eq!(p.authorization_endpoint, None);
+    }
+
+    #[test]
+    fn each_given_endpoint_replaces_only_its_discovered_one() {
+        let body = r#"{"issuer":"https://idp.example.com","token_endpoint":"https://idp.example.com/token","revocation_endpoint":"https://idp.example.com/revoke","userinfo_endpoint":"https://idp.example.com/me"}"#;
+        let meta = parse_metadata(&doc(body), "https://idp.example.com").unwrap();
+        let overrides = EndpointOverrides {
+            device_authorization_endpoint: Some("https://idp.example.com/o/device/".into()),
+            ..EndpointOverrides::default()
+        };
+        let p = Provider::from_metadata(&overrides.apply(meta.clone()), "c", None).unwrap();
+        assert_eq!(
+            p.device_authorization_endpoint.as_str(),
+            "https://idp.example.com/o/device/"
+        );
+        assert_eq!(p.token_endpoint.as_str(), "https://idp.example.com/token");
+        assert_eq!(
+            p.revocation_endpoint.as_ref().map(Url::as_str),
+            Some("https://idp.example.com/revoke")
+        );
+        assert_eq!(
+            p.userinfo_endpoint.as_ref().map(Url::as_str),
+            Some("https://idp.example.com/me")
+        );
+        let token = EndpointOverrides {
+            token_endpoint: Some("https://other.example.com/t".into()),
+            ..overrides
+        };
+        let p = Provider::from_metadata(&token.apply(meta), "c", None).unwrap();
+        assert_eq!(p.token_endpoint.as_str(), "https://other.example.com/t");
+    }
+
+    #[test]
+    fn a_given_endpoint_is_checked_like_every_endpoint() {
+        let insecure = EndpointOverrides {
+            revocation_endpoint: Some("http://idp.example.com/revoke".into()),
+            ..EndpointOverrides::default()
+        };
+        let err = insecure.check().unwrap_err();
+        assert!(matches!(err, EndpointError::Insecure { .. }), "{err}");
+        assert!(err.to_string().contains("--revocation-endpoint"), "{err}");
+        let loopback = EndpointOverrides {
+            device_authorization_endpoint: Some("http://127.0.0.1:9/device".into()),
+            ..EndpointOverrides::default()
+        };
+        assert!(loopback.check().is_ok());
+        assert!(loopback.without_discovery("http://127.0.0.1:9").is_none());
     }
 
     #[test]

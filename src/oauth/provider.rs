@@ -72,9 +72,17 @@ pub enum EndpointError {
     },
     /// The discovery document has no device endpoint.
     #[error(
-        "the discovery document of {issuer:?} has no device_authorization_endpoint; this server may not support the device grant. If it does, pass --device-endpoint URL and --token-endpoint URL instead of --issuer"
+        "the discovery document of {issuer:?} has no device_authorization_endpoint; this server may not support the device grant. If it does, add --device-endpoint URL next to --issuer (the other endpoints still come from discovery)"
     )]
     NoDeviceEndpoint {
+        /// The issuer.
+        issuer: String,
+    },
+    /// None of the issuer's well-known addresses serves a metadata document (all 404).
+    #[error(
+        "no metadata document at {issuer:?}'s well-known addresses (HTTP 404); check the issuer URL, or add --device-endpoint URL and --token-endpoint URL next to --issuer"
+    )]
+    NoMetadata {
         /// The issuer.
         issuer: String,
     },
@@ -97,6 +105,9 @@ pub struct Provider {
     pub authorization_endpoint: Option<Url>,
     /// RFC 7009 endpoint, when known.
     pub revocation_endpoint: Option<Url>,
+    /// `OpenID` Connect `UserInfo` endpoint (OIDC Core §5.3), when discovery named one;
+    /// `status --verify` asks it whether the access token is accepted.
+    pub userinfo_endpoint: Option<Url>,
     /// Anaplan's `POST /token/logout`, for providers without RFC 7009.
     pub logout_endpoint: Option<Url>,
     /// Lifespan of each rotating refresh token, when the profile knows it (Anaplan's admin setting).
@@ -137,6 +148,7 @@ impl Provider {
             // anaplan-sdk's default: the prelogin page lets SSO users pick their login.
             authorization_endpoint: Some(join("/auth/prelogin")?),
             revocation_endpoint: None,
+            userinfo_endpoint: None,
             logout_endpoint: Some(anaplan_logout_endpoint(&base)?),
             refresh_token_lifespan_secs: Some(ANAPLAN_DEFAULT_REFRESH_LIFESPAN_SECS),
             body: BodyEncoding::Json,
@@ -165,6 +177,7 @@ impl Provider {
             revocation_endpoint: revocation_endpoint
                 .map(|u| checked_url("revocation_endpoint", u))
                 .transpose()?,
+            userinfo_endpoint: None,
             logout_endpoint: None,
             refresh_token_lifespan_secs: None,
             body: BodyEncoding::Form,
@@ -208,16 +221,28 @@ impl AuthScheme {
 /// hosts; any other host (a simulator, a staging tenant, the demo server) at its own origin's
 /// `/token/logout`, so tokens are never sent to production by mistake.
 pub fn anaplan_logout_endpoint(base: &Url) -> Result<Url, EndpointError> {
+    anaplan_auth_endpoint(base, "/token/logout", "logout_endpoint")
+}
+
+/// Where an Anaplan session asks whether its access token is accepted (`GET /token/validate`),
+/// by the same origin rule as [`anaplan_logout_endpoint`].
+pub fn anaplan_validate_endpoint(base: &Url) -> Result<Url, EndpointError> {
+    anaplan_auth_endpoint(base, "/token/validate", "validate_endpoint")
+}
+
+/// `path` on Anaplan's classic authentication service for `*.anaplan.com` hosts, else on the
+/// session host's own origin.
+fn anaplan_auth_endpoint(base: &Url, path: &str, what: &'static str) -> Result<Url, EndpointError> {
     let production = base.host_str().is_some_and(|h| {
         let h = h.to_ascii_lowercase();
         h == "anaplan.com" || h.ends_with(".anaplan.com")
     });
     let url = if production {
-        format!("{ANAPLAN_DEFAULT_AUTH_URL}/token/logout")
+        format!("{ANAPLAN_DEFAULT_AUTH_URL}{path}")
     } else {
-        format!("{}/token/logout", base.origin().ascii_serialization())
+        format!("{}{path}", base.origin().ascii_serialization())
     };
-    checked_url("logout_endpoint", &url)
+    checked_url(what, &url)
 }
 
 /// `host[:port]` of a URL.

@@ -21,6 +21,7 @@ impl Provider {
             scope: self.scope.clone(),
             device_authorization_endpoint: self.device_authorization_endpoint.to_string(),
             token_endpoint: self.token_endpoint.to_string(),
+            userinfo_endpoint: self.userinfo_endpoint.as_ref().map(ToString::to_string),
             revocation_endpoint: self.revocation_endpoint.as_ref().map(ToString::to_string),
             logout_endpoint: self.logout_endpoint.as_ref().map(ToString::to_string),
             refresh_token_lifespan_secs: self.refresh_token_lifespan_secs,
@@ -66,6 +67,7 @@ impl Provider {
             token_endpoint,
             authorization_endpoint,
             revocation_endpoint: optional("revocation_endpoint", &record.revocation_endpoint)?,
+            userinfo_endpoint: optional("userinfo_endpoint", &record.userinfo_endpoint)?,
             logout_endpoint,
             refresh_token_lifespan_secs: record.refresh_token_lifespan_secs,
             body: if anaplan {

@@ -113,6 +113,9 @@ struct ProviderDoc {
     scope: String,
     device_authorization_endpoint: String,
     token_endpoint: String,
+    /// Absent in files written before `status --verify`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    userinfo_endpoint: Option<String>,
     revocation_endpoint: Option<String>,
     logout_endpoint: Option<String>,
     refresh_token_lifespan_secs: Option<u64>,
@@ -175,6 +178,7 @@ pub(crate) fn encode_meta(meta: &SessionMeta, backend: BackendKind) -> Result<Ve
             scope: p.scope.clone(),
             device_authorization_endpoint: p.device_authorization_endpoint.clone(),
             token_endpoint: p.token_endpoint.clone(),
+            userinfo_endpoint: p.userinfo_endpoint.clone(),
             revocation_endpoint: p.revocation_endpoint.clone(),
             logout_endpoint: p.logout_endpoint.clone(),
             refresh_token_lifespan_secs: p.refresh_token_lifespan_secs,
@@ -239,6 +243,7 @@ pub(crate) fn decode_meta(bytes: &[u8], location: &str) -> Result<StoredMeta, St
             scope: p.scope,
             device_authorization_endpoint: p.device_authorization_endpoint,
             token_endpoint: p.token_endpoint,
+            userinfo_endpoint: p.userinfo_endpoint,
             revocation_endpoint: p.revocation_endpoint,
             logout_endpoint: p.logout_endpoint,
             refresh_token_lifespan_secs: p.refresh_token_lifespan_secs,

@@ -27,6 +27,7 @@ pub fn record() -> ProviderRecord {
         scope: "openid profile offline_access".to_owned(),
         device_authorization_endpoint: "https://example.com/oauth/device_authorization".to_owned(),
         token_endpoint: "https://example.com/oauth/token".to_owned(),
+        userinfo_endpoint: None,
         revocation_endpoint: Some("https://example.com/oauth/revoke".to_owned()),
         logout_endpoint: None,
         refresh_token_lifespan_secs: None,

@@ -18,16 +18,19 @@ pub const PROFILE_KEY_HELP: [(&str, &str); 16] = [
     ("host", "Anaplan OAuth host, e.g. \"eu3.app.anaplan.com\""),
     (
         "issuer",
-        "issuer URL; endpoints come from its discovery document",
+        "issuer URL; endpoints come from its discovery document, except those set here",
     ),
     (
         "device_endpoint",
-        "device authorization endpoint (with token_endpoint)",
+        "device authorization endpoint (with token_endpoint, or with issuer to replace the discovered one)",
     ),
-    ("token_endpoint", "token endpoint (with device_endpoint)"),
+    (
+        "token_endpoint",
+        "token endpoint (with device_endpoint, or with issuer)",
+    ),
     (
         "revocation_endpoint",
-        "revocation endpoint (RFC 7009), with device_endpoint",
+        "revocation endpoint (RFC 7009), with device_endpoint or issuer",
     ),
     (
         "logout_endpoint",
@@ -160,11 +163,21 @@ fn exit_status() -> Section {
         (
             exit::SIGN_IN_NEEDED,
             "sign-in needed: no session (an unknown --profile included), or it ended \
-             ('status --json' still prints an object, with \"signed_in\": false)",
+             ('status --json' still prints an object, with \"signed_in\": false); \
+             'status --verify': the provider refused the access token (the session is kept)",
         ),
         (
             exit::STORE,
             "the token store failed or needs a choice (--store)",
+        ),
+        (
+            exit::REFRESH_NEEDED,
+            "'status --min-valid SECS': less than SECS left, and a refresh would renew it",
+        ),
+        (
+            exit::NOT_VERIFIABLE,
+            "'status --verify': the provider offers no way to check a token (no \
+             userinfo_endpoint in its discovery document)",
         ),
         (
             exit::CANCELLED,
@@ -304,6 +317,11 @@ fn examples() -> Section {
             (
                 "grantty status --json",
                 "the session, from metadata only (exit 7 when not signed in)",
+            ),
+            (
+                "grantty status --verify",
+                "ask the provider whether it still accepts the stored access token (exit 0 \
+                 yes, 7 no, 6 unreachable)",
             ),
             (
                 "grantty profiles --default work",

@@ -244,6 +244,25 @@ impl DemoState {
             .map(|record| record.grant)
     }
 
+    /// A provider's token check (`/token/validate`, `/userinfo`), counted: when `access_token`
+    /// is live, when it expires (Unix ms).
+    pub(crate) fn check_access_token(
+        &mut self,
+        access_token: Option<&str>,
+        now_ms: u64,
+    ) -> Option<u64> {
+        let live = access_token
+            .filter(|token| self.access_token_active(token, now_ms))
+            .and_then(|token| self.access_tokens.get(token))
+            .map(|record| record.expires_at_ms);
+        if live.is_some() {
+            self.stats.token_checks_accepted += 1;
+        } else {
+            self.stats.token_checks_refused += 1;
+        }
+        live
+    }
+
     /// Whether `access_token` is live: known, unexpired, and neither it nor its family revoked.
     pub(crate) fn access_token_active(&self, access_token: &str, now_ms: u64) -> bool {
         self.access_tokens.get(access_token).is_some_and(|record| {
