@@ -5,6 +5,8 @@
 //! [`RequestId`]; answers whose id is no longer the one expected are dropped, so a poll reply
 //! that lands after the user asked for a new code changes nothing.
 
+pub mod code;
+mod code_update;
 pub mod dashboard;
 mod dashboard_update;
 mod effect;
@@ -18,10 +20,11 @@ use crate::domain::grant::{DeviceAuthorization, GrantFailure, Poller};
 use crate::domain::token::{TokenSet, UnverifiedClaims};
 use crate::local_time::LocalTime;
 
+pub use code::{Capture, CodeEnd, CodeEndKind, CodeSignIn, CodeStage};
 pub use dashboard::{Dashboard, StorageView};
 pub use effect::{Effect, ExportTarget};
 pub use keys::Key;
-pub use msg::{Msg, RefreshResult, SavedAt, SignInSaved};
+pub use msg::{Exchanged, Msg, RefreshResult, SavedAt, SignInSaved};
 
 /// Identifies one effect and its answer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
@@ -41,6 +44,20 @@ pub struct ProviderInfo {
     pub scopes: String,
     /// This machine's host name, for "only enter this code if you just ran grantty on …".
     pub local_host: String,
+}
+
+#[cfg(test)]
+impl ProviderInfo {
+    /// Who is asking, in the app's own tests.
+    pub(crate) fn example() -> Self {
+        Self {
+            name: "OAuth 2.0".into(),
+            host: "example.com".into(),
+            client_id: "c".into(),
+            scopes: "openid".into(),
+            local_host: "box".into(),
+        }
+    }
 }
 
 /// What is waiting for the user's approval.
@@ -110,6 +127,10 @@ pub enum Screen {
     Failed(ErrorView),
     /// Signed in and stored: the token dashboard.
     Dashboard(Box<Dashboard>),
+    /// The authorization code grant: the address, the input line, the wait, the exchange.
+    Code(Box<CodeSignIn>),
+    /// The authorization code grant ended without tokens.
+    CodeEnded(Box<CodeEnd>),
 }
 
 /// What a copy key put on the clipboard.
@@ -224,6 +245,7 @@ impl App {
         let board_busy = |d: &Dashboard| d.refresh_request.is_some() || d.unsaved.is_some();
         self.pending_save.is_some()
             || self.pending_replaced_revoke.is_some()
+            || matches!(&self.screen, Screen::Code(c) if c.exchanging())
             || matches!(&self.screen, Screen::Dashboard(d) if board_busy(d))
             || self.replacing.as_deref().is_some_and(board_busy)
     }
@@ -247,6 +269,8 @@ impl App {
             "Finishing the refresh and saving its tokens before exiting…"
         } else if matches!(&self.screen, Screen::Dashboard(d) if d.unsaved.is_some()) {
             "Saving the refreshed tokens before exiting…"
+        } else if matches!(&self.screen, Screen::Code(c) if c.exchanging()) {
+            "Finishing the code exchange and saving its tokens before exiting…"
         } else if self.pending_save.is_some() {
             "Saving the new tokens before exiting…"
         } else {
@@ -259,8 +283,11 @@ impl App {
     pub fn finished(&self) -> bool {
         match &self.screen {
             Screen::Approved(a) => matches!(a.saved, SaveState::Failed(_)),
-            Screen::Ended { .. } | Screen::Failed(_) | Screen::Dashboard(_) => true,
-            Screen::Requesting { .. } | Screen::Waiting(_) => false,
+            Screen::Ended { .. }
+            | Screen::Failed(_)
+            | Screen::Dashboard(_)
+            | Screen::CodeEnded(_) => true,
+            Screen::Requesting { .. } | Screen::Waiting(_) | Screen::Code(_) => false,
         }
     }
 }

@@ -14,6 +14,10 @@ mod scripts;
 mod setup;
 mod status;
 mod token_fast;
+mod tui_run;
+
+pub(crate) use tui_run::run_screen_with;
+use tui_run::run_tui;
 
 pub use token_fast::cached;
 
@@ -24,7 +28,7 @@ use std::io::IsTerminal as _;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
-use crate::app::{App, ProviderInfo, Screen};
+use crate::app::{App, CodeEndKind, ProviderInfo, Screen};
 use crate::cli::{Cli, Command, DemoArgs, SessionArgs};
 use crate::demo::{DemoClock, DemoServer};
 use crate::domain::clock::{Clock, SystemClock};
@@ -36,11 +40,9 @@ use crate::ndjson::{Event, Ndjson, WithHumanLines};
 use crate::oauth::client::discover;
 use crate::oauth::http::ReqwestTransport;
 use crate::oauth::provider::Provider;
-use crate::plain::{Plain, status_line};
+use crate::plain::Plain;
 use crate::runtime::{self, Context, Exit};
 use crate::store::{SessionStore, StoreChoice};
-use crate::tui::{self, Tui};
-use crate::ui::Theme;
 
 /// Runs the parsed command line.
 pub async fn run(cli: Cli) -> Result<(), Error> {
@@ -255,20 +257,7 @@ pub(crate) async fn run_app_as(
         )
         .await?
     } else {
-        let theme = if tui::no_color_requested() {
-            Theme::no_color()
-        } else {
-            Theme::color()
-        };
-        let mut frontend = Tui::enter(theme)?;
-        let exit = runtime::run(&mut app, &mut frontend, &ctx, tui::events()).await;
-        drop(frontend); // restore the terminal before anything is printed
-        let exit = exit?;
-        // The alternate screen is gone: leave the outcome in the scrollback.
-        if app.finished() {
-            eprintln!("{}", status_line(&app, clock.now()));
-        }
-        exit
+        run_tui(&mut app, &ctx, futures_util::stream::pending()).await?
     };
     outcome(&app, exit)
 }
@@ -283,7 +272,7 @@ fn outcome(app: &App, exit: Exit) -> Result<(), Error> {
         Screen::Approved(a) if matches!(a.saved, crate::app::SaveState::Failed(_)) => exit::STORE,
         Screen::Approved(_) => return Ok(()),
         _ if exit == Exit::Signal => exit::CANCELLED,
-        Screen::Requesting { .. } | Screen::Waiting(_) => exit::CANCELLED,
+        Screen::Requesting { .. } | Screen::Waiting(_) | Screen::Code(_) => exit::CANCELLED,
         Screen::Ended { failure, .. } => match failure {
             GrantFailure::Denied { .. } => exit::DENIED,
             GrantFailure::Expired { .. } => exit::EXPIRED,
@@ -293,9 +282,17 @@ fn outcome(app: &App, exit: Exit) -> Result<(), Error> {
         },
         Screen::Failed(view) if view.title.starts_with("Could not reach") => exit::NETWORK,
         Screen::Failed(_) => exit::SERVER,
+        Screen::CodeEnded(end) => match end.kind {
+            CodeEndKind::Denied => exit::DENIED,
+            CodeEndKind::Expired => exit::EXPIRED,
+            CodeEndKind::Unreachable => exit::NETWORK,
+            CodeEndKind::Refused => exit::SERVER,
+        },
     };
     let message = match &app.screen {
-        Screen::Requesting { .. } | Screen::Waiting(_) => "sign-in cancelled".to_owned(),
+        Screen::Requesting { .. } | Screen::Waiting(_) | Screen::Code(_) => {
+            "sign-in cancelled".to_owned()
+        }
         // Every frontend has already shown how the sign-in ended (plain and NDJSON as their
         // last line, the TUI in the scrollback after leaving): saying it again repeats it.
         _ => String::new(),

@@ -173,7 +173,13 @@ impl<W: Write> Frontend for Ndjson<W> {
                 self.finish(&event, now)?;
             }
             Screen::Failed(e) => {
-                let message = format!("{}: {}. {}", e.title, e.detail, e.hint);
+                let message = crate::plain::error_line(e);
+                self.finish(&Event::Error { message }, now)?;
+            }
+            // The code flow runs on screen only; its line mode writes no NDJSON.
+            Screen::Code(_) => {}
+            Screen::CodeEnded(end) => {
+                let message = crate::plain::error_line(&end.view);
                 self.finish(&Event::Error { message }, now)?;
             }
         }

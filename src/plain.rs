@@ -94,6 +94,11 @@ impl<W: Write> Frontend for Plain<W> {
     }
 }
 
+/// An error's title, detail and hint on one line.
+pub fn error_line(e: &crate::app::ErrorView) -> String {
+    format!("{}: {}. {}", e.title, e.detail, e.hint)
+}
+
 /// One line describing the state; it changes only when something happened (no countdowns).
 pub fn status_line(app: &App, now: Timestamp) -> String {
     match &app.screen {
@@ -128,7 +133,10 @@ pub fn status_line(app: &App, now: Timestamp) -> String {
             }
         },
         Screen::Ended { failure, .. } => failure_line(failure),
-        Screen::Failed(e) => format!("{}: {}. {}", e.title, e.detail, e.hint),
+        Screen::Failed(e) => error_line(e),
+        Screen::Code(c) if c.exchanging() => "Exchanging the code…".to_owned(),
+        Screen::Code(_) => "Waiting for the address the browser was sent to…".to_owned(),
+        Screen::CodeEnded(end) => error_line(&end.view),
         Screen::Dashboard(d) => match &d.ended {
             Some(crate::app::dashboard::Ended::Revoked) => {
                 "Signed out: the session was revoked.".to_owned()

@@ -13,6 +13,7 @@ use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
 mod effects;
+pub mod exchange;
 mod replace;
 
 use crate::app::update::{start, update};

@@ -26,7 +26,15 @@ impl Tui {
     /// Takes over the terminal.
     pub fn enter(theme: Theme) -> std::io::Result<Self> {
         keep_qr_colours();
+        // Before ratatui's hook, which restores the rest and then calls this one.
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            disable_bracketed_paste();
+            previous(info);
+        }));
         let terminal = ratatui::try_init()?;
+        // A pasted address arrives as one `Paste` event, never as keys that would act.
+        crossterm::execute!(std::io::stdout(), crossterm::event::EnableBracketedPaste)?;
         Ok(Self {
             terminal,
             cache: UiCache::new(theme),
@@ -36,8 +44,14 @@ impl Tui {
 
 impl Drop for Tui {
     fn drop(&mut self) {
+        disable_bracketed_paste();
         ratatui::restore();
     }
+}
+
+/// Turns bracketed paste off again (best effort: this runs while restoring the terminal).
+fn disable_bracketed_paste() {
+    let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableBracketedPaste);
 }
 
 impl Frontend for Tui {
@@ -68,6 +82,7 @@ pub fn events() -> impl Stream<Item = Msg> + Unpin {
         std::future::ready(match event {
             Ok(Event::Key(key)) => Key::from_event(key).map(Msg::Key),
             Ok(Event::Resize(..)) => Some(Msg::Resize),
+            Ok(Event::Paste(text)) => Some(Msg::Paste(text)),
             _ => None,
         })
     })

@@ -6,6 +6,7 @@
 //! Secrets reach the screen only as masked previews, and the device code never does.
 
 pub mod big_text;
+mod code_flow;
 mod countdown;
 mod dashboard;
 mod layout;
@@ -50,10 +51,11 @@ impl UiCache {
     /// Brings the cache up to date with `app`: encodes the QR code when the payload to show
     /// changed, and only then. Call it after every `update`, before [`render`].
     pub fn sync(&mut self, app: &App) {
-        let Screen::Waiting(waiting) = &app.screen else {
-            return;
+        let payload = match &app.screen {
+            Screen::Waiting(waiting) => waiting.auth.qr_payload(),
+            Screen::Code(code) => code.authorization.url.as_str(),
+            _ => return,
         };
-        let payload = waiting.auth.qr_payload();
         if self.qr.as_ref().is_some_and(|qr| qr.payload == payload) {
             return;
         }
@@ -97,6 +99,8 @@ pub fn render(frame: &mut Frame, app: &App, cache: &UiCache, now: Timestamp) {
         }
         Screen::Failed(view) => outcome::failed(buf, area, app, view, cache),
         Screen::Dashboard(dashboard) => dashboard::render(buf, area, app, dashboard, cache, now),
+        Screen::Code(code) => code_flow::screen(buf, area, app, code, cache, now),
+        Screen::CodeEnded(end) => code_flow::ended(buf, area, app, end, cache),
     }
 }
 

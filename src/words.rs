@@ -4,6 +4,7 @@
 //! that works, `--profile` included.
 
 mod client_secret;
+pub mod code_flow;
 mod discovery;
 mod verify;
 

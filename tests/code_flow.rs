@@ -7,6 +7,8 @@
 
 mod common;
 
+use common::authorize::{CODE_CLIENT as CLIENT, code_login_args, decide};
+
 use std::path::Path;
 
 use grantty::demo::{DemoClock, DemoConfig, DemoServer};
@@ -14,7 +16,6 @@ use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, Lines};
 use tokio::process::{Child, ChildStderr, Command};
 
-const CLIENT: &str = "grantty-demo";
 const PASTE_PROMPT: &str = "Paste the address your browser was sent to:";
 
 async fn demo() -> DemoServer {
@@ -32,17 +33,9 @@ fn grantty(state_home: &Path, args: &[&str]) -> Command {
 
 /// `login --flow code` against `server` with `extra` flags, not yet started.
 fn login_command(server: &DemoServer, state_home: &Path, extra: &[&str]) -> Command {
-    let issuer = server.issuer();
-    let mut args = vec![
-        "login",
-        "--issuer",
-        &issuer,
-        "--client-id",
-        CLIENT,
-        "--flow",
-        "code",
-    ];
-    args.extend_from_slice(extra);
+    let mut args = code_login_args(&server.issuer());
+    args.extend(extra.iter().map(|&a| a.to_owned()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
     grantty(state_home, &args)
 }
 
@@ -70,29 +63,6 @@ async fn authorize_url(
             return url.unwrap_or_else(|| panic!("no URL printed:\n{transcript}"));
         }
     }
-}
-
-/// The user on the demo's approve page: opens `url`, presses `action`; returns `Location`.
-async fn decide(url: &str, action: &str) -> String {
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let page = http.get(url).send().await.unwrap();
-    assert_eq!(page.status(), 200);
-    let html = page.text().await.unwrap();
-    let marker = "name=\"request\" value=\"";
-    let start = html.find(marker).expect("approve form") + marker.len();
-    let request = &html[start..start + html[start..].find('"').unwrap()];
-    let origin = &url[..url.find("/authorize").unwrap()];
-    let answer = http
-        .post(format!("{origin}/authorize"))
-        .form(&[("request", request), ("action", action)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(answer.status(), 302);
-    answer.headers()["location"].to_str().unwrap().to_owned()
 }
 
 /// Writes `line` to the child's stdin, then waits: exit code and the rest of stderr.

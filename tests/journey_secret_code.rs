@@ -245,3 +245,21 @@ async fn the_client_secret_is_nowhere_but_the_secrets_file() {
     let refs: Vec<&Run> = runs.iter().collect();
     assert_secret_only_in_the_secrets_file(state.path(), &secret, &refs);
 }
+
+#[tokio::test]
+async fn a_wrong_secret_refuses_the_exchange_and_names_the_file() {
+    let server = demo_server(DemoConfig::default()).await;
+    let state = tempfile::tempdir().unwrap();
+    let keys = tempfile::tempdir().unwrap();
+    let file = secret_file(keys.path(), "stale-secret", "not-the-secret", 0o600);
+    let login = code_login(&server, state.path(), file.to_str().unwrap()).await;
+    login.assert_code(5);
+    let named = format!("client secret from the file {}", file.display());
+    assert!(login.stderr.contains(&named), "{}", login.stderr);
+    assert!(!login.stderr.contains("not-the-secret"), "{}", login.stderr);
+    let seen = server.client_requests();
+    let exchange = at(&seen, "authorization_code");
+    assert_eq!(exchange.len(), 1, "sent once, never retried");
+    assert!(!exchange[0].secret_matched && !exchange[0].accepted);
+    assert!(!common::secret::has_session(state.path()));
+}

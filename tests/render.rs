@@ -4,7 +4,9 @@
 mod common;
 
 use common::fixtures::{self, at};
-use common::screen::{SIZES, draw, draw_with, find, screen_text, snapshot};
+use common::screen::{
+    SIZES, assert_colourless_but_qr, draw, draw_with, find, screen_text, snapshot,
+};
 use grantty::domain::clock::Skew;
 use grantty::ui::{Theme, UiCache, big_text, render};
 use ratatui::Terminal;
@@ -200,16 +202,7 @@ fn qr_quiet_zone_is_light_and_dark_modules_black_in_both_themes() {
 fn no_color_theme_draws_no_colour_except_the_qr_code() {
     for (name, app, now) in fixtures::all_screens() {
         for size in [(80, 24), (40, 12), (100, 30)] {
-            let terminal = draw_with(&app, Theme::no_color(), size, now);
-            let buffer = terminal.backend().buffer();
-            for p in buffer.area.positions() {
-                let colours = (buffer[p].fg, buffer[p].bg);
-                assert!(
-                    colours == (Color::Reset, Color::Reset)
-                        || colours == (Color::Black, Color::White),
-                    "{name} at {size:?}: {colours:?} at {p:?}"
-                );
-            }
+            assert_colourless_but_qr(name, &app, size, now);
         }
     }
 }

@@ -44,13 +44,7 @@ fn session_living(access: &str, issued: i64, lifetime_secs: u64) -> Session {
 }
 
 pub(super) fn app() -> App {
-    let info = ProviderInfo {
-        name: "OAuth 2.0".into(),
-        host: "example.com".into(),
-        client_id: "c".into(),
-        scopes: "openid".into(),
-        local_host: "box".into(),
-    };
+    let info = ProviderInfo::example();
     let storage = StorageView {
         description: "memory".into(),
         plaintext: false,

@@ -190,6 +190,8 @@ fn plain_key(app: &mut App, key: Key, now: Timestamp) -> Vec<Effect> {
         // Replacing a live session asks first; an ended one has nothing left to lose.
         Action::SignInAgain if live => set_overlay(d, Overlay::ConfirmSignIn),
         Action::SignInAgain => sign_in_again(app, now),
+        // The code flow screen's actions; not in the dashboard's table.
+        Action::Submit | Action::ClearInput | Action::CopyAddress => Vec::new(),
     }
 }
 

@@ -6,6 +6,7 @@ use crate::domain::clock::Skew;
 use crate::domain::session::Session;
 use crate::domain::token::TokenSet;
 use crate::export::Format;
+use crate::oauth::pkce::{AuthorizationCode, AuthorizationRequest};
 
 /// Where an export goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -80,6 +81,16 @@ pub enum Effect {
         format: Format,
         /// Where to.
         target: ExportTarget,
+    },
+    /// Exchange an authorization code for tokens, once (RFC 6749 §4.1.3; never retried: the
+    /// code is single use).
+    ExchangeCode {
+        /// Id for the answer.
+        request: RequestId,
+        /// The request the code answers (redirect URI and PKCE verifier).
+        authorization: Box<AuthorizationRequest>,
+        /// The code (its `Debug` is redacted).
+        code: AuthorizationCode,
     },
     /// Put text on the clipboard through OSC 52.
     Copy {

@@ -5,6 +5,10 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
+mod code;
+
+pub use code::{CODE_KEYS, CodeKeys, code_action, code_offered};
+
 /// A key press the app reacts to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Key {
@@ -20,6 +24,18 @@ pub enum Key {
     Up,
     /// The down arrow.
     Down,
+    /// Backspace.
+    Backspace,
+    /// The left arrow.
+    Left,
+    /// The right arrow.
+    Right,
+    /// Home.
+    Home,
+    /// End.
+    End,
+    /// Ctrl-U.
+    CtrlU,
 }
 
 impl Key {
@@ -32,11 +48,22 @@ impl Key {
             KeyCode::Char('c') if event.modifiers.contains(KeyModifiers::CONTROL) => {
                 Some(Self::CtrlC)
             }
+            KeyCode::Char('u') if event.modifiers.contains(KeyModifiers::CONTROL) => {
+                Some(Self::CtrlU)
+            }
+            // Other control chords mean nothing here; they must not type their letter into
+            // the code flow's input line (Ctrl-W would add a `w` to the address).
+            KeyCode::Char(_) if event.modifiers == KeyModifiers::CONTROL => None,
             KeyCode::Char(c) => Some(Self::Char(c)),
             KeyCode::Esc => Some(Self::Esc),
             KeyCode::Enter => Some(Self::Enter),
             KeyCode::Up => Some(Self::Up),
             KeyCode::Down => Some(Self::Down),
+            KeyCode::Backspace => Some(Self::Backspace),
+            KeyCode::Left => Some(Self::Left),
+            KeyCode::Right => Some(Self::Right),
+            KeyCode::Home => Some(Self::Home),
+            KeyCode::End => Some(Self::End),
             _ => None,
         }
     }
@@ -50,6 +77,12 @@ impl Key {
             Self::Enter => "Enter".to_owned(),
             Self::Up => "↑".to_owned(),
             Self::Down => "↓".to_owned(),
+            Self::Backspace => "Backspace".to_owned(),
+            Self::Left => "←".to_owned(),
+            Self::Right => "→".to_owned(),
+            Self::Home => "Home".to_owned(),
+            Self::End => "End".to_owned(),
+            Self::CtrlU => "Ctrl-U".to_owned(),
         }
     }
 }
@@ -75,6 +108,12 @@ pub enum Action {
     Help,
     /// Leave.
     Quit,
+    /// Code flow: check the address in the input line.
+    Submit,
+    /// Code flow: empty the input line.
+    ClearInput,
+    /// Code flow: put the authorize address on the clipboard.
+    CopyAddress,
 }
 
 /// When a key is offered.
@@ -86,6 +125,12 @@ pub enum When {
     Live,
     /// While the session lives and holds a refresh token.
     LiveWithRefreshToken,
+    /// Code flow: while the input line is empty (letters are commands, not text).
+    InputEmpty,
+    /// Code flow: while the input line holds text (letters are typed).
+    Typing,
+    /// Code flow: while no exchange is in flight.
+    Waiting,
 }
 
 /// One row of the key table.
@@ -201,6 +246,8 @@ pub fn offered(binding: &Binding, live: bool, has_refresh_token: bool) -> bool {
         When::Always => true,
         When::Live => live,
         When::LiveWithRefreshToken => live && has_refresh_token,
+        // The code flow's conditions; its table is read by [`code_action`].
+        When::InputEmpty | When::Typing | When::Waiting => false,
     }
 }
 
@@ -225,6 +272,16 @@ mod tests {
                 a.key
             );
         }
+    }
+
+    #[test]
+    fn control_chords_other_than_c_and_u_are_not_letters() {
+        let ctrl = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL);
+        assert_eq!(Key::from_event(ctrl('c')), Some(Key::CtrlC));
+        assert_eq!(Key::from_event(ctrl('u')), Some(Key::CtrlU));
+        assert_eq!(Key::from_event(ctrl('w')), None);
+        let plain = KeyEvent::new(KeyCode::Char('w'), KeyModifiers::NONE);
+        assert_eq!(Key::from_event(plain), Some(Key::Char('w')));
     }
 
     #[test]

@@ -3,10 +3,12 @@
 #[cfg(doc)]
 use super::Effect;
 use super::Key;
-use super::{ErrorView, RequestId, StorageView};
+use super::{CodeEnd, ErrorView, RequestId, StorageView};
 use crate::domain::clock::Skew;
 use crate::domain::grant::{DeviceAuthorization, PollReply};
 use crate::domain::session::Session;
+use crate::domain::token::TokenSet;
+use crate::oauth::pkce::{AuthorizationCode, CallbackError};
 
 /// Inputs to [`super::update::update`].
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -70,6 +72,17 @@ pub enum Msg {
         request: RequestId,
         /// Where the tokens went, or why the save failed again.
         result: Result<SavedAt, String>,
+    },
+    /// Text pasted into the terminal (bracketed paste).
+    Paste(String),
+    /// The loopback listener's answer: the browser came back with our `state`.
+    Callback(Result<AuthorizationCode, CallbackError>),
+    /// Answer to [`Effect::ExchangeCode`].
+    Exchanged {
+        /// Which request.
+        request: RequestId,
+        /// The tokens, or why the sign-in ended.
+        result: Result<Exchanged, CodeEnd>,
     },
     /// Answer to [`Effect::Export`]: a line for the event log.
     Exported {
@@ -156,4 +169,13 @@ pub enum SavedAt {
     Store,
     /// Into the 0600 fallback file the next run moves back (the store still failed on quit).
     Rescue(String),
+}
+
+/// The tokens a code exchange brought.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Exchanged {
+    /// The tokens (their `Debug` is redacted).
+    pub tokens: Box<TokenSet>,
+    /// The server's clock against ours, from the answer's `Date`.
+    pub skew: Option<Skew>,
 }

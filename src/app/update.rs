@@ -6,10 +6,11 @@
 use super::dashboard::{Dashboard, EventLevel};
 use super::{
     App, Approved, CopyTarget, Effect, Key, Msg, Notice, SaveState, Screen, SignInSaved, Waiting,
-    dashboard_update,
+    code_update, dashboard_update,
 };
 use crate::domain::clock::Timestamp;
 use crate::domain::grant::{GrantFailure, PollDue, PollOutcome, Poller};
+use crate::domain::token::TokenSet;
 
 /// The first effects: a device code when the app opens on the sign-in screen; nothing when it
 /// opens on a stored session's dashboard (that session needs no new sign-in).
@@ -52,6 +53,9 @@ pub(super) fn quit(app: &mut App, now: Timestamp) -> Vec<Effect> {
 fn apply(app: &mut App, msg: Msg, now: Timestamp) -> Vec<Effect> {
     match msg {
         Msg::Quit => quit(app, now),
+        Msg::Paste(text) => code_update::on_paste(app, &text, now),
+        Msg::Callback(answer) => code_update::on_callback(app, answer),
+        Msg::Exchanged { request, result } => code_update::on_exchanged(app, request, result),
         Msg::Key(key) => on_key(app, key, now),
         Msg::Tick => on_tick(app, now),
         Msg::Resize => Vec::new(),
@@ -87,21 +91,7 @@ fn apply(app: &mut App, msg: Msg, now: Timestamp) -> Vec<Effect> {
             match waiting.poller.on_reply(reply, now) {
                 PollOutcome::Continue => {}
                 PollOutcome::Approved(tokens) => {
-                    let claims = tokens.unverified_claims();
-                    let request = app.next_request();
-                    app.pending_save = Some(request);
-                    app.screen = Screen::Approved(Box::new(Approved {
-                        tokens: (*tokens).clone(),
-                        claims,
-                        user_code,
-                        saved: SaveState::Saving,
-                    }));
-                    // Persist before the dashboard shows anything (never lose a token).
-                    return vec![Effect::SaveSignIn {
-                        request,
-                        tokens,
-                        clock_skew: app.clock_skew,
-                    }];
+                    return save_fresh_tokens(app, tokens, user_code);
                 }
                 PollOutcome::Ended(failure) => {
                     app.screen = Screen::Ended {
@@ -135,9 +125,34 @@ fn apply(app: &mut App, msg: Msg, now: Timestamp) -> Vec<Effect> {
     }
 }
 
+/// Shows the fresh tokens as approved and stores them before the dashboard shows anything
+/// (never lose a token); `user_code` is the device grant's code (empty for the code flow).
+pub(super) fn save_fresh_tokens(
+    app: &mut App,
+    tokens: Box<TokenSet>,
+    user_code: String,
+) -> Vec<Effect> {
+    let claims = tokens.unverified_claims();
+    let request = app.next_request();
+    app.pending_save = Some(request);
+    app.screen = Screen::Approved(Box::new(Approved {
+        tokens: (*tokens).clone(),
+        claims,
+        user_code,
+        saved: SaveState::Saving,
+    }));
+    vec![Effect::SaveSignIn {
+        request,
+        tokens,
+        clock_skew: app.clock_skew,
+    }]
+}
+
 fn on_key(app: &mut App, key: Key, now: Timestamp) -> Vec<Effect> {
-    if matches!(app.screen, Screen::Dashboard(_)) {
-        return dashboard_update::on_key(app, key, now);
+    match app.screen {
+        Screen::Dashboard(_) => return dashboard_update::on_key(app, key, now),
+        Screen::Code(_) => return code_update::on_key(app, key, now),
+        _ => {}
     }
     let cancellable = !matches!(app.screen, Screen::Approved(_));
     match key {
@@ -156,8 +171,10 @@ fn on_key(app: &mut App, key: Key, now: Timestamp) -> Vec<Effect> {
 }
 
 fn on_tick(app: &mut App, now: Timestamp) -> Vec<Effect> {
-    if matches!(app.screen, Screen::Dashboard(_)) {
-        return dashboard_update::on_tick(app, now);
+    match app.screen {
+        Screen::Dashboard(_) => return dashboard_update::on_tick(app, now),
+        Screen::Code(_) => return code_update::on_tick(app, now),
+        _ => {}
     }
     let Screen::Waiting(waiting) = &mut app.screen else {
         return Vec::new();

@@ -1,7 +1,9 @@
 //! `grantty login --flow code`: the authorization code grant with PKCE (RFC 6749 §4.1,
 //! RFC 7636), for users the device grant refuses (Anaplan SSO users).
 //!
-//! Line-based, on stderr. Where a local graphical browser is usable ([`crate::browser`]), the
+//! In a terminal it is a screen of the app ([`screen`]: the same event loop as the device
+//! grant, landing on the dashboard); with `--plain`, `--json` or pipes it is line-based, on
+//! stderr. Where a local graphical browser is usable ([`crate::browser`]), the
 //! browser is opened and a one-shot listener on 127.0.0.1 receives the redirect. Otherwise
 //! (SSH, no display, a text-mode browser, or a redirect URI we cannot listen on, such as
 //! Anaplan's registered callback URLs) the authorize URL is shown as text and QR code and the
@@ -12,6 +14,7 @@
 mod capture;
 mod loopback;
 mod prompt;
+mod screen;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,25 +22,22 @@ use std::time::Duration;
 use ring::rand::SystemRandom;
 
 use super::resolve::LoginPlan;
-use crate::app::{App, Dashboard, StorageView};
+use crate::app::{App, CodeEndKind, Dashboard, Exchanged, StorageView};
 use crate::browser::{self, BrowserPolicy};
 use crate::cli::SessionArgs;
 use crate::domain::clock::{Clock, SystemClock};
 use crate::error::{Error, exit};
 use crate::keeper::Keeper;
-use crate::oauth::AuthError;
-use crate::oauth::http::{ReqwestTransport, Transport as _, TransportFailure};
+use crate::oauth::http::ReqwestTransport;
 use crate::oauth::pkce::{
     AuthorizationCode, AuthorizationRequest, CallbackError, Pkce, random_state,
 };
 use crate::oauth::provider::{Provider, checked_url, host_and_port};
-use crate::oauth::wire::{parse_token_response, server_skew};
-use crate::plain::status_line;
+use crate::plain::{error_line, status_line};
+use crate::runtime::exchange::exchange_code;
 use crate::store::SessionStore;
 
-/// How long grantty waits for the browser or the pasted address: enough for an SSO login with
-/// a second factor; the code itself is exchanged the moment it arrives.
-pub const CALLBACK_WAIT_SECS: u64 = 600;
+pub use crate::app::code::CALLBACK_WAIT_SECS;
 
 /// A sign-in that ended without tokens, with its exit code.
 fn fail(code: u8, message: impl Into<String>) -> Error {
@@ -47,12 +47,14 @@ fn fail(code: u8, message: impl Into<String>) -> Error {
     }
 }
 
-/// Signs in with the authorization code grant.
+/// Signs in with the authorization code grant: on a screen of the app when `on_screen` (a
+/// terminal, neither `--plain` nor `--json`), else in lines on stderr.
 pub async fn sign_in(
     plan: LoginPlan,
     transport: ReqwestTransport,
     store: SessionStore,
     session: &SessionArgs,
+    on_screen: bool,
 ) -> Result<(), Error> {
     let provider = plan.provider;
     let endpoint = match plan.authorize_endpoint.as_deref() {
@@ -73,6 +75,16 @@ pub async fn sign_in(
     let pkce = Pkce::generate(&rng).map_err(no_random)?;
     let state = random_state(&rng).map_err(no_random)?;
     let request = AuthorizationRequest::new(&provider, &endpoint, redirect_uri, pkce, state);
+    if on_screen {
+        let note = open_browser(&policy, request.url.as_str());
+        let start = screen::Start {
+            request,
+            listener,
+            note,
+            host: host_and_port(&endpoint),
+        };
+        return screen::sign_in(start, provider, transport, store, session).await;
+    }
 
     let asking = prompt::Asking {
         host: host_and_port(&endpoint),
@@ -81,14 +93,7 @@ pub async fn sign_in(
         local_host: super::local_host_name(),
     };
     prompt::introduce(&mut err, request.url.as_str(), &asking)?;
-    let opened = match &policy {
-        BrowserPolicy::Open(opener) => match opener.open(request.url.as_str()) {
-            Ok(()) => "Opened your browser on that address.".to_owned(),
-            Err(e) => format!("Could not start a browser ({e}); open the address yourself."),
-        },
-        BrowserPolicy::PasteBack(why) => format!("Not opening a browser here: {why}."),
-    };
-    prompt::line(&mut err, &opened)?;
+    prompt::line(&mut err, &open_browser(&policy, request.url.as_str()))?;
 
     let wait = Duration::from_secs(CALLBACK_WAIT_SECS);
     let answer = if let Some(listener) = listener {
@@ -111,6 +116,17 @@ pub async fn sign_in(
     .await
 }
 
+/// Opens the browser on `url` when the policy allows it; says what happened.
+fn open_browser(policy: &BrowserPolicy, url: &str) -> String {
+    match policy {
+        BrowserPolicy::Open(opener) => match opener.open(url) {
+            Ok(()) => "Opened your browser on that address.".to_owned(),
+            Err(e) => format!("Could not start a browser ({e}); open the address yourself."),
+        },
+        BrowserPolicy::PasteBack(why) => format!("Not opening a browser here: {why}."),
+    }
+}
+
 /// The exit code and message for a callback that gave no code.
 fn callback_failure(err: &CallbackError) -> Error {
     let code = match err {
@@ -131,37 +147,22 @@ async fn exchange(
     store: SessionStore,
     profile: &str,
 ) -> Result<(), Error> {
-    let again = "Run grantty login --flow code again";
-    let resp = transport
-        .send(request.exchange_request(&provider, code))
-        .await
-        .map_err(|e| {
-            let (code, what) = match e.kind {
-                TransportFailure::NoAnswer | TransportFailure::NotSent => {
-                    (exit::NETWORK, "could not reach")
-                }
-                TransportFailure::TooLarge { .. } => (exit::SERVER, "refused the answer of"),
-            };
-            fail(
-                code,
-                format!(
-                    "{what} {}: {e}. The code is single use, so it was not sent again. {again}.",
-                    host_and_port(&provider.token_endpoint)
-                ),
-            )
-        })?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let Exchanged { tokens, skew } =
+        exchange_code(&transport, &provider, request, code, &*clock, profile)
+            .await
+            .map_err(|end| {
+                let code = match end.kind {
+                    CodeEndKind::Denied => exit::DENIED,
+                    CodeEndKind::Expired => exit::EXPIRED,
+                    CodeEndKind::Unreachable => exit::NETWORK,
+                    CodeEndKind::Refused => exit::SERVER,
+                };
+                fail(code, error_line(&end.view))
+            })?;
     let now = clock.now();
-    if resp.status >= 500 || resp.status == 429 {
-        return Err(fail(
-            exit::NETWORK,
-            format!("the token endpoint answered HTTP {}. {again}.", resp.status),
-        ));
-    }
-    let tokens =
-        parse_token_response(&resp, now).map_err(|e| exchange_failure(&e, &provider, profile))?;
-    let mut new_session = provider.new_session(profile, tokens, now);
-    new_session.meta.clock_skew = server_skew(&resp, now);
+    let mut new_session = provider.new_session(profile, *tokens, now);
+    new_session.meta.clock_skew = skew;
     let info = store.info();
     let storage = StorageView {
         description: info.describe(),
@@ -174,24 +175,6 @@ async fn exchange(
     app.local_time = crate::local_time::LocalTime::load();
     prompt::line(&mut std::io::stderr(), &status_line(&app, now))?;
     Ok(())
-}
-
-fn exchange_failure(err: &AuthError, provider: &Provider, profile: &str) -> Error {
-    let hint = match err {
-        AuthError::Server(e) if e.code == "invalid_grant" => {
-            " The code expired, was already used, or its verifier or redirect URI did not match."
-                .to_owned()
-        }
-        AuthError::Server(e) if e.code == "invalid_client" => {
-            let source = provider.client_secret.as_ref().map(|c| &c.source);
-            format!(" {}.", crate::words::invalid_client_hint(source, profile))
-        }
-        _ => String::new(),
-    };
-    fail(
-        exit::SERVER,
-        format!("the code exchange failed: {err}.{hint}"),
-    )
 }
 
 #[cfg(test)]

@@ -119,11 +119,9 @@ pub(super) async fn login(
     let store = setup::open_store_for_login(session)?;
     let stored = store.load(&session.profile)?;
     let plan = resolve::login_plan(session, args, config, stored.as_ref(), &transport).await?;
-    super::refuse_memory_store_without_dashboard(
-        session.store,
-        !plain_mode(session) && !args.json && plan.flow == FlowArg::Device,
-        &session.profile,
-    )?;
+    // Both flows end on the dashboard in a terminal (the code flow on its own screen).
+    let on_screen = !plain_mode(session) && !args.json;
+    super::refuse_memory_store_without_dashboard(session.store, on_screen, &session.profile)?;
     let refresh_skew = config
         .profile(&session.profile)
         .and_then(|p| p.refresh_skew_secs);
@@ -155,8 +153,9 @@ pub(super) async fn login(
         }
         FlowArg::Code => {
             let revoker = Arc::new(ReqwestTransport::new()?);
-            code_flow::sign_in(plan, transport, store, session).await?;
-            if let Some(old) = live {
+            code_flow::sign_in(plan, transport, store, session, on_screen).await?;
+            // On screen, the app revokes the session its save replaced, as the device grant's.
+            if let Some(old) = live.filter(|_| !on_screen) {
                 runtime::revoke_replaced(revoker, Arc::new(SystemClock), &old).await;
             }
             Ok(())

@@ -50,6 +50,25 @@ pub(super) fn perform<T: Transport, F: Frontend>(
                 let _ = tx.send(Msg::Polled { request, reply });
             });
         }
+        Effect::ExchangeCode {
+            request,
+            authorization,
+            code,
+        } => {
+            let (ctx, tx) = (ctx.clone(), tx.clone());
+            tokio::spawn(async move {
+                let result = super::exchange::exchange_code(
+                    &*ctx.transport,
+                    &ctx.provider,
+                    &authorization,
+                    &code,
+                    &*ctx.clock,
+                    &ctx.profile,
+                )
+                .await;
+                let _ = tx.send(Msg::Exchanged { request, result });
+            });
+        }
         Effect::SaveSignIn {
             request,
             tokens,

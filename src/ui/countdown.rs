@@ -16,27 +16,49 @@ use crate::local_time::LocalTime;
 pub(crate) fn code_expiry(
     expires_at: Timestamp,
     now: Timestamp,
+    style: (&Theme, &LocalTime),
+    max: usize,
+) -> Line<'static> {
+    deadline(
+        ("Code expires in ", "expires ", "The code has expired"),
+        expires_at,
+        now,
+        style,
+        max,
+    )
+}
+
+/// `<lead>9:32 (at 13:24:15 CET)` until `at`, then `over`; shortened to fit `max` columns
+/// (without the time of day, then with the `short` lead, then the countdown alone), styled as
+/// [`code_expiry`].
+pub(crate) fn deadline(
+    (lead, short, over): (&str, &str, &str),
+    at: Timestamp,
+    now: Timestamp,
     (theme, zone): (&Theme, &LocalTime),
     max: usize,
 ) -> Line<'static> {
-    let left = now.secs_until(expires_at);
+    let left = now.secs_until(at);
     let style = theme.countdown(left);
     if left == 0 {
-        return Line::from(Span::styled("The code has expired", style));
+        return Line::from(Span::styled(over.to_owned(), style));
     }
     let clock = format_countdown(left);
-    let at = format!(" (at {})", zone.time_of_day(expires_at));
+    let when = format!(" (at {})", zone.time_of_day(at));
     let candidates = [
         vec![
-            Span::raw("Code expires in "),
+            Span::raw(lead.to_owned()),
             Span::styled(clock.clone(), style),
-            Span::styled(at, theme.dim),
+            Span::styled(when, theme.dim),
         ],
         vec![
-            Span::raw("Code expires in "),
+            Span::raw(lead.to_owned()),
             Span::styled(clock.clone(), style),
         ],
-        vec![Span::raw("expires "), Span::styled(clock.clone(), style)],
+        vec![
+            Span::raw(short.to_owned()),
+            Span::styled(clock.clone(), style),
+        ],
     ];
     candidates
         .into_iter()

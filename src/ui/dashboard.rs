@@ -9,7 +9,7 @@
 //! ended the token details go (the store no longer holds them) and only `l` and `q` are offered.
 
 mod events;
-mod keys;
+pub(super) mod keys;
 mod overlay;
 mod refresh;
 mod schedule;

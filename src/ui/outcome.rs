@@ -246,7 +246,7 @@ pub(super) fn failed(buf: &mut Buffer, area: Rect, app: &App, view: &ErrorView, 
 }
 
 /// A heading in the failure style, a detail paragraph and a hint.
-fn message(
+pub(super) fn message(
     buf: &mut Buffer,
     area: Rect,
     app: &App,

@@ -82,18 +82,39 @@ pub(super) fn waiting(
     now: Timestamp,
 ) {
     let theme = cache.theme();
-    let Some(qr) = cache.qr_for(waiting.auth.qr_payload()) else {
-        return text_only(buf, area, app, waiting, theme, None, now);
+    with_qr(
+        buf,
+        (area, app, cache),
+        waiting.auth.qr_payload(),
+        &|max| Section::new(vec![keys(app, theme, max)]).or_drop(KEYS),
+        &|max, qr_shown| body(app, waiting, theme, max, now, qr_shown),
+    );
+}
+
+/// Draws a screen around the QR code of `payload`, placed by the terminal's shape: the title,
+/// the text `body(columns, qr_shown)` beside or under the code, and the key bar `keys(columns)`
+/// at the bottom. Without room for the code, the text alone with a hint naming the nearest
+/// size that would show it. The code flow's screen draws through here too.
+pub(super) fn with_qr(
+    buf: &mut Buffer,
+    (area, app, cache): (Rect, &App, &UiCache),
+    payload: &str,
+    keys: &dyn Fn(usize) -> Section,
+    body: &dyn Fn(usize, bool) -> Vec<Section>,
+) {
+    let theme = cache.theme();
+    let Some(qr) = cache.qr_for(payload) else {
+        return text_only(buf, (area, app, theme), None, keys, body);
     };
     let size = |quiet| qr.size_in_cells(quiet);
     let placement = placement::choose(size, area);
     let Some((qr_area, text, indent)) = areas(placement, area, qr) else {
         let hint = placement::nearest_size_for_qr(size, area);
-        return text_only(buf, area, app, waiting, theme, Some(hint), now);
+        return text_only(buf, (area, app, theme), Some(hint), keys, body);
     };
-    chrome(buf, area, app, theme, indent);
+    chrome(buf, area, app, theme, indent, keys);
     qr.draw(buf, qr_area, placement.quiet(), theme.qr);
-    let sections = body(app, waiting, theme, usize::from(text.width), now, true);
+    let sections = body(usize::from(text.width), true);
     fit_and_draw(buf, text, &sections, SPACING);
 }
 
@@ -133,32 +154,34 @@ fn areas(placement: Placement, area: Rect, qr: &QrMatrix) -> Option<(Rect, Rect,
     }
 }
 
-/// The title on the first row and the key bar on the last, `indent` columns in.
-fn chrome(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme, indent: u16) {
+/// The title on the first row and the key bar on the last, `indent` columns in (one line of
+/// the key bar: the richest variant that is a single line).
+fn chrome(
+    buf: &mut Buffer,
+    area: Rect,
+    app: &App,
+    theme: &Theme,
+    indent: u16,
+    keys: &dyn Fn(usize) -> Section,
+) {
     let cols = area.width.saturating_sub(indent);
     let max = usize::from(area.width.saturating_sub(1));
     buf.set_line(area.x + indent, area.y, &title_line(app, theme), cols);
-    buf.set_line(
-        area.x + indent,
-        area.bottom() - 1,
-        &keys(app, theme, max),
-        cols,
-    );
+    let bar = Rect::new(area.x + indent, area.bottom() - 1, cols, 1);
+    fit_and_draw(buf, bar, &[keys(max).pinned()], SPACING);
 }
 
 fn text_only(
     buf: &mut Buffer,
-    area: Rect,
-    app: &App,
-    waiting: &Waiting,
-    theme: &Theme,
+    (area, app, theme): (Rect, &App, &Theme),
     qr_size: Option<(u16, u16)>,
-    now: Timestamp,
+    keys: &dyn Fn(usize) -> Section,
+    body: &dyn Fn(usize, bool) -> Vec<Section>,
 ) {
     let area = with_margin(area);
     let max = usize::from(area.width);
     let mut sections = vec![Section::new(vec![title_line(app, theme)]).or_drop(TITLE)];
-    sections.extend(body(app, waiting, theme, max, now, false));
+    sections.extend(body(max, false));
     if let Some((cols, rows)) = qr_size {
         let hint = format!("Enlarge the terminal to {cols}×{rows} for a QR code");
         sections.push(
@@ -167,16 +190,11 @@ fn text_only(
                 .gap(),
         );
     }
-    sections.push(
-        Section::new(vec![keys(app, theme, max)])
-            .or_drop(KEYS)
-            .gap()
-            .pinned(),
-    );
+    sections.push(keys(max).gap().pinned());
     fit_and_draw(buf, area, &sections, SPACING);
 }
 
-fn with_margin(area: Rect) -> Rect {
+pub(super) fn with_margin(area: Rect) -> Rect {
     if area.width >= MARGIN_FROM_COLS {
         Rect::new(area.x + 1, area.y, area.width - 2, area.height)
     } else {
@@ -229,7 +247,11 @@ fn body(
     // Right under the deadline it puts in perspective; only when the skew is notable.
     let skew = clock_skew(app.clock_skew, theme, max);
     sections.extend(skew.map(|lines| Section::new(lines).or_drop(CLOCK_SKEW)));
-    sections.push(who_section(app, theme, max).gap());
+    let warning = format!(
+        "Only enter this code if you just ran grantty on {}.",
+        app.provider.local_host
+    );
+    sections.push(who_section(app, theme, max, &warning).gap());
     let (poll, one_line) = poll_status(waiting, theme, max, now);
     sections.push(
         Section::new(poll)
@@ -247,14 +269,10 @@ fn body(
     sections
 }
 
-/// Who is asking: server, client, scopes, and the anti-phishing line.
-fn who_section(app: &App, theme: &Theme, max: usize) -> Section {
+/// Who is asking: server, client, scopes, and the anti-phishing `warning`.
+pub(super) fn who_section(app: &App, theme: &Theme, max: usize, warning: &str) -> Section {
     let provider = &app.provider;
-    let warning_text = format!(
-        "Only enter this code if you just ran grantty on {}.",
-        provider.local_host
-    );
-    let warning = wrap(&warning_text, theme.caution, max);
+    let warning = wrap(warning, theme.caution, max);
     let row = |label: &str, value: &str| {
         labelled(
             label,

@@ -7,7 +7,9 @@
     clippy::unnecessary_wraps
 )]
 
+pub mod authorize;
 pub mod canned;
+pub mod code_fixtures;
 pub mod dashboard_fixtures;
 pub mod fake;
 pub mod fixtures;

@@ -68,3 +68,18 @@ pub fn find(buffer: &Buffer, needle: &str) -> Option<(u16, u16)> {
         Some((u16::try_from(x).ok()?, u16::try_from(y).ok()?))
     })
 }
+
+/// Asserts `app` drawn with the `NO_COLOR` theme at `size` has no colour but the QR code's
+/// black on white; `name` names the screen in the failure.
+pub fn assert_colourless_but_qr(name: &str, app: &App, size: (u16, u16), now: Timestamp) {
+    use ratatui::style::Color;
+    let terminal = draw_with(app, Theme::no_color(), size, now);
+    let buffer = terminal.backend().buffer();
+    for p in buffer.area.positions() {
+        let colours = (buffer[p].fg, buffer[p].bg);
+        assert!(
+            colours == (Color::Reset, Color::Reset) || colours == (Color::Black, Color::White),
+            "{name} at {size:?}: {colours:?} at {p:?}"
+        );
+    }
+}

@@ -19,12 +19,27 @@ const POLL_EVERY: Duration = Duration::from_millis(50);
 pub struct Tmux {
     socket: String,
     config: tempfile::NamedTempFile,
+    /// grantty runs under a shell (`start_then` with a command after it).
+    wrapped: bool,
 }
 
 impl Tmux {
     /// Starts `grantty --store file <args>` at `cols`×`rows`, with `XDG_STATE_HOME` at
     /// `state_home`, `NO_COLOR`, and nothing else from the environment but `PATH` and `TERM`.
     pub fn start(state_home: &Path, args: &[&str], cols: u16, rows: u16) -> Self {
+        Self::start_then(state_home, args, (cols, rows), &[], None)
+    }
+
+    /// [`Tmux::start`] with `env` (`NAME=value`) added, and with `after` set, runs that shell
+    /// command in the same terminal once grantty has exited (e.g. to see what the terminal was
+    /// left in); `exit=N` is printed between the two.
+    pub fn start_then(
+        state_home: &Path,
+        args: &[&str],
+        (cols, rows): (u16, u16),
+        env: &[&str],
+        after: Option<&str>,
+    ) -> Self {
         use std::io::Write as _;
         let socket = format!(
             "grantty-test-{}-{}",
@@ -33,17 +48,28 @@ impl Tmux {
         );
         let mut config = tempfile::NamedTempFile::new().unwrap();
         writeln!(config, "set -g remain-on-exit on").unwrap();
+        // OSC 52 from the program lands in tmux's paste buffer (`Tmux::clipboard`).
+        writeln!(config, "set -g set-clipboard on").unwrap();
+        let exec = if after.is_some() { "" } else { "exec " };
         let mut command = format!(
-            "exec env -i TERM=xterm-256color NO_COLOR=1 XDG_STATE_HOME={} XDG_CONFIG_HOME={} {}",
+            "{exec}env -i TERM=xterm-256color NO_COLOR=1 XDG_STATE_HOME={} XDG_CONFIG_HOME={} {}{}",
             shell_quote(&state_home.to_string_lossy()),
             shell_quote(&state_home.to_string_lossy()),
+            env.iter().map(|e| shell_quote(e) + " ").collect::<String>(),
             shell_quote(env!("CARGO_BIN_EXE_grantty")),
         );
         for arg in args.iter().chain(["--store", "file"].iter()) {
             command.push(' ');
             command.push_str(&shell_quote(arg));
         }
-        let tmux = Self { socket, config };
+        if let Some(after) = after {
+            command = format!("{command}; echo exit=$?; {after}");
+        }
+        let tmux = Self {
+            socket,
+            config,
+            wrapped: after.is_some(),
+        };
         let config_path = tmux.config.path().to_string_lossy().into_owned();
         let status = Command::new("tmux")
             .args(["-L", &tmux.socket, "-f", &config_path, "new-session", "-d"])
@@ -74,12 +100,40 @@ impl Tmux {
         self.tmux(&["send-keys", "-t", "t", keys]);
     }
 
-    /// The program's pid (it was `exec`ed, so it is the pane's).
+    /// Pastes `text` as a terminal does when the program asked for bracketed paste
+    /// (`paste-buffer -p` wraps it in `ESC [200~ … ESC [201~` only then).
+    pub fn paste(&self, text: &str) {
+        self.tmux(&["set-buffer", "-b", "test-paste", "--", text]);
+        self.tmux(&["paste-buffer", "-p", "-d", "-b", "test-paste", "-t", "t"]);
+    }
+
+    /// What the program last put on the clipboard with OSC 52 (tmux's newest buffer).
+    pub fn clipboard(&self) -> String {
+        self.tmux(&["show-buffer"])
+    }
+
+    /// A tmux format of the pane, e.g. `#{alternate_on}`.
+    pub fn format(&self, format: &str) -> String {
+        self.tmux(&["display", "-p", "-t", "t", format])
+            .trim()
+            .to_owned()
+    }
+
+    /// The program's pid (it was `exec`ed, so it is the pane's; under `start_then`'s shell,
+    /// the shell's child).
     pub fn pid(&self) -> i32 {
-        self.tmux(&["display", "-p", "-t", "t", "#{pane_pid}"])
+        let pane: i32 = self
+            .tmux(&["display", "-p", "-t", "t", "#{pane_pid}"])
             .trim()
             .parse()
-            .unwrap()
+            .unwrap();
+        if !self.wrapped {
+            return pane;
+        }
+        // Under a shell: its one child (`env` exec's grantty, keeping the pid).
+        let children =
+            std::fs::read_to_string(format!("/proc/{pane}/task/{pane}/children")).unwrap();
+        children.split_whitespace().next().unwrap().parse().unwrap()
     }
 
     /// Sends `signal` (e.g. `TERM`, `HUP`) to the program.

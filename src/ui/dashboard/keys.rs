@@ -26,21 +26,36 @@ pub(super) fn offered_now(dashboard: &Dashboard) -> impl Iterator<Item = &'stati
 /// as needed, else one line of the keys that matter most. Keys without a bar label (the arrows,
 /// `Esc`) are listed by `?` only.
 pub(super) fn section(ctx: &Ctx, dashboard: &Dashboard) -> Section {
-    let keys: Vec<(String, &Binding)> = offered_now(dashboard)
+    bar_section(
+        offered_now(dashboard),
+        ctx.theme.key,
+        ctx.max,
+        (KEYS_TO_ONE_LINE, KEYS),
+    )
+}
+
+/// The key bar of `bindings` (those with a bar label), `max` columns wide, as the dashboard's
+/// [`section`] draws it; `to_one_line` and `to_nothing` are what shrinking it costs.
+pub(in crate::ui) fn bar_section<'a>(
+    bindings: impl Iterator<Item = &'a Binding>,
+    style: Style,
+    max: usize,
+    (to_one_line, to_nothing): (u8, u8),
+) -> Section {
+    let keys: Vec<(String, &Binding)> = bindings
         .filter(|k| !k.label.is_empty())
         .map(|k| (k.key.name(), k))
         .collect();
-    let style = ctx.theme.key;
     let long: Vec<(&str, &str)> = keys.iter().map(|(n, k)| (n.as_str(), k.label)).collect();
     let short: Vec<(&str, &str)> = keys.iter().map(|(n, k)| (n.as_str(), k.short)).collect();
-    let full = match pack(&long, style, ctx.max).as_slice() {
+    let full = match pack(&long, style, max).as_slice() {
         [one] => vec![one.clone()],
-        _ => pack(&short, style, ctx.max),
+        _ => pack(&short, style, max),
     };
     let mut kept = keys.clone();
     let one_line = loop {
         let pairs: Vec<(&str, &str)> = kept.iter().map(|(n, k)| (n.as_str(), k.short)).collect();
-        let lines = pack(&pairs, style, ctx.max);
+        let lines = pack(&pairs, style, max);
         if lines.len() <= 1 || kept.len() == 1 {
             break lines.into_iter().take(1).collect();
         }
@@ -49,8 +64,8 @@ pub(super) fn section(ctx: &Ctx, dashboard: &Dashboard) -> Section {
         }
     };
     Section::new(full)
-        .or(KEYS_TO_ONE_LINE, one_line)
-        .or_drop(KEYS)
+        .or(to_one_line, one_line)
+        .or_drop(to_nothing)
         .gap()
         .pinned()
 }
