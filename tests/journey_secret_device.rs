@@ -75,8 +75,38 @@ async fn signs_in_refreshes_and_logs_out(config: DemoConfig, method: SeenAuth) {
         refreshed.secrets.refresh_token,
         signed_in.secrets.refresh_token
     );
+    // `status` says how the stored secret is sent and where it was read, never the secret.
+    let status = Run::of(command_in(state.path(), &["status"]), &["status"]).await;
+    status.assert_code(0);
+    let sent_as = match method {
+        SeenAuth::Basic => "sent as HTTP Basic (client_secret_basic)",
+        _ => "sent in the request body (client_secret_post)",
+    };
+    assert!(
+        status.stdout.contains(&format!(
+            "client secret  stored with the tokens, {sent_as}; read at sign-in from GRANTTY_CLIENT_SECRET"
+        )),
+        "{}",
+        status.stdout
+    );
+    let args = ["status", "--json"];
+    let status_json = Run::of(command_in(state.path(), &args), &args).await;
+    let doc: serde_json::Value = serde_json::from_str(&status_json.stdout).unwrap();
+    let want = match method {
+        SeenAuth::Basic => "basic",
+        _ => "post",
+    };
+    assert_eq!(doc["client_secret"]["sent_as"], want, "{doc}");
+    assert_eq!(
+        doc["client_secret"]["read_at_sign_in_from"],
+        "GRANTTY_CLIENT_SECRET"
+    );
     // NDJSON on stdout, the human lines on stderr, the metadata: no secret anywhere.
-    assert_secret_only_in_the_secrets_file(state.path(), &secret, &[&login_run, &token]);
+    assert_secret_only_in_the_secrets_file(
+        state.path(),
+        &secret,
+        &[&login_run, &token, &status, &status_json],
+    );
 
     Run::of(command_in(state.path(), &["logout"]), &["logout"])
         .await

@@ -112,7 +112,25 @@ pub fn status_json(meta: &SessionMeta, storage: &str, now: Timestamp) -> serde_j
         "refresh_interrupted": meta.pending_refresh.is_some(),
         "state": state_json(meta),
         "clock_skew_secs": meta.clock_skew.map(Skew::secs),
+        "client_secret": meta.provider.client_secret_source.as_ref().map(|source| json!({
+            "sent_as": meta.provider.client_auth,
+            "read_at_sign_in_from": source,
+        })),
     })
+}
+
+/// The `client` line for a confidential client: how its stored secret is sent and where it was
+/// read at sign-in (never the secret). `None` for a public client.
+fn client_secret_line(meta: &SessionMeta) -> Option<String> {
+    let source = meta.provider.client_secret_source.as_deref()?;
+    let sent_as = match meta.provider.client_auth.as_deref() {
+        Some("post") if meta.provider.kind == "anaplan" => "in the JSON body",
+        Some("post") => "in the request body (client_secret_post)",
+        _ => "as HTTP Basic (client_secret_basic)",
+    };
+    Some(format!(
+        "client secret  stored with the tokens, sent {sent_as}; read at sign-in from {source}"
+    ))
 }
 
 /// Human `status`.
@@ -134,6 +152,7 @@ pub fn status_text(meta: &SessionMeta, storage: &str, zone: &LocalTime, now: Tim
         ),
         format!("storage        {storage}"),
     ];
+    lines.extend(client_secret_line(meta));
     lines.push(format!("session        {}", words::state_line(meta, now)));
     lines.push(match meta.access_expires_at {
         Some(at) if at > now => format!(
