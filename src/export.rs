@@ -247,6 +247,7 @@ mod tests {
             device_authorization_endpoint: "https://h/d".into(),
             token_endpoint: "https://h/t".into(),
             userinfo_endpoint: None,
+            code_flow: None,
             revocation_endpoint: None,
             logout_endpoint: None,
             refresh_token_lifespan_secs: None,

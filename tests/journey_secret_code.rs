@@ -19,6 +19,7 @@ use common::secret::{
 use common::session::{Run, command_in, demo_server, isolated_command};
 
 const PASTE_PROMPT: &str = "Paste the address your browser was sent to:";
+const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 
 /// The user on the demo's approve page: opens the prelogin `url`, approves; returns `Location`.
 async fn approve(url: &str) -> String {
@@ -61,7 +62,14 @@ async fn code_login(server: &DemoServer, state: &std::path::Path, secret_path: &
         "--client-secret-file",
         secret_path,
     ];
-    let mut login = Running::start(isolated_command(state, &args), &args);
+    play(state, &args).await
+}
+
+/// Runs `args` (a code-flow login) to the end as the user: approves on the demo's page and
+/// pastes the address the browser was sent to.
+async fn play(state: &std::path::Path, args: &[&str]) -> Run {
+    let client = ConfidentialClient::default();
+    let mut login = Running::start(isolated_command(state, args), args);
     login.wait_for_stderr(PASTE_PROMPT).await;
     let url = login
         .seen
@@ -262,4 +270,50 @@ async fn a_wrong_secret_refuses_the_exchange_and_names_the_file() {
     assert_eq!(exchange.len(), 1, "sent once, never retried");
     assert!(!exchange[0].secret_matched && !exchange[0].accepted);
     assert!(!common::secret::has_session(state.path()));
+}
+
+#[tokio::test]
+async fn grantty_login_over_a_browser_session_signs_in_in_the_browser_again() {
+    let SignedIn {
+        server,
+        state,
+        file,
+        _keys,
+        ..
+    } = signed_in().await;
+    let first = stored(state.path());
+    let remembered = first.meta.provider.code_flow.clone().expect("flow kept");
+    assert_eq!(
+        remembered.redirect_uri.as_deref(),
+        Some(ConfidentialClient::default().redirect_uri.as_str())
+    );
+    assert!(
+        remembered
+            .authorization_endpoint
+            .ends_with("/auth/prelogin"),
+        "{remembered:?}"
+    );
+    // No flags but --force, no secret in reach: everything comes from the stored session.
+    std::fs::remove_file(&file).unwrap();
+    let args = ["login", "--force"];
+    let again = play(state.path(), &args).await;
+    again.assert_code(0);
+    assert!(
+        !again.stderr.contains("enter the code"),
+        "no device grant: {}",
+        again.stderr
+    );
+    let seen = server.client_requests();
+    let exchanges = at(&seen, "authorization_code");
+    assert_eq!(exchanges.len(), 2, "{seen:?}");
+    assert!(
+        exchanges
+            .iter()
+            .all(|r| r.auth == SeenAuth::Post && r.secret_matched && r.accepted)
+    );
+    assert!(at(&seen, DEVICE_GRANT).is_empty(), "{seen:?}");
+    let second = stored(state.path());
+    assert_ne!(second.secrets.access_token, first.secrets.access_token);
+    assert_eq!(second.meta.provider.code_flow, Some(remembered));
+    assert_eq!(server.stats().logouts, 1, "the replaced grant was ended");
 }

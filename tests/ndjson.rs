@@ -56,6 +56,7 @@ fn record() -> ProviderRecord {
         device_authorization_endpoint: "https://example.com/device_authorization".into(),
         token_endpoint: "https://example.com/token".into(),
         userinfo_endpoint: None,
+        code_flow: None,
         revocation_endpoint: None,
         logout_endpoint: None,
         refresh_token_lifespan_secs: None,

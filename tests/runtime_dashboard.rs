@@ -34,6 +34,7 @@ fn record() -> ProviderRecord {
         device_authorization_endpoint: "https://example.com/device_authorization".into(),
         token_endpoint: "https://example.com/token".into(),
         userinfo_endpoint: None,
+        code_flow: None,
         revocation_endpoint: Some("https://example.com/revoke".into()),
         logout_endpoint: None,
         refresh_token_lifespan_secs: None,

@@ -31,6 +31,7 @@ fn session(profile: &str, access: &str, refresh: &str) -> Session {
         device_authorization_endpoint: "https://example.com/device".into(),
         token_endpoint: "https://example.com/token".into(),
         userinfo_endpoint: None,
+        code_flow: None,
         revocation_endpoint: None,
         logout_endpoint: None,
         refresh_token_lifespan_secs: None,

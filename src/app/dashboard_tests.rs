@@ -24,6 +24,7 @@ fn session_living(access: &str, issued: i64, lifetime_secs: u64) -> Session {
         device_authorization_endpoint: "https://example.com/d".into(),
         token_endpoint: "https://example.com/t".into(),
         userinfo_endpoint: None,
+        code_flow: None,
         revocation_endpoint: Some("https://example.com/r".into()),
         logout_endpoint: None,
         refresh_token_lifespan_secs: None,
@@ -287,6 +288,32 @@ fn an_ended_session_offers_sign_in_again() {
         [Effect::RequestDeviceCode { .. }]
     ));
     assert!(matches!(app.screen, Screen::Requesting { .. }));
+}
+
+#[test]
+fn a_browser_session_is_not_replaced_by_a_device_grant_from_the_dashboard() {
+    let mut app = app();
+    let Screen::Dashboard(d) = &mut app.screen else {
+        panic!()
+    };
+    d.session.meta.provider.code_flow = Some(crate::domain::session::CodeFlowRecord {
+        authorization_endpoint: "https://example.com/authorize".into(),
+        redirect_uri: Some("https://example.com/callback".into()),
+    });
+    let effects = on_key(&mut app, Key::Char('l'), at(10));
+    assert!(effects.is_empty(), "{effects:?}");
+    assert!(
+        matches!(app.screen, Screen::Dashboard(_)),
+        "no device code requested"
+    );
+    let last = board(&app).events.last().unwrap();
+    assert_eq!(last.level, EventLevel::Warn);
+    assert!(
+        last.text
+            .contains("quit (q) and run `grantty login --profile default --force`"),
+        "{}",
+        last.text
+    );
 }
 
 #[test]

@@ -187,6 +187,12 @@ fn plain_key(app: &mut App, key: Key, now: Timestamp) -> Vec<Effect> {
             d.scroll_events(action == Action::ScrollUp);
             Vec::new()
         }
+        // The dashboard starts device grants only; a browser sign-in is `grantty login`'s.
+        Action::SignInAgain if d.session.meta.provider.code_flow.is_some() => {
+            let text = crate::words::code_flow::sign_in_again_in_a_browser(&d.session.meta.profile);
+            d.log(now, EventLevel::Warn, text);
+            Vec::new()
+        }
         // Replacing a live session asks first; an ended one has nothing left to lose.
         Action::SignInAgain if live => set_overlay(d, Overlay::ConfirmSignIn),
         Action::SignInAgain => sign_in_again(app, now),

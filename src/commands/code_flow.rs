@@ -26,6 +26,7 @@ use crate::app::{App, CodeEndKind, Dashboard, Exchanged, StorageView};
 use crate::browser::{self, BrowserPolicy};
 use crate::cli::SessionArgs;
 use crate::domain::clock::{Clock, SystemClock};
+use crate::domain::session::CodeFlowRecord;
 use crate::error::{Error, exit};
 use crate::keeper::Keeper;
 use crate::oauth::http::ReqwestTransport;
@@ -56,7 +57,7 @@ pub async fn sign_in(
     session: &SessionArgs,
     on_screen: bool,
 ) -> Result<(), Error> {
-    let provider = plan.provider;
+    let mut provider = plan.provider;
     let endpoint = match plan.authorize_endpoint.as_deref() {
         Some(raw) => checked_url("--authorize-endpoint", raw)?,
         None => provider.authorization_endpoint.clone().ok_or_else(|| {
@@ -75,6 +76,11 @@ pub async fn sign_in(
     let pkce = Pkce::generate(&rng).map_err(no_random)?;
     let state = random_state(&rng).map_err(no_random)?;
     let request = AuthorizationRequest::new(&provider, &endpoint, redirect_uri, pkce, state);
+    // Remembered with the session, so `grantty login --profile P` signs in the same way again.
+    provider.code_flow = Some(CodeFlowRecord {
+        authorization_endpoint: endpoint.to_string(),
+        redirect_uri: plan.redirect_uri.clone(),
+    });
     if on_screen {
         let note = open_browser(&policy, request.url.as_str());
         let start = screen::Start {

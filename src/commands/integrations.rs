@@ -169,6 +169,7 @@ mod tests {
             device_authorization_endpoint: format!("https://{host}/d"),
             token_endpoint: format!("https://{host}/t"),
             userinfo_endpoint: None,
+            code_flow: None,
             revocation_endpoint: None,
             logout_endpoint: None,
             refresh_token_lifespan_secs: None,

@@ -140,8 +140,11 @@ pub(super) async fn login(
                 board: stored_board(old, &store, refresh_skew),
                 ask: !args.force,
             });
+            // A device sign-in over a code-flow session makes a device-grant session.
+            let mut provider = plan.provider;
+            provider.code_flow = None;
             sign_in(
-                plan.provider,
+                provider,
                 transport,
                 store,
                 session,

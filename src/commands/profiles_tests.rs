@@ -21,6 +21,7 @@ fn meta(client_id: &str, expires_in: i64) -> SessionMeta {
         device_authorization_endpoint: "https://stored.example.com/device".into(),
         token_endpoint: "https://stored.example.com/token".into(),
         userinfo_endpoint: None,
+        code_flow: None,
         revocation_endpoint: None,
         logout_endpoint: None,
         refresh_token_lifespan_secs: None,

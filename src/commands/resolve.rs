@@ -163,6 +163,41 @@ pub async fn login_plan(
     Ok(plan)
 }
 
+/// The plan of a sign-in over a stored session: its provider and secret, and, for a session
+/// that signed in in a browser, the same flow (Anaplan SSO users cannot use the device grant)
+/// with its endpoint and redirect URI, unless the flags or the profile say otherwise.
+fn reused_plan(
+    s: &Settings,
+    stored: &Session,
+    record: &ProviderRecord,
+) -> Result<LoginPlan, Error> {
+    let mut provider = Provider::from_record(record)?;
+    provider.client_secret = Provider::from_session(stored)?.client_secret;
+    let code = record.code_flow.as_ref();
+    Ok(LoginPlan {
+        flow: s.flow.unwrap_or(if code.is_some() {
+            FlowArg::Code
+        } else {
+            FlowArg::Device
+        }),
+        authorize_endpoint: s
+            .authorize_endpoint
+            .clone()
+            .or_else(|| code.map(|c| c.authorization_endpoint.clone()))
+            .or_else(|| {
+                provider
+                    .authorization_endpoint
+                    .as_ref()
+                    .map(ToString::to_string)
+            }),
+        redirect_uri: s
+            .redirect_uri
+            .clone()
+            .or_else(|| code.and_then(|c| c.redirect_uri.clone())),
+        provider,
+    })
+}
+
 async fn plan(
     session: &SessionArgs,
     args: &LoginArgs,
@@ -175,19 +210,7 @@ async fn plan(
         reuse_stored(s, Some(&stored.meta.provider)).map(|record| (stored, record))
     });
     if let Some((stored, record)) = reused {
-        let mut provider = Provider::from_record(&record)?;
-        provider.client_secret = Provider::from_session(stored)?.client_secret;
-        return Ok(LoginPlan {
-            flow: s.flow.unwrap_or(FlowArg::Device),
-            authorize_endpoint: s.authorize_endpoint.clone().or_else(|| {
-                provider
-                    .authorization_endpoint
-                    .as_ref()
-                    .map(ToString::to_string)
-            }),
-            redirect_uri: s.redirect_uri.clone(),
-            provider,
-        });
+        return reused_plan(s, stored, &record);
     }
     let client_id = s.client_id.as_deref().ok_or_else(|| {
         Error::Usage(format!(

@@ -62,6 +62,9 @@ pub struct ProviderRecord {
     pub token_endpoint: String,
     /// `OpenID` `UserInfo` endpoint from discovery, if any: what `status --verify` asks.
     pub userinfo_endpoint: Option<String>,
+    /// Set when the session signed in with the authorization code grant: a new sign-in over it
+    /// (`grantty login --profile P`) uses the same flow, endpoint and redirect URI.
+    pub code_flow: Option<CodeFlowRecord>,
     /// RFC 7009 revocation endpoint, if any.
     pub revocation_endpoint: Option<String>,
     /// Anaplan's classic logout endpoint, if this is Anaplan.
@@ -74,6 +77,16 @@ pub struct ProviderRecord {
     /// Where the client secret was read at sign-in (a description, never the value); `None`
     /// for a public client. The secret itself is in [`SessionSecrets::client_secret`].
     pub client_secret_source: Option<String>,
+}
+
+/// How a session signed in with the authorization code grant (RFC 6749 §4.1) did it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CodeFlowRecord {
+    /// The authorization endpoint it used.
+    pub authorization_endpoint: String,
+    /// The redirect URI the user gave (`--redirect-uri`, e.g. Anaplan's registered callback);
+    /// `None` when grantty chose one.
+    pub redirect_uri: Option<String>,
 }
 
 /// The refresh token's history.

@@ -13,6 +13,7 @@ fn provider(lifespan: Option<u64>) -> ProviderRecord {
         device_authorization_endpoint: "https://us1a.app.anaplan.com/oauth/device/code".into(),
         token_endpoint: "https://us1a.app.anaplan.com/oauth/token".into(),
         userinfo_endpoint: None,
+        code_flow: None,
         revocation_endpoint: None,
         logout_endpoint: Some("https://auth.anaplan.com/token/logout".into()),
         refresh_token_lifespan_secs: lifespan,

@@ -16,6 +16,7 @@ fn session(lifetime_secs: u64, refresh: bool, lifespan: Option<u64>) -> Session 
         device_authorization_endpoint: "https://auth.example.com/device".into(),
         token_endpoint: "https://auth.example.com/token".into(),
         userinfo_endpoint: None,
+        code_flow: None,
         revocation_endpoint: None,
         logout_endpoint: None,
         refresh_token_lifespan_secs: lifespan,

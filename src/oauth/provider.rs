@@ -109,6 +109,8 @@ pub struct Provider {
     /// `OpenID` Connect `UserInfo` endpoint (OIDC Core §5.3), when discovery named one;
     /// `status --verify` asks it whether the access token is accepted.
     pub userinfo_endpoint: Option<Url>,
+    /// How the authorization code grant signed in, when it did: kept in the session's record.
+    pub code_flow: Option<crate::domain::session::CodeFlowRecord>,
     /// Anaplan's `POST /token/logout`, for providers without RFC 7009.
     pub logout_endpoint: Option<Url>,
     /// Lifespan of each rotating refresh token, when the profile knows it (Anaplan's admin setting).
@@ -155,6 +157,7 @@ impl Provider {
             authorization_endpoint: Some(join("/auth/prelogin")?),
             revocation_endpoint: None,
             userinfo_endpoint: None,
+            code_flow: None,
             logout_endpoint: Some(anaplan_logout_endpoint(&base)?),
             refresh_token_lifespan_secs: Some(ANAPLAN_DEFAULT_REFRESH_LIFESPAN_SECS),
             body: BodyEncoding::Json,
@@ -187,6 +190,7 @@ impl Provider {
                 .map(|u| checked_url("revocation_endpoint", u))
                 .transpose()?,
             userinfo_endpoint: None,
+            code_flow: None,
             logout_endpoint: None,
             refresh_token_lifespan_secs: None,
             body: BodyEncoding::Form,

@@ -30,6 +30,7 @@ impl Provider {
             device_authorization_endpoint: self.device_authorization_endpoint.to_string(),
             token_endpoint: self.token_endpoint.to_string(),
             userinfo_endpoint: self.userinfo_endpoint.as_ref().map(ToString::to_string),
+            code_flow: self.code_flow.clone(),
             revocation_endpoint: self.revocation_endpoint.as_ref().map(ToString::to_string),
             logout_endpoint: self.logout_endpoint.as_ref().map(ToString::to_string),
             refresh_token_lifespan_secs: self.refresh_token_lifespan_secs,
@@ -100,6 +101,7 @@ impl Provider {
             authorization_endpoint,
             revocation_endpoint: optional("revocation_endpoint", &record.revocation_endpoint)?,
             userinfo_endpoint: optional("userinfo_endpoint", &record.userinfo_endpoint)?,
+            code_flow: record.code_flow.clone(),
             logout_endpoint,
             refresh_token_lifespan_secs: record.refresh_token_lifespan_secs,
             body: if anaplan {

@@ -112,6 +112,7 @@ fn fixture(
         device_authorization_endpoint: "https://idp.example.com/device".into(),
         token_endpoint: "https://idp.example.com/token".into(),
         userinfo_endpoint: None,
+        code_flow: None,
         revocation_endpoint: Some("https://idp.example.com/revoke".into()),
         logout_endpoint: None,
         refresh_token_lifespan_secs: None,

@@ -29,6 +29,7 @@ pub fn full_session(profile: &str, generation: u64) -> Session {
                 device_authorization_endpoint: "https://example.com/device".into(),
                 token_endpoint: "https://example.com/token".into(),
                 userinfo_endpoint: None,
+                code_flow: None,
                 revocation_endpoint: Some("https://example.com/revoke".into()),
                 logout_endpoint: Some("https://example.com/logout".into()),
                 refresh_token_lifespan_secs: Some(43_200),

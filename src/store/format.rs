@@ -14,8 +14,8 @@ use serde::{Deserialize, Serialize};
 use crate::domain::clock::{Skew, Timestamp};
 use crate::domain::secret::{AccessToken, ClientSecret, IdToken, RefreshToken};
 use crate::domain::session::{
-    PendingRefresh, ProviderRecord, RefreshInfo, RefreshKind, SessionMeta, SessionSecrets,
-    SessionState,
+    CodeFlowRecord, PendingRefresh, ProviderRecord, RefreshInfo, RefreshKind, SessionMeta,
+    SessionSecrets, SessionState,
 };
 use crate::domain::token::UnverifiedClaims;
 
@@ -106,6 +106,13 @@ fn decode_state(doc: Option<StateDoc>) -> Result<SessionState, String> {
 }
 
 #[derive(Serialize, Deserialize)]
+struct CodeFlowDoc {
+    authorization_endpoint: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    redirect_uri: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
 struct ProviderDoc {
     kind: String,
     host: String,
@@ -116,6 +123,9 @@ struct ProviderDoc {
     /// Absent in files written before `status --verify`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     userinfo_endpoint: Option<String>,
+    /// Absent for device-grant sessions and in files written before it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    code_flow: Option<CodeFlowDoc>,
     revocation_endpoint: Option<String>,
     logout_endpoint: Option<String>,
     refresh_token_lifespan_secs: Option<u64>,
@@ -187,6 +197,10 @@ pub(crate) fn encode_meta(meta: &SessionMeta, backend: BackendKind) -> Result<Ve
             device_authorization_endpoint: p.device_authorization_endpoint.clone(),
             token_endpoint: p.token_endpoint.clone(),
             userinfo_endpoint: p.userinfo_endpoint.clone(),
+            code_flow: p.code_flow.as_ref().map(|c| CodeFlowDoc {
+                authorization_endpoint: c.authorization_endpoint.clone(),
+                redirect_uri: c.redirect_uri.clone(),
+            }),
             revocation_endpoint: p.revocation_endpoint.clone(),
             logout_endpoint: p.logout_endpoint.clone(),
             refresh_token_lifespan_secs: p.refresh_token_lifespan_secs,
@@ -254,6 +268,10 @@ pub(crate) fn decode_meta(bytes: &[u8], location: &str) -> Result<StoredMeta, St
             device_authorization_endpoint: p.device_authorization_endpoint,
             token_endpoint: p.token_endpoint,
             userinfo_endpoint: p.userinfo_endpoint,
+            code_flow: p.code_flow.map(|c| CodeFlowRecord {
+                authorization_endpoint: c.authorization_endpoint,
+                redirect_uri: c.redirect_uri,
+            }),
             revocation_endpoint: p.revocation_endpoint,
             logout_endpoint: p.logout_endpoint,
             refresh_token_lifespan_secs: p.refresh_token_lifespan_secs,

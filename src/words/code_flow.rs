@@ -66,3 +66,12 @@ pub fn expired(profile: &str) -> ErrorView {
         hint: again(profile),
     }
 }
+
+/// `l` on the dashboard of a session that signed in in a browser: the dashboard starts device
+/// grants only, and `grantty login` repeats the code flow with the stored endpoint and redirect.
+pub fn sign_in_again_in_a_browser(profile: &str) -> String {
+    format!(
+        "This session signed in in a browser (authorization code flow). To sign in again that way, quit (q) and run `{} --force`",
+        super::login_command(profile)
+    )
+}

@@ -28,6 +28,7 @@ pub fn record() -> ProviderRecord {
         device_authorization_endpoint: "https://example.com/oauth/device_authorization".to_owned(),
         token_endpoint: "https://example.com/oauth/token".to_owned(),
         userinfo_endpoint: None,
+        code_flow: None,
         revocation_endpoint: Some("https://example.com/oauth/revoke".to_owned()),
         logout_endpoint: None,
         refresh_token_lifespan_secs: None,
