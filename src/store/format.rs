@@ -14,12 +14,14 @@ use serde::{Deserialize, Serialize};
 use crate::domain::clock::{Skew, Timestamp};
 use crate::domain::secret::{AccessToken, ClientSecret, IdToken, RefreshToken};
 use crate::domain::session::{
-    CodeFlowRecord, PendingRefresh, ProviderRecord, RefreshInfo, RefreshKind, SessionMeta,
-    SessionSecrets, SessionState,
+    PendingRefresh, RefreshInfo, RefreshKind, SessionMeta, SessionSecrets, SessionState,
 };
 use crate::domain::token::UnverifiedClaims;
 
 use super::{BackendKind, StoreError};
+
+mod provider;
+use provider::ProviderDoc;
 
 /// The format version this build reads and writes.
 pub const FORMAT_VERSION: u64 = 1;
@@ -106,37 +108,6 @@ fn decode_state(doc: Option<StateDoc>) -> Result<SessionState, String> {
 }
 
 #[derive(Serialize, Deserialize)]
-struct CodeFlowDoc {
-    authorization_endpoint: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    redirect_uri: Option<String>,
-}
-
-#[derive(Serialize, Deserialize)]
-struct ProviderDoc {
-    kind: String,
-    host: String,
-    client_id: String,
-    scope: String,
-    device_authorization_endpoint: String,
-    token_endpoint: String,
-    /// Absent in files written before `status --verify`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    userinfo_endpoint: Option<String>,
-    /// Absent for device-grant sessions and in files written before it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    code_flow: Option<CodeFlowDoc>,
-    revocation_endpoint: Option<String>,
-    logout_endpoint: Option<String>,
-    refresh_token_lifespan_secs: Option<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    client_auth: Option<String>,
-    /// Where the client secret came from: a description, never the value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    client_secret_source: Option<String>,
-}
-
-#[derive(Serialize, Deserialize)]
 struct RefreshDoc {
     kind: String,
     issued_at: i64,
@@ -182,31 +153,13 @@ pub(crate) struct StoredMeta {
 
 /// Encodes metadata; `meta.generation` is written as is.
 pub(crate) fn encode_meta(meta: &SessionMeta, backend: BackendKind) -> Result<Vec<u8>, StoreError> {
-    let p = &meta.provider;
     let r = &meta.refresh;
     let doc = MetaDoc {
         version: FORMAT_VERSION,
         generation: meta.generation,
         profile: meta.profile.clone(),
         secrets_backend: backend.flag().to_owned(),
-        provider: ProviderDoc {
-            kind: p.kind.clone(),
-            host: p.host.clone(),
-            client_id: p.client_id.clone(),
-            scope: p.scope.clone(),
-            device_authorization_endpoint: p.device_authorization_endpoint.clone(),
-            token_endpoint: p.token_endpoint.clone(),
-            userinfo_endpoint: p.userinfo_endpoint.clone(),
-            code_flow: p.code_flow.as_ref().map(|c| CodeFlowDoc {
-                authorization_endpoint: c.authorization_endpoint.clone(),
-                redirect_uri: c.redirect_uri.clone(),
-            }),
-            revocation_endpoint: p.revocation_endpoint.clone(),
-            logout_endpoint: p.logout_endpoint.clone(),
-            refresh_token_lifespan_secs: p.refresh_token_lifespan_secs,
-            client_auth: p.client_auth.clone(),
-            client_secret_source: p.client_secret_source.clone(),
-        },
+        provider: ProviderDoc::from(&meta.provider),
         token_type: meta.token_type.clone(),
         scope: meta.scope.clone(),
         access_expires_at: meta.access_expires_at.map(Timestamp::as_unix_secs),
@@ -256,28 +209,10 @@ pub(crate) fn decode_meta(bytes: &[u8], location: &str) -> Result<StoredMeta, St
     let kind = RefreshKind::parse(&doc.refresh.kind)
         .ok_or_else(|| corrupt(format!("unknown refresh kind {:?}", doc.refresh.kind)))?;
     let ts = Timestamp::from_unix_secs;
-    let p = doc.provider;
     let r = doc.refresh;
     let meta = SessionMeta {
         profile: doc.profile,
-        provider: ProviderRecord {
-            kind: p.kind,
-            host: p.host,
-            client_id: p.client_id,
-            scope: p.scope,
-            device_authorization_endpoint: p.device_authorization_endpoint,
-            token_endpoint: p.token_endpoint,
-            userinfo_endpoint: p.userinfo_endpoint,
-            code_flow: p.code_flow.map(|c| CodeFlowRecord {
-                authorization_endpoint: c.authorization_endpoint,
-                redirect_uri: c.redirect_uri,
-            }),
-            revocation_endpoint: p.revocation_endpoint,
-            logout_endpoint: p.logout_endpoint,
-            refresh_token_lifespan_secs: p.refresh_token_lifespan_secs,
-            client_auth: p.client_auth,
-            client_secret_source: p.client_secret_source,
-        },
+        provider: doc.provider.into(),
         token_type: doc.token_type,
         scope: doc.scope,
         access_expires_at: doc.access_expires_at.map(ts),
