@@ -227,6 +227,14 @@ impl Dashboard {
             .min(REFRESH_RETRY_CAP_SECS)
     }
 
+    /// Counts one more failed refresh and schedules the next attempt; returns the wait.
+    pub fn back_off(&mut self, now: Timestamp) -> u64 {
+        self.failures = self.failures.saturating_add(1);
+        let wait = Self::retry_wait_secs(self.failures);
+        self.retry_at = Some(now.plus_secs(wait));
+        wait
+    }
+
     /// When to warn that the refresh token ends: its expiry, once within [`REFRESH_TOKEN_WARN_SECS`].
     pub fn refresh_token_warning(&self, now: Timestamp) -> Option<Timestamp> {
         let ends = self.session.meta.refresh.expires_at?;

@@ -113,9 +113,7 @@ pub(super) fn on_refreshed(
             d.session = *session;
         }
         RefreshResult::Failed { message } => {
-            d.failures = d.failures.saturating_add(1);
-            let wait = Dashboard::retry_wait_secs(d.failures);
-            d.retry_at = Some(now.plus_secs(wait));
+            let wait = d.back_off(now);
             d.log(
                 now,
                 EventLevel::Error,
@@ -161,9 +159,7 @@ fn on_unsaved(d: &mut Dashboard, session: Session, rotated: bool, reason: String
 
 /// The server refused the client: keep every token, retry with back-off.
 fn on_refused(d: &mut Dashboard, session: Session, code: &str, text: String, now: Timestamp) {
-    d.failures = d.failures.saturating_add(1);
-    let wait = Dashboard::retry_wait_secs(d.failures);
-    d.retry_at = Some(now.plus_secs(wait));
+    let wait = d.back_off(now);
     d.log(
         now,
         EventLevel::Warn,

@@ -199,14 +199,7 @@ mod tests {
         use super::super::refresh::{TokenHint, logout_request, refresh_request, revoke_request};
         use super::super::wire::{device_authorization_request, device_token_request};
         use crate::domain::secret::{AccessToken, DeviceCode, RefreshToken};
-        let generic = Provider::generic(
-            "c",
-            None,
-            "https://i.example/d",
-            "https://i.example/t",
-            Some("https://i.example/r"),
-        )
-        .unwrap();
+        let generic = Provider::example();
         let basic = confidential(generic.clone(), ClientAuth::Basic);
         let requests = |p: &Provider| {
             vec![

@@ -119,14 +119,7 @@ mod tests {
             body,
             serde_json::json!({"grant_type":"refresh_token","refresh_token":"rt-1","client_id":"c"})
         );
-        let generic = Provider::generic(
-            "c",
-            None,
-            "https://i.example/d",
-            "https://i.example/t",
-            Some("https://i.example/r"),
-        )
-        .unwrap();
+        let generic = Provider::example();
         assert_eq!(
             String::from_utf8(refresh_request(&generic, &rt).body).unwrap(),
             "grant_type=refresh_token&refresh_token=rt-1&client_id=c"
