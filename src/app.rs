@@ -19,6 +19,8 @@ use crate::domain::clock::{Skew, Timestamp};
 use crate::domain::grant::{DeviceAuthorization, GrantFailure, Poller};
 use crate::domain::token::{TokenSet, UnverifiedClaims};
 use crate::local_time::LocalTime;
+use crate::session_service::StoreError;
+use std::sync::Arc;
 
 pub use code::{Capture, CodeEnd, CodeEndKind, CodeSignIn, CodeStage};
 pub use dashboard::{Dashboard, StorageView};
@@ -90,12 +92,52 @@ pub enum SaveState {
     /// Being written to the store.
     Saving,
     /// The store refused; the tokens live only in this process.
-    Failed(String),
+    Failed(StoreFailure),
+}
+
+/// A store error held in the model: shared, compared by identity (the same failure), shown
+/// through its `Display` where it is drawn.
+#[derive(Clone, Debug)]
+pub struct StoreFailure(pub Arc<StoreError>);
+
+impl PartialEq for StoreFailure {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for StoreFailure {}
+
+impl std::fmt::Display for StoreFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl From<Arc<StoreError>> for StoreFailure {
+    fn from(e: Arc<StoreError>) -> Self {
+        Self(e)
+    }
+}
+
+/// What kind of failure an [`ErrorView`] shows: what the exit code is made from (never the
+/// words).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The server could not be reached (exit 6).
+    Unreachable,
+    /// The server refused, or answered with something unusable (exit 5).
+    #[default]
+    Server,
+    /// A URL or setting grantty refuses to use (exit 2).
+    Usage,
 }
 
 /// An error that ended the sign-in, in words for the screen.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ErrorView {
+    /// What kind of failure (for the exit code).
+    pub kind: ErrorKind,
     /// One line: what failed.
     pub title: String,
     /// The server's or transport's own words, sanitised.

@@ -28,7 +28,7 @@ use std::io::IsTerminal as _;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
-use crate::app::{App, CodeEndKind, ProviderInfo, Screen};
+use crate::app::{App, CodeEndKind, ErrorKind, ProviderInfo, Screen};
 use crate::cli::{Cli, Command, DemoArgs, SessionArgs};
 use crate::demo::{DemoClock, DemoServer};
 use crate::domain::clock::{Clock, SystemClock};
@@ -42,7 +42,8 @@ use crate::oauth::http::ReqwestTransport;
 use crate::oauth::provider::Provider;
 use crate::plain::Plain;
 use crate::runtime::{self, Context, Exit};
-use crate::store::{SessionStore, StoreChoice};
+use crate::session_service::SessionService;
+use crate::store::StoreChoice;
 
 /// Runs the parsed command line.
 pub async fn run(cli: Cli) -> Result<(), Error> {
@@ -67,7 +68,7 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
         Some(Command::Refresh) => scripts::refresh(session).await,
         Some(Command::Logout(args)) => scripts::logout(session, args, profile).await,
         Some(Command::Export(args)) => {
-            scripts::export(session, args, profile.and_then(|p| p.export_format))
+            scripts::export(session, args, profile.and_then(|p| p.export_format)).await
         }
         Some(Command::Profiles(args)) => profiles::list(&cli.session, session, &config, args),
         Some(Command::KubectlCredential) => integrations::kubectl_credential(session).await,
@@ -135,8 +136,12 @@ async fn demo(session: &SessionArgs, args: &DemoArgs) -> Result<(), Error> {
     .await?;
     // Demo tokens are worthless outside this run: keep them in memory unless asked otherwise.
     let store = setup::open_store(session, StoreChoice::Memory)?;
-    let result =
-        lifecycle::sign_in(provider, transport, store, session, args.json, None, None).await;
+    let service = SessionService::new(
+        Arc::new(store),
+        Arc::new(transport),
+        Arc::new(SystemClock),
+    );
+    let result = lifecycle::sign_in(provider, service, session, args.json, None, None).await;
     server.shutdown().await;
     result
 }
@@ -204,32 +209,24 @@ fn json_errors(json: bool, result: Result<(), Error>) -> Result<(), Error> {
 pub(crate) async fn run_app(
     app: App,
     provider: Provider,
-    transport: ReqwestTransport,
-    store: SessionStore,
+    service: SessionService<ReqwestTransport>,
     session: &SessionArgs,
 ) -> Result<(), Error> {
-    run_app_as(app, provider, transport, store, session, false).await
+    run_app_as(app, provider, service, session, false).await
 }
 
 /// [`run_app`], or with `json` NDJSON events on stdout and the plain lines on stderr.
 pub(crate) async fn run_app_as(
     mut app: App,
     provider: Provider,
-    transport: ReqwestTransport,
-    store: SessionStore,
+    service: SessionService<ReqwestTransport>,
     session: &SessionArgs,
     json: bool,
 ) -> Result<(), Error> {
     // The one read of the time zone: every screen and line after this shows local times.
     app.local_time = LocalTime::load();
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let ctx = Context {
-        transport: Arc::new(transport),
-        provider: Arc::new(provider),
-        clock: clock.clone(),
-        store: Arc::new(store),
-        profile: session.profile.clone(),
-    };
+    let clock = service.clock.clone();
+    let ctx = Context::new(service, provider, &session.profile);
     let plain = plain_mode(session);
     let exit = if json {
         let mut frontend = WithHumanLines {
@@ -267,7 +264,7 @@ fn outcome(app: &App, exit: Exit) -> Result<(), Error> {
     let code = match &app.screen {
         Screen::Dashboard(d) => match &d.ended {
             None | Some(crate::app::dashboard::Ended::Revoked) => return Ok(()),
-            Some(crate::app::dashboard::Ended::ByServer(_)) => exit::SIGN_IN_NEEDED,
+            Some(crate::app::dashboard::Ended::SignedOutElsewhere) => exit::SIGN_IN_NEEDED,
         },
         Screen::Approved(a) if matches!(a.saved, crate::app::SaveState::Failed(_)) => exit::STORE,
         Screen::Approved(_) => return Ok(()),
@@ -280,8 +277,11 @@ fn outcome(app: &App, exit: Exit) -> Result<(), Error> {
             | GrantFailure::Unparseable { .. }
             | GrantFailure::LostReply(_) => exit::SERVER,
         },
-        Screen::Failed(view) if view.title.starts_with("Could not reach") => exit::NETWORK,
-        Screen::Failed(_) => exit::SERVER,
+        Screen::Failed(view) => match view.kind {
+            ErrorKind::Unreachable => exit::NETWORK,
+            ErrorKind::Server => exit::SERVER,
+            ErrorKind::Usage => exit::USAGE,
+        },
         Screen::CodeEnded(end) => match end.kind {
             CodeEndKind::Denied => exit::DENIED,
             CodeEndKind::Expired => exit::EXPIRED,

@@ -98,13 +98,21 @@ pub enum Error {
         /// The N asked for.
         min_valid_secs: u64,
     },
+    /// The metadata of a session is stored but the secret backend no longer holds its tokens.
+    #[error("{}", crate::words::tokens_missing(profile, backend))]
+    TokensMissing {
+        /// The profile.
+        profile: String,
+        /// The backend that forgot, in words.
+        backend: String,
+    },
     /// Refreshed tokens could not be saved in the store (they may be in the fallback place).
     #[error("{}", crate::words::unsaved(&reason.to_string(), None, profile))]
     Unsaved {
         /// The profile.
         profile: String,
         /// Why the store refused (and the fallback place too).
-        reason: Box<StoreError>,
+        reason: std::sync::Arc<StoreError>,
     },
     /// The sign-in ended without tokens; the message was already shown when empty.
     #[error("{message}")]
@@ -143,6 +151,7 @@ impl Error {
                 LogoutFailed::Endpoint(_) => exit::USAGE,
             },
             Error::Store(_) | Error::Unsaved { .. } => exit::STORE,
+            Error::TokensMissing { .. } => exit::SIGN_IN_NEEDED,
             Error::Io(_) | Error::Demo(_) | Error::Transport(_) => exit::FAILURE,
             Error::SignIn { code, .. } => *code,
             Error::Interrupted { .. } => exit::CANCELLED,

@@ -27,7 +27,6 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod export;
-pub mod keeper;
 pub mod local_time;
 pub mod ndjson;
 pub mod oauth;

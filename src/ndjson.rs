@@ -152,8 +152,8 @@ impl<W: Write> Frontend for Ndjson<W> {
                         storage: d.storage.description.clone(),
                         profile: meta.profile.clone(),
                     },
-                    Some(Ended::ByServer(reason)) => Event::Error {
-                        message: format!("sign in again: {reason}"),
+                    Some(Ended::SignedOutElsewhere) => Event::Error {
+                        message: format!("sign in again: {}", crate::words::SIGNED_OUT_ELSEWHERE),
                     },
                 };
                 self.finish(&event, now)?;

@@ -141,8 +141,8 @@ pub fn status_line(app: &App, now: Timestamp) -> String {
             Some(crate::app::dashboard::Ended::Revoked) => {
                 "Signed out: the session was revoked.".to_owned()
             }
-            Some(crate::app::dashboard::Ended::ByServer(reason)) => {
-                format!("Sign in again: {reason}.")
+            Some(crate::app::dashboard::Ended::SignedOutElsewhere) => {
+                format!("Sign in again: {}.", crate::words::SIGNED_OUT_ELSEWHERE)
             }
             None => dashboard_line(app, d, now),
         },

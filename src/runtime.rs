@@ -14,15 +14,13 @@ use tokio::sync::mpsc;
 
 mod effects;
 pub mod exchange;
-mod replace;
 
 use crate::app::update::{start, update};
 use crate::app::{App, Msg, StorageView};
 use crate::domain::clock::{Clock, Timestamp};
-use crate::keeper::Keeper;
 use crate::oauth::http::Transport;
 use crate::oauth::provider::Provider;
-use crate::store::SessionStore;
+use crate::session_service::SessionService;
 
 /// Seconds between ticks: countdowns show whole seconds.
 pub const TICK_SECS: u64 = 1;
@@ -30,16 +28,13 @@ pub const TICK_SECS: u64 = 1;
 /// request's whole timeout plus time for the store. Past it the loop ends anyway.
 pub const FINISH_LIMIT_SECS: u64 = crate::oauth::http::REQUEST_TIMEOUT_SECS + 10;
 
-/// What the loop needs besides the app: where to send requests and what time it is.
+/// What the loop needs besides the app: the session service (store, HTTP, clock: the one door
+/// to the stored session), the provider being signed in to and the profile.
 pub struct Context<T: Transport> {
-    /// The HTTP transport.
-    pub transport: Arc<T>,
+    /// The session service.
+    pub service: SessionService<T>,
     /// The provider being signed in to.
     pub provider: Arc<Provider>,
-    /// The clock.
-    pub clock: Arc<dyn Clock>,
-    /// Where sessions are stored.
-    pub store: Arc<SessionStore>,
     /// The profile being signed in or kept alive.
     pub profile: String,
 }
@@ -47,28 +42,36 @@ pub struct Context<T: Transport> {
 impl<T: Transport> Clone for Context<T> {
     fn clone(&self) -> Self {
         Self {
-            transport: self.transport.clone(),
+            service: self.service.clone(),
             provider: self.provider.clone(),
-            clock: self.clock.clone(),
-            store: self.store.clone(),
             profile: self.profile.clone(),
         }
     }
 }
 
 impl<T: Transport> Context<T> {
-    /// The keeper over this context's store, transport and clock.
-    pub fn keeper(&self) -> Keeper<T> {
-        Keeper::new(
-            self.store.clone(),
-            self.transport.clone(),
-            self.clock.clone(),
-        )
+    /// A context over `service` for `provider` and `profile`.
+    pub fn new(service: SessionService<T>, provider: Provider, profile: &str) -> Self {
+        Self {
+            service,
+            provider: Arc::new(provider),
+            profile: profile.to_owned(),
+        }
+    }
+
+    /// The HTTP transport.
+    pub fn transport(&self) -> &T {
+        &self.service.transport
+    }
+
+    /// The clock.
+    pub fn clock(&self) -> &dyn Clock {
+        &*self.service.clock
     }
 
     /// How the store describes itself, for the dashboard.
     pub fn storage_view(&self) -> StorageView {
-        let info = self.store.info();
+        let info = self.service.store_info();
         StorageView {
             description: info.describe(),
             plaintext: info.plaintext,
@@ -125,12 +128,12 @@ where
     tokio::pin!(finish_limit);
     let mut limit_set = false;
 
-    let now = ctx.clock.now();
+    let now = ctx.clock().now();
     for effect in start(app, now) {
         perform(effect, frontend, ctx, &tx)?;
     }
     loop {
-        frontend.draw(app, ctx.clock.now())?;
+        frontend.draw(app, ctx.clock().now())?;
         let exit = if signalled {
             Exit::Signal
         } else {
@@ -160,7 +163,7 @@ where
             _ = int.recv() => { signalled = true; Msg::Quit }
             () = &mut finish_limit => return Ok(exit),
         };
-        let now = ctx.clock.now();
+        let now = ctx.clock().now();
         for effect in update(app, msg, now) {
             perform(effect, frontend, ctx, &tx)?;
         }
@@ -170,11 +173,10 @@ where
 /// Revokes the grant of a session a sign-in outside the loop (the code flow) replaced, best
 /// effort, and says on stderr what the server answered.
 pub async fn revoke_replaced<T: Transport>(
-    transport: Arc<T>,
-    clock: Arc<dyn Clock>,
+    service: &SessionService<T>,
     session: &crate::domain::session::Session,
 ) {
-    match replace::revoke_grant(transport, clock, session).await {
+    match service.revoke(session).await {
         Ok(done) => {
             for line in effects::revoke_lines(&done) {
                 eprintln!("Replaced session: {line}");
@@ -185,4 +187,4 @@ pub async fn revoke_replaced<T: Transport>(
 }
 
 use effects::perform;
-pub use effects::{error_view, refresh_result};
+pub use effects::error_view;

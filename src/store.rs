@@ -200,14 +200,20 @@ impl SessionStore {
         Ok(Some(loaded::reconcile(stored.meta, secrets, generation)))
     }
 
+    /// Whether the secret backend holds an entry for `profile`.
+    pub fn has_secrets(&self, profile: &str) -> Result<bool, StoreError> {
+        validate_profile(profile)?;
+        Ok(self.backend.get(profile)?.is_some())
+    }
+
     /// The metadata of `profile` alone; never touches the secret backend.
     pub fn load_meta(&self, profile: &str) -> Result<Option<SessionMeta>, StoreError> {
         Ok(self.read_meta(profile)?.map(|stored| stored.meta))
     }
 
     /// Saves a session: secrets first, then metadata, each atomically. The generation written
-    /// is one more than the stored one (at least `session.meta.generation`).
-    pub fn save(&self, session: &Session) -> Result<(), StoreError> {
+    /// is one more than the stored one (at least `session.meta.generation`); it is returned.
+    pub fn save(&self, session: &Session) -> Result<u64, StoreError> {
         let profile = session.meta.profile.as_str();
         let previous = self.meta_before_write(profile)?;
         let stored_generation = previous.as_ref().map_or(0, |p| p.meta.generation);
@@ -222,7 +228,7 @@ impl SessionStore {
             // The session moved to a keyring: drop the superseded plaintext copy.
             file::remove_private(&secrets_path(&self.dir, profile))?;
         }
-        Ok(())
+        Ok(meta.generation)
     }
 
     /// Saves only the metadata (e.g. a [`PendingRefresh`](crate::domain::session::PendingRefresh)

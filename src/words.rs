@@ -153,6 +153,34 @@ pub fn unreachable(host: &str, problem: &NetProblem, session: &Session) -> Strin
     )
 }
 
+/// A session opened already refused: since when, and that nothing is lost.
+pub fn refused_since(since: Timestamp, code: &ErrorCode, session: &Session) -> String {
+    format!(
+        "{} has refused to refresh this session since {} ({code}); every token is kept and refreshing is retried",
+        session.meta.provider.host,
+        time_of_day(since)
+    )
+}
+
+/// The secret backend no longer holds a session's tokens (a kernel keyring emptied by a reboot
+/// or by its expiry): only a new sign-in helps.
+pub fn tokens_missing(profile: &str, backend: &str) -> String {
+    format!(
+        "the tokens of profile {profile:?} are missing from the {backend} (a reboot or the keyring's expiry empties a kernel keyring); sign in again with `{}`",
+        login_command(profile)
+    )
+}
+
+/// Why a dashboard's session ended without a word from the server.
+pub const SIGNED_OUT_ELSEWHERE: &str =
+    "the session is no longer in the store (signed out elsewhere)";
+
+/// One line per server answer of a revocation (none for `--local` or a provider with no
+/// endpoint).
+pub fn revoke_lines(done: &crate::session_service::LoggedOut) -> Vec<String> {
+    done.steps.iter().map(revoke_step).collect()
+}
+
 /// One line of a revocation's outcome.
 pub fn revoke_step(step: &RevokeStep) -> String {
     match &step.answer {

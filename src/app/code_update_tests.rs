@@ -149,6 +149,7 @@ fn the_listener_answer_is_taken_and_stale_exchange_answers_are_dropped() {
     let end = crate::app::CodeEnd {
         kind: CodeEndKind::Unreachable,
         view: crate::app::ErrorView {
+            kind: crate::app::ErrorKind::default(),
             title: "t".into(),
             detail: "d".into(),
             hint: "h".into(),

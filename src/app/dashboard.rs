@@ -4,8 +4,10 @@
 use crate::domain::clock::Timestamp;
 use crate::domain::session::Session;
 use crate::export::Format;
+use crate::oauth::wire::ErrorCode;
+use crate::session_service::EndReason;
 
-use super::RequestId;
+use super::{RequestId, StoreFailure};
 
 /// Refresh this long before the access token expires, unless configured otherwise.
 pub const DEFAULT_REFRESH_SKEW_SECS: u64 = 300;
@@ -88,8 +90,8 @@ pub enum Overlay {
 pub enum Ended {
     /// Revoked by the user.
     Revoked,
-    /// The provider ended it (refresh refused, client disabled...).
-    ByServer(String),
+    /// The session left the store under this dashboard (a logout elsewhere): nothing to keep.
+    SignedOutElsewhere,
 }
 
 /// Whether the session can still refresh.
@@ -100,13 +102,17 @@ pub enum Standing {
     /// The server refused the client: every token is kept, the access token is still served,
     /// and refreshing is retried with back-off and on `r`.
     Refused {
-        /// What happened and who can fix it.
-        text: String,
+        /// The server's error code, e.g. `invalid_client`.
+        code: ErrorCode,
+        /// The server's description (sanitised), if it gave one.
+        description: Option<String>,
+        /// Since when, for a session opened already refused (this run saw no refusal yet).
+        since: Option<Timestamp>,
     },
     /// The refresh token is dead: no more refreshing; the access token works until it expires.
     Dead {
-        /// Why, and "sign in again before HH:MM".
-        text: String,
+        /// Why, when this run saw it happen (a session opened already ended has none).
+        reason: Option<EndReason>,
     },
 }
 
@@ -114,7 +120,7 @@ pub enum Standing {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Unsaved {
     /// Why the last save failed.
-    pub reason: String,
+    pub reason: StoreFailure,
     /// When to try again.
     pub retry_at: Timestamp,
     /// The save in flight, if any.

@@ -253,8 +253,8 @@ pub(super) fn on_msg(app: &mut App, msg: Msg, now: Timestamp) -> Vec<Effect> {
             on_refreshed(d, result, &local_time, now);
         }
         Msg::Revoked { request, result } if take(&mut d.revoke_request, request) => match result {
-            Ok(lines) => {
-                for line in lines {
+            Ok(done) => {
+                for line in crate::words::revoke_lines(&done) {
                     d.log(now, EventLevel::Info, line);
                 }
                 d.log(
@@ -264,7 +264,7 @@ pub(super) fn on_msg(app: &mut App, msg: Msg, now: Timestamp) -> Vec<Effect> {
                 );
                 d.ended = Some(Ended::Revoked);
             }
-            Err(message) => d.log(now, EventLevel::Error, format!("Revoke failed: {message}")),
+            Err(failed) => d.log(now, EventLevel::Error, format!("Revoke failed: {failed}")),
         },
         Msg::Exported { result } => match result {
             Ok(text) => d.log(now, EventLevel::Info, text),

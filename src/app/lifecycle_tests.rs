@@ -61,6 +61,7 @@ fn cancelling_the_new_sign_in_returns_to_the_session() {
     let late = Msg::DeviceCode {
         request,
         result: Err(crate::app::ErrorView {
+            kind: crate::app::ErrorKind::default(),
             title: "late".into(),
             detail: String::new(),
             hint: String::new(),

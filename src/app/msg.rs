@@ -1,5 +1,8 @@
 //! The messages `update` takes: keys, ticks, and the one answer each effect sends back.
 
+use std::path::PathBuf;
+use std::sync::Arc;
+
 #[cfg(doc)]
 use super::Effect;
 use super::Key;
@@ -8,10 +11,12 @@ use crate::domain::clock::Skew;
 use crate::domain::grant::{DeviceAuthorization, PollReply};
 use crate::domain::session::Session;
 use crate::domain::token::TokenSet;
+use crate::session_service::{LoggedOut, LogoutFailed, RefreshFailed, Refreshed, StoreError};
 use crate::oauth::pkce::{AuthorizationCode, CallbackError};
 
-/// Inputs to [`super::update::update`].
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Inputs to [`super::update::update`]. The answers carry the session service's typed
+/// outcomes; tests match on them with `matches!`.
+#[derive(Clone, Debug)]
 pub enum Msg {
     /// A key press.
     Key(Key),
@@ -40,7 +45,7 @@ pub enum Msg {
         /// Which request.
         request: RequestId,
         /// The stored session, or why it could not be stored.
-        result: Result<SignInSaved, String>,
+        result: Result<SignInSaved, Arc<StoreError>>,
     },
     /// Answer to [`Effect::Refresh`].
     Refreshed {
@@ -52,26 +57,26 @@ pub enum Msg {
     /// The user (q, Ctrl-C) or a signal (SIGTERM, SIGHUP, SIGINT) asks to leave: finish the
     /// work that holds tokens, start nothing new, then end.
     Quit,
-    /// Answer to [`Effect::RevokeReplaced`]: one line per server answer, or why it failed.
+    /// Answer to [`Effect::RevokeReplaced`].
     ReplacedRevoked {
         /// Which request.
         request: RequestId,
-        /// One line per server answer, or why it failed.
-        result: Result<Vec<String>, String>,
+        /// The server's answers, or why nothing was revoked.
+        result: Result<LoggedOut, LogoutFailed>,
     },
     /// Answer to [`Effect::Revoke`].
     Revoked {
         /// Which request.
         request: RequestId,
-        /// One line per server answer, or why it failed.
-        result: Result<Vec<String>, String>,
+        /// The server's answers (the session is deleted), or why it was kept.
+        result: Result<LoggedOut, LogoutFailed>,
     },
     /// Answer to [`Effect::SaveUnsaved`].
     UnsavedSaved {
         /// Which request.
         request: RequestId,
         /// Where the tokens went, or why the save failed again.
-        result: Result<SavedAt, String>,
+        result: Result<SavedAt, Arc<StoreError>>,
     },
     /// Text pasted into the terminal (bracketed paste).
     Paste(String),
@@ -91,67 +96,12 @@ pub enum Msg {
     },
 }
 
-/// How a refresh went, in terms the dashboard needs.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum RefreshResult {
-    /// This process refreshed.
-    Refreshed {
-        /// The stored session after it.
-        session: Box<Session>,
-        /// True when the refresh token rotated.
-        rotated: bool,
-    },
-    /// No refresh was needed (perhaps another process had just refreshed).
-    StillValid {
-        /// The stored session.
-        session: Box<Session>,
-    },
-    /// Another process had rotated the token; its tokens were adopted.
-    Adopted {
-        /// The stored session.
-        session: Box<Session>,
-    },
-    /// The server answered with new tokens, but the store would not take them: they live in
-    /// this process only until a retried save works.
-    Unsaved {
-        /// The refreshed session, not yet saved.
-        session: Box<Session>,
-        /// True when the refresh token rotated.
-        rotated: bool,
-        /// Why the save failed.
-        reason: String,
-    },
-    /// The server refused the client (disabled, not allowed this grant); every token is kept
-    /// and refreshing is retried with back-off.
-    Refused {
-        /// The session, tokens kept.
-        session: Box<Session>,
-        /// The OAuth error code, e.g. `invalid_client`.
-        code: String,
-        /// What happened and who can fix it, in words.
-        text: String,
-    },
-    /// The refresh token is dead; the access token still works until it expires.
-    Dead {
-        /// The session, kept until logout or a new sign-in.
-        session: Box<Session>,
-        /// Why, and by when to sign in again, in words.
-        text: String,
-    },
-    /// A retryable failure (network, server busy, store); the session is unchanged.
-    Failed {
-        /// What went wrong.
-        message: String,
-    },
-    /// The session is over; sign in again.
-    Ended {
-        /// Why, in words.
-        reason: String,
-    },
-}
+/// How a refresh went: the session service's own outcome, carried as it is (the sentences
+/// are written from it where it is shown).
+pub type RefreshResult = Result<Refreshed, RefreshFailed>;
 
 /// A fresh sign-in, stored.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct SignInSaved {
     /// The session as stored.
     pub session: Box<Session>,
@@ -167,8 +117,8 @@ pub struct SignInSaved {
 pub enum SavedAt {
     /// Into the store, where they belong.
     Store,
-    /// Into the 0600 fallback file the next run moves back (the store still failed on quit).
-    Rescue(String),
+    /// Into the 0600 kept-aside file the next run moves back (the store still failed on quit).
+    Aside(PathBuf),
 }
 
 /// The tokens a code exchange brought.

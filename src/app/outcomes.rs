@@ -5,28 +5,32 @@
 
 use super::dashboard::{Dashboard, Standing, UNSAVED_RETRY_SECS, Unsaved};
 use super::dashboard::{Ended, EventLevel};
-use super::{Effect, RefreshResult, RequestId, SavedAt};
+use super::{Effect, RefreshResult, RequestId, SavedAt, StoreFailure};
 use crate::domain::clock::Timestamp;
-use crate::domain::session::Session;
+use crate::domain::session::{RefreshChange, Session};
 use crate::local_time::LocalTime;
+use crate::oauth::wire::ErrorCode;
+use crate::session_service::{
+    LoggedOut, LogoutFailed, RefreshFailed, Refreshed, StoreError,
+};
 use crate::words;
-use std::path::Path;
+use std::sync::Arc;
 
 pub(super) fn on_replaced_revoked(
     d: &mut Dashboard,
-    result: Result<Vec<String>, String>,
+    result: Result<LoggedOut, LogoutFailed>,
     now: Timestamp,
 ) {
     match result {
-        Ok(lines) => {
-            for line in lines {
+        Ok(done) => {
+            for line in words::revoke_lines(&done) {
                 d.log(now, EventLevel::Info, format!("Replaced session: {line}"));
             }
         }
-        Err(message) => d.log(
+        Err(failed) => d.log(
             now,
             EventLevel::Warn,
-            format!("Could not revoke the replaced session's grant: {message}"),
+            format!("Could not revoke the replaced session's grant: {failed}"),
         ),
     }
 }
@@ -37,18 +41,18 @@ pub(super) fn on_refreshed(
     zone: &LocalTime,
     now: Timestamp,
 ) {
-    let until = |s: &crate::domain::session::Session| {
+    let until = |s: &Session| {
         s.meta.access_expires_at.map_or_else(
             || "no expiry given".to_owned(),
             |at| format!("valid until {}", zone.time_of_day(at)),
         )
     };
     match result {
-        RefreshResult::Refreshed { session, rotated } => {
+        Ok(Refreshed::Fresh { session, change }) => {
             d.failures = 0;
             d.retry_at = None;
             d.standing = Standing::Active;
-            let rotation = if rotated {
+            let rotation = if change == RefreshChange::Rotated {
                 format!(
                     "; refresh token rotated (#{})",
                     session.meta.refresh.rotation_count
@@ -58,9 +62,9 @@ pub(super) fn on_refreshed(
             };
             let text = format!("Refreshed; access token {}{rotation}", until(&session));
             d.log(now, EventLevel::Info, text);
-            d.session = *session;
+            d.session = session;
         }
-        RefreshResult::StillValid { session } => {
+        Ok(Refreshed::StillValid(session)) => {
             d.failures = 0;
             d.retry_at = None;
             d.standing = Standing::Active;
@@ -80,9 +84,9 @@ pub(super) fn on_refreshed(
                     ),
                 );
             }
-            d.session = *session;
+            d.session = session;
         }
-        RefreshResult::Adopted { session } => {
+        Ok(Refreshed::Adopted(session)) => {
             d.failures = 0;
             d.retry_at = None;
             d.standing = Standing::Active;
@@ -91,48 +95,65 @@ pub(super) fn on_refreshed(
                 EventLevel::Warn,
                 "Another client had rotated the refresh token; adopted its tokens".to_owned(),
             );
-            d.session = *session;
+            d.session = session;
         }
-        RefreshResult::Unsaved {
+        Ok(Refreshed::Unsaved {
             session,
-            rotated,
+            change,
             reason,
-        } => on_unsaved(d, *session, rotated, reason, now),
-        RefreshResult::Refused {
+        }) => on_unsaved(
+            d,
             session,
+            change == RefreshChange::Rotated,
+            reason.into(),
+            now,
+        ),
+        Err(RefreshFailed::Refused {
             code,
-            text,
-        } => on_refused(d, *session, &code, text, now),
-        RefreshResult::Dead { session, text } => {
+            description,
+            session,
+        }) => on_refused(d, *session, code, description, now),
+        Err(RefreshFailed::Dead { reason, session }) => {
             d.log(
                 now,
                 EventLevel::Error,
                 "The refresh token no longer works; the access token is kept until it expires. Press l to sign in again".to_owned(),
             );
-            d.standing = Standing::Dead { text };
+            d.standing = Standing::Dead {
+                reason: Some(reason),
+            };
             d.session = *session;
         }
-        RefreshResult::Failed { message } => {
+        Err(RefreshFailed::NotSignedIn { .. }) => {
+            d.log(
+                now,
+                EventLevel::Error,
+                format!(
+                    "Session ended: {}. Press l to sign in again",
+                    words::SIGNED_OUT_ELSEWHERE
+                ),
+            );
+            d.ended = Some(Ended::SignedOutElsewhere);
+        }
+        Err(failed) => {
             let wait = d.back_off(now);
             d.log(
                 now,
                 EventLevel::Error,
-                format!("Refresh failed: {message}; retrying in {wait} s"),
+                format!("Refresh failed: {failed}; retrying in {wait} s"),
             );
-        }
-        RefreshResult::Ended { reason } => {
-            d.log(
-                now,
-                EventLevel::Error,
-                format!("Session ended: {reason}. Press l to sign in again"),
-            );
-            d.ended = Some(Ended::ByServer(reason));
         }
     }
 }
 
 /// New tokens the store would not take: keep them in memory and save again soon.
-fn on_unsaved(d: &mut Dashboard, session: Session, rotated: bool, reason: String, now: Timestamp) {
+fn on_unsaved(
+    d: &mut Dashboard,
+    session: Session,
+    rotated: bool,
+    reason: StoreFailure,
+    now: Timestamp,
+) {
     d.failures = 0;
     d.retry_at = None;
     d.standing = Standing::Active;
@@ -158,14 +179,24 @@ fn on_unsaved(d: &mut Dashboard, session: Session, rotated: bool, reason: String
 }
 
 /// The server refused the client: keep every token, retry with back-off.
-fn on_refused(d: &mut Dashboard, session: Session, code: &str, text: String, now: Timestamp) {
+fn on_refused(
+    d: &mut Dashboard,
+    session: Session,
+    code: ErrorCode,
+    description: Option<String>,
+    now: Timestamp,
+) {
     let wait = d.back_off(now);
     d.log(
         now,
         EventLevel::Warn,
         format!("Refresh refused ({code}); tokens kept; retrying in {wait} s (or press r)"),
     );
-    d.standing = Standing::Refused { text };
+    d.standing = Standing::Refused {
+        code,
+        description,
+        since: None,
+    };
     d.session = session;
 }
 
@@ -174,7 +205,7 @@ fn on_refused(d: &mut Dashboard, session: Session, code: &str, text: String, now
 /// end, saying loudly what was lost.
 pub(super) fn on_unsaved_saved(
     d: &mut Dashboard,
-    result: Result<SavedAt, String>,
+    result: Result<SavedAt, Arc<StoreError>>,
     leaving: bool,
     next: RequestId,
     now: Timestamp,
@@ -190,9 +221,13 @@ pub(super) fn on_unsaved_saved(
                 "Saved the refreshed tokens".to_owned(),
             );
         }
-        Ok(SavedAt::Rescue(path)) => {
-            let reason = d.unsaved.take().map(|u| u.reason).unwrap_or_default();
-            let text = words::unsaved(&reason, Some(Path::new(&path)), &profile);
+        Ok(SavedAt::Aside(path)) => {
+            let reason = d
+                .unsaved
+                .take()
+                .map(|u| u.reason.to_string())
+                .unwrap_or_default();
+            let text = words::unsaved(&reason, Some(&path), &profile);
             d.log(now, EventLevel::Warn, text);
         }
         Err(reason) if leaving && last_try => {
@@ -200,7 +235,7 @@ pub(super) fn on_unsaved_saved(
             d.log(
                 now,
                 EventLevel::Error,
-                words::unsaved(&reason, None, &profile),
+                words::unsaved(&reason.to_string(), None, &profile),
             );
         }
         Err(reason) => {
@@ -210,7 +245,7 @@ pub(super) fn on_unsaved_saved(
                 format!("Still not saved: {reason}; retrying in {UNSAVED_RETRY_SECS} s"),
             );
             let unsaved = d.unsaved.as_mut()?;
-            unsaved.reason = reason;
+            unsaved.reason = reason.into();
             unsaved.retry_at = now.plus_secs(UNSAVED_RETRY_SECS);
             if leaving {
                 return save_unsaved(d, next, true);

@@ -109,9 +109,9 @@ fn apply(app: &mut App, msg: Msg, now: Timestamp) -> Vec<Effect> {
             app.pending_save = None;
             match result {
                 Ok(saved) => return signed_in(app, saved, now),
-                Err(message) => {
+                Err(reason) => {
                     if let Screen::Approved(approved) = &mut app.screen {
-                        approved.saved = SaveState::Failed(message);
+                        approved.saved = SaveState::Failed(reason.into());
                     }
                 }
             }

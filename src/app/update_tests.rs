@@ -266,6 +266,7 @@ fn an_answer_to_an_abandoned_code_request_is_dropped() {
     };
     let old = *old;
     let failed = ErrorView {
+        kind: crate::app::ErrorKind::default(),
         title: "t".into(),
         detail: "d".into(),
         hint: "h".into(),

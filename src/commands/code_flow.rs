@@ -16,7 +16,7 @@ mod loopback;
 mod prompt;
 mod screen;
 
-use std::sync::Arc;
+
 use std::time::Duration;
 
 use ring::rand::SystemRandom;
@@ -25,10 +25,9 @@ use super::resolve::LoginPlan;
 use crate::app::{App, CodeEndKind, Dashboard, Exchanged, StorageView};
 use crate::browser::{self, BrowserPolicy};
 use crate::cli::SessionArgs;
-use crate::domain::clock::{Clock, SystemClock};
+
 use crate::domain::session::CodeFlowRecord;
 use crate::error::{Error, exit};
-use crate::keeper::Keeper;
 use crate::oauth::http::ReqwestTransport;
 use crate::oauth::pkce::{
     AuthorizationCode, AuthorizationRequest, CallbackError, Pkce, random_state,
@@ -36,7 +35,8 @@ use crate::oauth::pkce::{
 use crate::oauth::provider::{Provider, checked_url, host_and_port};
 use crate::plain::{error_line, status_line};
 use crate::runtime::exchange::exchange_code;
-use crate::store::SessionStore;
+use crate::session_service::SessionService;
+
 
 pub use crate::app::code::CALLBACK_WAIT_SECS;
 
@@ -52,8 +52,7 @@ fn fail(code: u8, message: impl Into<String>) -> Error {
 /// terminal, neither `--plain` nor `--json`), else in lines on stderr.
 pub async fn sign_in(
     plan: LoginPlan,
-    transport: ReqwestTransport,
-    store: SessionStore,
+    service: SessionService<ReqwestTransport>,
     session: &SessionArgs,
     on_screen: bool,
 ) -> Result<(), Error> {
@@ -89,7 +88,7 @@ pub async fn sign_in(
             note,
             host: host_and_port(&endpoint),
         };
-        return screen::sign_in(start, provider, transport, store, session).await;
+        return screen::sign_in(start, provider, service, session).await;
     }
 
     let asking = prompt::Asking {
@@ -111,15 +110,7 @@ pub async fn sign_in(
         prompt::read_paste(&request.state, wait).await?
     };
     let code = answer.map_err(|e| callback_failure(&e))?;
-    exchange(
-        &request,
-        &code,
-        provider,
-        transport,
-        store,
-        &session.profile,
-    )
-    .await
+    exchange(&request, &code, provider, service, &session.profile).await
 }
 
 /// Opens the browser on `url` when the policy allows it; says what happened.
@@ -149,13 +140,12 @@ async fn exchange(
     request: &AuthorizationRequest,
     code: &AuthorizationCode,
     provider: Provider,
-    transport: ReqwestTransport,
-    store: SessionStore,
+    service: SessionService<ReqwestTransport>,
     profile: &str,
 ) -> Result<(), Error> {
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let clock = service.clock.clone();
     let Exchanged { tokens, skew } =
-        exchange_code(&transport, &provider, request, code, &*clock, profile)
+        exchange_code(&*service.transport, &provider, request, code, &*clock, profile)
             .await
             .map_err(|end| {
                 let code = match end.kind {
@@ -169,14 +159,17 @@ async fn exchange(
     let now = clock.now();
     let mut new_session = provider.new_session(profile, *tokens, now);
     new_session.meta.clock_skew = skew;
-    let info = store.info();
+    let info = service.store_info();
     let storage = StorageView {
         description: info.describe(),
         plaintext: info.plaintext,
     };
-    let keeper = Keeper::new(Arc::new(store), Arc::new(transport), clock);
-    let saved = keeper.save_new(new_session).await?;
-    let board = Dashboard::new(saved, storage, now, "Signed in");
+    let signed_in = service.sign_in(new_session).await?;
+    // The session this sign-in replaced keeps its grant at the server until revoked.
+    if let Some(old) = &signed_in.replaced {
+        crate::runtime::revoke_replaced(&service, old).await;
+    }
+    let board = Dashboard::new(signed_in.session, storage, now, "Signed in");
     let mut app = App::with_dashboard(super::provider_info(&provider), board);
     app.local_time = crate::local_time::LocalTime::load();
     prompt::line(&mut std::io::stderr(), &status_line(&app, now))?;

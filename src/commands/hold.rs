@@ -4,24 +4,20 @@
 //! a rotated refresh token is never lost to Ctrl-C or a closing SSH session. The command then
 //! exits 130.
 //!
-//! Also here: what the script commands do with a session service outcome, so all four serve a
-//! still-valid access token through refusals and outages the same way, and keep tokens a
-//! store refused (retry, then the fallback place).
+//! Also here: printing what the session service's `serve` decided (the one policy by which all
+//! four serve a still-valid access token through failures and keep tokens a store refused).
 
 use std::future::Future;
 
 use tokio::signal::unix::{SignalKind, signal};
 
-use crate::domain::session::{Session, SessionState};
+use crate::domain::session::Session;
 use crate::error::Error;
 use crate::oauth::http::Transport;
-use crate::session_service::{InFlight, RefreshFailed, Refreshed, SessionService};
+use crate::session_service::{
+    InFlight, Kept, RefreshFailed, Refreshed, ServeNotice, SessionService,
+};
 use crate::words;
-
-/// How many times a refused save is tried again before the fallback place.
-pub const SAVE_RETRIES: u32 = 3;
-/// Pause before each retry of a refused save (doubling).
-pub const SAVE_RETRY_FIRST_MS: u64 = 50;
 
 /// Runs `work` with SIGINT, SIGTERM and SIGHUP handled as the module says. Returns the work's
 /// output and the signal that arrived while a refresh was finishing, if any.
@@ -49,49 +45,36 @@ pub async fn guarded<F: Future>(
     Ok((work.await, Some(name)))
 }
 
-/// The session a script command may hand out, from a service outcome:
-/// - refreshed or still valid: that session;
-/// - refreshed but not saved: saved again after a pause or two, else written to the fallback
-///   place (loud warning either way); the tokens are still handed out;
-/// - refused, dead or unreachable while the access token still works: that token, with a
-///   warning on stderr;
-/// - otherwise the failure.
-///
-/// After a signal the work is persisted the same way, then the command stops with exit 130.
+/// The session a script command may hand out, as the service's [`serve`](SessionService::serve)
+/// decides, with its notices printed on stderr. After a signal the work is persisted the same
+/// way, then the command stops with exit 130.
 pub async fn usable<T: Transport>(
     service: &SessionService<T>,
     outcome: Result<Refreshed, RefreshFailed>,
     signalled: Option<&'static str>,
 ) -> Result<Served, Error> {
     let now = service.clock.now();
-    let mut then = Ok(());
-    let session = match outcome {
-        Ok(Refreshed::Unsaved {
-            session, reason, ..
-        }) => {
-            then = keep_unsaved(service, &session, reason).await;
-            session
+    let served = service.serve(outcome).await?;
+    let session = served.session;
+    let profile = session.meta.profile.clone();
+    match &served.notice {
+        Some(ServeNotice::Ended) => say(&words::serving_despite(
+            &words::sign_in_again(&session),
+            &session,
+            now,
+        )),
+        Some(ServeNotice::Despite(failed)) => {
+            say(&words::serving_despite(&failed.to_string(), &session, now));
         }
-        Ok(done) => {
-            let session = done.into_session();
-            if let SessionState::Ended { .. } = session.meta.state {
-                eprintln!(
-                    "grantty: {}",
-                    words::serving_despite(&words::sign_in_again(&session), &session, now)
-                );
-            }
-            session
+        None => {}
+    }
+    let then = match served.kept {
+        None | Some(Kept::Saved) => Ok(()),
+        Some(Kept::Aside { path, reason }) => {
+            say(&words::unsaved(&reason.to_string(), Some(&path), &profile));
+            Ok(())
         }
-        Err(failed) => match failed.usable_session(now) {
-            Some(session) => {
-                eprintln!(
-                    "grantty: {}",
-                    words::serving_despite(&failed.to_string(), session, now)
-                );
-                session.clone()
-            }
-            None => return Err(failed.into()),
-        },
+        Some(Kept::Nowhere { reason }) => Err(Error::Unsaved { profile, reason }),
     };
     match signalled {
         Some(signal) => Err(Error::Interrupted {
@@ -102,6 +85,13 @@ pub async fn usable<T: Transport>(
     }
 }
 
+/// One line on stderr; a terminal that went away must not stop the command (its tokens are
+/// already safe), so a failed write is ignored.
+fn say(line: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "grantty: {line}");
+}
+
 /// A session to hand out, and how the command ends once it has: `Err` when refreshed tokens
 /// could be kept nowhere (exit 8 after printing the token, which is then the only copy).
 #[derive(Debug)]
@@ -110,36 +100,4 @@ pub struct Served {
     pub session: Session,
     /// How to end after printing.
     pub then: Result<(), Error>,
-}
-
-/// Tries the save again, then the fallback place. `Ok` when the tokens are safe somewhere
-/// (warning on stderr when that is the fallback), `Err` when nowhere took them.
-pub async fn keep_unsaved<T: Transport>(
-    service: &SessionService<T>,
-    session: &Session,
-    mut reason: crate::store::StoreError,
-) -> Result<(), Error> {
-    let mut pause_ms = SAVE_RETRY_FIRST_MS;
-    for _ in 0..SAVE_RETRIES {
-        tokio::time::sleep(std::time::Duration::from_millis(pause_ms)).await;
-        pause_ms *= 2;
-        match service.save_unsaved(session).await {
-            Ok(()) => return Ok(()),
-            Err(e) => reason = e,
-        }
-    }
-    let profile = session.meta.profile.clone();
-    match service.rescue(session).await {
-        Ok(path) => {
-            eprintln!(
-                "grantty: {}",
-                words::unsaved(&reason.to_string(), Some(&path), &profile)
-            );
-            Ok(())
-        }
-        Err(_) => Err(Error::Unsaved {
-            profile,
-            reason: Box::new(reason),
-        }),
-    }
 }

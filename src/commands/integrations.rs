@@ -8,7 +8,8 @@ use std::io::{BufRead, Write as _};
 
 use url::Url;
 
-use super::scripts::{keeper, served};
+use super::scripts::served;
+use super::setup::service;
 use super::setup::open_store;
 use crate::cli::{GitOperation, SessionArgs};
 use crate::domain::session::ProviderRecord;
@@ -29,7 +30,7 @@ pub const GIT_REQUEST_MAX_BYTES: u64 = 64 * 1024;
 /// `grantty kubectl-credential`: an `ExecCredential` with a token valid for at least
 /// [`KUBECTL_MIN_VALID_SECS`].
 pub async fn kubectl_credential(session: &SessionArgs) -> Result<(), Error> {
-    let service = keeper(open_store(session, StoreChoice::Auto)?)?;
+    let service = service(open_store(session, StoreChoice::Auto)?)?;
     let served = Box::pin(served(
         &service,
         &session.profile,
@@ -60,7 +61,7 @@ pub async fn git_credential(session: &SessionArgs, operation: GitOperation) -> R
     if !serves(&request, &meta.provider) {
         return Ok(());
     }
-    let service = keeper(store)?;
+    let service = service(store)?;
     let served = Box::pin(served(
         &service,
         &session.profile,

@@ -10,7 +10,7 @@
 mod report;
 mod signals;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -22,9 +22,11 @@ use crate::domain::clock::{Clock, SystemClock, Timestamp};
 use crate::domain::session::{RefreshChange, Session};
 use crate::domain::upkeep::{self, Action, KEEP_MARGIN_SECS, Watch, Why};
 use crate::error::Error;
-use crate::keeper::Keeper;
 use crate::oauth::http::ReqwestTransport;
-use crate::session_service::{MinValid, RefreshFailed, Refreshed};
+use crate::session_service::{
+    MinValid, RefreshFailed, Refreshed, SessionService, StoreError, Stored,
+};
+use crate::words;
 use crate::store::{StoreChoice, stored_profiles};
 
 /// `grantty keep [--profile P | --all] [--json]`, or `--print-systemd-unit`.
@@ -52,12 +54,18 @@ pub async fn keep(session: &SessionArgs, args: &KeepArgs) -> Result<(), Error> {
             Reporter::new(Box::new(std::io::stderr()), false)
         },
         signals: Signals::new()?,
+        forgotten: BTreeSet::new(),
     };
     let profiles = keep.profiles()?;
+    // A profile whose tokens the keyring forgot is kept all the same (it needs a person, and
+    // the keeper says so): exiting would only make a service manager restart it in a loop.
     if !args.all
-        && open_store(session, StoreChoice::Auto)?
-            .load(&session.profile)?
-            .is_none()
+        && matches!(
+            keep.service(&session.profile)?
+                .inspect(&session.profile)
+                .await?,
+            Stored::Nothing
+        )
     {
         return Err(RefreshFailed::NotSignedIn {
             profile: session.profile.clone(),
@@ -84,6 +92,8 @@ struct Keep {
     scheduled: BTreeMap<String, (Timestamp, Why)>,
     out: Reporter<Box<dyn std::io::Write>>,
     signals: Signals,
+    /// Profiles whose tokens the secret backend lost, said once each.
+    forgotten: BTreeSet<String>,
 }
 
 impl Keep {
@@ -135,7 +145,7 @@ impl Keep {
             }
             Action::Refresh(why) => why,
         };
-        let keeper = self.keeper(&profile)?;
+        let keeper = self.service(&profile)?;
         let mut stopping = None;
         let result = {
             let refresh = async {
@@ -181,9 +191,9 @@ impl Keep {
     /// load finds them (the rescue file), and retry with back-off.
     async fn keep_unsaved(
         &mut self,
-        keeper: &Keeper<ReqwestTransport>,
+        keeper: &SessionService<ReqwestTransport>,
         unsaved: &Session,
-        reason: &crate::store::StoreError,
+        reason: &StoreError,
     ) -> KeepEvent {
         let profile = unsaved.meta.profile.clone();
         let now = self.clock.now();
@@ -197,7 +207,7 @@ impl Keep {
                 },
             );
         }
-        let kept_at = match keeper.rescue(unsaved).await {
+        let kept_at = match keeper.keep_aside(unsaved).await {
             Ok(path) => format!("kept in {} until the store works again", path.display()),
             Err(e) => format!("and the fallback file failed too ({e}); they stay in this process"),
         };
@@ -300,13 +310,26 @@ impl Keep {
     async fn sessions(&mut self) -> Result<Vec<Session>, Error> {
         let mut sessions = Vec::new();
         for profile in self.profiles()? {
-            let loaded = match self.keeper(&profile) {
-                Ok(keeper) => keeper.load(&profile).await.map_err(Error::from),
+            let loaded = match self.service(&profile) {
+                Ok(service) => service.inspect(&profile).await.map_err(Error::from),
                 Err(e) => Err(e),
             };
             match loaded {
-                Ok(Some(session)) => sessions.push(session),
-                Ok(None) => {}
+                Ok(Stored::Session(session)) => {
+                    self.forgotten.remove(&profile);
+                    sessions.push(*session);
+                }
+                Ok(Stored::Nothing) => {}
+                Ok(Stored::TokensMissing { backend, .. }) => {
+                    // Said once per profile; a new sign-in brings it back.
+                    if self.forgotten.insert(profile.clone()) {
+                        self.emit(&KeepEvent::NeedsHuman {
+                            message: words::tokens_missing(&profile, &backend),
+                            profile,
+                            deadline: None,
+                        });
+                    }
+                }
                 Err(err) => {
                     let now = self.clock.now();
                     let watch = self.watch(&profile);
@@ -325,8 +348,8 @@ impl Keep {
         Ok(sessions)
     }
 
-    fn keeper(&self, profile: &str) -> Result<Keeper<ReqwestTransport>, Error> {
-        Ok(Keeper::new(
+    fn service(&self, profile: &str) -> Result<SessionService<ReqwestTransport>, Error> {
+        Ok(SessionService::new(
             Arc::new(open_store(&self.for_profile(profile), StoreChoice::Auto)?),
             self.transport.clone(),
             self.clock.clone(),

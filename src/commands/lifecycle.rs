@@ -3,8 +3,6 @@
 //! provider, client and scopes, asking first (TUI) or requiring `--force` (plain, `--json`)
 //! when it is still live, and revoking its grant once the new one is stored.
 
-use std::sync::Arc;
-
 use super::{code_flow, plain_mode, provider_info, resolve, run_app, run_app_as, setup};
 use crate::app::dashboard::Standing;
 use crate::app::{App, Dashboard, StorageView};
@@ -15,9 +13,9 @@ use crate::domain::session::{Session, SessionState};
 use crate::error::Error;
 use crate::oauth::http::ReqwestTransport;
 use crate::oauth::provider::Provider;
-use crate::runtime;
-use crate::session_service::RefreshFailed;
-use crate::store::{SessionStore, StoreChoice};
+use crate::session_service::{RefreshFailed, SessionService, Stored};
+use crate::store::StoreChoice;
+use crate::oauth::wire::ErrorCode;
 use crate::words;
 
 /// `grantty` alone: the dashboard of the stored session, requesting nothing; with no session,
@@ -27,25 +25,46 @@ pub(super) async fn dashboard(
     profile: Option<&Profile>,
     config: &Config,
 ) -> Result<(), Error> {
-    let store = setup::open_store(session, StoreChoice::Auto)?;
-    let Some(stored) = store.load(&session.profile)? else {
-        let not_signed_in = RefreshFailed::NotSignedIn {
-            profile: session.profile.clone(),
-        };
-        return match profile {
-            Some(_) => login(session, &LoginArgs::default(), config).await,
-            None => Err(not_signed_in.into()),
-        };
+    let service = setup::service(setup::open_store(session, StoreChoice::Auto)?)?;
+    let stored = match service.inspect(&session.profile).await? {
+        Stored::Session(stored) => *stored,
+        // The keyring forgot the tokens: a new sign-in with the stored settings.
+        missing @ Stored::TokensMissing { .. } => {
+            say_tokens_missing(&missing);
+            return login(session, &LoginArgs::default(), config).await;
+        }
+        Stored::Nothing => {
+            return match profile {
+                Some(_) => login(session, &LoginArgs::default(), config).await,
+                None => Err(RefreshFailed::NotSignedIn {
+                    profile: session.profile.clone(),
+                }
+                .into()),
+            };
+        }
     };
     let provider = Provider::from_session(&stored)?;
-    let board = stored_board(stored, &store, profile.and_then(|p| p.refresh_skew_secs));
+    let board = stored_board(stored, &service, profile.and_then(|p| p.refresh_skew_secs));
     let app = App::with_dashboard(provider_info(&provider), board);
-    run_app(app, provider, ReqwestTransport::new()?, store, session).await
+    run_app(app, provider, service, session).await
+}
+
+/// Says on stderr that the secret backend lost a session's tokens and a new sign-in follows.
+fn say_tokens_missing(stored: &Stored) {
+    use std::io::Write as _;
+    if let Stored::TokensMissing { meta, backend } = stored {
+        let line = words::tokens_missing(&meta.profile, backend);
+        let _ = writeln!(std::io::stderr(), "grantty: {line}; signing in again with its settings");
+    }
 }
 
 /// The dashboard of a stored session, as opened from the store.
-fn stored_board(stored: Session, store: &SessionStore, refresh_skew: Option<u64>) -> Dashboard {
-    let info = store.info();
+fn stored_board(
+    stored: Session,
+    service: &SessionService<ReqwestTransport>,
+    refresh_skew: Option<u64>,
+) -> Dashboard {
+    let info = service.store_info();
     let storage = StorageView {
         description: info.describe(),
         plaintext: info.plaintext,
@@ -69,18 +88,11 @@ fn standing(stored: &Session) -> Standing {
     match &stored.meta.state {
         SessionState::Active => Standing::Active,
         SessionState::RefreshRefused { code, since } => Standing::Refused {
-            text: format!(
-                "{} has refused to refresh this session since {} ({code}); every token is kept and refreshing is retried",
-                stored.meta.provider.host,
-                words::time_of_day(*since)
-            ),
+            code: ErrorCode::parse(code),
+            description: None,
+            since: Some(*since),
         },
-        SessionState::Ended { .. } => Standing::Dead {
-            text: format!(
-                "The refresh token no longer works; {}",
-                words::sign_in_again(stored)
-            ),
-        },
+        SessionState::Ended { .. } => Standing::Dead { reason: None },
     }
 }
 
@@ -115,10 +127,13 @@ pub(super) async fn login(
     args: &LoginArgs,
     config: &Config,
 ) -> Result<(), Error> {
-    let transport = ReqwestTransport::new()?;
-    let store = setup::open_store_for_login(session)?;
-    let stored = store.load(&session.profile)?;
-    let plan = resolve::login_plan(session, args, config, stored.as_ref(), &transport).await?;
+    let service = setup::service(setup::open_store_for_login(session)?)?;
+    let stored = service.inspect(&session.profile).await?;
+    if let Stored::TokensMissing { .. } = &stored {
+        say_tokens_missing(&stored);
+    }
+    let plan = resolve::login_plan(session, args, config, Some(&stored), &service.transport)
+        .await?;
     // Both flows end on the dashboard in a terminal (the code flow on its own screen).
     let on_screen = !plain_mode(session) && !args.json;
     super::refuse_memory_store_without_dashboard(session.store, on_screen, &session.profile)?;
@@ -126,7 +141,10 @@ pub(super) async fn login(
         .profile(&session.profile)
         .and_then(|p| p.refresh_skew_secs);
     let now = SystemClock.now();
-    let live = stored.filter(|s| is_live(s, now));
+    let live = match stored {
+        Stored::Session(s) if is_live(&s, now) => Some(*s),
+        _ => None,
+    };
     let asks = !args.json && !plain_mode(session) && plan.flow == FlowArg::Device;
     if let Some(old) = &live
         && !args.force
@@ -137,7 +155,7 @@ pub(super) async fn login(
     match plan.flow {
         FlowArg::Device => {
             let over = live.map(|old| Over {
-                board: stored_board(old, &store, refresh_skew),
+                board: stored_board(old, &service, refresh_skew),
                 ask: !args.force,
             });
             // A device sign-in over a code-flow session makes a device-grant session.
@@ -145,8 +163,7 @@ pub(super) async fn login(
             provider.code_flow = None;
             sign_in(
                 provider,
-                transport,
-                store,
+                service,
                 session,
                 args.json,
                 refresh_skew,
@@ -154,15 +171,9 @@ pub(super) async fn login(
             )
             .await
         }
-        FlowArg::Code => {
-            let revoker = Arc::new(ReqwestTransport::new()?);
-            code_flow::sign_in(plan, transport, store, session, on_screen).await?;
-            // On screen, the app revokes the session its save replaced, as the device grant's.
-            if let Some(old) = live.filter(|_| !on_screen) {
-                runtime::revoke_replaced(revoker, Arc::new(SystemClock), &old).await;
-            }
-            Ok(())
-        }
+        // The session the sign-in's save replaces is revoked where it is saved: by the app on
+        // screen, by the line mode after its save.
+        FlowArg::Code => code_flow::sign_in(plan, service, session, on_screen).await,
     }
 }
 
@@ -176,8 +187,7 @@ pub(super) struct Over {
 
 pub(super) async fn sign_in(
     provider: Provider,
-    transport: ReqwestTransport,
-    store: SessionStore,
+    service: SessionService<ReqwestTransport>,
     session: &SessionArgs,
     json: bool,
     refresh_skew: Option<u64>,
@@ -202,5 +212,5 @@ pub(super) async fn sign_in(
     if let Some(secs) = refresh_skew {
         app.refresh_skew_secs = secs;
     }
-    run_app_as(app, provider, transport, store, session, json).await
+    run_app_as(app, provider, service, session, json).await
 }

@@ -15,7 +15,8 @@ mod retry;
 use super::client_secret::{self, SecretInputs};
 use crate::cli::{ClientAuthArg, FlowArg, LoginArgs, ProviderArg, SessionArgs};
 use crate::config::{Config, Profile};
-use crate::domain::session::{ProviderRecord, Session};
+use crate::domain::session::ProviderRecord;
+use crate::session_service::Stored;
 use crate::error::{Error, exit};
 use crate::oauth::client::discover_with;
 use crate::oauth::discovery::EndpointOverrides;
@@ -135,7 +136,7 @@ pub async fn login_plan(
     session: &SessionArgs,
     args: &LoginArgs,
     config: &Config,
-    stored: Option<&Session>,
+    stored: Option<&Stored>,
     transport: &ReqwestTransport,
 ) -> Result<LoginPlan, Error> {
     let s = settings(args, config.profile(&session.profile));
@@ -168,11 +169,14 @@ pub async fn login_plan(
 /// with its endpoint and redirect URI, unless the flags or the profile say otherwise.
 fn reused_plan(
     s: &Settings,
-    stored: &Session,
+    stored: &Stored,
     record: &ProviderRecord,
 ) -> Result<LoginPlan, Error> {
     let mut provider = Provider::from_record(record)?;
-    provider.client_secret = Provider::from_session(stored)?.client_secret;
+    // A session whose tokens are gone lost its stored secret with them: a new one must be given.
+    if let Some(session) = stored.session() {
+        provider.client_secret = Provider::from_session(session)?.client_secret;
+    }
     let code = record.code_flow.as_ref();
     Ok(LoginPlan {
         flow: s.flow.unwrap_or(if code.is_some() {
@@ -203,11 +207,12 @@ async fn plan(
     args: &LoginArgs,
     s: &Settings,
     config: &Config,
-    stored: Option<&Session>,
+    stored: Option<&Stored>,
     transport: &ReqwestTransport,
 ) -> Result<LoginPlan, Error> {
     let reused = stored.and_then(|stored| {
-        reuse_stored(s, Some(&stored.meta.provider)).map(|record| (stored, record))
+        let meta = stored.meta()?;
+        reuse_stored(s, Some(&meta.provider)).map(|record| (stored, record))
     });
     if let Some((stored, record)) = reused {
         return reused_plan(s, stored, &record);

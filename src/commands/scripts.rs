@@ -3,30 +3,20 @@
 //! only print its outcomes (see [`super::hold`] for signals and serving through failures).
 
 use std::io::Write as _;
-use std::sync::Arc;
 
 use crate::cli::{ExportArgs, LogoutArgs, SessionArgs, TokenArgs};
 use crate::config::Profile;
-use crate::domain::clock::{Clock, SystemClock};
+
 use crate::error::Error;
 use crate::export;
 use crate::oauth::http::ReqwestTransport;
 use crate::oauth::provider::checked_url;
 use crate::session_service::{LogoutMode, MinValid, RefreshFailed, Refreshed, SessionService};
-use crate::store::{SessionStore, StoreChoice};
+use crate::store::StoreChoice;
 use crate::words;
 
 use super::hold::{self, Served};
-use super::setup::open_store;
-
-/// The session service over the real adapters.
-pub(super) fn keeper(store: SessionStore) -> Result<SessionService<ReqwestTransport>, Error> {
-    Ok(SessionService::new(
-        Arc::new(store),
-        Arc::new(ReqwestTransport::new()?),
-        Arc::new(SystemClock),
-    ))
-}
+use super::setup::{open_store, service};
 
 /// A session whose access token is valid for `min_valid` (or usable with a warning), with
 /// signals held off while a refresh is at the server.
@@ -42,7 +32,7 @@ pub(super) async fn served(
 
 /// `grantty token`: an access token valid for at least `--min-valid` seconds.
 pub async fn token(session: &SessionArgs, args: &TokenArgs) -> Result<(), Error> {
-    let service = keeper(open_store(session, StoreChoice::Auto)?)?;
+    let service = service(open_store(session, StoreChoice::Auto)?)?;
     let min_valid = MinValid::from_flag(args.min_valid);
     let served = served(&service, &session.profile, min_valid).await?;
     let now = service.clock.now();
@@ -64,7 +54,7 @@ pub async fn token(session: &SessionArgs, args: &TokenArgs) -> Result<(), Error>
 
 /// `grantty refresh`: refresh now.
 pub async fn refresh(session: &SessionArgs) -> Result<(), Error> {
-    let service = keeper(open_store(session, StoreChoice::Auto)?)?;
+    let service = service(open_store(session, StoreChoice::Auto)?)?;
     let (outcome, signalled) = Box::pin(hold::guarded(
         &service.in_flight,
         service.refresh(&session.profile),
@@ -117,7 +107,7 @@ pub async fn logout(
                 .transpose()?,
         }
     };
-    let service = keeper(open_store(session, StoreChoice::Auto)?)?;
+    let service = service(open_store(session, StoreChoice::Auto)?)?;
     let done = match service.logout(&session.profile, mode).await {
         Ok(done) => done,
         Err(failed) => {
@@ -140,9 +130,9 @@ pub async fn logout(
     eprintln!(
         "grantty: deleted the session of profile {:?} from the {}",
         session.profile,
-        service.store.info().describe()
+        service.store_info().describe()
     );
-    for path in export::remove_files(&export::files_dir(service.store.dir()), &session.profile)? {
+    for path in export::remove_files(&export::files_dir(service.state_dir()), &session.profile)? {
         eprintln!("grantty: removed the export file {}", path.display());
     }
     Ok(())
@@ -150,7 +140,7 @@ pub async fn logout(
 
 /// `grantty export`: tokens to stdout or a 0600 file, in `--format`, else the profile's
 /// `export_format` (`profile_format`).
-pub fn export(
+pub async fn export(
     session: &SessionArgs,
     args: &ExportArgs,
     profile_format: Option<export::Format>,
@@ -161,13 +151,14 @@ pub fn export(
             export_format_names()
         ))
     })?;
-    let store = open_store(session, StoreChoice::Auto)?;
-    let stored = store
-        .load(&session.profile)?
+    let service = service(open_store(session, StoreChoice::Auto)?)?;
+    let stored = service
+        .open(&session.profile)
+        .await?
         .ok_or_else(|| RefreshFailed::NotSignedIn {
             profile: session.profile.clone(),
         })?;
-    let text = export::render(&stored, format, SystemClock.now());
+    let text = export::render(&stored, format, service.clock.now());
     match &args.output {
         Some(path) => {
             crate::store::write_atomic(path, text.as_bytes())?;

@@ -7,10 +7,14 @@ pub use known::{known_profiles, unknown_profile};
 
 use std::io::{BufRead as _, IsTerminal as _, Write as _};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use crate::cli::{Cli, Command, SessionArgs};
 use crate::config::Config;
+use crate::domain::clock::SystemClock;
 use crate::error::Error;
+use crate::oauth::http::ReqwestTransport;
+use crate::session_service::SessionService;
 use crate::store::{Purpose, SessionStore, StoreChoice, StoreError, default_dir};
 
 /// The state directory: `$XDG_STATE_HOME/grantty` or `~/.local/state/grantty`.
@@ -41,6 +45,16 @@ pub fn session_and_config(cli: &Cli) -> Result<(SessionArgs, Config), Error> {
 /// `default`.
 pub fn open_store(args: &SessionArgs, default: StoreChoice) -> Result<SessionStore, Error> {
     open_store_for(args, default, Purpose::Existing)
+}
+
+/// The session service over `store` and the real HTTP transport and clock: the one door
+/// through which every command reaches a stored session.
+pub fn service(store: SessionStore) -> Result<SessionService<ReqwestTransport>, Error> {
+    Ok(SessionService::new(
+        Arc::new(store),
+        Arc::new(ReqwestTransport::new()?),
+        Arc::new(SystemClock),
+    ))
 }
 
 /// Opens the store a new sign-in of the profile goes to: `--store` or the profile's `store` if

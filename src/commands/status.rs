@@ -12,13 +12,14 @@ use serde_json::json;
 use crate::cli::{SessionArgs, StatusArgs};
 use crate::domain::clock::{Clock, Skew, SystemClock, Timestamp, format_countdown, format_span};
 use crate::domain::session::{RefreshKind, SessionMeta, SessionState};
+use crate::domain::text::{SHORT_MAX_CHARS, sanitize};
 use crate::error::Error;
 use crate::local_time::LocalTime;
 use crate::session_service::{Health, RefreshFailed, health};
 use crate::store::StoreChoice;
 use crate::words;
 
-use super::setup::open_store;
+use super::setup::{open_store, service};
 
 /// `status --json` without a session: scripts get an object to read either way; the exit
 /// code (7) says the same.
@@ -31,8 +32,8 @@ pub fn print_signed_out(profile: &str) -> Result<(), Error> {
 /// `grantty status`: the stored session, from metadata only (and, with `--verify`, the
 /// provider's word on the access token).
 pub async fn status(session: &SessionArgs, args: &StatusArgs) -> Result<(), Error> {
-    let store = open_store(session, StoreChoice::Auto)?;
-    let Some(meta) = store.load_meta(&session.profile)? else {
+    let service = service(open_store(session, StoreChoice::Auto)?)?;
+    let Some(meta) = service.meta(&session.profile).await? else {
         if args.json {
             print_signed_out(&session.profile)?;
         }
@@ -42,12 +43,16 @@ pub async fn status(session: &SessionArgs, args: &StatusArgs) -> Result<(), Erro
         .into());
     };
     let checked = if args.verify {
-        Some(verify::check(&store, &meta).await?)
+        Some(verify::check(&service, &meta).await?)
     } else {
         None
     };
     let now = SystemClock.now();
-    let storage = store.info().describe();
+    let storage = service.store_info().describe();
+    // The metadata alone would say "active" over tokens the keyring has forgotten.
+    if !service.tokens_present(&session.profile).await? {
+        return Err(tokens_missing(args, &meta, &storage));
+    }
     let zone = LocalTime::load();
     let text = if args.json {
         let mut doc = status_json(&meta, &storage, now);
@@ -231,5 +236,34 @@ fn state_json(meta: &SessionMeta) -> serde_json::Value {
             "interrupted": interrupted,
             "sign_in_before": secs(meta.access_expires_at),
         }),
+    }
+}
+
+/// `status` over metadata whose tokens the secret backend no longer holds: says so (text or
+/// JSON) and ends with exit 7, as a session that needs a sign-in.
+fn tokens_missing(args: &StatusArgs, meta: &SessionMeta, storage: &str) -> Error {
+    let profile = sanitize(&meta.profile, SHORT_MAX_CHARS);
+    let text = if args.json {
+        format!(
+            "{}\n",
+            json!({
+                "profile": profile,
+                "signed_in": false,
+                "tokens_missing": true,
+                "store": storage,
+                "host": sanitize(&meta.provider.host, SHORT_MAX_CHARS),
+            })
+        )
+    } else {
+        format!(
+            "profile        {profile}\nstate          tokens missing: {}\n",
+            words::tokens_missing(&meta.profile, storage)
+        )
+    };
+    // If stdout is gone the exit code still tells.
+    let _ = std::io::stdout().write_all(text.as_bytes());
+    Error::TokensMissing {
+        profile: meta.profile.clone(),
+        backend: storage.to_owned(),
     }
 }

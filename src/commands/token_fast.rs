@@ -36,12 +36,7 @@ pub fn cached(cli: &Cli) -> Option<Result<(), Error>> {
     let (session_args, _config) = session_and_config(cli).ok()?;
     let profile = &session_args.profile;
     let store = open_store_quietly(&session_args)?;
-    // Tokens an earlier run could not save wait in a rescue file: the full path moves them back
-    // under the lock.
-    if !matches!(store.read_rescue(profile), Ok(None)) {
-        return None;
-    }
-    let session = store.load(profile).ok()??;
+    let session = crate::session_service::read_cached(&store, profile)?;
     let now = SystemClock.now();
     if session.needs_refresh(now, min_valid.margin(&session)) {
         return None;

@@ -2,18 +2,19 @@
 //! (and, for the code flow, its loopback listener's answer), the terminal restored before the
 //! outcome is left in the scrollback.
 
-use std::sync::Arc;
+
 
 use crate::app::{App, Msg};
 use crate::cli::SessionArgs;
-use crate::domain::clock::SystemClock;
+
 use crate::error::Error;
 use crate::local_time::LocalTime;
 use crate::oauth::http::ReqwestTransport;
 use crate::oauth::provider::Provider;
 use crate::plain::status_line;
 use crate::runtime::{self, Context, Exit};
-use crate::store::SessionStore;
+use crate::session_service::SessionService;
+
 use crate::tui::{self, Tui};
 use crate::ui::Theme;
 
@@ -40,7 +41,7 @@ where
     let exit = exit?;
     // The alternate screen is gone: leave the outcome in the scrollback.
     if app.finished() {
-        eprintln!("{}", status_line(app, ctx.clock.now()));
+        eprintln!("{}", status_line(app, ctx.clock().now()));
     }
     Ok(exit)
 }
@@ -50,8 +51,7 @@ where
 pub(crate) async fn run_screen_with<S>(
     mut app: App,
     provider: Provider,
-    transport: ReqwestTransport,
-    store: SessionStore,
+    service: SessionService<ReqwestTransport>,
     session: &SessionArgs,
     extra: S,
 ) -> Result<(), Error>
@@ -59,13 +59,7 @@ where
     S: futures_util::Stream<Item = Msg> + Unpin,
 {
     app.local_time = LocalTime::load();
-    let ctx = Context {
-        transport: Arc::new(transport),
-        provider: Arc::new(provider),
-        clock: Arc::new(SystemClock),
-        store: Arc::new(store),
-        profile: session.profile.clone(),
-    };
+    let ctx = Context::new(service, provider, &session.profile);
     let exit = run_tui(&mut app, &ctx, extra).await?;
     super::outcome(&app, exit)
 }

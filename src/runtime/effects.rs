@@ -1,18 +1,19 @@
 //! Performing effects: each one that expects an answer runs as a task that sends exactly one
 //! `Msg` back; the clipboard and export files are handled in place.
 
+use std::sync::Arc;
+
 use tokio::sync::mpsc;
 
-use super::replace;
 use super::{Context, Frontend};
-use crate::app::{Effect, ErrorView, ExportTarget, Msg, RefreshResult};
-use crate::domain::session::{RefreshChange, Session};
+use crate::app::{Effect, ErrorKind, ErrorView, ExportTarget, Msg, SavedAt, SignInSaved};
+use crate::domain::session::Session;
 use crate::export;
 use crate::oauth::AuthError;
 use crate::oauth::client::{poll_token, request_device_code_with_skew};
 use crate::oauth::http::Transport;
 use crate::oauth::provider::{Provider, ProviderKind};
-use crate::session_service::{LoggedOut, MinValid, RefreshFailed, Refreshed};
+use crate::session_service::{LoggedOut, LogoutMode, MinValid};
 use crate::words;
 
 /// Starts `effect`.
@@ -28,7 +29,7 @@ pub(super) fn perform<T: Transport, F: Frontend>(
             let (ctx, tx) = (ctx.clone(), tx.clone());
             tokio::spawn(async move {
                 let (result, skew) =
-                    request_device_code_with_skew(&*ctx.transport, &ctx.provider, &*ctx.clock)
+                    request_device_code_with_skew(ctx.transport(), &ctx.provider, ctx.clock())
                         .await;
                 let result = result.map_err(|e| error_view(&e, &ctx.provider, &ctx.profile));
                 // The loop may be gone (user quit); then nobody wants the answer.
@@ -46,7 +47,7 @@ pub(super) fn perform<T: Transport, F: Frontend>(
             let (ctx, tx) = (ctx.clone(), tx.clone());
             tokio::spawn(async move {
                 let reply =
-                    poll_token(&*ctx.transport, &ctx.provider, &device_code, &*ctx.clock).await;
+                    poll_token(ctx.transport(), &ctx.provider, &device_code, ctx.clock()).await;
                 let _ = tx.send(Msg::Polled { request, reply });
             });
         }
@@ -58,11 +59,11 @@ pub(super) fn perform<T: Transport, F: Frontend>(
             let (ctx, tx) = (ctx.clone(), tx.clone());
             tokio::spawn(async move {
                 let result = super::exchange::exchange_code(
-                    &*ctx.transport,
+                    ctx.transport(),
                     &ctx.provider,
                     &authorization,
                     &code,
-                    &*ctx.clock,
+                    ctx.clock(),
                     &ctx.profile,
                 )
                 .await;
@@ -73,15 +74,55 @@ pub(super) fn perform<T: Transport, F: Frontend>(
             request,
             tokens,
             clock_skew,
-        } => replace::save_sign_in(ctx, tx, request, *tokens, clock_skew),
+        } => {
+            let (ctx, tx) = (ctx.clone(), tx.clone());
+            tokio::spawn(async move {
+                let mut session =
+                    ctx.provider
+                        .new_session(&ctx.profile, *tokens, ctx.clock().now());
+                session.meta.clock_skew = clock_skew;
+                let result = ctx
+                    .service
+                    .sign_in(session)
+                    .await
+                    .map(|signed_in| SignInSaved {
+                        session: Box::new(signed_in.session),
+                        storage: ctx.storage_view(),
+                        replaced: signed_in.replaced.map(Box::new),
+                    })
+                    .map_err(Arc::new);
+                // The loop may be gone (a signal's time ran out); then nobody wants the answer.
+                let _ = tx.send(Msg::SignInSaved { request, result });
+            });
+        }
         Effect::RevokeReplaced { request, session } => {
-            replace::revoke_replaced(ctx, tx, request, *session);
+            let (ctx, tx) = (ctx.clone(), tx.clone());
+            tokio::spawn(async move {
+                let result = ctx.service.revoke(&session).await;
+                let _ = tx.send(Msg::ReplacedRevoked { request, result });
+            });
         }
         Effect::SaveUnsaved {
             request,
             session,
             rescue,
-        } => replace::save_unsaved(ctx, tx, request, *session, rescue),
+        } => {
+            let (ctx, tx) = (ctx.clone(), tx.clone());
+            tokio::spawn(async move {
+                let service = &ctx.service;
+                let result = match service.save_unsaved(&session).await {
+                    Ok(_) => Ok(SavedAt::Store),
+                    // The last try: the kept-aside file, when the store still fails.
+                    Err(e) if rescue => service
+                        .keep_aside(&session)
+                        .await
+                        .map(SavedAt::Aside)
+                        .map_err(|_| Arc::new(e)),
+                    Err(e) => Err(Arc::new(e)),
+                };
+                let _ = tx.send(Msg::UnsavedSaved { request, result });
+            });
+        }
         Effect::Refresh {
             request,
             min_valid_secs,
@@ -89,26 +130,24 @@ pub(super) fn perform<T: Transport, F: Frontend>(
         } => {
             let (ctx, tx) = (ctx.clone(), tx.clone());
             tokio::spawn(async move {
-                let service = ctx.keeper();
-                let result = refresh_result(if force {
+                let service = &ctx.service;
+                let result = if force {
                     service.refresh(&ctx.profile).await
                 } else {
                     service
                         .ensure_valid(&ctx.profile, MinValid::Adaptive(min_valid_secs))
                         .await
-                });
+                };
                 let _ = tx.send(Msg::Refreshed { request, result });
             });
         }
         Effect::Revoke { request } => {
             let (ctx, tx) = (ctx.clone(), tx.clone());
             tokio::spawn(async move {
-                let result = ctx
-                    .keeper()
-                    .revoke(&ctx.profile)
-                    .await
-                    .map(|done| revoke_lines(&done))
-                    .map_err(|e| e.to_string());
+                let mode = LogoutMode::Revoke {
+                    logout_endpoint: None,
+                };
+                let result = ctx.service.logout(&ctx.profile, mode).await;
                 let _ = tx.send(Msg::Revoked { request, result });
             });
         }
@@ -126,7 +165,7 @@ pub(super) fn perform<T: Transport, F: Frontend>(
 
 /// One line per server answer of a revoke.
 pub(super) fn revoke_lines(done: &LoggedOut) -> Vec<String> {
-    done.steps.iter().map(crate::words::revoke_step).collect()
+    words::revoke_lines(done)
 }
 
 /// Exports to the clipboard or a 0600 file; the answer is a line for the event log.
@@ -137,7 +176,7 @@ fn export_now<T: Transport, F: Frontend>(
     format: export::Format,
     target: ExportTarget,
 ) -> Result<String, String> {
-    let now = ctx.clock.now();
+    let now = ctx.clock().now();
     match target {
         ExportTarget::Clipboard => frontend
             .copy(&export::clipboard_text(session, format, now))
@@ -149,7 +188,7 @@ fn export_now<T: Transport, F: Frontend>(
             })
             .map_err(|e| format!("Could not write to the terminal: {e}")),
         ExportTarget::File => {
-            let dir = export::files_dir(ctx.store.dir());
+            let dir = export::files_dir(ctx.service.state_dir());
             let text = export::render(session, format, now);
             export::write_file(&dir, &session.meta.profile, format, &text)
                 .map(|path| {
@@ -162,50 +201,6 @@ fn export_now<T: Transport, F: Frontend>(
                 })
                 .map_err(|e| format!("Export failed: {e}"))
         }
-    }
-}
-
-/// What a refresh attempt means for the dashboard.
-pub fn refresh_result(kept: Result<Refreshed, RefreshFailed>) -> RefreshResult {
-    match kept {
-        Ok(Refreshed::Fresh { session, change }) => RefreshResult::Refreshed {
-            session: Box::new(session),
-            rotated: change == RefreshChange::Rotated,
-        },
-        Ok(Refreshed::Unsaved {
-            session,
-            change,
-            reason,
-        }) => RefreshResult::Unsaved {
-            session: Box::new(session),
-            rotated: change == RefreshChange::Rotated,
-            reason: reason.to_string(),
-        },
-        Err(RefreshFailed::Refused {
-            code,
-            description,
-            session,
-        }) => RefreshResult::Refused {
-            text: words::refresh_refused(&code, description.as_deref(), &session),
-            code: code.to_string(),
-            session,
-        },
-        Err(RefreshFailed::Dead { reason, session }) => RefreshResult::Dead {
-            text: words::session_ended(&reason, &session),
-            session,
-        },
-        Ok(Refreshed::StillValid(session)) => RefreshResult::StillValid {
-            session: Box::new(session),
-        },
-        Ok(Refreshed::Adopted(session)) => RefreshResult::Adopted {
-            session: Box::new(session),
-        },
-        Err(RefreshFailed::NotSignedIn { .. }) => RefreshResult::Ended {
-            reason: "the session is no longer in the store (signed out elsewhere)".to_owned(),
-        },
-        Err(e) => RefreshResult::Failed {
-            message: e.to_string(),
-        },
     }
 }
 
@@ -259,7 +254,13 @@ pub fn error_view(err: &AuthError, provider: &Provider, profile: &str) -> ErrorV
             "Fix the URL and run grantty again.".to_owned(),
         ),
     };
+    let kind = match err {
+        AuthError::Transport { .. } => ErrorKind::Unreachable,
+        AuthError::Endpoint(_) => ErrorKind::Usage,
+        _ => ErrorKind::Server,
+    };
     ErrorView {
+        kind,
         title,
         detail: crate::domain::text::sanitize(&err.to_string(), 400),
         hint,

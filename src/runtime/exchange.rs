@@ -25,6 +25,7 @@ pub async fn exchange_code<T: Transport>(
     let end = |kind, title: String, detail: String, hint: String| CodeEnd {
         kind,
         view: ErrorView {
+            kind: crate::app::ErrorKind::default(),
             title,
             detail: sanitize(&detail, 400),
             hint,

@@ -2,6 +2,8 @@
 //! Callers (TUI effects, script commands, `grantty keep`) match on these; the sentences for
 //! people come from [`crate::words`], the exit codes from [`crate::error`].
 
+use std::sync::Arc;
+
 use crate::domain::clock::Timestamp;
 use crate::domain::session::{RefreshChange, Session};
 use crate::oauth::http::TransportError;
@@ -48,8 +50,9 @@ impl MinValid {
     }
 }
 
-/// A session whose access token is good to use.
-#[derive(Debug)]
+/// A session whose access token is good to use. `Clone` (store errors are shared) so it can
+/// travel to the dashboard in a `Msg` as it is.
+#[derive(Clone, Debug)]
 pub enum Refreshed {
     /// This process refreshed and saved the new tokens.
     Fresh {
@@ -72,7 +75,7 @@ pub enum Refreshed {
         /// Whether the refresh token rotated.
         change: RefreshChange,
         /// Why the save failed.
-        reason: StoreError,
+        reason: Arc<StoreError>,
     },
 }
 
@@ -133,7 +136,7 @@ pub enum NetProblem {
 
 /// Why no usable session came back. Tokens are never deleted on any of these: the session is
 /// carried where there is one, so a still-valid access token can be served (with a warning).
-#[derive(Debug, thiserror::Error)]
+#[derive(Clone, Debug, thiserror::Error)]
 pub enum RefreshFailed {
     /// No session stored for the profile.
     #[error("{}", words::not_signed_in(profile))]
@@ -174,10 +177,16 @@ pub enum RefreshFailed {
     },
     /// The store failed before anything was sent: no refresh token was spent.
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Store(Arc<StoreError>),
     /// A stored endpoint is not acceptable.
     #[error(transparent)]
     Endpoint(#[from] EndpointError),
+}
+
+impl From<StoreError> for RefreshFailed {
+    fn from(e: StoreError) -> Self {
+        Self::Store(Arc::new(e))
+    }
 }
 
 impl RefreshFailed {
@@ -234,8 +243,9 @@ impl RevokeStep {
     }
 }
 
-/// A session that was ended and deleted.
-#[derive(Debug)]
+/// A session that was ended and deleted (or, for [`revoke`](super::SessionService::revoke), a
+/// replaced session's grant revoked).
+#[derive(Clone, Debug)]
 pub struct LoggedOut {
     /// The profile.
     pub profile: String,
@@ -243,10 +253,13 @@ pub struct LoggedOut {
     pub steps: Vec<RevokeStep>,
     /// True when the provider has no revocation or logout endpoint.
     pub no_endpoint: bool,
+    /// True when the secret backend had already lost the tokens (nothing could be revoked);
+    /// the metadata was deleted.
+    pub tokens_missing: bool,
 }
 
 /// Why a logout left the session in place.
-#[derive(Debug, thiserror::Error)]
+#[derive(Clone, Debug, thiserror::Error)]
 pub enum LogoutFailed {
     /// No session stored for the profile.
     #[error("{}", words::not_signed_in(profile))]
@@ -265,10 +278,16 @@ pub enum LogoutFailed {
     },
     /// The store failed.
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Store(Arc<StoreError>),
     /// A stored or given endpoint is not acceptable.
     #[error(transparent)]
     Endpoint(#[from] EndpointError),
+}
+
+impl From<StoreError> for LogoutFailed {
+    fn from(e: StoreError) -> Self {
+        Self::Store(Arc::new(e))
+    }
 }
 
 impl LogoutFailed {

@@ -2,6 +2,8 @@
 //! store, mark the refresh pending, send, classify the answer, persist, and turn refusals into
 //! recorded states instead of deletions.
 
+use std::sync::Arc;
+
 use super::{EndReason, NetProblem, RefreshFailed, Refreshed, SessionService};
 use crate::domain::secret::RefreshToken;
 use crate::domain::session::{PendingRefresh, Session, SessionState};
@@ -75,15 +77,21 @@ impl<T: Transport> SessionService<T> {
             RefreshReply::Tokens(tokens) => {
                 let change = session.apply_refresh(*tokens, now);
                 session.meta.clock_skew = server_skew(&resp, now).or(session.meta.clock_skew);
-                session.meta.generation += 1;
                 let saved = session.clone();
                 Ok(match self.blocking(move |s| s.save(&saved)).await {
-                    Ok(()) => Refreshed::Fresh { session, change },
-                    Err(reason) => Refreshed::Unsaved {
-                        session,
-                        change,
-                        reason,
-                    },
+                    Ok(generation) => {
+                        session.meta.generation = generation;
+                        Refreshed::Fresh { session, change }
+                    }
+                    Err(reason) => {
+                        // Not stored yet: the next save writes one above what is stored.
+                        session.meta.generation += 1;
+                        Refreshed::Unsaved {
+                            session,
+                            change,
+                            reason: Arc::new(reason),
+                        }
+                    }
                 })
             }
             RefreshReply::Refused {

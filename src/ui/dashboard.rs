@@ -213,8 +213,8 @@ fn ended_sections(ctx: &Ctx, ended: &Ended) -> Vec<Section> {
     let theme = ctx.theme;
     let heading = match ended {
         Ended::Revoked => wrap("✓ Session revoked and deleted", theme.success, ctx.max),
-        Ended::ByServer(reason) => wrap(
-            &format!("✗ Session ended: {reason}"),
+        Ended::SignedOutElsewhere => wrap(
+            &format!("✗ Session ended: {}", crate::words::SIGNED_OUT_ELSEWHERE),
             theme.failure,
             ctx.max,
         ),

@@ -219,6 +219,7 @@ pub(super) fn ended(
         ),
     };
     let view = ErrorView {
+        kind: crate::app::ErrorKind::default(),
         title: heading,
         detail,
         hint,

@@ -49,6 +49,7 @@ pub fn rejected(err: &CallbackError) -> String {
 /// The user or the server said no.
 pub fn denied(err: &CallbackError, profile: &str) -> ErrorView {
     ErrorView {
+        kind: crate::app::ErrorKind::default(),
         title: "The sign-in was denied".to_owned(),
         detail: sanitize(&err.to_string(), 400),
         hint: again(profile),
@@ -58,6 +59,7 @@ pub fn denied(err: &CallbackError, profile: &str) -> ErrorView {
 /// No answer within the wait.
 pub fn expired(profile: &str) -> ErrorView {
     ErrorView {
+        kind: crate::app::ErrorKind::default(),
         title: "No answer in time".to_owned(),
         detail: format!(
             "Nothing came back from the browser within {} minutes, so the sign-in stopped.",

@@ -150,6 +150,7 @@ pub fn ended(kind: CodeEndKind) -> App {
         Screen::CodeEnded(Box::new(CodeEnd {
             kind,
             view: ErrorView {
+                kind: grantty::app::ErrorKind::default(),
                 title: title.to_owned(),
                 detail,
                 hint,

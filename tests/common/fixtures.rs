@@ -226,6 +226,7 @@ pub fn failed() -> App {
     App::with_screen(
         provider(),
         Screen::Failed(ErrorView {
+            kind: grantty::app::ErrorKind::default(),
             title: "Could not reach example.com".to_owned(),
             detail:
                 "error sending request for url (https://example.com/oauth/device_authorization): \

@@ -17,7 +17,7 @@ use crate::error::Error;
 use crate::oauth::http::ReqwestTransport;
 use crate::oauth::pkce::AuthorizationRequest;
 use crate::oauth::provider::Provider;
-use crate::store::SessionStore;
+use crate::session_service::SessionService;
 
 /// What the screen starts from.
 pub(super) struct Start {
@@ -35,8 +35,7 @@ pub(super) struct Start {
 pub(super) async fn sign_in(
     start: Start,
     provider: Provider,
-    transport: ReqwestTransport,
-    store: SessionStore,
+    service: SessionService<ReqwestTransport>,
     session: &SessionArgs,
 ) -> Result<(), Error> {
     let now = SystemClock.now();
@@ -67,5 +66,5 @@ pub(super) async fn sign_in(
     let code = CodeSignIn::new(start.request, capture, now);
     let mut app = App::with_screen(info, Screen::Code(Box::new(code)));
     app.profile.clone_from(&session.profile);
-    super::super::run_screen_with(app, provider, transport, store, session, answers).await
+    super::super::run_screen_with(app, provider, service, session, answers).await
 }

@@ -12,7 +12,7 @@ use crate::oauth::http::{ReqwestTransport, Transport as _, TransportFailure};
 use crate::oauth::provider::Provider;
 use crate::oauth::verify::{Accepted, VerifyEndpoint, VerifyFailed};
 use crate::session_service::RefreshFailed;
-use crate::store::SessionStore;
+use crate::session_service::SessionService;
 
 /// What the check found.
 #[derive(Debug)]
@@ -26,7 +26,10 @@ pub struct Checked {
 }
 
 /// Asks the session's provider about its stored access token.
-pub async fn check(store: &SessionStore, meta: &SessionMeta) -> Result<Checked, Error> {
+pub async fn check(
+    service: &SessionService<ReqwestTransport>,
+    meta: &SessionMeta,
+) -> Result<Checked, Error> {
     let provider = Provider::from_record(&meta.provider)?;
     let endpoint = match VerifyEndpoint::for_provider(&provider) {
         Ok(Some(endpoint)) => endpoint,
@@ -41,14 +44,15 @@ pub async fn check(store: &SessionStore, meta: &SessionMeta) -> Result<Checked, 
         }
         Err(e) => return Err(e.into()),
     };
-    let session = store
-        .load(&meta.profile)?
+    let session = service
+        .open(&meta.profile)
+        .await?
         .ok_or_else(|| RefreshFailed::NotSignedIn {
             profile: meta.profile.clone(),
         })?;
     let host = endpoint.host();
-    let transport = ReqwestTransport::new()?;
-    let outcome = match transport
+    let outcome = match service
+        .transport
         .send(endpoint.request(&session.secrets.access_token))
         .await
     {

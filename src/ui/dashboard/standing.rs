@@ -8,6 +8,7 @@ use super::Ctx;
 use crate::app::Dashboard;
 use crate::app::dashboard::{Standing, UNSAVED_RETRY_SECS};
 use crate::ui::wrap::wrap;
+use crate::words;
 
 /// The banner's full text and a one-line short form, with the style to draw them in; `None`
 /// while all is well.
@@ -30,19 +31,38 @@ pub(super) fn banner(ctx: &Ctx, d: &Dashboard) -> Option<(Vec<Line<'static>>, Ve
     } else {
         match &d.standing {
             Standing::Active => return None,
-            Standing::Refused { text } => (
-                format!("⚠ {text}"),
+            Standing::Refused {
+                code,
+                description,
+                since,
+            } => (
+                format!(
+                    "⚠ {}",
+                    match since {
+                        Some(since) => words::refused_since(*since, code, &d.session),
+                        None => words::refresh_refused(code, description.as_deref(), &d.session),
+                    }
+                ),
                 "⚠ Refresh refused; tokens kept, retrying".to_owned(),
                 theme.warn,
             ),
-            Standing::Dead { text } => (
-                format!("✗ {}", upper_first(text)),
-                access_until.map_or_else(
-                    || "✗ Sign in again (l)".to_owned(),
-                    |at| format!("✗ Sign in again before {at} (l)"),
-                ),
-                theme.failure,
-            ),
+            Standing::Dead { reason } => {
+                let text = match reason {
+                    Some(reason) => words::session_ended(reason, &d.session),
+                    None => format!(
+                        "The refresh token no longer works; {}",
+                        words::sign_in_again(&d.session)
+                    ),
+                };
+                (
+                    format!("✗ {}", upper_first(&text)),
+                    access_until.map_or_else(
+                        || "✗ Sign in again (l)".to_owned(),
+                        |at| format!("✗ Sign in again before {at} (l)"),
+                    ),
+                    theme.failure,
+                )
+            }
         }
     };
     let mut short_lines = wrap(&short, style, ctx.max);
