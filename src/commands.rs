@@ -136,11 +136,7 @@ async fn demo(session: &SessionArgs, args: &DemoArgs) -> Result<(), Error> {
     .await?;
     // Demo tokens are worthless outside this run: keep them in memory unless asked otherwise.
     let store = setup::open_store(session, StoreChoice::Memory)?;
-    let service = SessionService::new(
-        Arc::new(store),
-        Arc::new(transport),
-        Arc::new(SystemClock),
-    );
+    let service = SessionService::new(Arc::new(store), Arc::new(transport), Arc::new(SystemClock));
     let result = lifecycle::sign_in(provider, service, session, args.json, None, None).await;
     server.shutdown().await;
     result

@@ -186,5 +186,5 @@ pub async fn revoke_replaced<T: Transport>(
     }
 }
 
-use effects::perform;
 pub use effects::error_view;
+use effects::perform;

@@ -32,11 +32,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 pub use crate::store::StoreError;
 pub use health::{Health, health};
-pub use serve::{Kept, ServeNotice, Served};
 pub use outcome::{
     EndReason, LoggedOut, LogoutFailed, LogoutMode, MinValid, NetProblem, RefreshFailed, Refreshed,
     RevokeStep,
 };
+pub use serve::{Kept, ServeNotice, Served};
 
 use crate::domain::clock::Clock;
 use crate::domain::session::{Session, SessionMeta, SessionState};
@@ -225,15 +225,13 @@ impl<T: Transport> SessionService<T> {
         match self.open(profile).await {
             Ok(Some(session)) => Ok(Stored::Session(Box::new(session))),
             Ok(None) => Ok(Stored::Nothing),
-            Err(StoreError::SecretsMissing { backend, .. }) => {
-                match self.meta(profile).await? {
-                    Some(meta) => Ok(Stored::TokensMissing {
-                        meta: Box::new(meta),
-                        backend,
-                    }),
-                    None => Ok(Stored::Nothing),
-                }
-            }
+            Err(StoreError::SecretsMissing { backend, .. }) => match self.meta(profile).await? {
+                Some(meta) => Ok(Stored::TokensMissing {
+                    meta: Box::new(meta),
+                    backend,
+                }),
+                None => Ok(Stored::Nothing),
+            },
             Err(e) => Err(e),
         }
     }

@@ -77,13 +77,15 @@ async fn sign_in(
 ) -> (App, Arc<SessionStore>, Arc<dyn Clock>) {
     let clock: Arc<dyn Clock> = Arc::new(TokioClock::new(T0));
     let store = Arc::new(SessionStore::memory());
-    let ctx = Context {
-        transport: Arc::new(ScriptedTransport::new(clock.clone(), script)),
-        provider: Arc::new(provider()),
-        clock: clock.clone(),
-        store: store.clone(),
-        profile: "default".into(),
-    };
+    let ctx = Context::new(
+        SessionService::new(
+            store.clone(),
+            Arc::new(ScriptedTransport::new(clock.clone(), script)),
+            clock.clone(),
+        ),
+        provider(),
+        "default",
+    );
     let mut app = App::new(info(), clock.now());
     let mut out = Plain::new(Vec::new());
     run(&mut app, &mut out, &ctx, futures_util::stream::pending())

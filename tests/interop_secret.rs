@@ -79,9 +79,10 @@ async fn signs_in_refreshes_and_revokes(client_id: &str, auth: ClientAuth) {
         Arc::new(SystemClock),
     );
     let saved = service
-        .save_new(provider.new_session(PROFILE, tokens, SystemClock.now()))
+        .sign_in(provider.new_session(PROFILE, tokens, SystemClock.now()))
         .await
-        .unwrap();
+        .unwrap()
+        .session;
     assert_eq!(
         saved
             .secrets
@@ -98,7 +99,12 @@ async fn signs_in_refreshes_and_revokes(client_id: &str, auth: ClientAuth) {
         other => panic!("{other:?}\n{}", server.server_log()),
     }
     let done = service
-        .revoke(PROFILE)
+        .logout(
+            PROFILE,
+            grantty::session_service::LogoutMode::Revoke {
+                logout_endpoint: None,
+            },
+        )
         .await
         .unwrap_or_else(|e| panic!("{e}\n{}", server.server_log()));
     assert!(

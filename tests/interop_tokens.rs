@@ -1,6 +1,6 @@
 //! Token upkeep against a real third-party authorization server, panva `oidc-provider` (see
 //! `tests/interop/server.mjs`), which rotates refresh tokens on every use and revokes the whole
-//! grant when a spent one comes back. grantty's [`Keeper`] refreshes, detects rotation, ends the
+//! grant when a spent one comes back. grantty's [`SessionService`] refreshes, detects rotation, ends the
 //! session on reuse and revokes; raw RFC 6749 / RFC 7662 requests then check what the server
 //! itself believes. The last test runs the `grantty` binary through the same life cycle.
 //!
@@ -26,7 +26,7 @@ use grantty::oauth::http::ReqwestTransport;
 use grantty::oauth::http::Transport as _;
 use grantty::oauth::provider::Provider;
 use grantty::oauth::refresh::{RevokeAnswer, TokenHint, revoke_request};
-use grantty::session_service::{EndReason, RefreshFailed, Refreshed, SessionService as Keeper};
+use grantty::session_service::{EndReason, RefreshFailed, Refreshed, SessionService};
 use grantty::store::{SessionStore, StoreChoice};
 use serde_json::Value;
 
@@ -69,8 +69,8 @@ async fn sign_in(server: &OidcProvider) -> (Provider, TokenSet) {
 }
 
 /// A keeper on a plaintext-file store in `dir`: what `--store file` uses, and re-openable.
-fn file_keeper(dir: &Path) -> Keeper<ReqwestTransport> {
-    Keeper::new(
+fn file_keeper(dir: &Path) -> SessionService<ReqwestTransport> {
+    SessionService::new(
         Arc::new(open_file_store(dir)),
         Arc::new(ReqwestTransport::new().unwrap()),
         Arc::new(SystemClock),
@@ -85,7 +85,7 @@ fn open_file_store(dir: &Path) -> SessionStore {
 async fn signed_in(
     server: &OidcProvider,
     dir: &Path,
-) -> (Keeper<ReqwestTransport>, Provider, TokenSet) {
+) -> (SessionService<ReqwestTransport>, Provider, TokenSet) {
     let (provider, tokens) = sign_in(server).await;
     let keeper = file_keeper(dir);
     let session = Session::new(
@@ -94,12 +94,15 @@ async fn signed_in(
         tokens.clone(),
         SystemClock.now(),
     );
-    keeper.save_new(session).await.unwrap();
+    keeper.sign_in(session).await.unwrap();
     (keeper, provider, tokens)
 }
 
 /// One forced refresh that must rotate; returns the refreshed session.
-async fn refresh_rotating(keeper: &Keeper<ReqwestTransport>, server: &OidcProvider) -> Session {
+async fn refresh_rotating(
+    keeper: &SessionService<ReqwestTransport>,
+    server: &OidcProvider,
+) -> Session {
     match keeper.refresh(PROFILE).await {
         Ok(Refreshed::Fresh {
             session,
@@ -279,7 +282,10 @@ async fn revoke_then_introspection_shows_inactive() {
         assert_eq!(before["active"], true, "live before the revoke: {before}");
     }
 
-    let steps = keeper.revoke(PROFILE).await.unwrap().steps;
+    let revoke = grantty::session_service::LogoutMode::Revoke {
+        logout_endpoint: None,
+    };
+    let steps = keeper.logout(PROFILE, revoke).await.unwrap().steps;
     let order: Vec<&str> = steps.iter().map(|step| step.what).collect();
     assert_eq!(
         order,

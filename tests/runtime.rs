@@ -15,6 +15,7 @@ use grantty::oauth::http::TransportError;
 use grantty::oauth::provider::Provider;
 use grantty::plain::Plain;
 use grantty::runtime::{Context, Exit, run};
+use grantty::session_service::SessionService;
 use grantty::store::SessionStore;
 
 const T0: i64 = 1_800_000_000;
@@ -47,13 +48,15 @@ async fn sign_in(
         None,
     )
     .unwrap();
-    let ctx = Context {
-        transport: Arc::new(transport.clone()),
-        provider: Arc::new(provider),
-        clock: clock.clone(),
-        store: Arc::new(SessionStore::memory()),
-        profile: "default".into(),
-    };
+    let ctx = Context::new(
+        SessionService::new(
+            Arc::new(SessionStore::memory()),
+            Arc::new(transport.clone()),
+            clock.clone(),
+        ),
+        provider,
+        "default",
+    );
     let mut app = App::new(info(), clock.now());
     let mut out = Plain::new(Vec::new());
     let exit = run(&mut app, &mut out, &ctx, futures_util::stream::pending())

@@ -18,6 +18,7 @@ use grantty::oauth::http::TransportError;
 use grantty::oauth::wire::HttpResponse;
 use grantty::plain::Plain;
 use grantty::runtime::{Context, run};
+use grantty::session_service::SessionService;
 use grantty::store::SessionStore;
 
 const T0: i64 = 1_800_000_000;
@@ -33,13 +34,11 @@ async fn code_flow(
     let transport = ScriptedTransport::new(clock.clone(), script);
     let oauth = oauth_provider();
     let store = Arc::new(SessionStore::memory());
-    let ctx = Context {
-        transport: Arc::new(transport.clone()),
-        provider: Arc::new(oauth),
-        clock: clock.clone(),
-        store: store.clone(),
-        profile: "default".into(),
-    };
+    let ctx = Context::new(
+        SessionService::new(store.clone(), Arc::new(transport.clone()), clock.clone()),
+        oauth,
+        "default",
+    );
     let capture = Capture::Paste {
         note: "Not opening a browser here: connected over SSH.".into(),
     };

@@ -17,6 +17,7 @@ use grantty::domain::token::TokenSet;
 use grantty::oauth::provider::Provider;
 use grantty::plain::Plain;
 use grantty::runtime::{Context, Exit, Frontend, run};
+use grantty::session_service::SessionService;
 use grantty::store::SessionStore;
 use tokio::sync::mpsc;
 
@@ -99,13 +100,11 @@ fn fixture(transport: ScriptedTransport, clock: Arc<dyn Clock>, session: Session
     let board = Dashboard::new(session, storage, clock.now(), "Opened the stored session");
     Fixture {
         app: App::with_dashboard(common::fixtures::provider(), board),
-        ctx: Context {
-            transport: Arc::new(transport.clone()),
-            provider: Arc::new(provider),
-            clock,
-            store: Arc::new(store),
-            profile: "default".into(),
-        },
+        ctx: Context::new(
+            SessionService::new(Arc::new(store), Arc::new(transport.clone()), clock),
+            provider,
+            "default",
+        ),
         transport,
     }
 }
@@ -189,7 +188,7 @@ async fn quitting_while_a_refresh_is_at_the_server_saves_its_answer_first() {
     assert_eq!(exit.unwrap(), Exit::Normal);
     assert!(f.app.quit);
     assert_eq!(paths(&f.transport.sent()), ["/token"], "no second refresh");
-    let stored = f.ctx.store.load("default").unwrap().unwrap();
+    let stored = f.ctx.service.store.load("default").unwrap().unwrap();
     assert_eq!(stored.secrets.access_token.expose(), "at-new");
     let Screen::Dashboard(d) = &f.app.screen else {
         panic!("{:?}", f.app.screen)
@@ -232,7 +231,7 @@ async fn signing_in_again_over_the_session_revokes_the_old_grant() {
     let sent = f.transport.sent();
     assert!(sent[2].body.contains("token=rt-old"), "{}", sent[2].body);
     assert!(sent[3].body.contains("token=at-old"), "{}", sent[3].body);
-    let stored = f.ctx.store.load("default").unwrap().unwrap();
+    let stored = f.ctx.service.store.load("default").unwrap().unwrap();
     assert_eq!(stored.secrets.access_token.expose(), "at-new");
     let Screen::Dashboard(d) = &f.app.screen else {
         panic!("{:?}", f.app.screen)

@@ -1,8 +1,63 @@
 //! Dashboard scenarios: automatic refresh when due, back-off after failures, confirmations,
 //! stale answers after a revoke.
 
+use std::sync::Arc;
+
 use super::*;
+use crate::app::update::update;
 use crate::app::{ProviderInfo, RefreshResult, StorageView};
+use crate::domain::session::RefreshChange;
+use crate::oauth::http::TransportError;
+use crate::session_service::{LoggedOut, NetProblem, RefreshFailed, Refreshed, StoreError};
+
+// The dashboard is driven through `update`, as the runtime drives it.
+fn on_tick(app: &mut App, now: Timestamp) -> Vec<Effect> {
+    update(app, Msg::Tick, now)
+}
+
+fn on_key(app: &mut App, key: Key, now: Timestamp) -> Vec<Effect> {
+    update(app, Msg::Key(key), now)
+}
+
+fn on_msg(app: &mut App, msg: Msg, now: Timestamp) -> Vec<Effect> {
+    update(app, msg, now)
+}
+
+/// A refresh that rotated the tokens into `session`.
+pub(super) fn fresh(session: Session) -> Box<RefreshResult> {
+    Box::new(Ok(Refreshed::Fresh {
+        session,
+        change: RefreshChange::Rotated,
+    }))
+}
+
+/// A refresh that got no answer.
+fn unreachable() -> Box<RefreshResult> {
+    Box::new(Err(RefreshFailed::Unreachable {
+        host: "example.com".into(),
+        problem: NetProblem::Transport(TransportError::no_answer("timed out")),
+        session: Box::new(session("a1", 0)),
+    }))
+}
+
+/// A store that failed with `text`.
+pub(super) fn store_error(text: &str) -> Arc<StoreError> {
+    Arc::new(StoreError::from(std::io::Error::other(text.to_owned())))
+}
+
+/// A revocation the server accepted.
+pub(super) fn logged_out() -> LoggedOut {
+    LoggedOut {
+        profile: "p".into(),
+        steps: vec![crate::session_service::RevokeStep {
+            what: "refresh token (RFC 7009)",
+            host: "example.com".into(),
+            answer: Ok(crate::oauth::refresh::RevokeAnswer::Done { status: 200 }),
+        }],
+        no_endpoint: false,
+        tokens_missing: false,
+    }
+}
 use crate::domain::secret::{AccessToken, RefreshToken};
 use crate::domain::session::{ProviderRecord, Session};
 use crate::domain::token::TokenSet;
@@ -79,10 +134,7 @@ fn refresh_starts_skew_seconds_before_expiry_once() {
         on_tick(&mut app, at(2000)).is_empty(),
         "one refresh at a time"
     );
-    let result = RefreshResult::Refreshed {
-        session: Box::new(session("a2", 1801)),
-        rotated: true,
-    };
+    let result = fresh(session("a2", 1801));
     on_msg(&mut app, Msg::Refreshed { request, result }, at(1802));
     let d = board(&app);
     assert_eq!(d.session.secrets.access_token.expose(), "a2");
@@ -108,10 +160,7 @@ fn tokens_living_zero_seconds_are_refreshed_at_most_every_30_seconds() {
     assert!(on_tick(&mut app, at(0)).is_empty(), "just received");
     assert!(on_tick(&mut app, at(29)).is_empty());
     let request = refresh_request(&on_tick(&mut app, at(30)));
-    let result = RefreshResult::Refreshed {
-        session: Box::new(session_living("a2", 31, 0)),
-        rotated: true,
-    };
+    let result = fresh(session_living("a2", 31, 0));
     on_msg(&mut app, Msg::Refreshed { request, result }, at(31));
     for second in 31..61 {
         assert!(on_tick(&mut app, at(second)).is_empty(), "at {second}");
@@ -127,9 +176,7 @@ fn failures_back_off_and_show_in_the_log() {
         &mut app,
         Msg::Refreshed {
             request,
-            result: RefreshResult::Failed {
-                message: "timed out".into(),
-            },
+            result: unreachable(),
         },
         at(1900),
     );
@@ -147,9 +194,7 @@ fn failures_back_off_and_show_in_the_log() {
         &mut app,
         Msg::Refreshed {
             request,
-            result: RefreshResult::Failed {
-                message: "timed out".into(),
-            },
+            result: unreachable(),
         },
         at(1915),
     );
@@ -170,14 +215,11 @@ fn revoke_asks_first_and_a_late_refresh_changes_nothing() {
         &mut app,
         Msg::Revoked {
             request: *revoke,
-            result: Ok(vec!["refresh token (RFC 7009): accepted (HTTP 200)".into()]),
+            result: Ok(logged_out()),
         },
         at(13),
     );
-    let late = RefreshResult::Refreshed {
-        session: Box::new(session("a-late", 12)),
-        rotated: true,
-    };
+    let late = fresh(session("a-late", 12));
     on_msg(
         &mut app,
         Msg::Refreshed {
@@ -271,13 +313,13 @@ fn an_ended_session_offers_sign_in_again() {
         &mut app,
         Msg::Refreshed {
             request,
-            result: RefreshResult::Ended {
-                reason: "invalid_grant".into(),
-            },
+            result: Box::new(Err(RefreshFailed::NotSignedIn {
+                profile: "p".into(),
+            })),
         },
         at(1900),
     );
-    assert!(matches!(board(&app).ended, Some(Ended::ByServer(_))));
+    assert!(matches!(board(&app).ended, Some(Ended::SignedOutElsewhere)));
     assert!(
         on_tick(&mut app, at(5000)).is_empty(),
         "no automatic refresh after the end"

@@ -250,7 +250,7 @@ pub(super) fn on_msg(app: &mut App, msg: Msg, now: Timestamp) -> Vec<Effect> {
                 .collect();
         }
         Msg::Refreshed { request, result } if take(&mut d.refresh_request, request) => {
-            on_refreshed(d, result, &local_time, now);
+            on_refreshed(d, *result, &local_time, now);
         }
         Msg::Revoked { request, result } if take(&mut d.revoke_request, request) => match result {
             Ok(done) => {

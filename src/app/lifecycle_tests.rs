@@ -2,11 +2,14 @@
 //! cancelled back to the session, a replaced session is revoked, and quitting waits for a
 //! refresh in flight.
 
-use super::tests::{app, at, board, refresh_request, session};
+use super::tests::{app, at, board, fresh, logged_out, refresh_request, session, store_error};
 use super::*;
 use crate::app::dashboard::Standing;
 use crate::app::update::{start, update};
 use crate::app::{RefreshResult, SavedAt, SignInSaved, StorageView};
+use crate::domain::session::RefreshChange;
+use crate::oauth::wire::ErrorCode;
+use crate::session_service::{EndReason, RefreshFailed, Refreshed};
 
 fn storage() -> StorageView {
     StorageView {
@@ -105,15 +108,13 @@ fn a_sign_in_stored_over_a_session_revokes_the_replaced_grant() {
     assert!(!app.quit);
     let answer = Msg::ReplacedRevoked {
         request: *request,
-        result: Ok(vec!["refresh token (RFC 7009): revoked".into()]),
+        result: Ok(logged_out()),
     };
     update(&mut app, answer, at(22));
     assert!(app.quit);
     assert!(
-        board(&app)
-            .events
-            .iter()
-            .any(|e| e.text == "Replaced session: refresh token (RFC 7009): revoked"),
+        board(&app).events.iter().any(|e| e.text
+            == "Replaced session: refresh token (RFC 7009) at example.com: accepted (HTTP 200)"),
         "{:?}",
         board(&app).events
     );
@@ -133,10 +134,7 @@ fn quitting_during_a_refresh_waits_for_it_and_starts_nothing_new() {
     );
     assert!(update(&mut app, Msg::Key(Key::Char('r')), at(12)).is_empty());
     assert!(update(&mut app, Msg::Tick, at(3000)).is_empty());
-    let result = RefreshResult::Refreshed {
-        session: Box::new(session("a2", 12)),
-        rotated: true,
-    };
+    let result = fresh(session("a2", 12));
     update(&mut app, Msg::Refreshed { request, result }, at(13));
     assert!(app.quit);
     assert_eq!(board(&app).session.secrets.access_token.expose(), "a2");
@@ -160,17 +158,14 @@ fn a_refresh_answered_during_a_new_sign_in_lands_on_the_session_it_would_replace
         app.holds_work(),
         "the old session's refresh is still in flight"
     );
-    let result = RefreshResult::Refreshed {
-        session: Box::new(session("a2", 12)),
-        rotated: true,
-    };
+    let result = fresh(session("a2", 12));
     update(&mut app, Msg::Refreshed { request, result }, at(13));
     assert!(!app.holds_work());
     update(&mut app, Msg::Key(Key::Char('q')), at(14));
     assert_eq!(board(&app).session.secrets.access_token.expose(), "a2");
 }
 
-fn answer(app: &mut App, result: RefreshResult, now: Timestamp) {
+fn answer(app: &mut App, result: Box<RefreshResult>, now: Timestamp) {
     let request = refresh_request(&update(app, Msg::Key(Key::Char('r')), now));
     update(app, Msg::Refreshed { request, result }, now);
 }
@@ -178,11 +173,11 @@ fn answer(app: &mut App, result: RefreshResult, now: Timestamp) {
 #[test]
 fn a_refusal_keeps_the_tokens_and_retries_with_back_off_and_on_r() {
     let mut app = app();
-    let result = RefreshResult::Refused {
+    let result = Box::new(Err(RefreshFailed::Refused {
         session: Box::new(session("a1", 0)),
-        code: "invalid_client".into(),
-        text: "refused".into(),
-    };
+        code: ErrorCode::InvalidClient,
+        description: None,
+    }));
     answer(&mut app, result, at(100));
     assert_eq!(board(&app).session.secrets.access_token.expose(), "a1");
     assert!(matches!(board(&app).standing, Standing::Refused { .. }));
@@ -190,10 +185,7 @@ fn a_refusal_keeps_the_tokens_and_retries_with_back_off_and_on_r() {
     assert!(update(&mut app, Msg::Tick, at(114)).is_empty());
     // Once the retry is due and the token needs it (its margin has come), it refreshes again.
     refresh_request(&update(&mut app, Msg::Tick, at(1900)));
-    let result = RefreshResult::Refreshed {
-        session: Box::new(session("a2", 1900)),
-        rotated: true,
-    };
+    let result = fresh(session("a2", 1900));
     let request = board(&app).refresh_request.unwrap();
     update(&mut app, Msg::Refreshed { request, result }, at(1901));
     assert_eq!(board(&app).standing, Standing::Active);
@@ -202,10 +194,10 @@ fn a_refusal_keeps_the_tokens_and_retries_with_back_off_and_on_r() {
 #[test]
 fn a_dead_refresh_token_stops_refreshing_but_keeps_the_access_token() {
     let mut app = app();
-    let result = RefreshResult::Dead {
+    let result = Box::new(Err(RefreshFailed::Dead {
         session: Box::new(session("a1", 0)),
-        text: "sign in again before 00:35".into(),
-    };
+        reason: EndReason::NoRefreshToken,
+    }));
     answer(&mut app, result, at(100));
     assert!(matches!(board(&app).standing, Standing::Dead { .. }));
     assert!(
@@ -237,11 +229,11 @@ fn save_request(effects: &[Effect], rescue_wanted: bool) -> RequestId {
 /// A dashboard whose refresh at 100 rotated the tokens to `a2` but could not save them.
 fn unsaved_at_100() -> App {
     let mut app = app();
-    let result = RefreshResult::Unsaved {
-        session: Box::new(session("a2", 100)),
-        rotated: true,
-        reason: "disk full".into(),
-    };
+    let result = Box::new(Ok(Refreshed::Unsaved {
+        session: session("a2", 100),
+        change: RefreshChange::Rotated,
+        reason: store_error("disk full"),
+    }));
     answer(&mut app, result, at(100));
     app
 }
@@ -254,10 +246,13 @@ fn unsaved_tokens_stay_in_memory_and_are_saved_again_until_it_works() {
     let request = save_request(&update(&mut app, Msg::Tick, at(105)), false);
     let failed = Msg::UnsavedSaved {
         request,
-        result: Err("still full".into()),
+        result: Err(store_error("still full")),
     };
     update(&mut app, failed, at(106));
-    assert_eq!(board(&app).unsaved.as_ref().unwrap().reason, "still full");
+    assert_eq!(
+        board(&app).unsaved.as_ref().unwrap().reason.to_string(),
+        "still full"
+    );
     // r saves at once rather than spending the stored (spent) refresh token.
     let request = save_request(&update(&mut app, Msg::Key(Key::Char('r')), at(107)), false);
     let saved = Msg::UnsavedSaved {
@@ -275,7 +270,7 @@ fn quitting_with_unsaved_tokens_saves_them_or_writes_the_fallback_file_first() {
     assert!(!app.quit);
     let rescued = Msg::UnsavedSaved {
         request,
-        result: Ok(SavedAt::Rescue(
+        result: Ok(SavedAt::Aside(
             "/run/user/1000/grantty/default.rescue.json".into(),
         )),
     };

@@ -11,8 +11,8 @@ use crate::domain::clock::Skew;
 use crate::domain::grant::{DeviceAuthorization, PollReply};
 use crate::domain::session::Session;
 use crate::domain::token::TokenSet;
-use crate::session_service::{LoggedOut, LogoutFailed, RefreshFailed, Refreshed, StoreError};
 use crate::oauth::pkce::{AuthorizationCode, CallbackError};
+use crate::session_service::{LoggedOut, LogoutFailed, RefreshFailed, Refreshed, StoreError};
 
 /// Inputs to [`super::update::update`]. The answers carry the session service's typed
 /// outcomes; tests match on them with `matches!`.
@@ -51,8 +51,8 @@ pub enum Msg {
     Refreshed {
         /// Which request.
         request: RequestId,
-        /// What happened.
-        result: RefreshResult,
+        /// What happened (boxed: a session is large, the other messages are small).
+        result: Box<RefreshResult>,
     },
     /// The user (q, Ctrl-C) or a signal (SIGTERM, SIGHUP, SIGINT) asks to leave: finish the
     /// work that holds tokens, start nothing new, then end.

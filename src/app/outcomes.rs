@@ -10,9 +10,7 @@ use crate::domain::clock::Timestamp;
 use crate::domain::session::{RefreshChange, Session};
 use crate::local_time::LocalTime;
 use crate::oauth::wire::ErrorCode;
-use crate::session_service::{
-    LoggedOut, LogoutFailed, RefreshFailed, Refreshed, StoreError,
-};
+use crate::session_service::{LoggedOut, LogoutFailed, RefreshFailed, Refreshed, StoreError};
 use crate::words;
 use std::sync::Arc;
 
@@ -41,62 +39,7 @@ pub(super) fn on_refreshed(
     zone: &LocalTime,
     now: Timestamp,
 ) {
-    let until = |s: &Session| {
-        s.meta.access_expires_at.map_or_else(
-            || "no expiry given".to_owned(),
-            |at| format!("valid until {}", zone.time_of_day(at)),
-        )
-    };
     match result {
-        Ok(Refreshed::Fresh { session, change }) => {
-            d.failures = 0;
-            d.retry_at = None;
-            d.standing = Standing::Active;
-            let rotation = if change == RefreshChange::Rotated {
-                format!(
-                    "; refresh token rotated (#{})",
-                    session.meta.refresh.rotation_count
-                )
-            } else {
-                String::new()
-            };
-            let text = format!("Refreshed; access token {}{rotation}", until(&session));
-            d.log(now, EventLevel::Info, text);
-            d.session = session;
-        }
-        Ok(Refreshed::StillValid(session)) => {
-            d.failures = 0;
-            d.retry_at = None;
-            d.standing = Standing::Active;
-            if session.meta.generation == d.session.meta.generation {
-                d.log(
-                    now,
-                    EventLevel::Info,
-                    "Still valid; no refresh needed".to_owned(),
-                );
-            } else {
-                d.log(
-                    now,
-                    EventLevel::Info,
-                    format!(
-                        "Picked up tokens refreshed by another process; {}",
-                        until(&session)
-                    ),
-                );
-            }
-            d.session = session;
-        }
-        Ok(Refreshed::Adopted(session)) => {
-            d.failures = 0;
-            d.retry_at = None;
-            d.standing = Standing::Active;
-            d.log(
-                now,
-                EventLevel::Warn,
-                "Another client had rotated the refresh token; adopted its tokens".to_owned(),
-            );
-            d.session = session;
-        }
         Ok(Refreshed::Unsaved {
             session,
             change,
@@ -108,6 +51,7 @@ pub(super) fn on_refreshed(
             reason.into(),
             now,
         ),
+        Ok(done) => on_usable(d, done, zone, now),
         Err(RefreshFailed::Refused {
             code,
             description,
@@ -144,6 +88,52 @@ pub(super) fn on_refreshed(
             );
         }
     }
+}
+
+/// A refresh that left a saved, usable session: refreshed here, still valid, or adopted.
+fn on_usable(d: &mut Dashboard, done: Refreshed, zone: &LocalTime, now: Timestamp) {
+    let until = |s: &Session| {
+        s.meta.access_expires_at.map_or_else(
+            || "no expiry given".to_owned(),
+            |at| format!("valid until {}", zone.time_of_day(at)),
+        )
+    };
+    d.failures = 0;
+    d.retry_at = None;
+    d.standing = Standing::Active;
+    let (level, text) = match &done {
+        Refreshed::Fresh { session, change } => {
+            let rotation = if *change == RefreshChange::Rotated {
+                format!(
+                    "; refresh token rotated (#{})",
+                    session.meta.refresh.rotation_count
+                )
+            } else {
+                String::new()
+            };
+            (
+                EventLevel::Info,
+                format!("Refreshed; access token {}{rotation}", until(session)),
+            )
+        }
+        Refreshed::StillValid(session) if session.meta.generation == d.session.meta.generation => (
+            EventLevel::Info,
+            "Still valid; no refresh needed".to_owned(),
+        ),
+        Refreshed::StillValid(session) | Refreshed::Unsaved { session, .. } => (
+            EventLevel::Info,
+            format!(
+                "Picked up tokens refreshed by another process; {}",
+                until(session)
+            ),
+        ),
+        Refreshed::Adopted(_) => (
+            EventLevel::Warn,
+            "Another client had rotated the refresh token; adopted its tokens".to_owned(),
+        ),
+    };
+    d.log(now, level, text);
+    d.session = done.into_session();
 }
 
 /// New tokens the store would not take: keep them in memory and save again soon.

@@ -143,7 +143,7 @@ fn approval_is_stored_before_the_dashboard_shows_it() {
         &mut app,
         Msg::SignInSaved {
             request: stale,
-            result: Err("x".into()),
+            result: Err(std::sync::Arc::new(io_error("x"))),
         },
         at(7),
     );
@@ -189,12 +189,12 @@ fn a_failed_save_is_reported_and_ends_plain_mode() {
         &mut app,
         Msg::SignInSaved {
             request: *save,
-            result: Err("disk full".into()),
+            result: Err(std::sync::Arc::new(io_error("disk full"))),
         },
         at(7),
     );
     assert!(
-        matches!(&app.screen, Screen::Approved(a) if a.saved == SaveState::Failed("disk full".into()))
+        matches!(&app.screen, Screen::Approved(a) if matches!(&a.saved, SaveState::Failed(e) if e.to_string() == "disk full"))
     );
     assert!(app.finished());
 }
@@ -354,4 +354,9 @@ fn the_server_clock_skew_is_kept_and_stored_with_the_sign_in() {
         matches!(effects.as_slice(), [Effect::SaveSignIn { clock_skew, .. }] if *clock_skew == skew),
         "{effects:?}"
     );
+}
+
+/// A store error as an IO failure would give.
+fn io_error(text: &str) -> crate::session_service::StoreError {
+    crate::session_service::StoreError::from(std::io::Error::other(text.to_owned()))
 }

@@ -16,7 +16,6 @@ mod loopback;
 mod prompt;
 mod screen;
 
-
 use std::time::Duration;
 
 use ring::rand::SystemRandom;
@@ -36,7 +35,6 @@ use crate::oauth::provider::{Provider, checked_url, host_and_port};
 use crate::plain::{error_line, status_line};
 use crate::runtime::exchange::exchange_code;
 use crate::session_service::SessionService;
-
 
 pub use crate::app::code::CALLBACK_WAIT_SECS;
 
@@ -144,18 +142,24 @@ async fn exchange(
     profile: &str,
 ) -> Result<(), Error> {
     let clock = service.clock.clone();
-    let Exchanged { tokens, skew } =
-        exchange_code(&*service.transport, &provider, request, code, &*clock, profile)
-            .await
-            .map_err(|end| {
-                let code = match end.kind {
-                    CodeEndKind::Denied => exit::DENIED,
-                    CodeEndKind::Expired => exit::EXPIRED,
-                    CodeEndKind::Unreachable => exit::NETWORK,
-                    CodeEndKind::Refused => exit::SERVER,
-                };
-                fail(code, error_line(&end.view))
-            })?;
+    let Exchanged { tokens, skew } = exchange_code(
+        &*service.transport,
+        &provider,
+        request,
+        code,
+        &*clock,
+        profile,
+    )
+    .await
+    .map_err(|end| {
+        let code = match end.kind {
+            CodeEndKind::Denied => exit::DENIED,
+            CodeEndKind::Expired => exit::EXPIRED,
+            CodeEndKind::Unreachable => exit::NETWORK,
+            CodeEndKind::Refused => exit::SERVER,
+        };
+        fail(code, error_line(&end.view))
+    })?;
     let now = clock.now();
     let mut new_session = provider.new_session(profile, *tokens, now);
     new_session.meta.clock_skew = skew;

@@ -9,8 +9,8 @@ use std::io::{BufRead, Write as _};
 use url::Url;
 
 use super::scripts::served;
-use super::setup::service;
 use super::setup::open_store;
+use super::setup::service;
 use crate::cli::{GitOperation, SessionArgs};
 use crate::domain::session::ProviderRecord;
 use crate::error::Error;

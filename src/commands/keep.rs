@@ -26,8 +26,8 @@ use crate::oauth::http::ReqwestTransport;
 use crate::session_service::{
     MinValid, RefreshFailed, Refreshed, SessionService, StoreError, Stored,
 };
-use crate::words;
 use crate::store::{StoreChoice, stored_profiles};
+use crate::words;
 
 /// `grantty keep [--profile P | --all] [--json]`, or `--print-systemd-unit`.
 pub async fn keep(session: &SessionArgs, args: &KeepArgs) -> Result<(), Error> {

@@ -13,9 +13,9 @@ use crate::domain::session::{Session, SessionState};
 use crate::error::Error;
 use crate::oauth::http::ReqwestTransport;
 use crate::oauth::provider::Provider;
+use crate::oauth::wire::ErrorCode;
 use crate::session_service::{RefreshFailed, SessionService, Stored};
 use crate::store::StoreChoice;
-use crate::oauth::wire::ErrorCode;
 use crate::words;
 
 /// `grantty` alone: the dashboard of the stored session, requesting nothing; with no session,
@@ -54,7 +54,10 @@ fn say_tokens_missing(stored: &Stored) {
     use std::io::Write as _;
     if let Stored::TokensMissing { meta, backend } = stored {
         let line = words::tokens_missing(&meta.profile, backend);
-        let _ = writeln!(std::io::stderr(), "grantty: {line}; signing in again with its settings");
+        let _ = writeln!(
+            std::io::stderr(),
+            "grantty: {line}; signing in again with its settings"
+        );
     }
 }
 
@@ -132,8 +135,8 @@ pub(super) async fn login(
     if let Stored::TokensMissing { .. } = &stored {
         say_tokens_missing(&stored);
     }
-    let plan = resolve::login_plan(session, args, config, Some(&stored), &service.transport)
-        .await?;
+    let plan =
+        resolve::login_plan(session, args, config, Some(&stored), &service.transport).await?;
     // Both flows end on the dashboard in a terminal (the code flow on its own screen).
     let on_screen = !plain_mode(session) && !args.json;
     super::refuse_memory_store_without_dashboard(session.store, on_screen, &session.profile)?;
@@ -161,15 +164,7 @@ pub(super) async fn login(
             // A device sign-in over a code-flow session makes a device-grant session.
             let mut provider = plan.provider;
             provider.code_flow = None;
-            sign_in(
-                provider,
-                service,
-                session,
-                args.json,
-                refresh_skew,
-                over,
-            )
-            .await
+            sign_in(provider, service, session, args.json, refresh_skew, over).await
         }
         // The session the sign-in's save replaces is revoked where it is saved: by the app on
         // screen, by the line mode after its save.

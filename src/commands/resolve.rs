@@ -16,12 +16,12 @@ use super::client_secret::{self, SecretInputs};
 use crate::cli::{ClientAuthArg, FlowArg, LoginArgs, ProviderArg, SessionArgs};
 use crate::config::{Config, Profile};
 use crate::domain::session::ProviderRecord;
-use crate::session_service::Stored;
 use crate::error::{Error, exit};
 use crate::oauth::client::discover_with;
 use crate::oauth::discovery::EndpointOverrides;
 use crate::oauth::http::ReqwestTransport;
 use crate::oauth::provider::{ANAPLAN_DEFAULT_HOST, Provider};
+use crate::session_service::Stored;
 
 /// Everything `login` needs to start.
 #[derive(Debug)]
@@ -167,11 +167,7 @@ pub async fn login_plan(
 /// The plan of a sign-in over a stored session: its provider and secret, and, for a session
 /// that signed in in a browser, the same flow (Anaplan SSO users cannot use the device grant)
 /// with its endpoint and redirect URI, unless the flags or the profile say otherwise.
-fn reused_plan(
-    s: &Settings,
-    stored: &Stored,
-    record: &ProviderRecord,
-) -> Result<LoginPlan, Error> {
+fn reused_plan(s: &Settings, stored: &Stored, record: &ProviderRecord) -> Result<LoginPlan, Error> {
     let mut provider = Provider::from_record(record)?;
     // A session whose tokens are gone lost its stored secret with them: a new one must be given.
     if let Some(session) = stored.session() {

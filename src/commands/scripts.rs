@@ -152,12 +152,13 @@ pub async fn export(
         ))
     })?;
     let service = service(open_store(session, StoreChoice::Auto)?)?;
-    let stored = service
-        .open(&session.profile)
-        .await?
-        .ok_or_else(|| RefreshFailed::NotSignedIn {
-            profile: session.profile.clone(),
-        })?;
+    let stored =
+        service
+            .open(&session.profile)
+            .await?
+            .ok_or_else(|| RefreshFailed::NotSignedIn {
+                profile: session.profile.clone(),
+            })?;
     let text = export::render(&stored, format, service.clock.now());
     match &args.output {
         Some(path) => {

@@ -2,8 +2,6 @@
 //! (and, for the code flow, its loopback listener's answer), the terminal restored before the
 //! outcome is left in the scrollback.
 
-
-
 use crate::app::{App, Msg};
 use crate::cli::SessionArgs;
 

@@ -70,6 +70,27 @@ pub(super) fn perform<T: Transport, F: Frontend>(
                 let _ = tx.send(Msg::Exchanged { request, result });
             });
         }
+        Effect::SaveSignIn { .. }
+        | Effect::RevokeReplaced { .. }
+        | Effect::SaveUnsaved { .. }
+        | Effect::Refresh { .. }
+        | Effect::Revoke { .. } => session_effect(effect, ctx, tx),
+        Effect::Export {
+            session,
+            format,
+            target,
+        } => {
+            let result = export_now(frontend, ctx, &session, format, target);
+            let _ = tx.send(Msg::Exported { result });
+        }
+    }
+    Ok(())
+}
+
+/// Starts an effect on the stored session: each goes through the session service, the one
+/// door to it, as a task that sends its typed outcome back.
+fn session_effect<T: Transport>(effect: Effect, ctx: &Context<T>, tx: &mpsc::UnboundedSender<Msg>) {
+    match effect {
         Effect::SaveSignIn {
             request,
             tokens,
@@ -138,7 +159,10 @@ pub(super) fn perform<T: Transport, F: Frontend>(
                         .ensure_valid(&ctx.profile, MinValid::Adaptive(min_valid_secs))
                         .await
                 };
-                let _ = tx.send(Msg::Refreshed { request, result });
+                let _ = tx.send(Msg::Refreshed {
+                    request,
+                    result: Box::new(result),
+                });
             });
         }
         Effect::Revoke { request } => {
@@ -151,16 +175,8 @@ pub(super) fn perform<T: Transport, F: Frontend>(
                 let _ = tx.send(Msg::Revoked { request, result });
             });
         }
-        Effect::Export {
-            session,
-            format,
-            target,
-        } => {
-            let result = export_now(frontend, ctx, &session, format, target);
-            let _ = tx.send(Msg::Exported { result });
-        }
+        _ => {}
     }
-    Ok(())
 }
 
 /// One line per server answer of a revoke.

@@ -353,12 +353,15 @@ async fn logout_keeps_the_session_when_no_revocation_reached_the_server() {
             json(200, ""),
         ],
     );
-    let err = f.service.revoke("p").await.unwrap_err();
+    let revoke = LogoutMode::Revoke {
+        logout_endpoint: None,
+    };
+    let err = f.service.logout("p", revoke.clone()).await.unwrap_err();
     assert!(matches!(err, LogoutFailed::NotRevoked { .. }), "{err:?}");
     assert!(!err.reached_server());
     assert!(err.to_string().contains("still valid"), "{err}");
     assert!(f.service.store.load("p").unwrap().is_some(), "kept");
-    let done = f.service.revoke("p").await.unwrap();
+    let done = f.service.logout("p", revoke).await.unwrap();
     assert_eq!(done.steps.len(), 2);
     assert!(
         f.service.store.load("p").unwrap().is_none(),

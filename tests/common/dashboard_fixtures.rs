@@ -179,18 +179,19 @@ pub fn refresh_failed() -> (App, Timestamp) {
     (app(d), at(expires - 240))
 }
 
-/// The server refused the refresh token.
+/// The session left the store under the dashboard (a logout in another terminal).
 pub fn session_ended() -> (App, Timestamp) {
     let mut d = dashboard();
     let when = at(SIGNED_IN + ACCESS_LIFETIME_SECS - 300);
-    let reason = "the refresh token was refused (invalid_grant: Refresh token has been revoked): \
-                  it expired, was revoked, or was already used";
     d.log(
         when,
         EventLevel::Error,
-        format!("Session ended: {reason}. Press l to sign in again"),
+        format!(
+            "Session ended: {}. Press l to sign in again",
+            grantty::words::SIGNED_OUT_ELSEWHERE
+        ),
     );
-    d.ended = Some(Ended::ByServer(reason.to_owned()));
+    d.ended = Some(Ended::SignedOutElsewhere);
     (app(d), when.plus_secs(5))
 }
 

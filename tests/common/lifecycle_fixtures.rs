@@ -1,15 +1,14 @@
 //! Dashboards in the states the session service's outcomes lead to, made the way the program
-//! makes them: a refresh started by `r`, the service's answer mapped by
-//! `runtime::refresh_result`, and `update` applying it. The words are the program's own.
+//! makes them: a refresh started by `r`, the service's typed answer carried in the `Msg` as the
+//! runtime carries it, and `update` applying it. The words are the program's own.
 
 use grantty::app::update::update;
 use grantty::app::{App, Effect, Key, Msg};
 use grantty::domain::clock::Timestamp;
 use grantty::domain::session::{RefreshChange, Session};
 use grantty::oauth::wire::ErrorCode;
-use grantty::runtime::refresh_result;
+use grantty::session_service::StoreError;
 use grantty::session_service::{EndReason, RefreshFailed, Refreshed};
-use grantty::store::StoreError;
 
 use super::dashboard_fixtures::{ACCESS_LIFETIME_SECS, SIGNED_IN, app, dashboard};
 use super::fixtures::at;
@@ -26,7 +25,7 @@ fn answered(answer: Result<Refreshed, RefreshFailed>, after: u64) -> (App, Times
     };
     let msg = Msg::Refreshed {
         request: *request,
-        result: refresh_result(answer),
+        result: Box::new(answer),
     };
     update(&mut app, msg, at(PRESSED + 1));
     (app, at(PRESSED + 1 + after))
@@ -72,9 +71,9 @@ pub fn unsaved() -> (App, Timestamp) {
         Ok(Refreshed::Unsaved {
             session,
             change: RefreshChange::Rotated,
-            reason: StoreError::from(std::io::Error::other(
+            reason: std::sync::Arc::new(StoreError::from(std::io::Error::other(
                 "No space left on device (os error 28)",
-            )),
+            ))),
         }),
         2,
     )
