@@ -140,6 +140,10 @@ impl Error {
                     ..
                 } => exit::SERVER,
                 RefreshFailed::Unreachable { .. } => exit::NETWORK,
+                // The keyring forgot the tokens: only a sign-in helps.
+                RefreshFailed::Store(e) if matches!(**e, StoreError::SecretsMissing { .. }) => {
+                    exit::SIGN_IN_NEEDED
+                }
                 RefreshFailed::Store(_) => exit::STORE,
                 RefreshFailed::Endpoint(_) => exit::USAGE,
             },
@@ -150,8 +154,10 @@ impl Error {
                 LogoutFailed::Store(_) => exit::STORE,
                 LogoutFailed::Endpoint(_) => exit::USAGE,
             },
+            Error::Store(StoreError::SecretsMissing { .. }) | Error::TokensMissing { .. } => {
+                exit::SIGN_IN_NEEDED
+            }
             Error::Store(_) | Error::Unsaved { .. } => exit::STORE,
-            Error::TokensMissing { .. } => exit::SIGN_IN_NEEDED,
             Error::Io(_) | Error::Demo(_) | Error::Transport(_) => exit::FAILURE,
             Error::SignIn { code, .. } => *code,
             Error::Interrupted { .. } => exit::CANCELLED,

@@ -119,6 +119,12 @@ pub async fn logout(
             return Err(failed.into());
         }
     };
+    if done.tokens_missing {
+        eprintln!(
+            "grantty: the {} had already lost this session's tokens, so nothing could be revoked at the server; they stay valid there until they expire",
+            service.store_info().describe()
+        );
+    }
     if done.no_endpoint {
         eprintln!(
             "grantty: this provider has no revocation endpoint; the tokens stay valid at the server until they expire"

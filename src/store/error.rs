@@ -96,7 +96,7 @@ pub enum StoreError {
     },
     /// The metadata says a session exists but its tokens are gone (e.g. kernel keyring after a
     /// reboot).
-    #[error("the tokens of profile {profile:?} are no longer in the {backend}; sign in again")]
+    #[error("{}", crate::words::tokens_missing(profile, backend))]
     SecretsMissing {
         /// The profile.
         profile: String,
