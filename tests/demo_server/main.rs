@@ -6,11 +6,9 @@
 // Marks the whole file as test code, so clippy's allow-unwrap-in-tests covers the fixtures.
 #![cfg(test)]
 
-#[path = "demo_server/confidential.rs"]
 mod confidential;
-#[path = "demo_server/device.rs"]
 mod device;
-#[path = "demo_server/tokens.rs"]
+mod serve;
 mod tokens;
 
 use std::net::SocketAddr;

@@ -1,0 +1,16 @@
+//! Interoperability: grantty against a real third-party authorization server, panva
+//! `oidc-provider` (pinned in `package.json` here), started on a free loopback port and approved
+//! through its own pages. The pinned npm packages install themselves on first use; without node
+//! or npm these tests skip, except in CI (`CI=true`), where they fail.
+
+#[path = "../common"]
+mod common {
+    pub mod interop;
+    pub mod session;
+}
+
+mod code;
+mod device;
+mod harness;
+mod secret;
+mod tokens;
