@@ -6,7 +6,7 @@
 //! The pinned npm packages install themselves on first use; without node or
 //! npm the tests skip, except with `CI=true`, where they fail.
 
-mod common;
+use crate::common;
 
 use common::interop::{CLIENT_ID, DEVICE_CODE_GRANT, EMAIL, LOGIN, OidcProvider, http_client};
 use serde_json::Value;

@@ -5,7 +5,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use common::canned::Canned;
 use common::session::{Access, Run, demo_server, isolated_command, signed_in};

@@ -6,7 +6,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use grantty::demo::{ClientRequest, ConfidentialClient, DemoConfig, DemoServer, SeenAuth};
 use tokio::io::AsyncWriteExt as _;

@@ -8,7 +8,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use common::authorize::{code_login_args, decide};
 use common::session::{Access, command_in, demo_server, signed_in};

@@ -7,7 +7,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use grantty::demo::{Decision, DemoConfig, DemoServer};
 use grantty::domain::clock::{Clock as _, SystemClock, Timestamp};

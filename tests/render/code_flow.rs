@@ -1,7 +1,7 @@
 //! Snapshots of the code flow screen (`login --flow code` in a terminal) in every state at
 //! 80×24 and 40×12, the QR code where it fits, and the rules a snapshot cannot show.
 
-mod common;
+use crate::common;
 
 use common::code_fixtures::{self, STATE, VERIFIER};
 use common::fixtures::at;

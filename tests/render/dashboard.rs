@@ -2,7 +2,7 @@
 //! cannot show: the countdown's colours, secrets kept off screen, the refresh-token and
 //! plaintext warnings, and tiny terminals.
 
-mod common;
+use crate::common;
 
 use common::dashboard_fixtures::{self as fx, with_board};
 use common::fixtures::{ACCESS_TOKEN, ID_TOKEN, REFRESH_TOKEN, at};

@@ -1,7 +1,7 @@
 //! The dashboard's event log scrolling, the `?` key list drawn from the key table, and the
 //! refresh token's wording.
 
-mod common;
+use crate::common;
 
 use common::dashboard_fixtures::{self as fx, with_board};
 use common::screen::{SIZES, draw, screen_text, snapshot};

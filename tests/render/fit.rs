@@ -1,7 +1,7 @@
 //! The waiting screen in every terminal shape: where the QR code goes, the copyable user code,
 //! the QR code's colours under `NO_COLOR`, and times in the local zone.
 
-mod common;
+use crate::common;
 
 use common::dashboard_fixtures as fx;
 use common::fixtures::{self, USER_CODE, VERIFICATION_URI};

@@ -4,7 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use common::lifecycle_fixtures as lf;
 use common::screen::{SIZES, draw, screen_text};

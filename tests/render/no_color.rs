@@ -6,7 +6,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
@@ -72,10 +72,16 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
 
+/// The child test's name as libtest lists it: its module path without the crate's name.
+fn child_test_name() -> String {
+    let (_harness, module) = module_path!().split_once("::").unwrap();
+    format!("{module}::no_color_child_writes_a_frame")
+}
+
 #[test]
 fn no_color_keeps_the_qr_code_black_on_white_in_the_terminal() {
     let out = std::process::Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "no_color_child_writes_a_frame", "--nocapture"])
+        .args(["--exact", &child_test_name(), "--nocapture"])
         .env(CHILD, "1")
         .env("NO_COLOR", "1")
         .output()

@@ -1,7 +1,7 @@
 //! Snapshots of every screen at fixed sizes, and the rendering rules that a snapshot of symbols
 //! cannot show: colours, secrets kept off screen, QR caching, and tiny terminals.
 
-mod common;
+use crate::common;
 
 use common::fixtures::{self, at};
 use common::screen::{
