@@ -7,9 +7,6 @@
 //! installed on first use ([`install`]); without node or npm the tests skip
 //! locally with a notice on stderr, but fail when `CI` is set.
 
-// Shared by several test binaries; each uses a subset.
-#![allow(dead_code)]
-
 // `approve_authorization`: the authorization code grant on the same pages.
 mod authorize;
 // First-use `npm ci` under a lock shared by every test binary.

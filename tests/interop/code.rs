@@ -33,7 +33,7 @@ fn provider_server() -> Option<OidcProvider> {
 
 /// `grantty args…` with its state in `state_home`, `--store file`, no display.
 fn grantty(state_home: &Path, args: &[&str]) -> tokio::process::Command {
-    common::session::isolated_command(state_home, args)
+    common::isolated::isolated_command(state_home, args)
 }
 
 #[tokio::test]

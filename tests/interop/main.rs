@@ -3,10 +3,12 @@
 //! through its own pages. The pinned npm packages install themselves on first use; without node
 //! or npm these tests skip, except in CI (`CI=true`), where they fail.
 
+// Fixtures fail a test as the tests do: by unwrapping or panicking.
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #[path = "../common"]
 mod common {
     pub mod interop;
-    pub mod session;
+    pub mod isolated;
 }
 
 mod code;

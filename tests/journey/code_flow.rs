@@ -28,7 +28,7 @@ async fn demo() -> DemoServer {
 
 /// `grantty args…` with its state in `state_home`, no display, no SSH, no `BROWSER`.
 fn grantty(state_home: &Path, args: &[&str]) -> Command {
-    common::session::isolated_command(state_home, args)
+    common::isolated::isolated_command(state_home, args)
 }
 
 /// `login --flow code` against `server` with `extra` flags, not yet started.

@@ -9,7 +9,8 @@ use crate::common;
 use common::canned::Canned;
 use grantty::demo::DemoConfig;
 
-use common::session::{Access, Run, demo_server, isolated_command, signed_in};
+use common::isolated::isolated_command;
+use common::session::{Access, Run, demo_server, signed_in};
 
 /// `grantty login` with explicit endpoints on `server`, a file store in `state`.
 async fn login(server: &Canned, state: &std::path::Path) -> Run {

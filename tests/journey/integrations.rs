@@ -8,11 +8,7 @@ use crate::common;
 
 use std::process::Stdio;
 
-use grantty::app::dashboard::Overlay;
-use grantty::app::update::update;
-use grantty::app::{Key, Msg, Screen};
 use grantty::demo::DemoConfig;
-use grantty::export::Format;
 use serde_json::Value;
 use tokio::io::AsyncWriteExt as _;
 
@@ -169,23 +165,4 @@ async fn export_writes_netrc_exec_credential_and_git_credential() {
         "{}",
         git.stdout
     );
-}
-
-#[test]
-fn export_menu_keys_5_to_7_pick_the_wrapper_formats() {
-    for (key, format) in [
-        ('5', Format::Netrc),
-        ('6', Format::ExecCredential),
-        ('7', Format::GitCredential),
-    ] {
-        let (mut app, now) = common::dashboard_fixtures::export_menu();
-        update(&mut app, Msg::Key(Key::Char(key)), now);
-        let Screen::Dashboard(d) = &app.screen else {
-            panic!("left the dashboard");
-        };
-        let picked = Overlay::Export {
-            format: Some(format),
-        };
-        assert_eq!(d.overlay, picked, "key {key}");
-    }
 }

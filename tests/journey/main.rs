@@ -2,13 +2,14 @@
 //! built-in demo server (or a canned one) on 127.0.0.1, in a temporary home; the `tui_*` ones in
 //! a private tmux server. Each asserts what the server saw as well as what the user saw.
 
+// Fixtures fail a test as the tests do: by unwrapping or panicking.
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #[path = "../common"]
 mod common {
     pub mod authorize;
     pub mod canned;
-    pub mod dashboard_fixtures;
-    pub mod fixtures;
     pub mod home;
+    pub mod isolated;
     pub mod journey;
     pub mod secret;
     pub mod session;

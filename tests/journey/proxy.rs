@@ -8,7 +8,8 @@
 use crate::common;
 
 use common::canned::Canned;
-use common::session::{Access, Run, demo_server, isolated_command, signed_in};
+use common::isolated::isolated_command;
+use common::session::{Access, Run, demo_server, signed_in};
 use grantty::demo::DemoConfig;
 
 /// A proxy on 127.0.0.1 that records each request line and refuses it with 403.

@@ -11,12 +11,13 @@ use crate::common;
 use grantty::demo::{ClientRequest, ConfidentialClient, DemoConfig, DemoServer, SeenAuth};
 use tokio::io::AsyncWriteExt as _;
 
+use common::isolated::isolated_command;
 use common::journey::Running;
 use common::secret::{
     assert_secret_only_in_the_secrets_file, expire_access_token, secret_file, stored,
     token_after_expiry,
 };
-use common::session::{Run, command_in, demo_server, isolated_command};
+use common::session::{Run, command_in, demo_server};
 
 const PASTE_PROMPT: &str = "Paste the address your browser was sent to:";
 const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";

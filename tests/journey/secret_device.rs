@@ -12,11 +12,12 @@ use crate::common;
 use grantty::demo::{ConfidentialClient, Decision, DemoConfig, DemoServer, SeenAuth};
 use grantty::domain::session::SessionState;
 
+use common::isolated::isolated_command;
 use common::secret::{
     assert_secret_only_in_the_secrets_file, expire_access_token, secret_file, stored,
     token_after_expiry,
 };
-use common::session::{Run, command_in, demo_server, events_of, isolated_command};
+use common::session::{Run, command_in, demo_server, events_of};
 
 /// `login --json --issuer … --client-id grantty-confidential` with `env` and `extra` flags,
 /// approved from its `code_issued` event.

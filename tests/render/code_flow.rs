@@ -3,8 +3,8 @@
 
 use crate::common;
 
-use common::code_fixtures::{self, STATE, VERIFIER};
-use common::fixtures::at;
+use common::code_fixtures;
+use common::example::{STATE, VERIFIER, at};
 use common::screen::{assert_colourless_but_qr, draw, screen_text, snapshot};
 use ratatui::style::Modifier;
 

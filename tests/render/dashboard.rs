@@ -5,11 +5,11 @@
 use crate::common;
 
 use common::dashboard_fixtures::{self as fx, with_board};
-use common::fixtures::{ACCESS_TOKEN, ID_TOKEN, REFRESH_TOKEN, at};
+use common::example::{ACCESS_LIFETIME_SECS, ACCESS_TOKEN, ID_TOKEN, REFRESH_TOKEN, SIGNED_IN, at};
 use common::screen::{SIZES, draw, draw_with, find, screen_text};
 use grantty::app::App;
 use grantty::app::dashboard::Overlay;
-use grantty::domain::clock::Timestamp;
+use grantty::domain::clock::{Skew, Timestamp};
 use grantty::ui::Theme;
 use ratatui::style::{Color, Modifier};
 
@@ -83,7 +83,7 @@ fn full_tokens_never_reach_the_screen() {
 /// The colour and modifiers of the first digit of the access countdown.
 fn countdown_style(theme: Theme, secs_left: u64) -> Option<(Color, Modifier)> {
     let (app, _) = fx::fresh();
-    let expires = fx::SIGNED_IN + fx::ACCESS_LIFETIME_SECS;
+    let expires = SIGNED_IN + ACCESS_LIFETIME_SECS;
     let terminal = draw_with(&app, theme, (80, 24), at(expires - secs_left));
     let buffer = terminal.backend().buffer();
     let clock = format!("{}:{:02} left", secs_left / 60, secs_left % 60);
@@ -214,9 +214,9 @@ fn tiny_terminals_do_not_panic() {
 fn a_token_living_seconds_is_shown_as_very_short_lived() {
     let (mut app, _) = fx::fresh();
     with_board(&mut app, |d| {
-        d.session.meta.access_expires_at = Some(at(fx::SIGNED_IN + 5));
+        d.session.meta.access_expires_at = Some(at(SIGNED_IN + 5));
     });
-    let text = screen_text(&draw(&app, (80, 24), at(fx::SIGNED_IN + 2)));
+    let text = screen_text(&draw(&app, (80, 24), at(SIGNED_IN + 2)));
     assert!(
         text.contains("very short-lived (5 s)") && text.contains("at most every 30 s"),
         "{text}"
@@ -228,4 +228,21 @@ fn a_token_living_seconds_is_shown_as_very_short_lived() {
     let (app, now) = fx::fresh();
     let text = screen_text(&draw(&app, (80, 24), now));
     assert!(!text.contains("short-lived"), "{text}");
+}
+
+#[test]
+fn the_id_token_exp_is_shown_on_the_local_clock() {
+    let (mut app, now) = fx::fresh();
+    let exp_row = |app: &App| {
+        let text = screen_text(&draw(app, (80, 24), now));
+        text.lines()
+            .find_map(|l| l.split("exp ").nth(1).map(|rest| rest[..12].to_owned()))
+            .unwrap()
+    };
+    // The claim says 14:14:55 on the server's clock.
+    assert_eq!(exp_row(&app), "14:14:55 UTC");
+    fx::with_board(&mut app, |d| {
+        d.session.meta.clock_skew = Some(Skew::from_secs(120));
+    });
+    assert_eq!(exp_row(&app), "14:12:55 UTC");
 }

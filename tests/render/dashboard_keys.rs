@@ -5,10 +5,12 @@ use crate::common;
 
 use common::dashboard_fixtures::{self as fx, with_board};
 use common::screen::{SIZES, draw, screen_text, snapshot};
+use grantty::app::dashboard::Overlay;
 use grantty::app::keys::{DASHBOARD_KEYS, Key};
 use grantty::app::update::update;
 use grantty::app::{App, Msg, Screen};
 use grantty::domain::clock::Timestamp;
+use grantty::export::Format;
 
 fn press(app: &mut App, key: Key, now: Timestamp) {
     update(app, Msg::Key(key), now);
@@ -119,4 +121,23 @@ fn an_unknown_kind_says_so_and_the_lifespan_counts_from_sign_in() {
     });
     let without = text(&app, (80, 24), now);
     assert!(without.contains("lifespan unknown"), "{without}");
+}
+
+#[test]
+fn export_menu_keys_5_to_7_pick_the_wrapper_formats() {
+    for (key, format) in [
+        ('5', Format::Netrc),
+        ('6', Format::ExecCredential),
+        ('7', Format::GitCredential),
+    ] {
+        let (mut app, now) = fx::export_menu();
+        update(&mut app, Msg::Key(Key::Char(key)), now);
+        let Screen::Dashboard(d) = &app.screen else {
+            panic!("left the dashboard");
+        };
+        let picked = Overlay::Export {
+            format: Some(format),
+        };
+        assert_eq!(d.overlay, picked, "key {key}");
+    }
 }

@@ -15,7 +15,8 @@ use grantty::ndjson::Ndjson;
 use grantty::runtime::Frontend as _;
 use serde_json::Value;
 
-use common::fixtures::{self as fx, at};
+use common::example::{self, at};
+use common::fixtures as fx;
 
 /// The frontend's output as lines.
 fn lines(frontend: Ndjson<Vec<u8>>) -> Vec<String> {
@@ -69,7 +70,7 @@ fn record() -> ProviderRecord {
 /// later (a tick that changes nothing), ending stored as profile `work`.
 fn sign_in_lines() -> Vec<String> {
     let mut out = Ndjson::new(Vec::new());
-    let mut app = App::new(fx::provider(), at(0));
+    let mut app = App::new(example::provider(), at(0));
     let effects = start(&mut app, at(0));
     let [Effect::RequestDeviceCode { request }] = effects.as_slice() else {
         panic!("expected a device-code request, got {effects:?}");
@@ -207,9 +208,9 @@ fn a_sign_in_writes_one_event_per_change_and_never_a_token() {
             "{line}"
         );
         for secret in [
-            fx::ACCESS_TOKEN,
-            fx::REFRESH_TOKEN,
-            fx::ID_TOKEN,
+            example::ACCESS_TOKEN,
+            example::REFRESH_TOKEN,
+            example::ID_TOKEN,
             fx::DEVICE_CODE,
         ] {
             assert!(!line.contains(secret), "{line}");

@@ -3,7 +3,8 @@
 
 use crate::common;
 
-use common::fixtures::{self, at};
+use common::example::{self, at};
+use common::fixtures;
 use common::screen::{
     SIZES, assert_colourless_but_qr, draw, draw_with, find, screen_text, snapshot,
 };
@@ -221,9 +222,9 @@ fn full_tokens_never_reach_the_screen() {
     ] {
         let text = screen_text(&draw(&app, size, fixtures::approved_now()));
         for secret in [
-            fixtures::ACCESS_TOKEN,
-            fixtures::REFRESH_TOKEN,
-            fixtures::ID_TOKEN,
+            example::ACCESS_TOKEN,
+            example::REFRESH_TOKEN,
+            example::ID_TOKEN,
         ] {
             assert!(!text.contains(secret), "{size:?}");
             // Not even a wrapped piece of one.

@@ -11,9 +11,8 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::process::{Command, Output, Stdio};
 use std::sync::Arc;
 
-use common::dashboard_fixtures as dash;
+use common::example;
 use common::fake::{ScriptedTransport, TokioClock, json};
-use common::screen::{draw, screen_text};
 use grantty::app::{App, ProviderInfo, Screen};
 use grantty::demo::{DemoClock, DemoConfig, DemoServer};
 use grantty::domain::clock::{Clock, Skew, SystemClock, Timestamp};
@@ -194,7 +193,7 @@ fn status_reports_a_notable_skew_and_json_always_carries_it() {
     let state = tempfile::tempdir().unwrap();
     let store = SessionStore::open(state.path().join("grantty"), StoreChoice::File, true).unwrap();
     for (secs, line) in [(-75, Some("75 s behind this machine")), (3, None)] {
-        let mut session = dash::session();
+        let mut session = example::session();
         session.meta.clock_skew = Some(Skew::from_secs(secs));
         store.save(&session).unwrap();
 
@@ -218,29 +217,12 @@ fn status_reports_a_notable_skew_and_json_always_carries_it() {
     }
 }
 
-#[test]
-fn the_id_token_exp_is_shown_on_the_local_clock() {
-    let (mut app, now) = dash::fresh();
-    let exp_row = |app: &App| {
-        let text = screen_text(&draw(app, (80, 24), now));
-        text.lines()
-            .find_map(|l| l.split("exp ").nth(1).map(|rest| rest[..12].to_owned()))
-            .unwrap()
-    };
-    // The claim says 14:14:55 on the server's clock.
-    assert_eq!(exp_row(&app), "14:14:55 UTC");
-    dash::with_board(&mut app, |d| {
-        d.session.meta.clock_skew = Some(Skew::from_secs(120));
-    });
-    assert_eq!(exp_row(&app), "14:12:55 UTC");
-}
-
 /// Times in the user's zone: `status` reads `TZ` once and writes the zone's abbreviation.
 #[test]
 fn status_writes_times_in_the_zone_from_tz() {
     let state = tempfile::tempdir().unwrap();
     let store = SessionStore::open(state.path().join("grantty"), StoreChoice::File, true).unwrap();
-    let mut session = dash::session();
+    let mut session = example::session();
     // A rotating-token lifespan from the profile (Anaplan's default) before the first refresh.
     session.meta.provider.refresh_token_lifespan_secs = Some(43_000);
     store.save(&session).unwrap();

@@ -9,9 +9,8 @@ use crate::common;
 
 use std::sync::Arc;
 
-use common::code_fixtures::{REDIRECT_URI, STATE, VERIFIER, oauth_provider, request};
+use common::example::{REDIRECT_URI, STATE, VERIFIER, oauth_provider, provider, request};
 use common::fake::{ScriptedTransport, TokioClock, json};
-use common::fixtures::provider;
 use grantty::app::{App, Capture, CodeEndKind, CodeSignIn, Key, Msg, Screen};
 use grantty::domain::clock::Clock;
 use grantty::oauth::http::TransportError;

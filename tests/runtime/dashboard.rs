@@ -98,7 +98,7 @@ fn fixture(transport: ScriptedTransport, clock: Arc<dyn Clock>, session: Session
     };
     let board = Dashboard::new(session, storage, clock.now(), "Opened the stored session");
     Fixture {
-        app: App::with_dashboard(common::fixtures::provider(), board),
+        app: App::with_dashboard(common::example::provider(), board),
         ctx: Context {
             transport: Arc::new(transport.clone()),
             provider: Arc::new(provider),

@@ -6,6 +6,7 @@
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, mpsc};
 use std::time::Duration;
 
@@ -18,6 +19,7 @@ use grantty::store::{
     SessionStore, SkippedBackend, StoreChoice, StoreError, decide_auto,
 };
 
+const PROFILE: &str = "default";
 const ACCESS: &str = "at-SECRET-first-0123456789";
 const REFRESH: &str = "rt-SECRET-first-0123456789";
 
@@ -420,4 +422,45 @@ fn the_memory_choice_writes_nothing_to_disk() {
     store.save(&session("p", ACCESS, REFRESH)).unwrap();
     assert!(!dir.exists());
     assert_eq!(store.info().kind, BackendKind::Memory);
+}
+
+/// The cached `token` path reads without a lock: a reader racing 300 saves always gets tokens
+/// and metadata of one save.
+#[test]
+fn a_reader_never_sees_tokens_older_than_their_metadata_claims() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = file_store(&dir.path().join("grantty"));
+    let base = 1_000_000;
+    let session_at = |n: i64| {
+        let mut s = session(PROFILE, &format!("at-{n}"), &format!("rt-{n}"));
+        s.meta.access_expires_at = Some(Timestamp::from_unix_secs(base + n));
+        s
+    };
+    store.save(&session_at(0)).unwrap();
+    let done = AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            for n in 1..=300 {
+                store.save(&session_at(n)).unwrap();
+            }
+            done.store(true, Ordering::SeqCst);
+        });
+        for _ in 0..3 {
+            scope.spawn(|| {
+                while !done.load(Ordering::SeqCst) {
+                    let s = store.load(PROFILE).unwrap().unwrap();
+                    let at: i64 = s.secrets.access_token.expose()[3..].parse().unwrap();
+                    let rt: i64 = s.secrets.refresh_token.as_ref().unwrap().expose()[3..]
+                        .parse()
+                        .unwrap();
+                    assert_eq!(at, rt, "both tokens come from one save");
+                    let claimed = s.meta.access_expires_at.unwrap().as_unix_secs() - base;
+                    assert!(
+                        at >= claimed,
+                        "metadata of save {claimed} served with tokens of save {at}"
+                    );
+                }
+            });
+        }
+    });
 }
