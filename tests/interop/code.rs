@@ -1,5 +1,5 @@
 //! The authorization code grant with PKCE against a real third-party server, panva
-//! `oidc-provider` (see `tests/interop/server.mjs`): the `grantty` binary in paste-back mode,
+//! `oidc-provider` (see `tests/interop/oidc-provider/server.mjs`): the `grantty` binary in paste-back mode,
 //! approved on the provider's own login and consent pages, and grantty's sans-IO requests
 //! showing that the provider takes our S256 challenge and refuses a code used twice.
 //!

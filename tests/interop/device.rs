@@ -1,5 +1,5 @@
 //! Interoperability: grantty's client against a real third-party authorization server, panva
-//! `oidc-provider` (pinned in `tests/interop/package.json`), started on a free loopback port.
+//! `oidc-provider` (pinned in `tests/interop/oidc-provider/package.json`), started on a free loopback port.
 //! Approval goes through the provider's own pages with an HTTP client, as a user would.
 //! The pinned npm packages install themselves on first use; without node or npm these tests skip,
 //! except in CI (`CI=true`), where they fail.

@@ -1,5 +1,5 @@
 //! Confidential device clients against a real third-party authorization server, panva
-//! `oidc-provider` (see `tests/interop/server.mjs`), registered with `client_secret_basic` and
+//! `oidc-provider` (see `tests/interop/oidc-provider/server.mjs`), registered with `client_secret_basic` and
 //! `client_secret_post`: grantty signs in, refreshes (the provider rebuilt from the stored
 //! session, its secret included) and revokes with each; a wrong secret is refused with
 //! `invalid_client`.

@@ -1,5 +1,5 @@
 //! Token upkeep against a real third-party authorization server, panva `oidc-provider` (see
-//! `tests/interop/server.mjs`), which rotates refresh tokens on every use and revokes the whole
+//! `tests/interop/oidc-provider/server.mjs`), which rotates refresh tokens on every use and revokes the whole
 //! grant when a spent one comes back. grantty's [`Keeper`] refreshes, detects rotation, ends the
 //! session on reuse and revokes; raw RFC 6749 / RFC 7662 requests then check what the server
 //! itself believes. The last test runs the `grantty` binary through the same life cycle.

@@ -1,6 +1,6 @@
 //! The NDJSON frontend over states the real app reaches: `update` drives a sign-in through every
 //! polling answer, and the frontend draws after each step as the runtime does. Literal times
-//! (`common::fixtures`), fake tokens that must never appear in a line.
+//! (`common::example`), fake tokens that must never appear in a line.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 

@@ -57,13 +57,13 @@ const provider = new Provider(issuer, {
       client_name: 'grantty interop',
       token_endpoint_auth_method: 'none',
       grant_types: [DEVICE_CODE_GRANT, 'refresh_token', 'authorization_code'],
-      // The authorization code grant (tests/interop_code.rs): grantty pastes
+      // The authorization code grant (tests/interop/code.rs): grantty pastes
       // back the address of this redirect URI, where nothing listens.
       response_types: ['code'],
       redirect_uris: ['http://127.0.0.1/callback'],
     },
     // Confidential device clients (RFC 8628 §5.6 allows them), one per way of
-    // sending the secret (RFC 6749 §2.3.1); tests/interop_secret.rs.
+    // sending the secret (RFC 6749 §2.3.1); tests/interop/secret.rs.
     ...[
       ['grantty-confidential-basic', 'client_secret_basic'],
       ['grantty-confidential-post', 'client_secret_post'],
