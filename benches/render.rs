@@ -6,6 +6,10 @@
 //! exactly the screens that are reviewed. `cargo bench --bench render`.
 
 // The fixtures are shared with the tests, which may unwrap; and each bench uses only a few.
+#[path = "../tests/common/example.rs"]
+#[allow(dead_code, clippy::unwrap_used, clippy::panic)]
+mod example;
+
 #[path = "../tests/common/fixtures.rs"]
 #[allow(dead_code, clippy::unwrap_used, clippy::panic)]
 mod fixtures;
@@ -23,7 +27,7 @@ use grantty::ui::{Theme, UiCache, render};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
-use fixtures::at;
+use example::at;
 
 /// The terminal size every screen is measured at.
 const SIZE: (u16, u16) = (80, 24);

@@ -5,41 +5,8 @@ use grantty::app::{
     App, Capture, CodeEnd, CodeEndKind, CodeSignIn, CodeStage, ErrorView, RequestId, Screen,
 };
 use grantty::domain::clock::Timestamp;
-use grantty::oauth::pkce::{AuthorizationRequest, Pkce};
-use grantty::oauth::provider::Provider;
-use url::Url;
 
-use super::fixtures::{at, provider};
-
-/// The `state` of the fixture's authorization request.
-pub const STATE: &str = "Xc8dQm2v7pLr4TgW1sYb9A";
-/// RFC 7636's example verifier.
-pub const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
-/// Where the browser is sent after approval.
-pub const REDIRECT_URI: &str = "http://127.0.0.1/callback";
-
-/// The provider the fixtures' requests are for (token endpoint `/oauth/token`).
-pub fn oauth_provider() -> Provider {
-    Provider::generic(
-        "grantty-demo",
-        Some("openid profile offline_access"),
-        "https://example.com/oauth/device",
-        "https://example.com/oauth/token",
-        None,
-    )
-    .unwrap()
-}
-
-/// The authorization request, as `login --flow code` builds it.
-pub fn request() -> AuthorizationRequest {
-    AuthorizationRequest::new(
-        &oauth_provider(),
-        &Url::parse("https://example.com/oauth/authorize").unwrap(),
-        Url::parse(REDIRECT_URI).unwrap(),
-        Pkce::from_verifier(VERIFIER),
-        STATE.to_owned(),
-    )
-}
+use super::example::{STATE, at, provider, request};
 
 /// A code screen that started at `at(0)` with `capture`.
 pub fn code_app(capture: Capture, edit: impl FnOnce(&mut CodeSignIn)) -> App {

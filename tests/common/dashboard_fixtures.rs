@@ -1,64 +1,15 @@
 //! Deterministic dashboards for the render tests: a session signed in at `at(40)` (13:14:55 UTC)
-//! with fake tokens, brought to each state by mutating the model's public fields and logging
+//! with fake tokens (`example::session`), brought to each state by mutating the model's public fields and logging
 //! the events the update would have logged.
 
 use grantty::app::dashboard::{Ended, EventLevel, Overlay};
 use grantty::app::{App, Dashboard, RequestId, StorageView};
 use grantty::domain::clock::Timestamp;
-use grantty::domain::secret::{AccessToken, IdToken, RefreshToken};
-use grantty::domain::session::{ProviderRecord, RefreshKind, Session};
-use grantty::domain::token::{TokenSet, UnverifiedClaims};
+use grantty::domain::session::RefreshKind;
 use grantty::export::Format;
 use grantty::local_time::LocalTime;
 
-use super::fixtures::{ACCESS_TOKEN, ID_TOKEN, REFRESH_TOKEN, at, provider};
-
-/// When the session was signed in, relative to `fixtures::ISSUED_AT`.
-pub const SIGNED_IN: u64 = 40;
-/// `expires_in` of every access token.
-pub const ACCESS_LIFETIME_SECS: u64 = 3600;
-
-/// The provider as the session stores it.
-pub fn record() -> ProviderRecord {
-    ProviderRecord {
-        kind: "generic".to_owned(),
-        host: "example.com".to_owned(),
-        client_id: "grantty-demo".to_owned(),
-        scope: "openid profile offline_access".to_owned(),
-        device_authorization_endpoint: "https://example.com/oauth/device_authorization".to_owned(),
-        token_endpoint: "https://example.com/oauth/token".to_owned(),
-        userinfo_endpoint: None,
-        code_flow: None,
-        revocation_endpoint: Some("https://example.com/oauth/revoke".to_owned()),
-        logout_endpoint: None,
-        refresh_token_lifespan_secs: None,
-        client_auth: None,
-        client_secret_source: None,
-    }
-}
-
-/// A fresh session signed in at `at(SIGNED_IN)`, with a refresh token and ID token claims.
-pub fn session() -> Session {
-    let tokens = TokenSet {
-        access_token: AccessToken::new(ACCESS_TOKEN),
-        token_type: "Bearer".to_owned(),
-        expires_at: Some(at(SIGNED_IN + ACCESS_LIFETIME_SECS)),
-        refresh_token: Some(RefreshToken::new(REFRESH_TOKEN)),
-        refresh_token_expires_at: None,
-        scope: Some("openid profile offline_access".to_owned()),
-        id_token: Some(IdToken::new(ID_TOKEN)),
-        issued_at: at(SIGNED_IN),
-    };
-    let mut session = Session::new("default", record(), tokens, at(SIGNED_IN));
-    session.meta.claims = Some(UnverifiedClaims {
-        subject: Some("user-1234".to_owned()),
-        email: Some("ann@example.com".to_owned()),
-        name: Some("Ann Example".to_owned()),
-        issuer: Some("https://example.com".to_owned()),
-        expires_at: Some(at(SIGNED_IN + ACCESS_LIFETIME_SECS)),
-    });
-    session
-}
+use super::example::{ACCESS_LIFETIME_SECS, SIGNED_IN, at, provider, session};
 
 /// The Secret Service, as the store describes itself.
 pub fn keyring() -> StorageView {

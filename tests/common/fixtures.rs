@@ -2,14 +2,14 @@
 //! URLs, literal timestamps and fake tokens. Poller states are reached through the poller's own
 //! API (`poll_sent`, `on_reply`), so they are states the real app can be in.
 
-use grantty::app::{App, Approved, ErrorView, Notice, ProviderInfo, SaveState, Screen, Waiting};
+use grantty::app::{App, Approved, ErrorView, Notice, SaveState, Screen, Waiting};
 use grantty::domain::clock::Timestamp;
 use grantty::domain::grant::{DeviceAuthorization, GrantFailure, PollReply, Poller, ServerError};
 use grantty::domain::secret::{AccessToken, DeviceCode, IdToken, RefreshToken};
 use grantty::domain::token::{TokenSet, UnverifiedClaims};
 
-/// 2026-11-23T13:14:15Z: when the device code was issued.
-pub const ISSUED_AT: i64 = 1_795_439_655;
+use super::example::{ACCESS_TOKEN, ID_TOKEN, ISSUED_AT, REFRESH_TOKEN, at, provider};
+
 /// `expires_in` of the device authorization response.
 pub const EXPIRES_IN_SECS: u64 = 600;
 /// The RFC 8628 example user code.
@@ -20,29 +20,6 @@ pub const VERIFICATION_URI: &str = "https://example.com/device";
 pub const VERIFICATION_URI_COMPLETE: &str = "https://example.com/device?user_code=WDJB-MJHT";
 /// A device code that must never be drawn.
 pub const DEVICE_CODE: &str = "fake-device-code-GmRhmhcxhwAzkoEqiMEg";
-/// An access token that must never be drawn in full.
-pub const ACCESS_TOKEN: &str = "fake-access-token-0123456789abcdef0123";
-/// A refresh token that must never be drawn in full.
-pub const REFRESH_TOKEN: &str = "fake-refresh-token-fedcba9876543210fedc";
-/// An ID token that must never be drawn.
-pub const ID_TOKEN: &str = "fake-id-token.eyJzdWIiOiJ1c2VyLTEyMzQifQ.fake-signature";
-
-/// `ISSUED_AT + secs`.
-pub fn at(secs: u64) -> Timestamp {
-    Timestamp::from_unix_secs(ISSUED_AT).plus_secs(secs)
-}
-
-/// Who is asking.
-pub fn provider() -> ProviderInfo {
-    ProviderInfo {
-        name: "Example".to_owned(),
-        host: "example.com".to_owned(),
-        client_id: "grantty-demo".to_owned(),
-        scopes: "openid profile offline_access".to_owned(),
-        local_host: "build-box".to_owned(),
-    }
-}
-
 /// The device authorization response, with `verification_uri_complete`.
 pub fn authorization() -> DeviceAuthorization {
     DeviceAuthorization {

@@ -1,14 +1,11 @@
 //! Interoperability harness: a real third-party authorization server, panva's
-//! `oidc-provider` (npm), run by `tests/interop/server.mjs` on a free loopback
+//! `oidc-provider` (npm), run by `tests/interop/oidc-provider/server.mjs` on a free loopback
 //! port, plus a scripted "user with a browser" that approves or denies device
 //! authorizations through the server's own HTML pages.
 //!
 //! Prerequisites: `node` and `npm` on `PATH`. The pinned packages are
 //! installed on first use ([`install`]); without node or npm the tests skip
 //! locally with a notice on stderr, but fail when `CI` is set.
-
-// Shared by several test binaries; each uses a subset.
-#![allow(dead_code)]
 
 // `approve_authorization`: the authorization code grant on the same pages.
 mod authorize;
@@ -48,7 +45,7 @@ pub struct OidcProvider {
 }
 
 impl OidcProvider {
-    /// Starts `tests/interop/server.mjs` with node on a free loopback port
+    /// Starts `tests/interop/oidc-provider/server.mjs` with node on a free loopback port
     /// and waits (at most 30 s) for the JSON line announcing its issuer.
     ///
     /// Installs the pinned npm packages first if they are not there yet. If
@@ -62,7 +59,7 @@ impl OidcProvider {
             Err(install::Missing::NoNpm) => {
                 return missing_prerequisite(
                     "`npm` was not found on PATH, so the pinned packages in \
-                     tests/interop/package-lock.json cannot be installed",
+                     tests/interop/oidc-provider/package-lock.json cannot be installed",
                 );
             }
             Err(install::Missing::Failed(why)) => return Err(why),
@@ -314,7 +311,7 @@ fn client_builder() -> reqwest::ClientBuilder {
 }
 
 fn interop_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/interop")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/interop/oidc-provider")
 }
 
 fn in_ci() -> bool {

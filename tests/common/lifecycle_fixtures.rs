@@ -10,8 +10,8 @@ use grantty::oauth::wire::ErrorCode;
 use grantty::session_service::StoreError;
 use grantty::session_service::{EndReason, RefreshFailed, Refreshed};
 
-use super::dashboard_fixtures::{ACCESS_LIFETIME_SECS, SIGNED_IN, app, dashboard};
-use super::fixtures::at;
+use super::dashboard_fixtures::{app, dashboard};
+use super::example::{ACCESS_LIFETIME_SECS, SIGNED_IN, at};
 
 /// When `r` is pressed: 25 minutes after the sign-in, 35 minutes left on the access token.
 const PRESSED: u64 = SIGNED_IN + 1500;

@@ -2,7 +2,7 @@
 //! command (`cargo test --locked`) runs the interop tests on a fresh clone.
 //!
 //! Several test binaries (and several tests in each) start the server at the same time, so the
-//! check and `npm ci` run under an exclusive lock on `tests/interop/.npm-install.lock` (an
+//! check and `npm ci` run under an exclusive lock on `tests/interop/oidc-provider/.npm-install.lock` (an
 //! advisory `flock`, released when the file closes, even if the test process dies). An install
 //! counts as done only when `node_modules/.grantty-installed` holds the exact bytes of
 //! `package-lock.json`: an interrupted `npm ci`, or a changed pin, installs again.
@@ -43,7 +43,7 @@ pub fn ensure_installed(dir: &Path) -> Result<(), Missing> {
 
 fn install_locked(dir: &Path) -> Result<(), Missing> {
     let pin = fs::read(dir.join(PIN))
-        .map_err(|e| Missing::Failed(format!("reading tests/interop/{PIN}: {e}")))?;
+        .map_err(|e| Missing::Failed(format!("reading tests/interop/oidc-provider/{PIN}: {e}")))?;
     if fs::read(dir.join(STAMP)).is_ok_and(|stamp| stamp == pin) {
         return Ok(());
     }

@@ -1,0 +1,44 @@
+//! Journeys: the real `grantty` binary as people, scripts and wrappers run it, against the
+//! built-in demo server (or a canned one) on 127.0.0.1, in a temporary home; the `tui_*` ones in
+//! a private tmux server. Each asserts what the server saw as well as what the user saw.
+
+// Fixtures fail a test as the tests do: by unwrapping or panicking.
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#[path = "../common"]
+mod common {
+    pub mod authorize;
+    pub mod canned;
+    pub mod home;
+    pub mod isolated;
+    pub mod journey;
+    pub mod secret;
+    pub mod session;
+    pub mod tmux;
+}
+
+mod cli;
+mod code_flow;
+mod discovery;
+mod docs;
+mod ended;
+mod hostile_answers;
+mod integrations;
+mod keep;
+mod login_json;
+mod logout;
+mod min_valid;
+mod one_door;
+mod profile_names;
+mod profiles;
+mod proxy;
+mod refusal;
+mod secret_code;
+mod secret_device;
+mod signals;
+mod store;
+mod store_found;
+mod token_lifecycle;
+mod tui_code_flow;
+mod tui_lifecycle;
+mod tui_login;
+mod verify;
