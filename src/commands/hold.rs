@@ -6,22 +6,22 @@
 //!
 //! Also here: what the script commands do with a session service outcome, so all four serve a
 //! still-valid access token through refusals and outages the same way, and keep tokens a
-//! store refused (retry, then the fallback place).
+//! store refused the way [`crate::domain::upkeep::unsaved_step`] says (retry, then the fallback
+//! place); `grantty keep` follows the same steps ([`save_or_keep_aside`]).
 
 use std::future::Future;
+use std::path::PathBuf;
+use std::time::Duration;
 
 use tokio::signal::unix::{SignalKind, signal};
 
 use crate::domain::session::{Session, SessionState};
+use crate::domain::upkeep::{UnsavedStep, unsaved_step};
 use crate::error::Error;
 use crate::oauth::http::Transport;
 use crate::session_service::{InFlight, RefreshFailed, Refreshed, SessionService};
+use crate::store::StoreError;
 use crate::words;
-
-/// How many times a refused save is tried again before the fallback place.
-pub const SAVE_RETRIES: u32 = 3;
-/// Pause before each retry of a refused save (doubling).
-pub const SAVE_RETRY_FIRST_MS: u64 = 50;
 
 /// Runs `work` with SIGINT, SIGTERM and SIGHUP handled as the module says. Returns the work's
 /// output and the signal that arrived while a refresh was finishing, if any.
@@ -117,29 +117,71 @@ pub struct Served {
 pub async fn keep_unsaved<T: Transport>(
     service: &SessionService<T>,
     session: &Session,
-    mut reason: crate::store::StoreError,
+    reason: StoreError,
 ) -> Result<(), Error> {
-    let mut pause_ms = SAVE_RETRY_FIRST_MS;
-    for _ in 0..SAVE_RETRIES {
-        tokio::time::sleep(std::time::Duration::from_millis(pause_ms)).await;
-        pause_ms *= 2;
-        match service.save_unsaved(session).await {
-            Ok(()) => return Ok(()),
-            Err(e) => reason = e,
-        }
-    }
     let profile = session.meta.profile.clone();
-    match service.rescue(session).await {
-        Ok(path) => {
+    match save_or_keep_aside(service, session, reason).await {
+        KeptUnsaved::Saved => Ok(()),
+        KeptUnsaved::Aside { path, reason } => {
             eprintln!(
                 "grantty: {}",
                 words::unsaved(&reason.to_string(), Some(&path), &profile)
             );
             Ok(())
         }
-        Err(_) => Err(Error::Unsaved {
+        KeptUnsaved::Nowhere { reason, .. } => Err(Error::Unsaved {
             profile,
             reason: Box::new(reason),
         }),
+    }
+}
+
+/// Where refreshed tokens the store refused ended up.
+#[derive(Debug)]
+pub enum KeptUnsaved {
+    /// A retry saved them in the store.
+    Saved,
+    /// Kept aside in the fallback file, which the next load applies.
+    Aside {
+        /// The file.
+        path: PathBuf,
+        /// Why the store's last save failed.
+        reason: StoreError,
+    },
+    /// Neither the store nor the fallback file took them: they are only in this process.
+    Nowhere {
+        /// Why the store's last save failed.
+        reason: StoreError,
+        /// Why the fallback file failed.
+        aside: StoreError,
+    },
+}
+
+/// Follows [`unsaved_step`] for `session`, whose first save failed with `reason`: saves it
+/// again after each pause, then keeps it aside once; a caller that can wait longer retries later.
+pub async fn save_or_keep_aside<T: Transport>(
+    service: &SessionService<T>,
+    session: &Session,
+    mut reason: StoreError,
+) -> KeptUnsaved {
+    let mut failed_saves = 1;
+    loop {
+        let step = unsaved_step(failed_saves);
+        tokio::time::sleep(Duration::from_millis(step.pause_ms())).await;
+        match step {
+            UnsavedStep::RetryAfterMs(_) => match service.save_unsaved(session).await {
+                Ok(()) => return KeptUnsaved::Saved,
+                Err(e) => {
+                    reason = e;
+                    failed_saves += 1;
+                }
+            },
+            UnsavedStep::KeepAsideAfterMs(_) => {
+                return match service.rescue(session).await {
+                    Ok(path) => KeptUnsaved::Aside { path, reason },
+                    Err(aside) => KeptUnsaved::Nowhere { reason, aside },
+                };
+            }
+        }
     }
 }

@@ -1,8 +1,9 @@
-//! `grantty keep`: the headless keeper. It sleeps until the earliest deadline of the sessions it
-//! keeps ([`crate::domain::upkeep`] decides, from metadata and `now`), wakes, re-reads the store
-//! (another process may have refreshed meanwhile), does what is due through the same
-//! [`Keeper`] and per-profile lock as `grantty token` and the dashboard, and sleeps again. No
-//! polling between deadlines.
+//! `grantty keep`: the headless keeper, a thin driver of the upkeep policy. It sleeps until the
+//! earliest deadline of the sessions it keeps ([`crate::domain::upkeep::plan`] decides, from
+//! metadata, what it remembers and `now`: the same refresh times, floor and back-off as the
+//! dashboard), wakes, re-reads the store (another process may have refreshed meanwhile), does
+//! what is due through the same [`Keeper`] and per-profile lock as `grantty token` and the
+//! dashboard, reports, and sleeps again. No polling between deadlines.
 //!
 //! SIGTERM, SIGINT and SIGHUP stop it: at once while it sleeps; after the refresh in flight has
 //! been answered and saved otherwise (the HTTP timeout bounds that). Either way it exits 0.
@@ -16,11 +17,12 @@ use std::time::Duration;
 
 use self::report::{KeepEvent, Reporter, needs_human, systemd_unit};
 use self::signals::Signals;
+use super::hold::{KeptUnsaved, save_or_keep_aside};
 use super::setup::{open_store, state_dir};
 use crate::cli::{KeepArgs, SessionArgs};
 use crate::domain::clock::{Clock, SystemClock, Timestamp};
 use crate::domain::session::{RefreshChange, Session};
-use crate::domain::upkeep::{self, Action, KEEP_MARGIN_SECS, Watch, Why};
+use crate::domain::upkeep::{self, ACCESS_MARGIN_SECS, Action, Watch, Why};
 use crate::error::Error;
 use crate::keeper::Keeper;
 use crate::oauth::http::ReqwestTransport;
@@ -142,7 +144,7 @@ impl Keep {
                 match why {
                     Why::LifespanEnding => keeper.refresh(&profile).await,
                     Why::AccessExpiring | Why::Retry => {
-                        let margin = MinValid::Adaptive(KEEP_MARGIN_SECS);
+                        let margin = MinValid::Adaptive(ACCESS_MARGIN_SECS);
                         keeper.ensure_valid(&profile, margin).await
                     }
                 }
@@ -163,7 +165,7 @@ impl Keep {
                 session: unsaved,
                 reason,
                 ..
-            }) => Some(self.keep_unsaved(&keeper, &unsaved, &reason).await),
+            }) => Some(self.keep_unsaved(&keeper, &unsaved, reason).await),
             Ok(done) => {
                 let now = self.clock.now();
                 self.watch(&profile).succeeded(now);
@@ -177,30 +179,37 @@ impl Keep {
         Ok(stopping)
     }
 
-    /// New tokens the store would not take: retry the save once, else put them where the next
-    /// load finds them (the rescue file), and retry with back-off.
+    /// New tokens the store would not take: saved again or kept aside as the policy says
+    /// ([`save_or_keep_aside`]); unless saved, the refresh is retried with back-off.
     async fn keep_unsaved(
         &mut self,
         keeper: &Keeper<ReqwestTransport>,
         unsaved: &Session,
-        reason: &crate::store::StoreError,
+        reason: crate::store::StoreError,
     ) -> KeepEvent {
         let profile = unsaved.meta.profile.clone();
-        let now = self.clock.now();
-        if keeper.save_unsaved(unsaved).await.is_ok() {
-            self.watch(&profile).succeeded(now);
-            return refreshed_event(
-                &profile,
-                &Refreshed::Fresh {
-                    session: unsaved.clone(),
-                    change: RefreshChange::Kept,
-                },
-            );
-        }
-        let kept_at = match keeper.rescue(unsaved).await {
-            Ok(path) => format!("kept in {} until the store works again", path.display()),
-            Err(e) => format!("and the fallback file failed too ({e}); they stay in this process"),
+        let (reason, kept_at) = match save_or_keep_aside(keeper, unsaved, reason).await {
+            KeptUnsaved::Saved => {
+                let now = self.clock.now();
+                self.watch(&profile).succeeded(now);
+                return refreshed_event(
+                    &profile,
+                    &Refreshed::Fresh {
+                        session: unsaved.clone(),
+                        change: RefreshChange::Kept,
+                    },
+                );
+            }
+            KeptUnsaved::Aside { path, reason } => (
+                reason,
+                format!("kept in {} until the store works again", path.display()),
+            ),
+            KeptUnsaved::Nowhere { reason, aside } => (
+                reason,
+                format!("and the fallback file failed too ({aside}); they stay in this process"),
+            ),
         };
+        let now = self.clock.now();
         let retry_in = self.watch(&profile).failed(now);
         KeepEvent::RefreshFailed {
             profile,
@@ -233,7 +242,7 @@ impl Keep {
             RefreshFailed::Refused { .. } => {
                 let watch = self.watch(&profile);
                 let retry_in = watch.failed(now);
-                Some(if watch.failures == 1 {
+                Some(if watch.attempts.failures == 1 {
                     KeepEvent::NeedsHuman {
                         profile,
                         message,
@@ -310,7 +319,7 @@ impl Keep {
                 Err(err) => {
                     let now = self.clock.now();
                     let watch = self.watch(&profile);
-                    if watch.retry_at.is_some_and(|at| at > now) {
+                    if watch.attempts.retry_at.is_some_and(|at| at > now) {
                         continue; // said already; wait for the retry
                     }
                     let retry_in = watch.failed(now);
