@@ -10,6 +10,7 @@
 
 mod report;
 mod signals;
+mod unsaved;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -17,7 +18,6 @@ use std::time::Duration;
 
 use self::report::{KeepEvent, Reporter, needs_human, systemd_unit};
 use self::signals::Signals;
-use super::hold::{KeptUnsaved, save_or_keep_aside};
 use super::setup::{open_store, state_dir};
 use crate::cli::{KeepArgs, SessionArgs};
 use crate::domain::clock::{Clock, SystemClock, Timestamp};
@@ -47,6 +47,7 @@ pub async fn keep(session: &SessionArgs, args: &KeepArgs) -> Result<(), Error> {
         transport: Arc::new(ReqwestTransport::new()?),
         clock: Arc::new(SystemClock),
         watches: BTreeMap::new(),
+        held: BTreeMap::new(),
         scheduled: BTreeMap::new(),
         out: if args.json {
             Reporter::new(Box::new(std::io::stdout()), true)
@@ -82,6 +83,9 @@ struct Keep {
     transport: Arc<ReqwestTransport>,
     clock: Arc<dyn Clock>,
     watches: BTreeMap<String, Watch>,
+    /// Refreshed tokens neither the store nor the fallback file took, per profile: saved again
+    /// when the policy says, and never refreshed over meanwhile.
+    held: BTreeMap<String, Session>,
     /// The last `scheduled` event per profile, so it is written only when it changes.
     scheduled: BTreeMap<String, (Timestamp, Why)>,
     out: Reporter<Box<dyn std::io::Write>>,
@@ -97,7 +101,16 @@ impl Keep {
             let watches: Vec<Watch> = sessions
                 .iter()
                 .map(|s| {
-                    let watch = self.watches.entry(s.meta.profile.clone()).or_default();
+                    let profile = &s.meta.profile;
+                    let held = self.held.get(profile);
+                    if held.is_some_and(|h| h.meta.signed_in_at != s.meta.signed_in_at) {
+                        // A new sign-in wins over tokens held from the session it replaced.
+                        self.held.remove(profile);
+                    }
+                    let watch = self.watches.entry(profile.clone()).or_default();
+                    if !self.held.contains_key(profile) {
+                        watch.held = None;
+                    }
                     watch.observe(s);
                     watch.clone()
                 })
@@ -133,6 +146,12 @@ impl Keep {
             Action::Notify(notice) => {
                 self.watch(&profile).noticed = Some(notice);
                 self.emit(&needs_human(&profile, notice));
+                return Ok(None);
+            }
+            Action::SaveHeld => {
+                if let Some(event) = self.save_held(&profile).await {
+                    self.emit(&event);
+                }
                 return Ok(None);
             }
             Action::Refresh(why) => why,
@@ -177,47 +196,6 @@ impl Keep {
             self.emit(&event);
         }
         Ok(stopping)
-    }
-
-    /// New tokens the store would not take: saved again or kept aside as the policy says
-    /// ([`save_or_keep_aside`]); unless saved, the refresh is retried with back-off.
-    async fn keep_unsaved(
-        &mut self,
-        keeper: &Keeper<ReqwestTransport>,
-        unsaved: &Session,
-        reason: crate::store::StoreError,
-    ) -> KeepEvent {
-        let profile = unsaved.meta.profile.clone();
-        let (reason, kept_at) = match save_or_keep_aside(keeper, unsaved, reason).await {
-            KeptUnsaved::Saved => {
-                let now = self.clock.now();
-                self.watch(&profile).succeeded(now);
-                return refreshed_event(
-                    &profile,
-                    &Refreshed::Fresh {
-                        session: unsaved.clone(),
-                        change: RefreshChange::Kept,
-                    },
-                );
-            }
-            KeptUnsaved::Aside { path, reason } => (
-                reason,
-                format!("kept in {} until the store works again", path.display()),
-            ),
-            KeptUnsaved::Nowhere { reason, aside } => (
-                reason,
-                format!("and the fallback file failed too ({aside}); they stay in this process"),
-            ),
-        };
-        let now = self.clock.now();
-        let retry_in = self.watch(&profile).failed(now);
-        KeepEvent::RefreshFailed {
-            profile,
-            message: format!(
-                "refreshed, but the store would not take the new tokens ({reason}); {kept_at}"
-            ),
-            retry_in,
-        }
     }
 
     /// The event for a failed refresh, and the watch updated: retried with back-off unless only

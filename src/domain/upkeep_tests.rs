@@ -318,3 +318,18 @@ fn the_earliest_session_decides_the_wake_up() {
     assert!(plan.due.is_empty());
     assert_eq!(plan.wake_at, at(900 - 300 + 1));
 }
+
+#[test]
+fn held_tokens_are_saved_with_back_off_and_never_refreshed_over() {
+    // The refresh's save, three retries and the fallback file failed: five failed saves.
+    let s = session(0, true, None);
+    let mut watch = Watch::default();
+    assert_eq!(watch.hold(SAVE_RETRIES + 2, at(40)), 15);
+    assert_eq!(next(&s, &watch), Some((at(55), Action::SaveHeld)));
+    let p = plan([(&s, &watch)], at(54));
+    assert!(p.due.is_empty(), "no refresh over held tokens: {p:?}");
+    assert_eq!(p.wake_at, at(55));
+    assert_eq!(watch.hold(SAVE_RETRIES + 3, at(55)), 30, "doubling");
+    watch.held = None;
+    assert!(matches!(next(&s, &watch), Some((_, Action::Refresh(_)))));
+}

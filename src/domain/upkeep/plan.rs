@@ -4,12 +4,15 @@
 //! Per session, the earliest of its refresh ([`super::refresh_at`], with
 //! [`super::ACCESS_MARGIN_SECS`]) and a notice that a person is needed: no refresh token, or a
 //! fixed refresh token whose end is within [`super::LIFESPAN_NOTICE_SECS`] ([`Notice`]), given
-//! once. A halted session (the server refused it for good) is left alone until its metadata
+//! once. While the keeper holds refreshed tokens that neither the store nor the fallback file
+//! took ([`Held`]), saving them is the only thing due for that session: a refresh would spend
+//! the stored, older refresh token. A halted session (the server refused it for good) is left alone until its metadata
 //! changes (a new sign-in). The wake-up is capped at [`super::RECHECK_SECS`] so new sessions
 //! (`--all`) and clock jumps (suspend) are noticed; otherwise nothing runs between deadlines.
 
 use super::{
     ACCESS_MARGIN_SECS, Attempts, LIFESPAN_NOTICE_SECS, RECHECK_SECS, Why, refresh_at, secs_i64,
+    unsaved_step,
 };
 use crate::domain::clock::Timestamp;
 use crate::domain::session::{RefreshKind, Session};
@@ -24,6 +27,17 @@ pub struct Watch {
     pub halted_at: Option<(Timestamp, u64)>,
     /// The notice already given for the current session, so it is given once.
     pub noticed: Option<Notice>,
+    /// Refreshed tokens held in memory: neither the store nor the fallback file took them.
+    pub held: Option<Held>,
+}
+
+/// Refreshed tokens the keeper holds in memory until a save or the fallback file takes them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Held {
+    /// Failed saves so far (store and fallback file), the refresh's own included.
+    pub failed_saves: u32,
+    /// When to try again.
+    pub retry_at: Timestamp,
 }
 
 /// Something only a person can fix; the keeper says it once.
@@ -48,6 +62,8 @@ pub enum Action {
     Refresh(Why),
     /// Tell the user.
     Notify(Notice),
+    /// Save the held tokens (the store, else the fallback file).
+    SaveHeld,
 }
 
 /// The schedule at one moment.
@@ -82,6 +98,17 @@ impl Watch {
         self.attempts.failed(now)
     }
 
+    /// Records that the tokens are held after `failed_saves` failed saves, and when to try again
+    /// ([`unsaved_step`]); returns the wait in seconds.
+    pub fn hold(&mut self, failed_saves: u32, now: Timestamp) -> u64 {
+        let retry_at = unsaved_step(failed_saves).due_at(now);
+        self.held = Some(Held {
+            failed_saves,
+            retry_at,
+        });
+        now.secs_until(retry_at)
+    }
+
     /// Records that the server refused the session: no more attempts until it changes.
     pub fn halt(&mut self, session: &Session) {
         self.halted_at = Some((session.meta.signed_in_at, session.meta.generation));
@@ -91,6 +118,9 @@ impl Watch {
 
 /// The next action for one session and when it is due.
 pub fn next(session: &Session, watch: &Watch) -> Option<(Timestamp, Action)> {
+    if let Some(held) = watch.held {
+        return Some((held.retry_at, Action::SaveHeld));
+    }
     if watch.halted_at.is_some() {
         return None;
     }
