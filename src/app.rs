@@ -250,7 +250,7 @@ impl App {
             quit: false,
             profile: DEFAULT_PROFILE.to_owned(),
             clock_skew: None,
-            refresh_skew_secs: dashboard::DEFAULT_REFRESH_SKEW_SECS,
+            refresh_skew_secs: crate::domain::upkeep::ACCESS_MARGIN_SECS,
             local_time: LocalTime::utc(),
             replacing: None,
             leaving: None,

@@ -1,29 +1,22 @@
 //! The token dashboard's model: the stored session, the refresh schedule, the event log, and the
-//! confirm/export overlays. Updated only through [`super::update`].
+//! confirm/export overlays. Updated only through [`super::update`]. When to refresh, how to back
+//! off and what to do with unsaved tokens is [`crate::domain::upkeep`]'s to say; the dashboard
+//! only remembers its attempts ([`Attempts`]) and asks.
 
 use crate::domain::clock::Timestamp;
 use crate::domain::session::Session;
+use crate::domain::upkeep::{
+    self, ACCESS_MARGIN_SECS, Attempts, MIN_REFRESH_GAP_SECS, UnsavedStep, Why,
+};
 use crate::export::Format;
 use crate::oauth::wire::ErrorCode;
 use crate::session_service::EndReason;
 
 use super::{RequestId, StoreFailure};
 
-/// Refresh this long before the access token expires, unless configured otherwise.
-pub const DEFAULT_REFRESH_SKEW_SECS: u64 = 300;
-/// First wait after a failed refresh; doubles per failure.
-pub const REFRESH_RETRY_BASE_SECS: u64 = 15;
-/// Longest wait between refresh attempts after failures.
-pub const REFRESH_RETRY_CAP_SECS: u64 = 600;
-/// No automatic refresh sooner than this after the last token arrived (sign-in or refresh): a
-/// server answering `expires_in: 0` would otherwise be asked, and the store rewritten, every tick.
-pub const MIN_AUTO_REFRESH_GAP_SECS: u64 = 30;
-/// Access tokens that live less than this are shown as very short-lived.
-pub const SHORT_LIVED_SECS: u64 = 60;
-/// Warn this long before the refresh token itself ends.
-pub const REFRESH_TOKEN_WARN_SECS: u64 = 2 * 3600;
-/// Seconds between attempts to save refreshed tokens the store refused.
-pub const UNSAVED_RETRY_SECS: u64 = 5;
+/// Access tokens that live less than this are shown as very short-lived: they are refreshed at
+/// the floor ([`MIN_REFRESH_GAP_SECS`]), not at half their life.
+pub const SHORT_LIVED_SECS: u64 = 2 * MIN_REFRESH_GAP_SECS;
 /// Events kept in the log.
 pub const EVENT_LOG_LEN: usize = 100;
 
@@ -116,11 +109,14 @@ pub enum Standing {
     },
 }
 
-/// Refreshed tokens the store would not take, held in memory until a retry saves them.
+/// Refreshed tokens the store would not take, held in memory until a retry saves them or they
+/// are kept aside, as [`upkeep::unsaved_step`] says.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Unsaved {
     /// Why the last save failed.
     pub reason: StoreFailure,
+    /// Failed saves so far, the refresh's own included.
+    pub failed_saves: u32,
     /// When to try again.
     pub retry_at: Timestamp,
     /// The save in flight, if any.
@@ -142,10 +138,8 @@ pub struct Dashboard {
     pub refresh_request: Option<RequestId>,
     /// The revoke in flight, if any.
     pub revoke_request: Option<RequestId>,
-    /// No automatic refresh before this (after failures).
-    pub retry_at: Option<Timestamp>,
-    /// Consecutive refresh failures.
-    pub failures: u32,
+    /// Its automatic refreshes: failures, back-off, floor.
+    pub attempts: Attempts,
     /// Refresh this many seconds before expiry.
     pub refresh_skew_secs: u64,
     /// The overlay.
@@ -170,9 +164,8 @@ impl Dashboard {
             events: Vec::new(),
             refresh_request: None,
             revoke_request: None,
-            retry_at: None,
-            failures: 0,
-            refresh_skew_secs: DEFAULT_REFRESH_SKEW_SECS,
+            attempts: Attempts::default(),
+            refresh_skew_secs: ACCESS_MARGIN_SECS,
             overlay: Overlay::None,
             ended: None,
             event_scroll: 0,
@@ -202,48 +195,57 @@ impl Dashboard {
         };
     }
 
-    /// True when an automatic refresh should start at `now`.
-    pub fn refresh_due(&self, now: Timestamp) -> bool {
-        self.ended.is_none()
+    /// The automatic refresh to start at `now`, if one is due: why (a lifespan refresh is
+    /// forced, the access token being still good).
+    pub fn refresh_due(&self, now: Timestamp) -> Option<Why> {
+        let idle = self.ended.is_none()
             && !matches!(self.standing, Standing::Dead { .. })
             && self.unsaved.is_none()
             && self.refresh_request.is_none()
-            && self.revoke_request.is_none()
-            && self.session.meta.has_refresh_token
-            && self.retry_at.is_none_or(|at| now >= at)
-            && now >= self.refresh_floor()
-            && self
-                .session
-                .needs_refresh(now, self.session.refresh_margin(self.refresh_skew_secs))
+            && self.revoke_request.is_none();
+        let (at, why) = self.next_refresh().filter(|_| idle)?;
+        (now >= at).then_some(why)
     }
 
-    /// The earliest time of the next automatic refresh: [`MIN_AUTO_REFRESH_GAP_SECS`] after
-    /// the current access token arrived.
-    pub fn refresh_floor(&self) -> Timestamp {
-        self.session
-            .meta
-            .access_issued_at
-            .plus_secs(MIN_AUTO_REFRESH_GAP_SECS)
-    }
-
-    /// The wait before the next attempt after `failures` consecutive failures.
-    pub fn retry_wait_secs(failures: u32) -> u64 {
-        REFRESH_RETRY_BASE_SECS
-            .saturating_mul(1 << failures.saturating_sub(1).min(10))
-            .min(REFRESH_RETRY_CAP_SECS)
+    /// When the next automatic refresh starts and why, as the upkeep policy says.
+    pub fn next_refresh(&self) -> Option<(Timestamp, Why)> {
+        upkeep::refresh_at(&self.session, self.refresh_skew_secs, &self.attempts)
     }
 
     /// Counts one more failed refresh and schedules the next attempt; returns the wait.
     pub fn back_off(&mut self, now: Timestamp) -> u64 {
-        self.failures = self.failures.saturating_add(1);
-        let wait = Self::retry_wait_secs(self.failures);
-        self.retry_at = Some(now.plus_secs(wait));
-        wait
+        self.attempts.failed(now)
     }
 
-    /// When to warn that the refresh token ends: its expiry, once within [`REFRESH_TOKEN_WARN_SECS`].
+    /// When to warn that the refresh token ends: its expiry, once within
+    /// [`upkeep::LIFESPAN_NOTICE_SECS`].
     pub fn refresh_token_warning(&self, now: Timestamp) -> Option<Timestamp> {
-        let ends = self.session.meta.refresh.expires_at?;
-        (now.secs_until(ends) <= REFRESH_TOKEN_WARN_SECS).then_some(ends)
+        upkeep::refresh_token_ends_soon(&self.session, now)
+    }
+
+    /// Holds refreshed tokens the store would not take (they are in `session`), and schedules
+    /// the next save; returns when that is.
+    pub fn hold_unsaved(&mut self, reason: StoreFailure, now: Timestamp) -> Timestamp {
+        let failed_saves = self.unsaved.as_ref().map_or(0, |u| u.failed_saves) + 1;
+        let retry_at = upkeep::unsaved_step(failed_saves).due_at(now);
+        self.unsaved = Some(Unsaved {
+            reason,
+            failed_saves,
+            retry_at,
+            request: None,
+            last_try: false,
+        });
+        retry_at
+    }
+
+    /// Whether the next save of unsaved tokens keeps them aside (the fallback file) rather than
+    /// asking the store again.
+    pub fn keeps_aside_next(&self) -> bool {
+        self.unsaved.as_ref().is_some_and(|u| {
+            matches!(
+                upkeep::unsaved_step(u.failed_saves),
+                UnsavedStep::KeepAsideAfterMs(_)
+            )
+        })
     }
 }

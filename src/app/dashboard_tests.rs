@@ -1,27 +1,14 @@
-//! Dashboard scenarios: automatic refresh when due, back-off after failures, confirmations,
-//! stale answers after a revoke.
-
-use std::sync::Arc;
+//! Dashboard scenarios, driven through [`update`] as the runtime drives it: automatic refresh
+//! when the upkeep policy says so, back-off after failures, unsaved tokens saved again then kept
+//! aside, confirmations, stale answers after a revoke.
 
 use super::*;
 use crate::app::update::update;
-use crate::app::{ProviderInfo, RefreshResult, StorageView};
+use crate::app::{ProviderInfo, RefreshResult, SavedAt, StorageView};
 use crate::domain::session::RefreshChange;
 use crate::oauth::http::TransportError;
 use crate::session_service::{LoggedOut, NetProblem, RefreshFailed, Refreshed, StoreError};
-
-// The dashboard is driven through `update`, as the runtime drives it.
-fn on_tick(app: &mut App, now: Timestamp) -> Vec<Effect> {
-    update(app, Msg::Tick, now)
-}
-
-fn on_key(app: &mut App, key: Key, now: Timestamp) -> Vec<Effect> {
-    update(app, Msg::Key(key), now)
-}
-
-fn on_msg(app: &mut App, msg: Msg, now: Timestamp) -> Vec<Effect> {
-    update(app, msg, now)
-}
+use std::sync::Arc;
 
 /// A refresh that rotated the tokens into `session`.
 pub(super) fn fresh(session: Session) -> Box<RefreshResult> {
@@ -58,6 +45,7 @@ pub(super) fn logged_out() -> LoggedOut {
         tokens_missing: false,
     }
 }
+
 use crate::domain::secret::{AccessToken, RefreshToken};
 use crate::domain::session::{ProviderRecord, Session};
 use crate::domain::token::TokenSet;
@@ -128,14 +116,14 @@ pub(super) fn refresh_request(effects: &[Effect]) -> RequestId {
 #[test]
 fn refresh_starts_skew_seconds_before_expiry_once() {
     let mut app = app();
-    assert!(on_tick(&mut app, at(2100 - 301)).is_empty());
-    let request = refresh_request(&on_tick(&mut app, at(2100 - 300 + 1)));
+    assert!(update(&mut app, Msg::Tick, at(2100 - 301)).is_empty());
+    let request = refresh_request(&update(&mut app, Msg::Tick, at(2100 - 300 + 1)));
     assert!(
-        on_tick(&mut app, at(2000)).is_empty(),
+        update(&mut app, Msg::Tick, at(2000)).is_empty(),
         "one refresh at a time"
     );
     let result = fresh(session("a2", 1801));
-    on_msg(&mut app, Msg::Refreshed { request, result }, at(1802));
+    update(&mut app, Msg::Refreshed { request, result }, at(1802));
     let d = board(&app);
     assert_eq!(d.session.secrets.access_token.expose(), "a2");
     assert!(
@@ -146,7 +134,7 @@ fn refresh_starts_skew_seconds_before_expiry_once() {
             .contains("refresh token rotated")
     );
     assert!(
-        on_tick(&mut app, at(1803)).is_empty(),
+        update(&mut app, Msg::Tick, at(1803)).is_empty(),
         "the new token is fresh"
     );
 }
@@ -157,22 +145,28 @@ fn tokens_living_zero_seconds_are_refreshed_at_most_every_30_seconds() {
     if let Screen::Dashboard(d) = &mut app.screen {
         d.session = session_living("a1", 0, 0);
     }
-    assert!(on_tick(&mut app, at(0)).is_empty(), "just received");
-    assert!(on_tick(&mut app, at(29)).is_empty());
-    let request = refresh_request(&on_tick(&mut app, at(30)));
+    assert!(
+        update(&mut app, Msg::Tick, at(0)).is_empty(),
+        "just received"
+    );
+    assert!(update(&mut app, Msg::Tick, at(29)).is_empty());
+    let request = refresh_request(&update(&mut app, Msg::Tick, at(30)));
     let result = fresh(session_living("a2", 31, 0));
-    on_msg(&mut app, Msg::Refreshed { request, result }, at(31));
+    update(&mut app, Msg::Refreshed { request, result }, at(31));
     for second in 31..61 {
-        assert!(on_tick(&mut app, at(second)).is_empty(), "at {second}");
+        assert!(
+            update(&mut app, Msg::Tick, at(second)).is_empty(),
+            "at {second}"
+        );
     }
-    refresh_request(&on_tick(&mut app, at(61)));
+    refresh_request(&update(&mut app, Msg::Tick, at(61)));
 }
 
 #[test]
 fn failures_back_off_and_show_in_the_log() {
     let mut app = app();
-    let request = refresh_request(&on_tick(&mut app, at(1900)));
-    on_msg(
+    let request = refresh_request(&update(&mut app, Msg::Tick, at(1900)));
+    update(
         &mut app,
         Msg::Refreshed {
             request,
@@ -188,9 +182,9 @@ fn failures_back_off_and_show_in_the_log() {
             .text
             .contains("retrying in 15 s")
     );
-    assert!(on_tick(&mut app, at(1914)).is_empty());
-    let request = refresh_request(&on_tick(&mut app, at(1915)));
-    on_msg(
+    assert!(update(&mut app, Msg::Tick, at(1914)).is_empty());
+    let request = refresh_request(&update(&mut app, Msg::Tick, at(1915)));
+    update(
         &mut app,
         Msg::Refreshed {
             request,
@@ -198,20 +192,20 @@ fn failures_back_off_and_show_in_the_log() {
         },
         at(1915),
     );
-    assert_eq!(board(&app).retry_at, Some(at(1915 + 30)));
+    assert_eq!(board(&app).attempts.retry_at, Some(at(1915 + 30)));
 }
 
 #[test]
 fn revoke_asks_first_and_a_late_refresh_changes_nothing() {
     let mut app = app();
-    let refresh = refresh_request(&on_key(&mut app, Key::Char('r'), at(10)));
-    assert!(on_key(&mut app, Key::Char('x'), at(11)).is_empty());
+    let refresh = refresh_request(&update(&mut app, Msg::Key(Key::Char('r')), at(10)));
+    assert!(update(&mut app, Msg::Key(Key::Char('x')), at(11)).is_empty());
     assert_eq!(board(&app).overlay, Overlay::ConfirmRevoke);
-    let effects = on_key(&mut app, Key::Char('y'), at(12));
+    let effects = update(&mut app, Msg::Key(Key::Char('y')), at(12));
     let [Effect::Revoke { request: revoke }] = effects.as_slice() else {
         panic!("{effects:?}")
     };
-    on_msg(
+    update(
         &mut app,
         Msg::Revoked {
             request: *revoke,
@@ -220,7 +214,7 @@ fn revoke_asks_first_and_a_late_refresh_changes_nothing() {
         at(13),
     );
     let late = fresh(session("a-late", 12));
-    on_msg(
+    update(
         &mut app,
         Msg::Refreshed {
             request: refresh,
@@ -236,7 +230,7 @@ fn revoke_asks_first_and_a_late_refresh_changes_nothing() {
         "a stale refresh must not revive the session"
     );
     assert!(
-        on_key(&mut app, Key::Char('r'), at(15)).is_empty(),
+        update(&mut app, Msg::Key(Key::Char('r')), at(15)).is_empty(),
         "no refresh after revoke"
     );
 }
@@ -244,19 +238,19 @@ fn revoke_asks_first_and_a_late_refresh_changes_nothing() {
 #[test]
 fn any_other_key_answers_no() {
     let mut app = app();
-    on_key(&mut app, Key::Char('x'), at(1));
-    assert!(on_key(&mut app, Key::Char('n'), at(2)).is_empty());
+    update(&mut app, Msg::Key(Key::Char('x')), at(1));
+    assert!(update(&mut app, Msg::Key(Key::Char('n')), at(2)).is_empty());
     assert_eq!(board(&app).overlay, Overlay::None);
-    on_key(&mut app, Key::Char('c'), at(3));
-    assert!(on_key(&mut app, Key::Esc, at(4)).is_empty());
+    update(&mut app, Msg::Key(Key::Char('c')), at(3));
+    assert!(update(&mut app, Msg::Key(Key::Esc), at(4)).is_empty());
     assert!(!app.quit, "Esc closes the question, not the app");
 }
 
 #[test]
 fn copy_token_and_export_go_through_confirmation_and_menu() {
     let mut app = app();
-    on_key(&mut app, Key::Char('c'), at(1));
-    let effects = on_key(&mut app, Key::Char('y'), at(2));
+    update(&mut app, Msg::Key(Key::Char('c')), at(1));
+    let effects = update(&mut app, Msg::Key(Key::Char('y')), at(2));
     assert!(matches!(
         effects.as_slice(),
         [Effect::Export {
@@ -265,10 +259,10 @@ fn copy_token_and_export_go_through_confirmation_and_menu() {
             ..
         }]
     ));
-    on_key(&mut app, Key::Char('e'), at(3));
-    assert!(on_key(&mut app, Key::Char('2'), at(4)).is_empty());
+    update(&mut app, Msg::Key(Key::Char('e')), at(3));
+    assert!(update(&mut app, Msg::Key(Key::Char('2')), at(4)).is_empty());
     assert!(
-        on_key(&mut app, Key::Char('c'), at(4)).is_empty(),
+        update(&mut app, Msg::Key(Key::Char('c')), at(4)).is_empty(),
         "the clipboard path asks first, like `c`"
     );
     assert_eq!(
@@ -278,23 +272,23 @@ fn copy_token_and_export_go_through_confirmation_and_menu() {
         }
     );
     assert!(
-        on_key(&mut app, Key::Char('n'), at(4)).is_empty(),
+        update(&mut app, Msg::Key(Key::Char('n')), at(4)).is_empty(),
         "no: nothing copied"
     );
-    on_key(&mut app, Key::Char('e'), at(4));
-    on_key(&mut app, Key::Char('2'), at(4));
-    on_key(&mut app, Key::Char('c'), at(4));
+    update(&mut app, Msg::Key(Key::Char('e')), at(4));
+    update(&mut app, Msg::Key(Key::Char('2')), at(4));
+    update(&mut app, Msg::Key(Key::Char('c')), at(4));
     assert!(matches!(
-        on_key(&mut app, Key::Char('y'), at(4)).as_slice(),
+        update(&mut app, Msg::Key(Key::Char('y')), at(4)).as_slice(),
         [Effect::Export {
             format: Format::Json,
             target: ExportTarget::Clipboard,
             ..
         }]
     ));
-    on_key(&mut app, Key::Char('e'), at(3));
-    assert!(on_key(&mut app, Key::Char('2'), at(4)).is_empty());
-    let effects = on_key(&mut app, Key::Char('f'), at(5));
+    update(&mut app, Msg::Key(Key::Char('e')), at(3));
+    assert!(update(&mut app, Msg::Key(Key::Char('2')), at(4)).is_empty());
+    let effects = update(&mut app, Msg::Key(Key::Char('f')), at(5));
     assert!(matches!(
         effects.as_slice(),
         [Effect::Export {
@@ -308,8 +302,8 @@ fn copy_token_and_export_go_through_confirmation_and_menu() {
 #[test]
 fn an_ended_session_offers_sign_in_again() {
     let mut app = app();
-    let request = refresh_request(&on_tick(&mut app, at(1900)));
-    on_msg(
+    let request = refresh_request(&update(&mut app, Msg::Tick, at(1900)));
+    update(
         &mut app,
         Msg::Refreshed {
             request,
@@ -321,10 +315,10 @@ fn an_ended_session_offers_sign_in_again() {
     );
     assert!(matches!(board(&app).ended, Some(Ended::SignedOutElsewhere)));
     assert!(
-        on_tick(&mut app, at(5000)).is_empty(),
+        update(&mut app, Msg::Tick, at(5000)).is_empty(),
         "no automatic refresh after the end"
     );
-    let effects = on_key(&mut app, Key::Char('l'), at(5001));
+    let effects = update(&mut app, Msg::Key(Key::Char('l')), at(5001));
     assert!(matches!(
         effects.as_slice(),
         [Effect::RequestDeviceCode { .. }]
@@ -342,7 +336,7 @@ fn a_browser_session_is_not_replaced_by_a_device_grant_from_the_dashboard() {
         authorization_endpoint: "https://example.com/authorize".into(),
         redirect_uri: Some("https://example.com/callback".into()),
     });
-    let effects = on_key(&mut app, Key::Char('l'), at(10));
+    let effects = update(&mut app, Msg::Key(Key::Char('l')), at(10));
     assert!(effects.is_empty(), "{effects:?}");
     assert!(
         matches!(app.screen, Screen::Dashboard(_)),
@@ -380,7 +374,111 @@ fn refresh_token_warning_starts_two_hours_before_it_ends() {
 }
 
 #[test]
-fn retry_waits_double_and_cap() {
-    let waits: Vec<u64> = (1..=8).map(Dashboard::retry_wait_secs).collect();
-    assert_eq!(waits, [15, 30, 60, 120, 240, 480, 600, 600]);
+fn failures_back_off_doubling_up_to_the_one_cap_shared_with_keep() {
+    let mut app = app();
+    let mut now = at(1900);
+    let mut waits = Vec::new();
+    for _ in 0..8 {
+        let request = refresh_request(&update(&mut app, Msg::Tick, now));
+        let result = unreachable();
+        update(&mut app, Msg::Refreshed { request, result }, now);
+        let retry_at = board(&app).attempts.retry_at.unwrap();
+        assert!(
+            update(
+                &mut app,
+                Msg::Tick,
+                Timestamp::from_unix_secs(retry_at.as_unix_secs() - 1)
+            )
+            .is_empty(),
+            "nothing before the retry"
+        );
+        waits.push(now.secs_until(retry_at));
+        now = retry_at;
+    }
+    assert_eq!(waits, [15, 30, 60, 120, 240, 480, 900, 900]);
+    assert_eq!(
+        waits.iter().max(),
+        Some(&crate::domain::upkeep::RETRY_CAP_SECS)
+    );
+}
+
+fn save_request(effects: &[Effect]) -> (RequestId, bool) {
+    match effects {
+        [
+            Effect::SaveUnsaved {
+                request, rescue, ..
+            },
+        ] => (*request, *rescue),
+        other => panic!("expected a save, got {other:?}"),
+    }
+}
+
+#[test]
+fn unsaved_tokens_are_saved_again_three_times_then_kept_aside() {
+    let mut app = app();
+    let request = refresh_request(&update(&mut app, Msg::Tick, at(1900)));
+    let result = Box::new(Ok(Refreshed::Unsaved {
+        session: session("a2", 1900),
+        change: RefreshChange::Rotated,
+        reason: store_error("disk full"),
+    }));
+    update(&mut app, Msg::Refreshed { request, result }, at(1900));
+    assert_eq!(board(&app).session.secrets.access_token.expose(), "a2");
+    let mut now = at(1900);
+    let mut saves = Vec::new();
+    loop {
+        let retry_at = board(&app).unsaved.as_ref().unwrap().retry_at;
+        let early = Timestamp::from_unix_secs(retry_at.as_unix_secs() - 1);
+        if early > now {
+            assert!(update(&mut app, Msg::Tick, early).is_empty());
+        }
+        now = retry_at;
+        let (request, rescue) = save_request(&update(&mut app, Msg::Tick, now));
+        saves.push(rescue);
+        if rescue {
+            let result = Ok(SavedAt::Aside("/run/user/1/grantty/default.unsaved".into()));
+            update(&mut app, Msg::UnsavedSaved { request, result }, now);
+            break;
+        }
+        let result = Err(store_error("disk full"));
+        update(&mut app, Msg::UnsavedSaved { request, result }, now);
+    }
+    assert_eq!(
+        saves,
+        [false, false, false, true],
+        "three retries, then aside"
+    );
+    assert_eq!(
+        now,
+        at(1903),
+        "the retries' pauses, rounded up to whole seconds"
+    );
+    let d = board(&app);
+    assert_eq!(d.unsaved, None);
+    assert_eq!(
+        d.session.secrets.access_token.expose(),
+        "a2",
+        "the new tokens stay"
+    );
+    assert!(
+        d.events.last().unwrap().text.contains("default.unsaved"),
+        "{:?}",
+        d.events.last()
+    );
+}
+
+#[test]
+fn a_rotating_refresh_token_is_refreshed_by_force_before_its_lifespan_ends() {
+    let mut app = app();
+    if let Screen::Dashboard(d) = &mut app.screen {
+        d.session = session_living("a1", 0, 100_000);
+        d.session.meta.refresh.kind = crate::domain::session::RefreshKind::Rotating;
+        d.session.meta.refresh.expires_at = Some(at(43_000));
+    }
+    assert!(update(&mut app, Msg::Tick, at(43_000 - 3601)).is_empty());
+    let effects = update(&mut app, Msg::Tick, at(43_000 - 3600));
+    assert!(
+        matches!(effects.as_slice(), [Effect::Refresh { force: true, .. }]),
+        "{effects:?}"
+    );
 }

@@ -8,6 +8,7 @@ use super::outcomes::{on_refreshed, on_replaced_revoked, on_unsaved_saved, save_
 use super::update::{quit, request_code};
 use super::{App, Effect, ExportTarget, Key, Msg, RequestId, Screen};
 use crate::domain::clock::Timestamp;
+use crate::domain::upkeep::Why;
 use crate::export::Format;
 
 fn dashboard(app: &mut App) -> Option<&mut Dashboard> {
@@ -55,16 +56,21 @@ pub(super) fn cancel_sign_in(app: &mut App, now: Timestamp) -> Vec<Effect> {
     Vec::new()
 }
 
-/// Retries the save of unsaved tokens, or starts an automatic refresh, when one is due.
+/// Asks the upkeep policy (through the dashboard) what is due: a save of unsaved tokens (or
+/// keeping them aside), or an automatic refresh (forced when the refresh token's lifespan ends,
+/// the access token being still good).
 pub(super) fn on_tick(app: &mut App, now: Timestamp) -> Vec<Effect> {
-    let save_due = dashboard(app)
-        .and_then(|d| d.unsaved.as_ref())
-        .is_some_and(|u| u.request.is_none() && now >= u.retry_at);
-    if save_due {
-        return retry_save(app, false);
+    let save_due = dashboard(app).and_then(|d| {
+        let u = d.unsaved.as_ref()?;
+        (u.request.is_none() && now >= u.retry_at).then(|| d.keeps_aside_next())
+    });
+    if let Some(keep_aside) = save_due {
+        return retry_save(app, keep_aside);
     }
-    let due = dashboard(app).is_some_and(|d| d.refresh_due(now));
-    if due { refresh(app, false) } else { Vec::new() }
+    match dashboard(app).and_then(|d| d.refresh_due(now)) {
+        Some(why) => refresh(app, why == Why::LifespanEnding),
+        None => Vec::new(),
+    }
 }
 
 /// Saves the unsaved tokens now (`r`, or on quit with the fallback file).

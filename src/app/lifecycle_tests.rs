@@ -181,7 +181,7 @@ fn a_refusal_keeps_the_tokens_and_retries_with_back_off_and_on_r() {
     answer(&mut app, result, at(100));
     assert_eq!(board(&app).session.secrets.access_token.expose(), "a1");
     assert!(matches!(board(&app).standing, Standing::Refused { .. }));
-    assert_eq!(board(&app).retry_at, Some(at(115)));
+    assert_eq!(board(&app).attempts.retry_at, Some(at(115)));
     assert!(update(&mut app, Msg::Tick, at(114)).is_empty());
     // Once the retry is due and the token needs it (its margin has come), it refreshes again.
     refresh_request(&update(&mut app, Msg::Tick, at(1900)));
@@ -242,8 +242,9 @@ fn unsaved_at_100() -> App {
 fn unsaved_tokens_stay_in_memory_and_are_saved_again_until_it_works() {
     let mut app = unsaved_at_100();
     assert_eq!(board(&app).session.secrets.access_token.expose(), "a2");
-    assert!(update(&mut app, Msg::Tick, at(104)).is_empty());
-    let request = save_request(&update(&mut app, Msg::Tick, at(105)), false);
+    assert!(update(&mut app, Msg::Tick, at(100)).is_empty());
+    // The upkeep policy's first pause (250 ms), on a clock of whole seconds.
+    let request = save_request(&update(&mut app, Msg::Tick, at(101)), false);
     let failed = Msg::UnsavedSaved {
         request,
         result: Err(store_error("still full")),

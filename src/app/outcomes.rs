@@ -1,9 +1,11 @@
 //! What the dashboard does with the session service's answers: a refresh (fresh, adopted,
 //! unsaved, refused, dead, failed), a retried save of unsaved tokens, and the revocation of a
 //! replaced session. No answer ever drops a token: a refusal and a dead refresh token keep the
-//! session and its access token on screen; unsaved tokens stay in memory until a save works.
+//! session and its access token on screen; unsaved tokens stay in memory until a save, or
+//! keeping them aside, works. Back-off and save retries are the upkeep policy's
+//! ([`crate::domain::upkeep`]), through [`Dashboard`]'s methods.
 
-use super::dashboard::{Dashboard, Standing, UNSAVED_RETRY_SECS, Unsaved};
+use super::dashboard::{Dashboard, Standing};
 use super::dashboard::{Ended, EventLevel};
 use super::{Effect, RefreshResult, RequestId, SavedAt, StoreFailure};
 use crate::domain::clock::Timestamp;
@@ -98,8 +100,7 @@ fn on_usable(d: &mut Dashboard, done: Refreshed, zone: &LocalTime, now: Timestam
             |at| format!("valid until {}", zone.time_of_day(at)),
         )
     };
-    d.failures = 0;
-    d.retry_at = None;
+    d.attempts.succeeded(now);
     d.standing = Standing::Active;
     let (level, text) = match &done {
         Refreshed::Fresh { session, change } => {
@@ -144,8 +145,7 @@ fn on_unsaved(
     reason: StoreFailure,
     now: Timestamp,
 ) {
-    d.failures = 0;
-    d.retry_at = None;
+    d.attempts.succeeded(now);
     d.standing = Standing::Active;
     let rotation = if rotated {
         " (the refresh token rotated)"
@@ -156,16 +156,12 @@ fn on_unsaved(
         now,
         EventLevel::Error,
         format!(
-            "Refreshed{rotation}, but not saved: {reason}. The new tokens are kept in memory; retrying the save every {UNSAVED_RETRY_SECS} s and on quit"
+            "Refreshed{rotation}, but not saved: {reason}. The new tokens are kept in memory; saving again shortly, then to the fallback file"
         ),
     );
     d.session = session;
-    d.unsaved = Some(Unsaved {
-        reason,
-        retry_at: now.plus_secs(UNSAVED_RETRY_SECS),
-        request: None,
-        last_try: false,
-    });
+    d.unsaved = None;
+    d.hold_unsaved(reason, now);
 }
 
 /// The server refused the client: keep every token, retry with back-off.
@@ -229,14 +225,15 @@ pub(super) fn on_unsaved_saved(
             );
         }
         Err(reason) => {
-            d.log(
-                now,
-                EventLevel::Error,
-                format!("Still not saved: {reason}; retrying in {UNSAVED_RETRY_SECS} s"),
-            );
-            let unsaved = d.unsaved.as_mut()?;
-            unsaved.reason = reason.into();
-            unsaved.retry_at = now.plus_secs(UNSAVED_RETRY_SECS);
+            let text = format!("Still not saved: {reason}; ");
+            let retry_at = d.hold_unsaved(reason.into(), now);
+            let then = if d.keeps_aside_next() {
+                "keeping the tokens aside in the fallback file"
+            } else {
+                "retrying the save"
+            };
+            let wait = now.secs_until(retry_at);
+            d.log(now, EventLevel::Error, format!("{text}{then} in {wait} s"));
             if leaving {
                 return save_unsaved(d, next, true);
             }

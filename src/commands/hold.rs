@@ -74,7 +74,7 @@ pub async fn usable<T: Transport>(
             say(&words::unsaved(&reason.to_string(), Some(&path), &profile));
             Ok(())
         }
-        Some(Kept::Nowhere { reason }) => Err(Error::Unsaved { profile, reason }),
+        Some(Kept::Nowhere { reason, .. }) => Err(Error::Unsaved { profile, reason }),
     };
     match signalled {
         Some(signal) => Err(Error::Interrupted {

@@ -1,14 +1,16 @@
-//! `grantty keep`: the headless keeper. It sleeps until the earliest deadline of the sessions it
-//! keeps ([`crate::domain::upkeep`] decides, from metadata and `now`), wakes, re-reads the store
-//! (another process may have refreshed meanwhile), does what is due through the same
-//! [`Keeper`] and per-profile lock as `grantty token` and the dashboard, and sleeps again. No
-//! polling between deadlines.
+//! `grantty keep`: the headless keeper, a thin driver of the upkeep policy. It sleeps until the
+//! earliest deadline of the sessions it keeps ([`crate::domain::upkeep::plan`] decides, from
+//! metadata, what it remembers and `now`: the same refresh times, floor and back-off as the
+//! dashboard), wakes, re-reads the store (another process may have refreshed meanwhile), does
+//! what is due through the same [`SessionService`] and per-profile lock as `grantty token` and the
+//! dashboard, reports, and sleeps again. No polling between deadlines.
 //!
 //! SIGTERM, SIGINT and SIGHUP stop it: at once while it sleeps; after the refresh in flight has
 //! been answered and saved otherwise (the HTTP timeout bounds that). Either way it exits 0.
 
 mod report;
 mod signals;
+mod unsaved;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -20,12 +22,10 @@ use super::setup::{open_store, state_dir};
 use crate::cli::{KeepArgs, SessionArgs};
 use crate::domain::clock::{Clock, SystemClock, Timestamp};
 use crate::domain::session::{RefreshChange, Session};
-use crate::domain::upkeep::{self, Action, KEEP_MARGIN_SECS, Watch, Why};
+use crate::domain::upkeep::{self, ACCESS_MARGIN_SECS, Action, Watch, Why};
 use crate::error::Error;
 use crate::oauth::http::ReqwestTransport;
-use crate::session_service::{
-    MinValid, RefreshFailed, Refreshed, SessionService, StoreError, Stored,
-};
+use crate::session_service::{MinValid, RefreshFailed, Refreshed, SessionService, Stored};
 use crate::store::{StoreChoice, stored_profiles};
 use crate::words;
 
@@ -47,6 +47,7 @@ pub async fn keep(session: &SessionArgs, args: &KeepArgs) -> Result<(), Error> {
         transport: Arc::new(ReqwestTransport::new()?),
         clock: Arc::new(SystemClock),
         watches: BTreeMap::new(),
+        held: BTreeMap::new(),
         scheduled: BTreeMap::new(),
         out: if args.json {
             Reporter::new(Box::new(std::io::stdout()), true)
@@ -88,6 +89,9 @@ struct Keep {
     transport: Arc<ReqwestTransport>,
     clock: Arc<dyn Clock>,
     watches: BTreeMap<String, Watch>,
+    /// Refreshed tokens neither the store nor the fallback file took, per profile: saved again
+    /// when the policy says, and never refreshed over meanwhile.
+    held: BTreeMap<String, Session>,
     /// The last `scheduled` event per profile, so it is written only when it changes.
     scheduled: BTreeMap<String, (Timestamp, Why)>,
     out: Reporter<Box<dyn std::io::Write>>,
@@ -105,7 +109,16 @@ impl Keep {
             let watches: Vec<Watch> = sessions
                 .iter()
                 .map(|s| {
-                    let watch = self.watches.entry(s.meta.profile.clone()).or_default();
+                    let profile = &s.meta.profile;
+                    let held = self.held.get(profile);
+                    if held.is_some_and(|h| h.meta.signed_in_at != s.meta.signed_in_at) {
+                        // A new sign-in wins over tokens held from the session it replaced.
+                        self.held.remove(profile);
+                    }
+                    let watch = self.watches.entry(profile.clone()).or_default();
+                    if !self.held.contains_key(profile) {
+                        watch.held = None;
+                    }
                     watch.observe(s);
                     watch.clone()
                 })
@@ -143,6 +156,12 @@ impl Keep {
                 self.emit(&needs_human(&profile, notice));
                 return Ok(None);
             }
+            Action::SaveHeld => {
+                if let Some(event) = self.save_held(&profile).await {
+                    self.emit(&event);
+                }
+                return Ok(None);
+            }
             Action::Refresh(why) => why,
         };
         let keeper = self.service(&profile)?;
@@ -152,7 +171,7 @@ impl Keep {
                 match why {
                     Why::LifespanEnding => keeper.refresh(&profile).await,
                     Why::AccessExpiring | Why::Retry => {
-                        let margin = MinValid::Adaptive(KEEP_MARGIN_SECS);
+                        let margin = MinValid::Adaptive(ACCESS_MARGIN_SECS);
                         keeper.ensure_valid(&profile, margin).await
                     }
                 }
@@ -173,7 +192,7 @@ impl Keep {
                 session: unsaved,
                 reason,
                 ..
-            }) => Some(self.keep_unsaved(&keeper, &unsaved, &reason).await),
+            }) => Some(self.keep_unsaved(&keeper, &unsaved, reason).await),
             Ok(done) => {
                 let now = self.clock.now();
                 self.watch(&profile).succeeded(now);
@@ -185,40 +204,6 @@ impl Keep {
             self.emit(&event);
         }
         Ok(stopping)
-    }
-
-    /// New tokens the store would not take: retry the save once, else put them where the next
-    /// load finds them (the rescue file), and retry with back-off.
-    async fn keep_unsaved(
-        &mut self,
-        keeper: &SessionService<ReqwestTransport>,
-        unsaved: &Session,
-        reason: &StoreError,
-    ) -> KeepEvent {
-        let profile = unsaved.meta.profile.clone();
-        let now = self.clock.now();
-        if keeper.save_unsaved(unsaved).await.is_ok() {
-            self.watch(&profile).succeeded(now);
-            return refreshed_event(
-                &profile,
-                &Refreshed::Fresh {
-                    session: unsaved.clone(),
-                    change: RefreshChange::Kept,
-                },
-            );
-        }
-        let kept_at = match keeper.keep_aside(unsaved).await {
-            Ok(path) => format!("kept in {} until the store works again", path.display()),
-            Err(e) => format!("and the fallback file failed too ({e}); they stay in this process"),
-        };
-        let retry_in = self.watch(&profile).failed(now);
-        KeepEvent::RefreshFailed {
-            profile,
-            message: format!(
-                "refreshed, but the store would not take the new tokens ({reason}); {kept_at}"
-            ),
-            retry_in,
-        }
     }
 
     /// The event for a failed refresh, and the watch updated: retried with back-off unless only
@@ -243,7 +228,7 @@ impl Keep {
             RefreshFailed::Refused { .. } => {
                 let watch = self.watch(&profile);
                 let retry_in = watch.failed(now);
-                Some(if watch.failures == 1 {
+                Some(if watch.attempts.failures == 1 {
                     KeepEvent::NeedsHuman {
                         profile,
                         message,
@@ -333,7 +318,7 @@ impl Keep {
                 Err(err) => {
                     let now = self.clock.now();
                     let watch = self.watch(&profile);
-                    if watch.retry_at.is_some_and(|at| at > now) {
+                    if watch.attempts.retry_at.is_some_and(|at| at > now) {
                         continue; // said already; wait for the retry
                     }
                     let retry_in = watch.failed(now);

@@ -1,51 +1,92 @@
-//! When `grantty keep` acts: a pure schedule from stored sessions and `now` to the work due now
-//! and the next time to wake up.
+//! The one upkeep policy: when a stored session is refreshed, how failures back off, when a
+//! person is told that the refresh token ends, and what happens to refreshed tokens the store
+//! would not take. Pure (no clock, no IO: `now` comes in as a [`Timestamp`]); the dashboard asks
+//! it on its tick, `grantty keep` for its sleep ([`plan`]), the script commands once
+//! ([`unsaved_step`]).
 //!
-//! Per session, the earliest of:
-//! - the access token's refresh point: `expires_at − margin + 1 s`, where the margin is
-//!   [`KEEP_MARGIN_SECS`] capped at half the token's lifetime (as `grantty token` computes it), so
-//!   the refresh happens while the token still has time left and `ensure_valid` agrees it is due;
+//! When to refresh ([`refresh_at`]), the earliest of:
+//! - the access token's refresh point: `expires_at − margin + 1 s`, the margin being
+//!   [`ACCESS_MARGIN_SECS`] (or a profile's `refresh_skew`) capped at half the token's lifetime,
+//!   so the refresh happens while the token still has time left and `grantty token` agrees;
 //! - for a refresh token that rotates (or may: not yet known), the end of its lifespan less
-//!   [`LIFESPAN_MARGIN_SECS`] (at most a quarter of the lifespan): refreshing then hands out a new
+//!   [`LIFESPAN_MARGIN_SECS`] (at most a quarter of the lifespan): the refresh hands out a new
 //!   refresh token with a full lifespan, so a session nobody uses for a day survives;
-//! - a retry after a failure, with exponential back-off ([`backoff_secs`]);
-//! - a notice that a human is needed: no refresh token, or a fixed refresh token whose lifespan
-//!   ends at a known time ([`Notice`]), given once.
+//! - after failures, a retry at [`Attempts::retry_at`].
 //!
-//! A halted session (the server refused it) is left alone until its metadata changes (a new
-//! sign-in). The wake-up is capped at [`RECHECK_SECS`] so new sessions (`--all`) and clock jumps
-//! (suspend) are noticed; otherwise nothing runs between deadlines.
+//! and never sooner than the floor: [`MIN_REFRESH_GAP_SECS`] after the current access token
+//! arrived or the last attempt that worked. A server answering `expires_in: 0` is then asked at
+//! most twice a minute instead of every second.
+//!
+//! The values, and why:
+//! - floor 30 s: long enough that a broken server is not hammered, nor the store rewritten, every
+//!   tick; short enough for any token that lives a minute or more to be refreshed before it ends
+//!   (tokens shorter than twice the floor are refreshed at the floor, and the dashboard says so);
+//! - back-off 15 s doubling to a 900 s cap ([`backoff_secs`]): an outage of a few seconds costs
+//!   15 s, a long one is tried four times an hour, well inside the 35-minute access tokens of
+//!   Anaplan, and no more often than `keep` wakes anyway ([`RECHECK_SECS`]);
+//! - lifespan notice 2 h before a refresh token's end ([`LIFESPAN_NOTICE_SECS`]), the earlier
+//!   of the two warnings grantty used to give: time for a person to sign in again on a working day;
+//! - unsaved tokens ([`unsaved_step`]): the store is tried [`SAVE_RETRIES`] more times
+//!   ([`SAVE_RETRY_FIRST_MS`] doubling, under 2 s in all, which a script can afford and which
+//!   outlasts a lock held by another grantty process), then the tokens are kept aside in the
+//!   0600 fallback file that the next load applies; a driver that can wait (the dashboard) tries
+//!   that again with back-off if it failed too.
+
+mod plan;
+
+pub use plan::{Action, Held, Notice, Plan, Watch, next, plan};
 
 use super::clock::Timestamp;
 use super::session::{RefreshKind, Session};
 
 /// Refresh the access token when it has less than this left (at most half its lifetime).
-pub const KEEP_MARGIN_SECS: u64 = 300;
+pub const ACCESS_MARGIN_SECS: u64 = 300;
 /// Refresh a rotating refresh token this long before its lifespan ends (at most a quarter of it).
 pub const LIFESPAN_MARGIN_SECS: u64 = 3600;
+/// No automatic refresh sooner than this after the current access token arrived, or after the
+/// last attempt that worked.
+pub const MIN_REFRESH_GAP_SECS: u64 = 30;
 /// First retry delay after a failed refresh; doubles per failure.
-pub const RETRY_BASE_SECS: u64 = 15;
-/// Longest retry delay.
+pub const RETRY_FIRST_SECS: u64 = 15;
+/// Longest retry delay, for every driver.
 pub const RETRY_CAP_SECS: u64 = 900;
-/// Longest sleep, so new sessions and clock jumps are noticed.
+/// Longest sleep of `grantty keep`, so new sessions and clock jumps are noticed.
 pub const RECHECK_SECS: u64 = 900;
-/// Warn this long before a fixed refresh token's lifespan ends.
-pub const LIFESPAN_NOTICE_SECS: u64 = 3600;
+/// Tell a person this long before the refresh token's known end.
+pub const LIFESPAN_NOTICE_SECS: u64 = 2 * 3600;
+/// How many more times refreshed tokens the store refused are saved there before they are kept
+/// aside.
+pub const SAVE_RETRIES: u32 = 3;
+/// Pause before the first retry of a refused save; doubles per retry.
+pub const SAVE_RETRY_FIRST_MS: u64 = 250;
 
-/// What the keeper remembers about one profile between wake-ups.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Watch {
+/// What a driver remembers about its automatic refreshes of one session.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Attempts {
     /// Failed attempts in a row.
     pub failures: u32,
-    /// When to try again after a failure.
+    /// After failures: no automatic attempt before this.
     pub retry_at: Option<Timestamp>,
-    /// Set when the server refused: the session's `(signed_in_at, generation)` then. Cleared
-    /// (by [`Watch::observe`]) when the stored session changes.
-    pub halted_at: Option<(Timestamp, u64)>,
-    /// The notice already given for the current session, so it is given once.
-    pub noticed: Option<Notice>,
-    /// No refresh before this time (an attempt just ran and found nothing to do).
+    /// After an attempt that worked (or found nothing to do): the floor it set.
     pub not_before: Option<Timestamp>,
+}
+
+impl Attempts {
+    /// Records an attempt that worked or found the token fresh: no failures, and the floor.
+    pub fn succeeded(&mut self, now: Timestamp) {
+        *self = Self {
+            not_before: Some(now.plus_secs(MIN_REFRESH_GAP_SECS)),
+            ..Self::default()
+        };
+    }
+
+    /// Records a failed attempt and schedules the retry; returns the wait in seconds.
+    pub fn failed(&mut self, now: Timestamp) -> u64 {
+        self.failures = self.failures.saturating_add(1);
+        let wait = backoff_secs(self.failures);
+        self.retry_at = Some(now.plus_secs(wait));
+        wait
+    }
 }
 
 /// Why a refresh is due.
@@ -53,7 +94,8 @@ pub struct Watch {
 pub enum Why {
     /// The access token is about to expire.
     AccessExpiring,
-    /// The refresh token's lifespan is about to end.
+    /// The refresh token's lifespan is about to end: refresh even though the access token is
+    /// still good (a driver forces this one).
     LifespanEnding,
     /// A retry after a failure.
     Retry,
@@ -70,159 +112,103 @@ impl Why {
     }
 }
 
-/// Something only a person can fix; the keeper says it once.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Notice {
-    /// There is no refresh token: the session ends with the access token.
-    NoRefreshToken {
-        /// When the access token expires, if known.
-        access_ends: Option<Timestamp>,
-    },
-    /// The refresh token does not rotate and stops working at a fixed time.
-    LifespanEnds {
-        /// When.
-        at: Timestamp,
-    },
-}
-
-/// What is due for one session.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Action {
-    /// Refresh under the profile's lock.
-    Refresh(Why),
-    /// Tell the user.
-    Notify(Notice),
-}
-
-/// The schedule at one moment.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Plan {
-    /// Work due now, by index into the sessions given.
-    pub due: Vec<(usize, Action)>,
-    /// When to look again (at most [`RECHECK_SECS`] away).
-    pub wake_at: Timestamp,
-}
-
-impl Watch {
-    /// Forgets a halt or a notice that belonged to an earlier session (a new sign-in).
-    pub fn observe(&mut self, session: &Session) {
-        let now_key = (session.meta.signed_in_at, session.meta.generation);
-        if self.halted_at.is_some_and(|key| key != now_key) {
-            self.halted_at = None;
-            self.failures = 0;
-            self.retry_at = None;
-        }
-        if self.noticed.is_some() && notice(session).is_none_or(|n| Some(n) != self.noticed) {
-            self.noticed = None;
-        }
-    }
-
-    /// Records a refresh that worked (or found the token already fresh).
-    pub fn succeeded(&mut self, now: Timestamp) {
-        *self = Self {
-            noticed: self.noticed,
-            not_before: Some(now.plus_secs(1)),
-            ..Self::default()
-        };
-    }
-
-    /// Records a failed attempt; returns the back-off in seconds.
-    pub fn failed(&mut self, now: Timestamp) -> u64 {
-        self.failures = self.failures.saturating_add(1);
-        let wait = backoff_secs(self.failures);
-        self.retry_at = Some(now.plus_secs(wait));
-        wait
-    }
-
-    /// Records that the server refused the session: no more attempts until it changes.
-    pub fn halt(&mut self, session: &Session) {
-        self.halted_at = Some((session.meta.signed_in_at, session.meta.generation));
-        self.retry_at = None;
-    }
-}
-
-/// The retry delay after `failures` failures in a row: 15 s, 30 s, 60 s, … capped at 15 min.
+/// The retry delay after `failures` failures in a row: 15 s, 30 s, 60 s, … capped at
+/// [`RETRY_CAP_SECS`].
 pub fn backoff_secs(failures: u32) -> u64 {
     let doublings = failures.saturating_sub(1).min(16);
-    RETRY_BASE_SECS
+    RETRY_FIRST_SECS
         .saturating_mul(1 << doublings)
         .min(RETRY_CAP_SECS)
 }
 
-/// The next action for one session and when it is due.
-pub fn next(session: &Session, watch: &Watch) -> Option<(Timestamp, Action)> {
-    if watch.halted_at.is_some() {
+/// The earliest time of any automatic refresh of `session`: [`MIN_REFRESH_GAP_SECS`] after its
+/// access token arrived, and not before the floor an attempt that worked set.
+pub fn refresh_floor(session: &Session, attempts: &Attempts) -> Timestamp {
+    let received = session
+        .meta
+        .access_issued_at
+        .plus_secs(MIN_REFRESH_GAP_SECS);
+    attempts.not_before.map_or(received, |nb| received.max(nb))
+}
+
+/// When the next automatic refresh of `session` is due, and why; `None` when there will be none
+/// (no refresh token, or no expiry and no lifespan to go by). `margin_secs` is the wanted
+/// access-token margin ([`ACCESS_MARGIN_SECS`] unless a profile says otherwise).
+pub fn refresh_at(
+    session: &Session,
+    margin_secs: u64,
+    attempts: &Attempts,
+) -> Option<(Timestamp, Why)> {
+    if !session.meta.has_refresh_token {
         return None;
     }
-    let mut best: Option<(Timestamp, Action)> = None;
-    let mut consider = |at: Timestamp, action: Action| {
-        if best.is_none_or(|(t, _)| at < t) {
-            best = Some((at, action));
-        }
-    };
-    if let Some(n) = notice(session).filter(|n| watch.noticed != Some(*n)) {
-        let at = match n {
-            Notice::NoRefreshToken { .. } => Timestamp::from_unix_secs(i64::MIN),
-            Notice::LifespanEnds { at } => Timestamp::from_unix_secs(
-                at.as_unix_secs()
-                    .saturating_sub(secs_i64(LIFESPAN_NOTICE_SECS)),
-            ),
-        };
-        consider(at, Action::Notify(n));
+    let floor = refresh_floor(session, attempts);
+    if let Some(at) = attempts.retry_at {
+        return Some((at.max(floor), Why::Retry));
     }
-    if !session.meta.has_refresh_token {
-        return best;
-    }
-    if let Some(at) = watch.retry_at {
-        consider(at, Action::Refresh(Why::Retry));
-        return best;
-    }
-    let floor = |at: Timestamp| watch.not_before.map_or(at, |nb| at.max(nb));
+    let mut best: Option<(Timestamp, Why)> = None;
     if let Some(expires) = session.meta.access_expires_at {
-        let margin = session.refresh_margin(KEEP_MARGIN_SECS);
+        let margin = session.refresh_margin(margin_secs).max(1);
         let at = expires.as_unix_secs().saturating_sub(secs_i64(margin)) + 1;
-        consider(
-            floor(Timestamp::from_unix_secs(at)),
-            Action::Refresh(Why::AccessExpiring),
-        );
+        best = Some((Timestamp::from_unix_secs(at), Why::AccessExpiring));
     }
     if let Some(end) = rotating_lifespan_end(session) {
         let lifespan = session.meta.refresh.issued_at.secs_until(end);
         let margin = LIFESPAN_MARGIN_SECS.min(lifespan / 4);
         let at = Timestamp::from_unix_secs(end.as_unix_secs().saturating_sub(secs_i64(margin)));
-        consider(floor(at), Action::Refresh(Why::LifespanEnding));
-    }
-    best
-}
-
-/// The schedule for `sessions` (each with its watch) at `now`.
-pub fn plan<'a>(
-    sessions: impl IntoIterator<Item = (&'a Session, &'a Watch)>,
-    now: Timestamp,
-) -> Plan {
-    let mut due = Vec::new();
-    let mut wake_at = now.plus_secs(RECHECK_SECS);
-    for (index, (session, watch)) in sessions.into_iter().enumerate() {
-        match next(session, watch) {
-            Some((at, action)) if at <= now => due.push((index, action)),
-            Some((at, _)) => wake_at = wake_at.min(at),
-            None => {}
+        if best.is_none_or(|(t, _)| at < t) {
+            best = Some((at, Why::LifespanEnding));
         }
     }
-    Plan { due, wake_at }
+    best.map(|(at, why)| (at.max(floor), why))
 }
 
-/// What a person must know about `session`, if anything.
-fn notice(session: &Session) -> Option<Notice> {
-    let meta = &session.meta;
-    if !meta.has_refresh_token {
-        return Some(Notice::NoRefreshToken {
-            access_ends: meta.access_expires_at,
-        });
+/// The refresh token's end, once it is within [`LIFESPAN_NOTICE_SECS`] of `now` (and after it):
+/// what the dashboard warns about.
+pub fn refresh_token_ends_soon(session: &Session, now: Timestamp) -> Option<Timestamp> {
+    let ends = session.meta.refresh.expires_at?;
+    (now.secs_until(ends) <= LIFESPAN_NOTICE_SECS).then_some(ends)
+}
+
+/// What to do next with refreshed tokens the store would not take.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UnsavedStep {
+    /// Save to the store again after this pause.
+    RetryAfterMs(u64),
+    /// Stop asking the store: keep the tokens aside (the fallback file, which the next load
+    /// applies) after this pause; 0 the first time.
+    KeepAsideAfterMs(u64),
+}
+
+impl UnsavedStep {
+    /// The pause before the step, in milliseconds.
+    pub fn pause_ms(self) -> u64 {
+        match self {
+            Self::RetryAfterMs(ms) | Self::KeepAsideAfterMs(ms) => ms,
+        }
     }
-    match (meta.refresh.kind, meta.refresh.expires_at) {
-        (RefreshKind::Fixed, Some(at)) => Some(Notice::LifespanEnds { at }),
-        _ => None,
+
+    /// When the step is due, for a driver that counts whole seconds (rounded up).
+    pub fn due_at(self, now: Timestamp) -> Timestamp {
+        now.plus_secs(self.pause_ms().div_ceil(1000))
+    }
+}
+
+/// The next step after `failed_saves` failed saves of the same refreshed tokens (the refresh's
+/// own save counts: 1 after it). [`SAVE_RETRIES`] retries of the store, doubling from
+/// [`SAVE_RETRY_FIRST_MS`]; then keep aside at once; if that failed too, keep aside again with
+/// the refresh back-off (a driver that cannot wait gives up there and says so).
+pub fn unsaved_step(failed_saves: u32) -> UnsavedStep {
+    let n = failed_saves.max(1);
+    if n <= SAVE_RETRIES {
+        let doublings = (n - 1).min(16);
+        return UnsavedStep::RetryAfterMs(SAVE_RETRY_FIRST_MS.saturating_mul(1 << doublings));
+    }
+    match n - SAVE_RETRIES - 1 {
+        0 => UnsavedStep::KeepAsideAfterMs(0),
+        kept_aside_failures => {
+            UnsavedStep::KeepAsideAfterMs(backoff_secs(kept_aside_failures).saturating_mul(1000))
+        }
     }
 }
 

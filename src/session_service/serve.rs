@@ -1,19 +1,16 @@
 //! What the script commands (`token`, `refresh`, `export`, the credential helpers) hand out,
 //! from a refresh outcome: one policy for all of them, so each serves a still-valid access
 //! token through refusals and outages the same way, and keeps tokens a store refused (a few
-//! saves again, then the kept-aside place). The commands only print what this returns.
+//! saves again, then the kept-aside place, as [`crate::domain::upkeep::unsaved_step`] says; `grantty
+//! keep` follows the same steps). The commands only print what this returns.
 
 use std::sync::Arc;
 
 use super::{RefreshFailed, Refreshed, SessionService};
 use crate::domain::session::{Session, SessionState};
+use crate::domain::upkeep::{UnsavedStep, unsaved_step};
 use crate::oauth::http::Transport;
 use crate::store::StoreError;
-
-/// How many times a refused save is tried again before the kept-aside place.
-pub const SAVE_RETRIES: u32 = 3;
-/// Pause before each retry of a refused save (doubling).
-pub const SAVE_RETRY_FIRST_MS: u64 = 50;
 
 /// Why the session handed out comes with a warning.
 #[derive(Clone, Debug)]
@@ -40,6 +37,8 @@ pub enum Kept {
     Nowhere {
         /// Why the store refused.
         reason: Arc<StoreError>,
+        /// Why the kept-aside file failed too.
+        aside: Arc<StoreError>,
     },
 }
 
@@ -71,7 +70,7 @@ impl<T: Transport> SessionService<T> {
             Ok(Refreshed::Unsaved {
                 session, reason, ..
             }) => {
-                let kept = self.keep_unsaved(&session, reason).await;
+                let kept = self.save_or_keep_aside(&session, reason).await;
                 Ok(Served {
                     session,
                     notice: None,
@@ -99,20 +98,32 @@ impl<T: Transport> SessionService<T> {
         }
     }
 
-    /// Tries the save again, then the kept-aside place.
-    async fn keep_unsaved(&self, session: &Session, mut reason: Arc<StoreError>) -> Kept {
-        let mut pause_ms = SAVE_RETRY_FIRST_MS;
-        for _ in 0..SAVE_RETRIES {
-            tokio::time::sleep(std::time::Duration::from_millis(pause_ms)).await;
-            pause_ms *= 2;
-            match self.save_unsaved(session).await {
-                Ok(_) => return Kept::Saved,
-                Err(e) => reason = Arc::new(e),
+    /// Follows the upkeep policy's [`unsaved_step`] for `session`, whose first save failed with
+    /// `reason`: saves it again after each pause, then keeps it aside once. A caller that can wait
+    /// longer (`grantty keep`) holds the tokens and retries later when nowhere took them.
+    pub async fn save_or_keep_aside(&self, session: &Session, mut reason: Arc<StoreError>) -> Kept {
+        let mut failed_saves = 1;
+        loop {
+            let step = unsaved_step(failed_saves);
+            tokio::time::sleep(std::time::Duration::from_millis(step.pause_ms())).await;
+            match step {
+                UnsavedStep::RetryAfterMs(_) => match self.save_unsaved(session).await {
+                    Ok(_) => return Kept::Saved,
+                    Err(e) => {
+                        reason = Arc::new(e);
+                        failed_saves += 1;
+                    }
+                },
+                UnsavedStep::KeepAsideAfterMs(_) => {
+                    return match self.keep_aside(session).await {
+                        Ok(path) => Kept::Aside { path, reason },
+                        Err(aside) => Kept::Nowhere {
+                            reason,
+                            aside: Arc::new(aside),
+                        },
+                    };
+                }
             }
-        }
-        match self.keep_aside(session).await {
-            Ok(path) => Kept::Aside { path, reason },
-            Err(_) => Kept::Nowhere { reason },
         }
     }
 }

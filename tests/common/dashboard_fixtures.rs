@@ -125,8 +125,8 @@ pub fn refresh_failed() -> (App, Timestamp) {
         EventLevel::Error,
         format!("Refresh failed: {message}; retrying in 30 s"),
     );
-    d.failures = 2;
-    d.retry_at = Some(at(expires - 220));
+    d.attempts.failures = 2;
+    d.attempts.retry_at = Some(at(expires - 220));
     (app(d), at(expires - 240))
 }
 

@@ -1,5 +1,6 @@
 //! `grantty keep` as a systemd service or a nohup job runs it: the real binary against the demo
-//! server on 127.0.0.1 with 6-second access tokens, so the keeper must refresh every few seconds.
+//! server on 127.0.0.1 with 40-second access tokens, so the keeper must refresh every 30 seconds
+//! (the upkeep policy's floor between automatic refreshes, which tokens this short meet).
 //! The test follows its NDJSON events and the server's counters (no sleeps), asserts that
 //! `grantty token` run meanwhile gets the keeper's rotated token, that the server never sees a
 //! rotated-away refresh token again, and that SIGTERM — while sleeping, or while a refresh is held
@@ -88,7 +89,7 @@ fn names(events: &[Value]) -> Vec<&str> {
 
 async fn short_lived_server(refresh_reply_delay_ms: u64) -> DemoServer {
     common::session::demo_server(DemoConfig {
-        access_token_lifetime_secs: 6,
+        access_token_lifetime_secs: 40,
         refresh_reply_delay_ms,
         ..DemoConfig::default()
     })

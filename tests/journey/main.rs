@@ -24,6 +24,7 @@ mod ended;
 mod hostile_answers;
 mod integrations;
 mod keep;
+mod keep_floor;
 mod login_json;
 mod logout;
 mod min_valid;

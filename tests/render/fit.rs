@@ -127,7 +127,8 @@ fn times_are_shown_in_the_local_zone_with_its_abbreviation() {
     let text = screen_text(&draw(&app, (120, 40), now));
     assert!(text.contains("Events (CET)"), "{text}");
     assert!(!text.contains("UTC"), "{text}");
-    // The last access token expires at 16:59:55 UTC; the next refresh is 5 min before.
-    assert!(text.contains("next at 17:54:55 CET"), "{text}");
+    // The last access token expires at 16:59:55 UTC; the next refresh starts once it has less
+    // than 5 min left.
+    assert!(text.contains("next at 17:54:56 CET"), "{text}");
     common::screen::snapshot("dashboard_rotated_berlin", &app, &[(80, 24)], now);
 }

@@ -1,12 +1,12 @@
 //! The dashboard's automatic-refresh row: a refresh or revoke in flight, a retry after
-//! failures, or when the next refresh starts (the access token's expiry minus the skew).
+//! failures, or when the next refresh starts (as the upkeep policy says).
 
 use ratatui::text::Line;
 
 use super::Ctx;
 use crate::app::Dashboard;
 use crate::app::dashboard::Standing;
-use crate::domain::clock::{Timestamp, format_span};
+use crate::domain::clock::format_span;
 
 const AUTO: (&str, &str) = ("Auto-refresh", "Auto");
 
@@ -18,7 +18,7 @@ pub(super) fn auto_refresh(
 ) -> (Vec<Line<'static>>, Vec<Line<'static>>, bool) {
     let theme = ctx.theme;
     let meta = &dashboard.session.meta;
-    let failures = dashboard.failures;
+    let failures = dashboard.attempts.failures;
     let plural = if failures == 1 { "failure" } else { "failures" };
     let (phrases, short, retrying) = if dashboard.revoke_request.is_some() {
         (vec![Line::raw("revoking at the server…")], None, false)
@@ -42,7 +42,7 @@ pub(super) fn auto_refresh(
             theme.warn,
         );
         (vec![line], None, true)
-    } else if let Some(at) = dashboard.retry_at {
+    } else if let Some(at) = dashboard.attempts.retry_at {
         let phrases = vec![
             Line::styled(
                 format!("retrying at {}", ctx.zone.time_of_day(at)),
@@ -57,10 +57,7 @@ pub(super) fn auto_refresh(
             None,
             false,
         )
-    } else if let Some(expires) = meta.access_expires_at {
-        let skew = i64::try_from(dashboard.refresh_skew_secs).unwrap_or(i64::MAX);
-        let next = Timestamp::from_unix_secs(expires.as_unix_secs().saturating_sub(skew))
-            .max(dashboard.refresh_floor());
+    } else if let Some((next, _)) = dashboard.next_refresh() {
         match ctx.now.secs_until(next) {
             0 => (vec![Line::raw("due now")], None, false),
             secs => {

@@ -1,12 +1,12 @@
 //! The dashboard's banner for a session that needs attention but still works: refreshing
 //! refused (tokens kept, retrying), a dead refresh token (sign in again before the access token
-//! expires), or refreshed tokens the store would not take (kept in memory, retrying).
+//! expires), or refreshed tokens the store would not take (kept in memory, saved again or kept aside).
 
 use ratatui::text::Line;
 
 use super::Ctx;
 use crate::app::Dashboard;
-use crate::app::dashboard::{Standing, UNSAVED_RETRY_SECS};
+use crate::app::dashboard::Standing;
 use crate::ui::wrap::wrap;
 use crate::words;
 
@@ -22,10 +22,10 @@ pub(super) fn banner(ctx: &Ctx, d: &Dashboard) -> Option<(Vec<Line<'static>>, Ve
     let (full, short, style) = if let Some(unsaved) = &d.unsaved {
         (
             format!(
-                "⚠ Not saved: {}. The new tokens are kept in memory; saving again every {UNSAVED_RETRY_SECS} s and on quit",
+                "⚠ Not saved: {}. The new tokens are kept in memory; saving again shortly, then to the fallback file",
                 unsaved.reason
             ),
-            format!("⚠ Not saved; retrying every {UNSAVED_RETRY_SECS} s"),
+            "⚠ Not saved; retrying the save".to_owned(),
             theme.warn,
         )
     } else {

@@ -8,9 +8,10 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 
 use super::Ctx;
-use crate::app::dashboard::{MIN_AUTO_REFRESH_GAP_SECS, SHORT_LIVED_SECS};
+use crate::app::dashboard::SHORT_LIVED_SECS;
 use crate::domain::clock::format_countdown;
 use crate::domain::session::Session;
+use crate::domain::upkeep::MIN_REFRESH_GAP_SECS;
 use crate::ui::Theme;
 
 /// Seconds left under which the access countdown is drawn as a warning (yellow).
@@ -61,7 +62,7 @@ pub(super) fn access(ctx: &Ctx, session: &Session) -> [Vec<Line<'static>>; 4] {
         if lifetime < SHORT_LIVED_SECS {
             details.push(Line::styled(
                 format!(
-                    "very short-lived ({lifetime} s): refreshed at most every {MIN_AUTO_REFRESH_GAP_SECS} s"
+                    "very short-lived ({lifetime} s): refreshed at most every {MIN_REFRESH_GAP_SECS} s"
                 ),
                 theme.warn,
             ));
