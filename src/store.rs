@@ -206,8 +206,8 @@ impl SessionStore {
     }
 
     /// Saves a session: secrets first, then metadata, each atomically. The generation written
-    /// is one more than the stored one (at least `session.meta.generation`).
-    pub fn save(&self, session: &Session) -> Result<(), StoreError> {
+    /// is one more than the stored one (at least `session.meta.generation`); it is returned.
+    pub fn save(&self, session: &Session) -> Result<u64, StoreError> {
         let profile = session.meta.profile.as_str();
         let previous = self.meta_before_write(profile)?;
         let stored_generation = previous.as_ref().map_or(0, |p| p.meta.generation);
@@ -222,7 +222,7 @@ impl SessionStore {
             // The session moved to a keyring: drop the superseded plaintext copy.
             file::remove_private(&secrets_path(&self.dir, profile))?;
         }
-        Ok(())
+        Ok(meta.generation)
     }
 
     /// Saves only the metadata (e.g. a [`PendingRefresh`](crate::domain::session::PendingRefresh)

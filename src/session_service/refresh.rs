@@ -78,7 +78,7 @@ impl<T: Transport> SessionService<T> {
                 session.meta.generation += 1;
                 let saved = session.clone();
                 Ok(match self.blocking(move |s| s.save(&saved)).await {
-                    Ok(()) => Refreshed::Fresh { session, change },
+                    Ok(_) => Refreshed::Fresh { session, change },
                     Err(reason) => Refreshed::Unsaved {
                         session,
                         change,
