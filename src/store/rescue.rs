@@ -35,7 +35,7 @@ impl SessionStore {
     /// token: a full keyring or disk must not cost one.
     pub fn probe_secrets(&self, profile: &str, size: usize) -> Result<(), StoreError> {
         validate_profile(profile)?;
-        let key = format!("{profile}.probe");
+        let key = super::profile::probe_key(profile);
         let value = "p".repeat(size.saturating_add(PROBE_SLACK_BYTES));
         self.backend.set(&key, &value)?;
         let read = self.backend.get(&key);
