@@ -127,23 +127,16 @@ impl<T: Transport> SessionService<T> {
         let profile = profile.to_owned();
         self.blocking(move |s| {
             let stored = s.load(&profile);
-            // The fallback place is best effort: an unreadable one must not block the store.
-            let Ok(Some(rescued)) = s.read_rescue(&profile) else {
+            // A kept-aside copy that is unsafe, damaged or not newer is never served.
+            let Ok(Some(kept)) = s.kept_aside_for(&profile, stored.as_ref().map(Option::as_ref))
+            else {
                 return stored;
             };
-            let newer = match &stored {
-                Ok(Some(stored)) => rescued.meta.generation >= stored.meta.generation,
-                Ok(None) | Err(_) => true,
-            };
-            if !newer {
-                let _ = s.clear_rescue(&profile);
-                return stored;
+            if s.save(&kept).is_ok() {
+                let _ = s.clear_kept_aside(&profile);
+                return Ok(s.load(&profile)?.or(Some(kept)));
             }
-            if s.save(&rescued).is_ok() {
-                let _ = s.clear_rescue(&profile);
-                return Ok(s.load(&profile)?.or(Some(rescued)));
-            }
-            Ok(Some(rescued))
+            Ok(Some(kept))
         })
         .await
     }
@@ -161,7 +154,7 @@ impl<T: Transport> SessionService<T> {
         let saved = session.clone();
         self.blocking(move |s| {
             s.save(&saved)?;
-            s.clear_rescue(&saved.meta.profile)
+            s.clear_kept_aside(&saved.meta.profile)
         })
         .await?;
         Ok(session)
@@ -175,7 +168,7 @@ impl<T: Transport> SessionService<T> {
         let saved = session.clone();
         self.blocking(move |s| {
             s.save(&saved)?;
-            s.clear_rescue(&saved.meta.profile)
+            s.clear_kept_aside(&saved.meta.profile)
         })
         .await
     }
@@ -183,7 +176,7 @@ impl<T: Transport> SessionService<T> {
     /// Writes unsaved tokens to the fallback place the next run picks up; returns its path.
     pub async fn rescue(&self, session: &Session) -> Result<std::path::PathBuf, StoreError> {
         let saved = session.clone();
-        self.blocking(move |s| s.write_rescue(&saved)).await
+        self.blocking(move |s| s.write_kept_aside(&saved)).await
     }
 
     /// A session whose access token is valid for at least `min_valid`, refreshing under the

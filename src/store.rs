@@ -24,6 +24,7 @@ mod file;
 #[cfg(test)]
 pub(crate) mod fixtures;
 mod format;
+mod kept_aside;
 mod keyring;
 mod loaded;
 mod lock;
@@ -31,7 +32,6 @@ mod memory;
 mod open;
 mod place;
 mod profile;
-mod rescue;
 mod select;
 
 use std::path::{Path, PathBuf};
@@ -44,13 +44,13 @@ pub use error::{SkippedBackend, StoreError};
 pub(crate) use file::remove_private;
 pub use file::{DIR_MODE, FILE_MODE, FileBackend, ensure_private_dir, write_atomic};
 pub use format::FORMAT_VERSION;
+pub use kept_aside::PROBE_SLACK_BYTES;
 pub use loaded::{Consistency, Loaded};
 pub use lock::ProfileLock;
 pub use memory::MemoryBackend;
 pub use open::{Purpose, stored_profiles};
 pub use profile::{PROFILE_MAX_CHARS, validate_profile};
 pub(crate) use profile::{meta_path, profile_of_meta_file};
-pub use rescue::PROBE_SLACK_BYTES;
 pub use select::{AutoDecision, StoreChoice, decide_auto};
 
 use format::StoredMeta;

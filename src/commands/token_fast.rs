@@ -36,9 +36,9 @@ pub fn cached(cli: &Cli) -> Option<Result<(), Error>> {
     let (session_args, _config) = session_and_config(cli).ok()?;
     let profile = &session_args.profile;
     let store = open_store_quietly(&session_args)?;
-    // Tokens an earlier run could not save wait in a rescue file: the full path moves them back
-    // under the lock.
-    if !matches!(store.read_rescue(profile), Ok(None)) {
+    // Tokens an earlier run could not save may be kept aside: the full path decides about
+    // them under the lock.
+    if store.has_kept_aside(profile) {
         return None;
     }
     let session = store.load(profile).ok()??;

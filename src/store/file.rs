@@ -95,6 +95,31 @@ pub fn ensure_private_dir(dir: &Path) -> Result<(), StoreError> {
         Err(e) => return Err(StoreError::io("inspect", dir, e)),
         Ok(_) => {}
     }
+    let mode = trusted_dir_mode(dir)?;
+    if mode & 0o077 != 0 {
+        fs::set_permissions(dir, fs::Permissions::from_mode(DIR_MODE)).map_err(|source| {
+            StoreError::DirNotPrivate {
+                path: dir.to_owned(),
+                mode,
+                source,
+            }
+        })?;
+    }
+    Ok(())
+}
+
+/// Checks an existing directory as [`ensure_private_dir`] does, without creating or changing
+/// anything: `false` when it does not exist.
+pub(crate) fn check_dir(dir: &Path) -> Result<bool, StoreError> {
+    match fs::symlink_metadata(dir) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(StoreError::io("inspect", dir, e)),
+        Ok(_) => trusted_dir_mode(dir).map(|_| true),
+    }
+}
+
+/// The permission bits of `dir` if it is a real directory of ours that others may not write.
+fn trusted_dir_mode(dir: &Path) -> Result<u32, StoreError> {
     let meta = fs::symlink_metadata(dir).map_err(|e| StoreError::io("inspect", dir, e))?;
     let refuse = |problem| StoreError::NotPrivate {
         path: dir.to_owned(),
@@ -109,19 +134,10 @@ pub fn ensure_private_dir(dir: &Path) -> Result<(), StoreError> {
         return Err(refuse(Exposure::NotADirectory));
     }
     let mode = meta.mode() & 0o7777;
-    if let Some(problem) = exposure(meta.uid(), mode, euid(), Privacy::NotWritable) {
-        return Err(refuse(problem));
+    match exposure(meta.uid(), mode, euid(), Privacy::NotWritable) {
+        Some(problem) => Err(refuse(problem)),
+        None => Ok(mode),
     }
-    if mode & 0o077 != 0 {
-        fs::set_permissions(dir, fs::Permissions::from_mode(DIR_MODE)).map_err(|source| {
-            StoreError::DirNotPrivate {
-                path: dir.to_owned(),
-                mode,
-                source,
-            }
-        })?;
-    }
-    Ok(())
 }
 
 /// Replaces `path` with `bytes` atomically: a 0600 temporary file next to it, `fsync`, rename,
