@@ -264,6 +264,68 @@ mod tests {
     }
 
     #[test]
+    fn two_state_directories_keep_separate_kernel_keyring_entries() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+        std::fs::create_dir(&a).unwrap();
+        std::fs::create_dir(&b).unwrap();
+        let (Ok(store_a), Ok(store_b)) = (keyutils(&a), keyutils(&b)) else {
+            eprintln!("skipped: the kernel keyring does not work here");
+            return;
+        };
+        let profile = format!("same-{}", std::process::id());
+        store_a.set(&profile, "secrets of a").unwrap();
+        store_b.set(&profile, "secrets of b").unwrap();
+        let (read_a, read_b) = (store_a.get(&profile), store_b.get(&profile));
+        store_a.delete(&profile).unwrap();
+        store_b.delete(&profile).unwrap();
+        assert_eq!(read_a.unwrap().as_deref(), Some("secrets of a"));
+        assert_eq!(read_b.unwrap().as_deref(), Some("secrets of b"));
+        assert_eq!(store_a.get(&profile).unwrap(), None, "deleted");
+    }
+
+    #[test]
+    fn a_session_under_the_legacy_key_loads_and_moves_on_the_next_save() {
+        use crate::store::{SessionStore, fixtures::full_session};
+        let tmp = tempfile::tempdir().unwrap();
+        let Ok(backend) = keyutils(tmp.path()) else {
+            eprintln!("skipped: the kernel keyring does not work here");
+            return;
+        };
+        let mine = keyutils(tmp.path()).unwrap();
+        let store = SessionStore::with_backend(tmp.path().to_owned(), Arc::new(backend)).unwrap();
+        let profile = format!("legacy-{}", std::process::id());
+        let generation = store.save(&full_session(&profile, 1)).unwrap();
+        // What an older grantty left: the same secrets under the bare profile name.
+        let text = mine.get(&profile).unwrap().unwrap();
+        mine.delete(&profile).unwrap();
+        let legacy = mine.entry_for(&profile, None).unwrap();
+        legacy.set_password(&text).unwrap();
+
+        let loaded = store.load(&profile).unwrap().unwrap();
+        assert_eq!(loaded.meta.generation, generation);
+        store.save(&loaded).unwrap();
+        let moved = (
+            mine.get(&profile).unwrap(),
+            mine.get_legacy(&profile).unwrap(),
+        );
+
+        // A legacy entry of another session (another generation) is not ours: missing.
+        legacy.set_password(&text).unwrap();
+        mine.delete(&profile).unwrap();
+        let foreign = store.load(&profile);
+        let _ = legacy.delete_credential();
+        store.delete(&profile).unwrap();
+
+        assert!(moved.0.is_some(), "saved under the scoped key");
+        assert_eq!(moved.1, None, "the legacy entry is gone");
+        assert!(
+            matches!(foreign, Err(StoreError::SecretsMissing { .. })),
+            "{foreign:?}"
+        );
+    }
+
+    #[test]
     fn the_probe_key_is_never_a_profiles_key() {
         let scope = "0123456789abcdef";
         for profile in ["work", "work.probe", "probe", ".probe-work", "a-b_c.d"] {
