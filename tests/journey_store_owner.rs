@@ -235,7 +235,7 @@ async fn tokens_kept_aside(server: &DemoServer, s: &SignedIn, home: &Path) -> Pa
     );
     assert_eq!(mode_of(&files[0]), 0o600);
     assert_eq!(mode_of(&dir), 0o700);
-    assert_eq!(mode_of(&dir.parent().unwrap().to_owned()), 0o700);
+    assert_eq!(mode_of(dir.parent().unwrap()), 0o700);
     files[0].clone()
 }
 
