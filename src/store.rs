@@ -88,7 +88,8 @@ impl std::fmt::Debug for SessionStore {
 }
 
 impl SessionStore {
-    /// Opens the store in `dir` (created 0700, or made 0700) with the backend `choice` selects:
+    /// Opens the store in `dir` (created 0700; refused when it is a link, not ours or writable
+    /// by others, see [`ensure_private_dir`]) with the backend `choice` selects:
     /// see [`StoreChoice`] and the `select` rules. `plaintext_ok` is the user's consent to the
     /// plaintext file when `Auto` finds no keyring. `Memory` keeps everything in this process.
     pub fn open(dir: PathBuf, choice: StoreChoice, plaintext_ok: bool) -> Result<Self, StoreError> {

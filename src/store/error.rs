@@ -184,7 +184,7 @@ impl Exposure {
         let path = path.display();
         match self {
             Self::OwnedBy { .. } => format!(
-                "grantty only trusts state files you own: if {path} is yours, run `chown -R $(id -u) {path}`; otherwise remove it (or point XDG_STATE_HOME elsewhere) and sign in again"
+                "grantty only trusts files you own: if {path} is yours, run `chown -R $(id -u) {path}`; otherwise remove it (for a state directory, or point XDG_STATE_HOME elsewhere) and sign in again"
             ),
             Self::Writable { .. } => format!(
                 "other users could have changed it, so grantty will not use it: if its contents are yours, run `chmod go-rwx {path}`; otherwise remove it and sign in again"
