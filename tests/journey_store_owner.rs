@@ -257,8 +257,15 @@ async fn without_a_runtime_directory_tokens_are_kept_aside_in_the_users_cache_an
     let kept = tokens_kept_aside(&server, &s, home.path()).await;
     assert!(
         kept.starts_with(home.path()),
-        "not /tmp: {}",
+        "under the user's cache: {}",
         kept.display()
+    );
+    let euid = rustix::process::geteuid().as_raw();
+    let shared = std::env::temp_dir().join(format!("grantty-{euid}"));
+    assert!(
+        !shared.join(kept_aside_name(&s.dir())).exists(),
+        "nothing in the shared {}",
+        shared.display()
     );
 
     let args = ["token"];
