@@ -4,8 +4,8 @@
 //! [`RefreshFailed`], [`LoggedOut`], [`LogoutFailed`]).
 //!
 //! The refresh protocol (one session, many processes):
-//! 1. take the profile's exclusive lock; load (a rescued copy from an earlier failed save wins
-//!    and is moved back into the store);
+//! 1. take the profile's exclusive lock; load (newer tokens of the same session kept aside by an
+//!    earlier failed save win and are moved back into the store);
 //! 2. decide: still valid enough → done; ended → [`RefreshFailed::Dead`] without asking;
 //! 3. probe the secret backend with a write of the secrets' size, then write the "refresh
 //!    pending" marker: a store that cannot take a write must not cost a refresh token;
@@ -121,8 +121,9 @@ impl<T: Transport> SessionService<T> {
         self.blocking(move |s| s.lock(&profile)).await
     }
 
-    /// The stored session under the caller's lock. A rescued copy (tokens an earlier run could
-    /// not save) wins, and is moved back into the store when the store takes it.
+    /// The stored session under the caller's lock. A kept-aside copy (tokens an earlier run could
+    /// not save) wins when the store accepts it as newer tokens of the same session
+    /// ([`SessionStore::kept_aside_for`]), and is moved back into the store when the store takes it.
     async fn load_locked(&self, profile: &str) -> Result<Option<Session>, StoreError> {
         let profile = profile.to_owned();
         self.blocking(move |s| {
