@@ -4,8 +4,8 @@
 //! [`RefreshFailed`], [`LoggedOut`], [`LogoutFailed`]).
 //!
 //! The refresh protocol (one session, many processes):
-//! 1. take the profile's exclusive lock; load (a rescued copy from an earlier failed save wins
-//!    and is moved back into the store);
+//! 1. take the profile's exclusive lock; load (newer tokens of the same session kept aside by an
+//!    earlier failed save win and are moved back into the store);
 //! 2. decide: still valid enough → done; ended → [`RefreshFailed::Dead`] without asking;
 //! 3. probe the secret backend with a write of the secrets' size, then write the "refresh
 //!    pending" marker: a store that cannot take a write must not cost a refresh token;
@@ -170,29 +170,23 @@ impl<T: Transport> SessionService<T> {
         self.blocking(move |s| s.lock(&profile)).await
     }
 
-    /// The stored session under the caller's lock. A rescued copy (tokens an earlier run could
-    /// not save) wins, and is moved back into the store when the store takes it.
+    /// The stored session under the caller's lock. A kept-aside copy (tokens an earlier run could
+    /// not save) wins when the store accepts it as newer tokens of the same session
+    /// ([`SessionStore::kept_aside_for`]), and is moved back into the store when the store takes it.
     async fn load_locked(&self, profile: &str) -> Result<Option<Session>, StoreError> {
         let profile = profile.to_owned();
         self.blocking(move |s| {
             let stored = s.load(&profile);
-            // The fallback place is best effort: an unreadable one must not block the store.
-            let Ok(Some(rescued)) = s.read_rescue(&profile) else {
+            // A kept-aside copy that is unsafe, damaged or not newer is never served.
+            let Ok(Some(kept)) = s.kept_aside_for(&profile, stored.as_ref().map(Option::as_ref))
+            else {
                 return stored;
             };
-            let newer = match &stored {
-                Ok(Some(stored)) => rescued.meta.generation >= stored.meta.generation,
-                Ok(None) | Err(_) => true,
-            };
-            if !newer {
-                let _ = s.clear_rescue(&profile);
-                return stored;
+            if s.save(&kept).is_ok() {
+                let _ = s.clear_kept_aside(&profile);
+                return Ok(s.load(&profile)?.or(Some(kept)));
             }
-            if s.save(&rescued).is_ok() {
-                let _ = s.clear_rescue(&profile);
-                return Ok(s.load(&profile)?.or(Some(rescued)));
-            }
-            Ok(Some(rescued))
+            Ok(Some(kept))
         })
         .await
     }
@@ -254,7 +248,7 @@ impl<T: Transport> SessionService<T> {
                 let generation = s.save(&saved)?;
                 // Best effort: a stale copy left behind can never pass for this session (it
                 // belongs to another sign-in), see `store::kept_aside`.
-                let _ = s.clear_rescue(&saved.meta.profile);
+                let _ = s.clear_kept_aside(&saved.meta.profile);
                 Ok(generation)
             })
             .await?;
@@ -270,7 +264,7 @@ impl<T: Transport> SessionService<T> {
         let saved = session.clone();
         self.blocking(move |s| {
             let generation = s.save(&saved)?;
-            s.clear_rescue(&saved.meta.profile)?;
+            s.clear_kept_aside(&saved.meta.profile)?;
             Ok(generation)
         })
         .await
@@ -279,7 +273,7 @@ impl<T: Transport> SessionService<T> {
     /// Writes unsaved tokens to the kept-aside place the next run picks up; returns its path.
     pub async fn keep_aside(&self, session: &Session) -> Result<std::path::PathBuf, StoreError> {
         let saved = session.clone();
-        self.blocking(move |s| s.write_rescue(&saved)).await
+        self.blocking(move |s| s.write_kept_aside(&saved)).await
     }
 
     /// How the store describes itself (backend, whether it is plaintext).
@@ -348,7 +342,7 @@ impl<T: Transport> SessionService<T> {
 /// unreadable store, or tokens kept aside by an earlier run (the full path moves them back
 /// under the lock). Synchronous: it runs before any async runtime exists.
 pub fn read_cached(store: &SessionStore, profile: &str) -> Option<Session> {
-    if !matches!(store.read_rescue(profile), Ok(None)) {
+    if store.has_kept_aside(profile) {
         return None;
     }
     store.load(profile).ok()?

@@ -4,7 +4,8 @@
 //! - `<profile>.meta.json` (0600): [`SessionMeta`] as JSON, `"version": 1`. Readable without
 //!   touching the secret backend, so `status` never unlocks a keyring.
 //! - the secrets JSON (tokens and generation) in the backend: a keyring entry (service
-//!   `grantty`, user = profile) or `<profile>.secrets.json` (0600, plaintext, only with consent).
+//!   `grantty`, user = a hash of the state directory and the profile, see `keyring`) or
+//!   `<profile>.secrets.json` (0600, plaintext, only with consent).
 //! - `<profile>.lock`: the [`ProfileLock`] file; `store-choice`: remembered plaintext consent.
 //!
 //! Commands open the store for a profile with [`SessionStore::open_for`], which finds the
@@ -23,6 +24,7 @@ mod file;
 #[cfg(test)]
 pub(crate) mod fixtures;
 mod format;
+mod kept_aside;
 mod keyring;
 mod loaded;
 mod lock;
@@ -30,7 +32,6 @@ mod memory;
 mod open;
 mod place;
 mod profile;
-mod rescue;
 mod select;
 
 use std::path::{Path, PathBuf};
@@ -43,13 +44,13 @@ pub use error::{SkippedBackend, StoreError};
 pub(crate) use file::remove_private;
 pub use file::{DIR_MODE, FILE_MODE, FileBackend, ensure_private_dir, write_atomic};
 pub use format::FORMAT_VERSION;
+pub use kept_aside::PROBE_SLACK_BYTES;
 pub use loaded::{Consistency, Loaded};
 pub use lock::ProfileLock;
 pub use memory::MemoryBackend;
 pub use open::{Purpose, stored_profiles};
 pub use profile::{PROFILE_MAX_CHARS, validate_profile};
 pub(crate) use profile::{meta_path, profile_of_meta_file};
-pub use rescue::PROBE_SLACK_BYTES;
 pub use select::{AutoDecision, StoreChoice, decide_auto};
 
 use format::StoredMeta;
@@ -87,7 +88,8 @@ impl std::fmt::Debug for SessionStore {
 }
 
 impl SessionStore {
-    /// Opens the store in `dir` (created 0700, or made 0700) with the backend `choice` selects:
+    /// Opens the store in `dir` (created 0700; refused when it is a link, not ours or writable
+    /// by others, see [`ensure_private_dir`]) with the backend `choice` selects:
     /// see [`StoreChoice`] and the `select` rules. `plaintext_ok` is the user's consent to the
     /// plaintext file when `Auto` finds no keyring. `Memory` keeps everything in this process.
     pub fn open(dir: PathBuf, choice: StoreChoice, plaintext_ok: bool) -> Result<Self, StoreError> {
@@ -186,7 +188,11 @@ impl SessionStore {
                 current,
             });
         }
-        let Some(text) = self.backend.get(profile)? else {
+        let found = match self.backend.get(profile)? {
+            Some(text) => Some(text),
+            None => self.legacy_secrets(profile, stored.meta.generation),
+        };
+        let Some(text) = found else {
             return Err(StoreError::SecretsMissing {
                 profile: profile.to_owned(),
                 backend: self.backend.info().describe(),
@@ -222,8 +228,14 @@ impl SessionStore {
         let kind = self.backend.info().kind;
         let secrets = format::encode_secrets(&session.secrets, meta.generation)?;
         let doc = format::encode_meta(&meta, kind)?;
-        self.backend.set(profile, &secrets)?;
+        let host = crate::domain::text::sanitize(&meta.provider.host, 80);
+        let label = format!("grantty: {profile} at {host}");
+        self.backend.set_labelled(profile, &secrets, &label)?;
         self.place.write_meta(profile, doc)?;
+        if let Some(previous) = &previous {
+            // Moved under the state directory's key: the older key is ours no more.
+            self.forget_legacy(profile, previous.meta.generation);
+        }
         if previous.is_some_and(|p| p.backend == BackendKind::File) && kind != BackendKind::File {
             // The session moved to a keyring: drop the superseded plaintext copy.
             file::remove_private(&secrets_path(&self.dir, profile))?;
@@ -264,8 +276,28 @@ impl SessionStore {
             }
             _ => {}
         }
+        if let Some(meta) = self.read_meta(profile).ok().flatten() {
+            self.forget_legacy(profile, meta.meta.generation);
+        }
         self.backend.delete(profile)?;
         self.place.remove_meta(profile)
+    }
+
+    /// The secrets an older grantty stored under the bare profile name, when they belong to
+    /// the session whose metadata has `generation`; otherwise (another state directory's, or
+    /// unreadable) none.
+    fn legacy_secrets(&self, profile: &str, generation: u64) -> Option<String> {
+        let text = self.backend.get_legacy(profile).ok()??;
+        let (_, found) = format::decode_secrets(&text, "the legacy keyring entry").ok()?;
+        (found == generation).then_some(text)
+    }
+
+    /// Removes the legacy entry of `profile` if it holds the session of `generation` (best
+    /// effort: it is only ever read when its generation matches).
+    fn forget_legacy(&self, profile: &str, generation: u64) {
+        if self.legacy_secrets(profile, generation).is_some() {
+            let _ = self.backend.delete_legacy(profile);
+        }
     }
 
     /// The profiles that have metadata, sorted.

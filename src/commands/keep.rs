@@ -290,7 +290,7 @@ impl Keep {
     }
 
     /// The stored sessions of the kept profiles, read afresh through the session service (which
-    /// moves a rescued copy back into the store). A profile whose store fails is retried with
+    /// moves kept-aside tokens back into the store). A profile whose store fails is retried with
     /// back-off like a failed refresh.
     async fn sessions(&mut self) -> Result<Vec<Session>, Error> {
         let mut sessions = Vec::new();

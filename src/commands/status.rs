@@ -12,7 +12,7 @@ use serde_json::json;
 use crate::cli::{SessionArgs, StatusArgs};
 use crate::domain::clock::{Clock, Skew, SystemClock, Timestamp, format_countdown, format_span};
 use crate::domain::session::{RefreshKind, SessionMeta, SessionState};
-use crate::domain::text::{SHORT_MAX_CHARS, sanitize};
+use crate::domain::text::{DESCRIPTION_MAX_CHARS, SHORT_MAX_CHARS, URL_MAX_CHARS, sanitize};
 use crate::error::Error;
 use crate::local_time::LocalTime;
 use crate::session_service::{Health, RefreshFailed, health};
@@ -48,12 +48,14 @@ pub async fn status(session: &SessionArgs, args: &StatusArgs) -> Result<(), Erro
         None
     };
     let now = SystemClock.now();
-    let storage = service.store_info().describe();
+    let storage = sanitize(&service.store_info().describe(), URL_MAX_CHARS);
     // The metadata alone would say "active" over tokens the keyring has forgotten.
     if !service.tokens_present(&session.profile).await? {
         return Err(tokens_missing(args, &meta, &storage));
     }
     let zone = LocalTime::load();
+    // Everything below prints stored strings: anyone who could write the store chose them.
+    let meta = displayable(&meta);
     let text = if args.json {
         let mut doc = status_json(&meta, &storage, now);
         if let Some(checked) = &checked {
@@ -82,6 +84,53 @@ pub async fn status(session: &SessionArgs, args: &StatusArgs) -> Result<(), Erro
             min_valid_secs,
         }),
     }
+}
+
+/// `meta` with every stored string passed through [`sanitize`]: the metadata file holds what a
+/// server sent (host, client id, scope, e-mail, error codes) and what the store's owner wrote,
+/// and none of it may carry escape sequences or control characters to a terminal.
+pub fn displayable(meta: &SessionMeta) -> SessionMeta {
+    let short = |s: &str| sanitize(s, SHORT_MAX_CHARS);
+    let url = |s: &str| sanitize(s, URL_MAX_CHARS);
+    let short_opt = |s: &Option<String>| s.as_deref().map(short);
+    let url_opt = |s: &Option<String>| s.as_deref().map(url);
+    let mut out = meta.clone();
+    let p = &mut out.provider;
+    p.kind = short(&p.kind);
+    p.host = url(&p.host);
+    p.client_id = short(&p.client_id);
+    p.scope = sanitize(&p.scope, DESCRIPTION_MAX_CHARS);
+    p.device_authorization_endpoint = url(&p.device_authorization_endpoint);
+    p.token_endpoint = url(&p.token_endpoint);
+    p.userinfo_endpoint = url_opt(&p.userinfo_endpoint);
+    p.revocation_endpoint = url_opt(&p.revocation_endpoint);
+    p.logout_endpoint = url_opt(&p.logout_endpoint);
+    p.client_auth = short_opt(&p.client_auth);
+    p.client_secret_source = p
+        .client_secret_source
+        .as_deref()
+        .map(|s| sanitize(s, DESCRIPTION_MAX_CHARS));
+    if let Some(code_flow) = &mut p.code_flow {
+        code_flow.authorization_endpoint = url(&code_flow.authorization_endpoint);
+        code_flow.redirect_uri = url_opt(&code_flow.redirect_uri);
+    }
+    out.token_type = short(&out.token_type);
+    out.scope = out
+        .scope
+        .as_deref()
+        .map(|s| sanitize(s, DESCRIPTION_MAX_CHARS));
+    if let Some(claims) = &mut out.claims {
+        claims.subject = short_opt(&claims.subject);
+        claims.email = short_opt(&claims.email);
+        claims.name = short_opt(&claims.name);
+        claims.issuer = url_opt(&claims.issuer);
+    }
+    match &mut out.state {
+        SessionState::Active => {}
+        SessionState::RefreshRefused { code, .. } => *code = short(code),
+        SessionState::Ended { code, .. } => *code = short_opt(code),
+    }
+    out
 }
 
 fn secs(t: Option<Timestamp>) -> Option<i64> {
@@ -265,5 +314,44 @@ fn tokens_missing(args: &StatusArgs, meta: &SessionMeta, storage: &str) -> Error
     Error::TokensMissing {
         profile: meta.profile.clone(),
         backend: storage.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::token::UnverifiedClaims;
+    use crate::store::fixtures::full_session;
+
+    #[test]
+    fn stored_strings_reach_the_terminal_without_escapes() {
+        let mut meta = full_session("work", 1).meta;
+        meta.provider.host = "evil\u{1b}]52;c;ZWNobyBoaQ==\u{7}.example".to_owned();
+        meta.provider.client_id = "client\u{1b}[2J\u{9b}31m".to_owned();
+        meta.claims = Some(UnverifiedClaims {
+            email: Some("me@x\u{202e}moc.example\r\nprofile        forged".to_owned()),
+            ..UnverifiedClaims::default()
+        });
+        meta.state = SessionState::RefreshRefused {
+            code: "denied\u{1b}[31m".to_owned(),
+            since: Timestamp::from_unix_secs(1),
+        };
+        let shown = displayable(&meta);
+        let now = Timestamp::from_unix_secs(10);
+        let text = status_text(&shown, "file", &LocalTime::utc(), now);
+        let json = status_json(&shown, "file", now).to_string();
+        for out in [&text, &json] {
+            assert!(
+                !out.chars()
+                    .any(|c| c == '\u{1b}' || c == '\u{9b}' || c == '\u{202e}' || c == '\u{7}'),
+                "{out:?}"
+            );
+        }
+        assert!(text.contains("evil"), "{text}");
+        assert_eq!(
+            text.lines().filter(|l| l.starts_with("profile")).count(),
+            1,
+            "no forged line: {text}"
+        );
     }
 }

@@ -8,7 +8,7 @@
 //! saves by generation (the secrets win). A refresh in flight holds the profile's exclusive lock;
 //! readers do not wait for it, because the access token they were served stays valid until its
 //! stored expiry. Anything other than a clean, valid session (no session, a token too short-lived,
-//! a rescued copy waiting, a store that would ask a question, an error) declines, and the full
+//! tokens kept aside waiting, a store that would ask a question, an error) declines, and the full
 //! path, which takes the exclusive lock and re-reads, answers instead.
 
 use std::io::Write as _;

@@ -77,7 +77,7 @@ impl<T: Transport> SessionService<T> {
         let name = profile.to_owned();
         self.blocking(move |s| {
             s.delete(&name)?;
-            s.clear_rescue(&name)
+            s.clear_kept_aside(&name)
         })
         .await
     }

@@ -68,7 +68,7 @@ pub enum Refreshed {
     /// The server answered with new tokens but they could not be saved. They are the only copy
     /// of a possibly rotated refresh token: keep them, retry with
     /// [`SessionService::save_unsaved`](super::SessionService::save_unsaved), and fall back to
-    /// [`SessionService::rescue`](super::SessionService::rescue).
+    /// [`SessionService::keep_aside`](super::SessionService::keep_aside).
     Unsaved {
         /// The refreshed session, not yet saved.
         session: Session,

@@ -83,15 +83,12 @@ impl<T: Transport> SessionService<T> {
                         session.meta.generation = generation;
                         Refreshed::Fresh { session, change }
                     }
-                    Err(reason) => {
-                        // Not stored yet: the next save writes one above what is stored.
-                        session.meta.generation += 1;
-                        Refreshed::Unsaved {
-                            session,
-                            change,
-                            reason: Arc::new(reason),
-                        }
-                    }
+                    // Not stored: kept aside later, the store stamps it above what is stored.
+                    Err(reason) => Refreshed::Unsaved {
+                        session,
+                        change,
+                        reason: Arc::new(reason),
+                    },
                 })
             }
             RefreshReply::Refused {

@@ -104,6 +104,21 @@ pub trait SecretBackend: Send + Sync {
     fn set(&self, profile: &str, secret: &str) -> Result<(), StoreError>;
     /// Removes the secret of `profile`; removing a missing one is not an error.
     fn delete(&self, profile: &str) -> Result<(), StoreError>;
+    /// [`set`](Self::set), with a human-readable label where the backend shows one.
+    fn set_labelled(&self, profile: &str, secret: &str, label: &str) -> Result<(), StoreError> {
+        let _ = label;
+        self.set(profile, secret)
+    }
+    /// The secret of `profile` under a key an older grantty used, if this backend had one.
+    fn get_legacy(&self, profile: &str) -> Result<Option<String>, StoreError> {
+        let _ = profile;
+        Ok(None)
+    }
+    /// Removes the secret under the older key; missing is not an error.
+    fn delete_legacy(&self, profile: &str) -> Result<(), StoreError> {
+        let _ = profile;
+        Ok(())
+    }
 }
 
 /// `path` with the home directory shown as `~`, for messages.

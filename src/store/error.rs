@@ -2,7 +2,7 @@
 //! (parse errors of secrets keep only their position, keyring errors drop the stored bytes).
 
 use std::io;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::BackendKind;
 
@@ -51,6 +51,15 @@ pub enum StoreError {
         mode: u32,
         /// Why `chmod` failed.
         source: io::Error,
+    },
+    /// A state directory or file (or a kept-aside one) that another user owns or may change, or
+    /// that is not what grantty put there: refused, never trusted or silently repaired.
+    #[error("{} {problem}; {}", path.display(), problem.fix(path))]
+    NotPrivate {
+        /// The directory or file.
+        path: PathBuf,
+        /// What is wrong with it.
+        problem: Exposure,
     },
     /// Stored data could not be read back.
     #[error(
@@ -143,6 +152,65 @@ pub enum StoreError {
         /// The keyrings tried and why each failed.
         skipped: Vec<SkippedBackend>,
     },
+}
+
+/// Why a directory or file is not private to the user running grantty.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exposure {
+    /// Another user owns it.
+    OwnedBy {
+        /// Its owner's user id.
+        uid: u32,
+    },
+    /// Group or other users may write to it.
+    Writable {
+        /// Its permission bits.
+        mode: u32,
+    },
+    /// Group or other users may read it (kept-aside tokens allow neither).
+    Readable {
+        /// Its permission bits.
+        mode: u32,
+    },
+    /// A directory was expected.
+    NotADirectory,
+    /// A regular file was expected.
+    NotAFile,
+}
+
+impl Exposure {
+    /// What the user can do about it, naming `path`.
+    pub fn fix(self, path: &Path) -> String {
+        let path = path.display();
+        match self {
+            Self::OwnedBy { .. } => format!(
+                "grantty only trusts files you own: if {path} is yours, run `chown -R $(id -u) {path}`; otherwise remove it (for a state directory, or point XDG_STATE_HOME elsewhere) and sign in again"
+            ),
+            Self::Writable { .. } => format!(
+                "other users could have changed it, so grantty will not use it: if its contents are yours, run `chmod go-rwx {path}`; otherwise remove it and sign in again"
+            ),
+            Self::Readable { .. } => format!("run `chmod 600 {path}`, or remove it"),
+            Self::NotADirectory | Self::NotAFile => {
+                format!("remove {path} and try again")
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for Exposure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::OwnedBy { uid } => write!(f, "belongs to user id {uid}, not to you"),
+            Self::Writable { mode } => {
+                write!(f, "is writable by other users (mode {:04o})", mode & 0o7777)
+            }
+            Self::Readable { mode } => {
+                write!(f, "is readable by other users (mode {:04o})", mode & 0o7777)
+            }
+            Self::NotADirectory => f.write_str("is not a directory"),
+            Self::NotAFile => f.write_str("is not a regular file"),
+        }
+    }
 }
 
 impl StoreError {

@@ -1,8 +1,12 @@
 //! Private files: the 0700 state directory, atomic 0600 writes, reads that never follow a
 //! symbolic link, and the plaintext-file secret backend built on them.
 //!
-//! Directory policy: the state directory is created 0700; if it exists with group or other
-//! permission bits it is changed to 0700, and if that fails the store refuses to open.
+//! Ownership policy: grantty trusts only what the effective user owns and nobody else may change.
+//! The state directory is created 0700; an existing one that is a symbolic link, not ours, or
+//! writable by group or others is refused ([`StoreError::NotPrivate`] names it and the fix),
+//! never silently repaired: someone else may already have put files in it. One of ours that
+//! others may merely read is made 0700. Every file read is opened with `O_NOFOLLOW` and checked
+//! with `fstat`: a regular file, ours, not writable by others.
 //!
 //! An atomic write creates `.<name>.<pid>.tmp` next to the target (`O_CREAT|O_EXCL|O_NOFOLLOW`,
 //! mode 0600), writes, `fsync`s, renames it over the target and `fsync`s the directory. Until the
@@ -13,11 +17,12 @@
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 
 use super::backend::tilde;
+use super::error::Exposure;
 use super::profile::secrets_path;
 use super::{BackendInfo, BackendKind, Persistence, SecretBackend, StoreError};
 
@@ -29,15 +34,68 @@ pub const DIR_MODE: u32 = 0o700;
 /// Serialises atomic writes in this process (see the module docs).
 static WRITING: Mutex<()> = Mutex::new(());
 
-/// Creates `dir` (mode 0700) or makes an existing one private.
+/// The effective user id of this process: the only owner grantty trusts. Read from the kernel,
+/// not from `/proc/self`, whose owner turns to root in a non-dumpable process.
+pub(crate) fn euid() -> u32 {
+    rustix::process::geteuid().as_raw()
+}
+
+/// What other users may do to a file or directory grantty trusts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Privacy {
+    /// Group and others may not write (state files; a 0644 from another tool is still read).
+    NotWritable,
+    /// Group and others may neither read nor write (kept-aside tokens).
+    Private,
+}
+
+/// What is wrong with something owned by `owner` with permission bits `mode`, for a process
+/// running as `euid`; `None` when it may be trusted.
+pub(crate) fn exposure(owner: u32, mode: u32, euid: u32, privacy: Privacy) -> Option<Exposure> {
+    if owner != euid {
+        return Some(Exposure::OwnedBy { uid: owner });
+    }
+    if mode & 0o022 != 0 {
+        return Some(Exposure::Writable { mode });
+    }
+    if privacy == Privacy::Private && mode & 0o077 != 0 {
+        return Some(Exposure::Readable { mode });
+    }
+    None
+}
+
+/// Refuses an opened file (`fstat`) that is not a regular file, not ours, or open to others.
+pub(crate) fn check_file(file: &File, path: &Path, privacy: Privacy) -> Result<(), StoreError> {
+    let meta = file
+        .metadata()
+        .map_err(|e| StoreError::io("inspect", path, e))?;
+    let refuse = |problem| StoreError::NotPrivate {
+        path: path.to_owned(),
+        problem,
+    };
+    if !meta.is_file() {
+        return Err(refuse(Exposure::NotAFile));
+    }
+    match exposure(meta.uid(), meta.mode() & 0o7777, euid(), privacy) {
+        Some(problem) => Err(refuse(problem)),
+        None => Ok(()),
+    }
+}
+
+/// Creates `dir` (mode 0700, with any missing parents), or checks an existing one without
+/// following a link: a directory, owned by us, not writable by group or others. One of ours
+/// that others may only read or enter (an older grantty's 0755) is made 0700.
 pub fn ensure_private_dir(dir: &Path) -> Result<(), StoreError> {
-    fs::DirBuilder::new()
-        .recursive(true)
-        .mode(DIR_MODE)
-        .create(dir)
-        .map_err(|e| StoreError::io("create the directory", dir, e))?;
-    let meta = fs::metadata(dir).map_err(|e| StoreError::io("inspect", dir, e))?;
-    let mode = meta.permissions().mode() & 0o7777;
+    match fs::symlink_metadata(dir) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => fs::DirBuilder::new()
+            .recursive(true)
+            .mode(DIR_MODE)
+            .create(dir)
+            .map_err(|e| StoreError::io("create the directory", dir, e))?,
+        Err(e) => return Err(StoreError::io("inspect", dir, e)),
+        Ok(_) => {}
+    }
+    let mode = trusted_dir_mode(dir)?;
     if mode & 0o077 != 0 {
         fs::set_permissions(dir, fs::Permissions::from_mode(DIR_MODE)).map_err(|source| {
             StoreError::DirNotPrivate {
@@ -48,6 +106,38 @@ pub fn ensure_private_dir(dir: &Path) -> Result<(), StoreError> {
         })?;
     }
     Ok(())
+}
+
+/// Checks an existing directory as [`ensure_private_dir`] does, without creating or changing
+/// anything: `false` when it does not exist.
+pub(crate) fn check_dir(dir: &Path) -> Result<bool, StoreError> {
+    match fs::symlink_metadata(dir) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(StoreError::io("inspect", dir, e)),
+        Ok(_) => trusted_dir_mode(dir).map(|_| true),
+    }
+}
+
+/// The permission bits of `dir` if it is a real directory of ours that others may not write.
+fn trusted_dir_mode(dir: &Path) -> Result<u32, StoreError> {
+    let meta = fs::symlink_metadata(dir).map_err(|e| StoreError::io("inspect", dir, e))?;
+    let refuse = |problem| StoreError::NotPrivate {
+        path: dir.to_owned(),
+        problem,
+    };
+    if meta.file_type().is_symlink() {
+        return Err(StoreError::Symlink {
+            path: dir.to_owned(),
+        });
+    }
+    if !meta.is_dir() {
+        return Err(refuse(Exposure::NotADirectory));
+    }
+    let mode = meta.mode() & 0o7777;
+    match exposure(meta.uid(), mode, euid(), Privacy::NotWritable) {
+        Some(problem) => Err(refuse(problem)),
+        None => Ok(mode),
+    }
 }
 
 /// Replaces `path` with `bytes` atomically: a 0600 temporary file next to it, `fsync`, rename,
@@ -108,7 +198,7 @@ fn create_private(path: &Path) -> io::Result<File> {
 
 /// Opens `path` for locking: created 0600 if missing, never through a symbolic link.
 pub(crate) fn open_lock_file(path: &Path) -> Result<File, StoreError> {
-    OpenOptions::new()
+    let file = OpenOptions::new()
         .read(true)
         .write(true)
         .create(true)
@@ -116,11 +206,19 @@ pub(crate) fn open_lock_file(path: &Path) -> Result<File, StoreError> {
         .mode(FILE_MODE)
         .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
         .open(path)
-        .map_err(|e| nofollow_error("open", path, e))
+        .map_err(|e| nofollow_error("open", path, e))?;
+    check_file(&file, path, Privacy::NotWritable)?;
+    Ok(file)
 }
 
-/// The contents of `path`, `None` if it does not exist. Refuses symbolic links.
+/// The contents of `path`, `None` if it does not exist. Refuses symbolic links, and files that
+/// are not ours or that others may write (see [`check_file`]).
 pub(crate) fn read_private(path: &Path) -> Result<Option<Vec<u8>>, StoreError> {
+    read_checked(path, Privacy::NotWritable)
+}
+
+/// [`read_private`] with the given [`Privacy`].
+pub(crate) fn read_checked(path: &Path, privacy: Privacy) -> Result<Option<Vec<u8>>, StoreError> {
     let opened = OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
@@ -130,6 +228,7 @@ pub(crate) fn read_private(path: &Path) -> Result<Option<Vec<u8>>, StoreError> {
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(nofollow_error("read", path, e)),
     };
+    check_file(&file, path, privacy)?;
     let mut bytes = Vec::new();
     file.read_to_end(&mut bytes)
         .map_err(|e| StoreError::io("read", path, e))?;
@@ -281,6 +380,85 @@ mod tests {
                 .file_type()
                 .is_symlink()
         );
+    }
+
+    #[test]
+    fn only_our_own_unwritable_things_are_trusted() {
+        let (me, other) = (1000, 65534);
+        assert_eq!(exposure(me, 0o700, me, Privacy::NotWritable), None);
+        assert_eq!(exposure(me, 0o644, me, Privacy::NotWritable), None);
+        assert_eq!(
+            exposure(other, 0o700, me, Privacy::NotWritable),
+            Some(Exposure::OwnedBy { uid: other })
+        );
+        for mode in [0o720, 0o702, 0o777, 0o1777] {
+            assert_eq!(
+                exposure(me, mode, me, Privacy::NotWritable),
+                Some(Exposure::Writable { mode })
+            );
+        }
+        assert_eq!(
+            exposure(me, 0o640, me, Privacy::Private),
+            Some(Exposure::Readable { mode: 0o640 })
+        );
+        assert_eq!(exposure(me, 0o600, me, Privacy::Private), None);
+    }
+
+    #[test]
+    fn a_directory_others_may_write_is_refused_and_left_as_it_was() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join("state");
+        fs::create_dir(&state).unwrap();
+        fs::set_permissions(&state, fs::Permissions::from_mode(0o777)).unwrap();
+        let err = ensure_private_dir(&state).unwrap_err();
+        assert!(
+            matches!(&err, StoreError::NotPrivate { path, problem: Exposure::Writable { .. } } if *path == state),
+            "{err:?}"
+        );
+        let text = err.to_string();
+        assert!(text.contains(&state.display().to_string()), "{text}");
+        assert!(text.contains("chmod go-rwx"), "{text}");
+        assert_eq!(
+            fs::metadata(&state).unwrap().permissions().mode() & 0o777,
+            0o777
+        );
+    }
+
+    #[test]
+    fn a_linked_state_directory_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real");
+        fs::create_dir(&real).unwrap();
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        assert!(matches!(
+            ensure_private_dir(&link),
+            Err(StoreError::Symlink { .. })
+        ));
+    }
+
+    #[test]
+    fn files_others_may_write_are_not_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.meta.json");
+        fs::write(&path, b"{}").unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o666)).unwrap();
+        assert!(matches!(
+            read_private(&path),
+            Err(StoreError::NotPrivate {
+                problem: Exposure::Writable { .. },
+                ..
+            })
+        ));
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
+        assert!(read_private(&path).unwrap().is_some());
+        assert!(matches!(
+            read_checked(&path, Privacy::Private),
+            Err(StoreError::NotPrivate {
+                problem: Exposure::Readable { .. },
+                ..
+            })
+        ));
     }
 
     #[test]

@@ -32,6 +32,12 @@ pub fn validate_profile(name: &str) -> Result<(), StoreError> {
     }
 }
 
+/// The backend key of the pre-refresh probe of `profile`: it starts with `.`, which no profile
+/// name may, so a probe never writes or deletes a real profile's secrets.
+pub(crate) fn probe_key(profile: &str) -> String {
+    format!(".probe-{profile}")
+}
+
 /// `<dir>/<profile>.meta.json`.
 pub(crate) fn meta_path(dir: &Path, profile: &str) -> PathBuf {
     dir.join(format!("{profile}{META_SUFFIX}"))

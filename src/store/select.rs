@@ -73,7 +73,7 @@ pub fn decide_auto<B>(
 }
 
 /// Opens and probes one keyring.
-type Probe = fn() -> Result<KeyringBackend, String>;
+type Probe = fn(&Path) -> Result<KeyringBackend, String>;
 
 const CONSENT_FILE: &str = "store-choice";
 const CONSENT_PLAINTEXT: &str = "file";
@@ -101,7 +101,7 @@ pub(crate) fn open_recorded(
     let unavailable = |reason| StoreError::Unavailable { kind, reason };
     Ok(match kind {
         BackendKind::SecretService | BackendKind::Keyutils => {
-            Arc::new(keyring::open(kind).map_err(unavailable)?)
+            Arc::new(keyring::open(kind, dir).map_err(unavailable)?)
         }
         BackendKind::File => Arc::new(FileBackend::new(dir.to_owned())),
         BackendKind::Memory => Arc::new(super::MemoryBackend::new()),
@@ -118,11 +118,13 @@ pub(crate) fn open_backend(
     let file = || Arc::new(FileBackend::new(dir.to_owned())) as Arc<dyn SecretBackend>;
     Ok(match choice {
         StoreChoice::SecretService => (
-            Arc::new(keyring::secret_service().map_err(unavailable(BackendKind::SecretService))?),
+            Arc::new(
+                keyring::secret_service(dir).map_err(unavailable(BackendKind::SecretService))?,
+            ),
             Vec::new(),
         ),
         StoreChoice::Keyutils => (
-            Arc::new(keyring::keyutils().map_err(unavailable(BackendKind::Keyutils))?),
+            Arc::new(keyring::keyutils(dir).map_err(unavailable(BackendKind::Keyutils))?),
             Vec::new(),
         ),
         StoreChoice::File => (file(), Vec::new()),
@@ -133,7 +135,7 @@ pub(crate) fn open_backend(
                 (BackendKind::SecretService, keyring::secret_service),
                 (BackendKind::Keyutils, keyring::keyutils),
             ];
-            let probes = order.into_iter().map(|(kind, probe)| (kind, probe()));
+            let probes = order.into_iter().map(|(kind, probe)| (kind, probe(dir)));
             match decide_auto(probes, consent) {
                 AutoDecision::Keyring(backend, skipped) => (Arc::new(backend), skipped),
                 AutoDecision::Plaintext(skipped) => (file(), skipped),

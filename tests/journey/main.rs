@@ -38,6 +38,7 @@ mod secret_device;
 mod signals;
 mod store;
 mod store_found;
+mod store_owner;
 mod token_lifecycle;
 mod tui_code_flow;
 mod tui_lifecycle;

@@ -19,6 +19,8 @@ async fn a_store_broken_during_a_refresh_loses_nothing_once_repaired() {
     let server = demo_server(DemoConfig::default()).await;
     let s = signed_in(&server, Access::Expired).await;
     let runtime_dir = tempfile::tempdir().unwrap();
+    // A runtime directory is only used when nobody else may enter it, as logind makes it.
+    std::fs::set_permissions(runtime_dir.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
     let command = |args: &[&str]| {
         let mut command = s.command(args);
         command.env("XDG_RUNTIME_DIR", runtime_dir.path());

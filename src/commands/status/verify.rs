@@ -6,6 +6,7 @@ use serde_json::json;
 
 use crate::domain::clock::{Clock as _, SystemClock, Timestamp};
 use crate::domain::session::SessionMeta;
+use crate::domain::text::{URL_MAX_CHARS, sanitize};
 use crate::error::Error;
 use crate::local_time::LocalTime;
 use crate::oauth::http::{ReqwestTransport, Transport as _, TransportFailure};
@@ -34,12 +35,12 @@ pub async fn check(
     let endpoint = match VerifyEndpoint::for_provider(&provider) {
         Ok(Some(endpoint)) => endpoint,
         Ok(None) => {
+            // The stored host, which whoever wrote the metadata chose: shown sanitised.
+            let host = sanitize(&meta.provider.host, URL_MAX_CHARS);
             return Ok(Checked {
-                host: meta.provider.host.clone(),
+                host: host.clone(),
                 at: SystemClock.now(),
-                outcome: Err(VerifyFailed::NotCheckable {
-                    host: meta.provider.host.clone(),
-                }),
+                outcome: Err(VerifyFailed::NotCheckable { host }),
             });
         }
         Err(e) => return Err(e.into()),
