@@ -56,6 +56,12 @@ async fn tokens_kept_aside_never_come_back_over_a_new_sign_in() {
     let server = demo_server(DemoConfig::default()).await;
     let s = common::session::signed_in(&server, Access::Expired).await;
     let runtime_dir = tempfile::tempdir().unwrap();
+    // A runtime directory as logind makes it: private to its user (anything looser is refused).
+    std::fs::set_permissions(
+        runtime_dir.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o700),
+    )
+    .unwrap();
     let command = |args: &[&str]| {
         let mut command = s.command(args);
         command.env("XDG_RUNTIME_DIR", runtime_dir.path());
@@ -271,4 +277,57 @@ async fn keep_for_one_profile_whose_tokens_are_gone_does_not_exit() {
     .unwrap_or_else(|_| panic!("events so far: {seen:?}"));
     assert!(child.try_wait().unwrap().is_none(), "keep is still running");
     child.start_kill().unwrap();
+}
+
+#[tokio::test]
+async fn a_kernel_keyring_that_lost_the_tokens_is_reported_and_signed_in_again() {
+    use grantty::store::{SessionStore, StoreChoice};
+    let server = demo_server(DemoConfig::default()).await;
+    let transport = grantty::oauth::http::ReqwestTransport::new().unwrap();
+    let (provider, tokens) = common::session::sign_in(&server, &transport).await;
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path().join("grantty");
+    let store = SessionStore::open(dir.clone(), StoreChoice::Keyutils, false).unwrap();
+    let session = Session::new(PROFILE, provider.to_record(), tokens, SystemClock.now());
+    store.save(&session).unwrap();
+    let bare = |args: &[&str]| common::session::bare_command_in(home.path(), args);
+    let run = |args: &'static [&'static str]| {
+        let mut command = bare(args);
+        async move { Run::from_output(args, command.output().await.unwrap()) }
+    };
+    run(&["status"]).await.assert_code(0);
+
+    // What a reboot does: the kernel keyring entry goes, the metadata file stays.
+    let meta_file = dir.join(format!("{PROFILE}.meta.json"));
+    let meta = std::fs::read(&meta_file).unwrap();
+    store.delete(PROFILE).unwrap();
+    grantty::store::write_atomic(&meta_file, &meta).unwrap();
+
+    let status = run(&["status"]).await;
+    status.assert_code(7);
+    assert!(
+        status.stdout.contains("tokens missing"),
+        "{}",
+        status.stdout
+    );
+    assert!(
+        status.stdout.contains("kernel keyring"),
+        "{}",
+        status.stdout
+    );
+
+    let args = ["login", "--force", "--json"];
+    let (events, _lines, login) =
+        events_of(bare(&args), &args, Some((&server, Decision::Approve))).await;
+    login.assert_code(0);
+    assert!(events.iter().any(|e| e["event"] == "stored"), "{events:?}");
+    let again = store.load(PROFILE).unwrap().expect("signed in again");
+    let token = run(&["token"]).await;
+    token.assert_code(0);
+    assert_eq!(
+        token.stdout,
+        format!("{}\n", again.secrets.access_token.expose())
+    );
+    assert_eq!(server.stats().device_authorizations, 2);
+    run(&["logout", "--local"]).await.assert_code(0);
 }
