@@ -24,6 +24,7 @@ mod logout;
 mod outcome;
 mod refresh;
 mod serve;
+mod stored;
 #[cfg(test)]
 mod tests;
 
@@ -37,9 +38,10 @@ pub use outcome::{
     RevokeStep,
 };
 pub use serve::{Kept, ServeNotice, Served};
+pub use stored::{SignedIn, Stored, read_cached};
 
 use crate::domain::clock::Clock;
-use crate::domain::session::{Session, SessionMeta, SessionState};
+use crate::domain::session::{Session, SessionState};
 use crate::oauth::http::Transport;
 use crate::store::{ProfileLock, SessionStore};
 
@@ -65,52 +67,6 @@ struct InFlightGuard(InFlight);
 impl Drop for InFlightGuard {
     fn drop(&mut self) {
         (self.0).0.store(false, Ordering::SeqCst);
-    }
-}
-
-/// A fresh sign-in as stored by [`SessionService::sign_in`].
-#[derive(Clone, Debug)]
-pub struct SignedIn {
-    /// The session as stored.
-    pub session: Session,
-    /// The session the store held for the profile until now, if any: its grant is still alive
-    /// at its server until revoked.
-    pub replaced: Option<Session>,
-}
-
-/// What the store holds for a profile ([`SessionService::inspect`]).
-#[derive(Clone, Debug)]
-pub enum Stored {
-    /// A whole session.
-    Session(Box<Session>),
-    /// Metadata whose tokens the secret backend no longer holds (a kernel keyring emptied by a
-    /// reboot or its expiry): only a new sign-in helps, with the stored settings.
-    TokensMissing {
-        /// The stored metadata.
-        meta: Box<SessionMeta>,
-        /// The backend that forgot, in words.
-        backend: String,
-    },
-    /// Nothing.
-    Nothing,
-}
-
-impl Stored {
-    /// The stored metadata, when there is any: what a new sign-in reuses.
-    pub fn meta(&self) -> Option<&SessionMeta> {
-        match self {
-            Self::Session(session) => Some(&session.meta),
-            Self::TokensMissing { meta, .. } => Some(meta),
-            Self::Nothing => None,
-        }
-    }
-
-    /// The whole session, when there is one.
-    pub fn session(&self) -> Option<&Session> {
-        match self {
-            Self::Session(session) => Some(session),
-            Self::TokensMissing { .. } | Self::Nothing => None,
-        }
     }
 }
 
@@ -191,91 +147,6 @@ impl<T: Transport> SessionService<T> {
         .await
     }
 
-    /// The stored session of `profile` (taking the lock briefly), with tokens kept aside by an
-    /// earlier run applied, or `None`. What the dashboard opens, `export` prints, `status
-    /// --verify` checks and `keep` starts from.
-    pub async fn open(&self, profile: &str) -> Result<Option<Session>, StoreError> {
-        let _lock = self.lock(profile).await?;
-        self.load_locked(profile).await
-    }
-
-    /// The metadata of `profile` alone (never the secret backend): what `status` shows and
-    /// what a new sign-in reuses when the tokens themselves are gone.
-    pub async fn meta(&self, profile: &str) -> Result<Option<SessionMeta>, StoreError> {
-        let profile = profile.to_owned();
-        self.blocking(move |s| s.load_meta(&profile)).await
-    }
-
-    /// Whether the secret backend still holds the tokens of `profile` (a kernel keyring forgets
-    /// them at reboot while the metadata stays).
-    pub async fn tokens_present(&self, profile: &str) -> Result<bool, StoreError> {
-        let profile = profile.to_owned();
-        self.blocking(move |s| s.has_secrets(&profile)).await
-    }
-
-    /// What the store holds for `profile`, told apart for people: a session, metadata whose
-    /// tokens the secret backend no longer has (a rebooted kernel keyring), or nothing.
-    pub async fn inspect(&self, profile: &str) -> Result<Stored, StoreError> {
-        match self.open(profile).await {
-            Ok(Some(session)) => Ok(Stored::Session(Box::new(session))),
-            Ok(None) => Ok(Stored::Nothing),
-            Err(StoreError::SecretsMissing { backend, .. }) => match self.meta(profile).await? {
-                Some(meta) => Ok(Stored::TokensMissing {
-                    meta: Box::new(meta),
-                    backend,
-                }),
-                None => Ok(Stored::Nothing),
-            },
-            Err(e) => Err(e),
-        }
-    }
-
-    /// Persists a fresh sign-in before it is shown anywhere. It always wins: it replaces the
-    /// stored session of its profile and any tokens kept aside for it. Returns the session as
-    /// stored (with the generation the store wrote) and the session it replaced, whose grant is
-    /// still alive at its server until [`revoke`](Self::revoke)d.
-    pub async fn sign_in(&self, session: Session) -> Result<SignedIn, StoreError> {
-        let profile = session.meta.profile.clone();
-        let _lock = self.lock(&profile).await?;
-        // The replaced session as the newest copy anyone has (kept-aside tokens applied), so
-        // its current refresh token is the one revoked. Unreadable (tokens gone, damaged):
-        // nothing to revoke, and the new session replaces it all the same.
-        let replaced = self.load_locked(&profile).await.ok().flatten();
-        let mut session = session;
-        let saved = session.clone();
-        let generation = self
-            .blocking(move |s| {
-                let generation = s.save(&saved)?;
-                // Best effort: a stale copy left behind can never pass for this session (it
-                // belongs to another sign-in), see `store::kept_aside`.
-                let _ = s.clear_kept_aside(&saved.meta.profile);
-                Ok(generation)
-            })
-            .await?;
-        session.meta.generation = generation;
-        Ok(SignedIn { session, replaced })
-    }
-
-    /// Saves tokens a refresh returned but the store refused ([`Refreshed::Unsaved`]), under the
-    /// lock; returns the generation written. The dashboard retries this every few seconds and
-    /// on quit; scripts a few times, then [`keep_aside`](Self::keep_aside).
-    pub async fn save_unsaved(&self, session: &Session) -> Result<u64, StoreError> {
-        let _lock = self.lock(&session.meta.profile).await?;
-        let saved = session.clone();
-        self.blocking(move |s| {
-            let generation = s.save(&saved)?;
-            s.clear_kept_aside(&saved.meta.profile)?;
-            Ok(generation)
-        })
-        .await
-    }
-
-    /// Writes unsaved tokens to the kept-aside place the next run picks up; returns its path.
-    pub async fn keep_aside(&self, session: &Session) -> Result<std::path::PathBuf, StoreError> {
-        let saved = session.clone();
-        self.blocking(move |s| s.write_kept_aside(&saved)).await
-    }
-
     /// How the store describes itself (backend, whether it is plaintext).
     pub fn store_info(&self) -> crate::store::BackendInfo {
         self.store.info()
@@ -335,15 +206,4 @@ impl<T: Transport> SessionService<T> {
         // every caller's future too large to move around cheaply.
         Box::pin(self.send_refresh(session, sent_rt)).await
     }
-}
-
-/// The stored session of `profile` for the lock-free cached path of `grantty token` (see
-/// `commands::token_fast`), or `None` whenever the full path must answer: no session, an
-/// unreadable store, or tokens kept aside by an earlier run (the full path moves them back
-/// under the lock). Synchronous: it runs before any async runtime exists.
-pub fn read_cached(store: &SessionStore, profile: &str) -> Option<Session> {
-    if store.has_kept_aside(profile) {
-        return None;
-    }
-    store.load(profile).ok()?
 }

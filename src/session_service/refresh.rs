@@ -83,12 +83,16 @@ impl<T: Transport> SessionService<T> {
                         session.meta.generation = generation;
                         Refreshed::Fresh { session, change }
                     }
-                    // Not stored: kept aside later, the store stamps it above what is stored.
-                    Err(reason) => Refreshed::Unsaved {
-                        session,
-                        change,
-                        reason: Arc::new(reason),
-                    },
+                    Err(reason) => {
+                        // Not stored: one above the generation it was loaded with, so a copy
+                        // kept aside while the store cannot even be read still counts as newer.
+                        session.meta.generation += 1;
+                        Refreshed::Unsaved {
+                            session,
+                            change,
+                            reason: Arc::new(reason),
+                        }
+                    }
                 })
             }
             RefreshReply::Refused {

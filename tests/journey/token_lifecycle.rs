@@ -224,10 +224,15 @@ async fn status_works_without_the_secrets() {
     assert_status_shows_the_profile(&s).await;
     s.run(&["token"]).await.assert_code(STORE_FAILED);
 
+    // Missing (a kernel keyring after a reboot): status says so instead of "active", and both
+    // ask for a sign-in (exit 7).
     std::fs::remove_file(&secrets).unwrap();
-    assert_status_shows_the_profile(&s).await;
+    let status = s.run(&["status", "--json"]).await;
+    status.assert_code(7);
+    let json: serde_json::Value = serde_json::from_str(&status.stdout).unwrap();
+    assert_eq!(json["tokens_missing"], true, "{json}");
     let token = s.run(&["token"]).await;
-    token.assert_code(STORE_FAILED);
+    token.assert_code(7);
     assert!(token.stdout.is_empty());
 }
 

@@ -25,7 +25,6 @@ use common::home::{Home, approving_server};
 
 const NETWORK: i32 = 6;
 const REFUSED: i32 = 7;
-const STORE: i32 = 8;
 const NOT_VERIFIABLE: i32 = 10;
 
 fn stored(home: &Home) -> Session {
@@ -244,15 +243,23 @@ async fn a_provider_without_userinfo_cannot_be_checked_and_plain_status_needs_no
         (0, 0)
     );
 
-    // Plain `status` is metadata only: it works without the secrets, --verify needs them.
+    // Without the secrets (a kernel keyring after a reboot) `status` says the tokens are missing
+    // rather than "active", with or without --verify, and asks nothing of the server.
     std::fs::remove_file(home.state().join("default.secrets.json")).unwrap();
-    home.run(&["status"], &[]).await.assert_code(0);
+    let plain = home.run(&["status"], &[]).await;
+    plain.assert_code(REFUSED);
+    assert!(plain.stdout.contains("tokens missing"), "{}", plain.stdout);
     let issuer_home = Home::with_config("");
     login(&issuer_home, &["--issuer", &server.issuer()]).await;
     std::fs::remove_file(issuer_home.state().join("default.secrets.json")).unwrap();
-    issuer_home.run(&["status"], &[]).await.assert_code(0);
+    issuer_home.run(&["status"], &[]).await.assert_code(REFUSED);
     issuer_home
         .run(&["status", "--verify"], &[])
         .await
-        .assert_code(STORE);
+        .assert_code(REFUSED);
+    let stats = server.stats();
+    assert_eq!(
+        (stats.token_checks_accepted, stats.token_checks_refused),
+        (0, 0)
+    );
 }
