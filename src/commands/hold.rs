@@ -45,7 +45,7 @@ pub async fn guarded<F: Future>(
             finished: false,
         });
     }
-    eprintln!("grantty: {}", words::finishing_refresh(name));
+    crate::say!("grantty: {}", words::finishing_refresh(name));
     Ok((work.await, Some(name)))
 }
 
@@ -75,7 +75,7 @@ pub async fn usable<T: Transport>(
         Ok(done) => {
             let session = done.into_session();
             if let SessionState::Ended { .. } = session.meta.state {
-                eprintln!(
+                crate::say!(
                     "grantty: {}",
                     words::serving_despite(&words::sign_in_again(&session), &session, now)
                 );
@@ -84,7 +84,7 @@ pub async fn usable<T: Transport>(
         }
         Err(failed) => match failed.usable_session(now) {
             Some(session) => {
-                eprintln!(
+                crate::say!(
                     "grantty: {}",
                     words::serving_despite(&failed.to_string(), session, now)
                 );
@@ -131,7 +131,7 @@ pub async fn keep_unsaved<T: Transport>(
     let profile = session.meta.profile.clone();
     match service.rescue(session).await {
         Ok(path) => {
-            eprintln!(
+            crate::say!(
                 "grantty: {}",
                 words::unsaved(&reason.to_string(), Some(&path), &profile)
             );
