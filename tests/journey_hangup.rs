@@ -328,3 +328,8 @@ async fn refresh_whose_terminal_dies_without_a_signal_saves_and_exits_zero() {
         "the refresh succeeded; only its words were lost"
     );
 }
+
+#[tokio::test]
+async fn token_whose_terminal_vanishes_mid_refresh_saves_the_rotated_token() {
+    assert_eq!(journey(&["token"], Seat::Leader).await, None);
+}
