@@ -45,16 +45,23 @@ impl Tui {
         let mut out = TermOut::default();
         crossterm::terminal::enable_raw_mode()?;
         // A pasted address arrives as one `Paste` event, never as keys that would act.
-        crossterm::execute!(
+        let terminal = crossterm::execute!(
             out,
             crossterm::terminal::EnterAlternateScreen,
             crossterm::event::EnableBracketedPaste
-        )?;
-        Ok(Self {
-            terminal: Terminal::new(CrosstermBackend::new(out.clone()))?,
-            out,
-            cache: UiCache::new(theme),
-        })
+        )
+        .and_then(|()| Terminal::new(CrosstermBackend::new(out.clone())));
+        match terminal {
+            Ok(terminal) => Ok(Self {
+                terminal,
+                out,
+                cache: UiCache::new(theme),
+            }),
+            Err(e) => {
+                restore(&mut out);
+                Err(e)
+            }
+        }
     }
 }
 
