@@ -3,7 +3,8 @@
 //! rotated the refresh token and holds its answer, `tmux kill-session` closes the pty's master
 //! as sshd does when a connection drops: the terminal is hung up (every write to it fails with
 //! EIO, reads see end of file) and its session leader gets SIGHUP. The reply is released after
-//! that. grantty must exit by itself with the ROTATED refresh token saved, so the next
+//! that (as the leader, once grantty has taken the SIGHUP: none pending in `/proc/PID/status`,
+//! so the hang-up always comes first). grantty must exit by itself with the ROTATED refresh token saved, so the next
 //! `grantty refresh` works and the server never sees a rotated-away refresh token again.
 //!
 //! Two seats in the terminal, as a login shell leaves them:
@@ -11,8 +12,8 @@
 //! - `Seat::UnderShell`: grantty runs under a shell that ignores SIGHUP and records grantty's
 //!   exit status in a file once it ends; grantty gets no signal, only a dead terminal.
 //!
-//! Waits are on the demo server's announcement of a held reply, the pane's state, and the
-//! process's exit (bounded polling); nothing sleeps to let something happen.
+//! Waits are on the demo server's announcement of a held reply, the pane's state, the taken
+//! signal and the process's exit (bounded polling); nothing sleeps to let something happen.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -23,7 +24,6 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use grantty::demo::{DemoConfig, DemoServer};
-
 use grantty::domain::clock::{Clock as _, SystemClock, Timestamp};
 
 use common::session::{Access, SignedIn, demo_server, signed_in};
