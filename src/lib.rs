@@ -17,12 +17,14 @@
 //! - [`browser`]: whether a local graphical browser may be opened (`login --flow code`).
 //! - [`config`]: named profiles from `config.toml`, with line-numbered errors.
 //! - [`cli`], [`commands`], [`error`]: the command line, its handlers, exit codes.
+//! - [`console`]: messages on stderr that a vanished terminal cannot turn into a panic.
 
 pub mod app;
 pub mod browser;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod console;
 pub mod demo;
 pub mod domain;
 pub mod error;

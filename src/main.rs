@@ -20,7 +20,7 @@ fn main() -> ExitCode {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("grantty: cannot start the async runtime: {e}");
+            grantty::say!("grantty: cannot start the async runtime: {e}");
             return ExitCode::from(exit::FAILURE);
         }
     };
@@ -34,10 +34,10 @@ fn finish(result: Result<(), grantty::error::Error>) -> ExitCode {
         Err(err) => {
             let text = err.to_string();
             if !text.is_empty() {
-                eprintln!("grantty: {text}");
+                grantty::say!("grantty: {text}");
                 let mut source = std::error::Error::source(&err);
                 while let Some(cause) = source {
-                    eprintln!("  caused by: {cause}");
+                    grantty::say!("  caused by: {cause}");
                     source = cause.source();
                 }
             }

@@ -99,12 +99,24 @@ pub enum Exit {
     Signal,
 }
 
+/// Whether the frontend can still show anything.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Output {
+    /// Draws and copies work.
+    Live,
+    /// A draw or a copy failed: the terminal vanished (or the pipe's reader left). Nothing is
+    /// drawn any more.
+    Gone,
+}
+
 /// Runs the app until the user quits (or, for plain frontends, until it ends): a sign-in when
 /// it opens on the sign-in screen, nothing when it opens on a stored session's dashboard.
 ///
 /// A quit or a signal starts no new work but lets a refresh in flight, a sign-in's save or the
 /// revocation of a replaced session finish (at most [`FINISH_LIMIT_SECS`]), so no rotated
-/// refresh token is lost.
+/// refresh token is lost. A frontend that fails (a terminal that vanished with an SSH
+/// connection: every write fails) is taken as a hang-up: nothing more is drawn, the work in
+/// flight is finished and saved the same way, and the loop ends with [`Exit::Signal`].
 pub async fn run<T, F, E>(
     app: &mut App,
     frontend: &mut F,
@@ -124,16 +136,24 @@ where
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut events_open = true;
     let mut signalled = false;
+    let mut output = Output::Live;
     let finish_limit = tokio::time::sleep(Duration::MAX);
     tokio::pin!(finish_limit);
     let mut limit_set = false;
 
     let now = ctx.clock().now();
-    for effect in start(app, now) {
-        perform(effect, frontend, ctx, &tx)?;
-    }
+    let effects = start(app, now);
+    perform_all(effects, frontend, ctx, &tx, &mut output);
     loop {
-        frontend.draw(app, ctx.clock().now())?;
+        if output == Output::Live && frontend.draw(app, ctx.clock().now()).is_err() {
+            output = Output::Gone;
+        }
+        if output == Output::Gone && !signalled {
+            // Like a hang-up: leave, once the work that holds tokens is done.
+            signalled = true;
+            let effects = update(app, Msg::Quit, ctx.clock().now());
+            perform_all(effects, frontend, ctx, &tx, &mut output);
+        }
         let exit = if signalled {
             Exit::Signal
         } else {
@@ -164,8 +184,23 @@ where
             () = &mut finish_limit => return Ok(exit),
         };
         let now = ctx.clock().now();
-        for effect in update(app, msg, now) {
-            perform(effect, frontend, ctx, &tx)?;
+        let effects = update(app, msg, now);
+        perform_all(effects, frontend, ctx, &tx, &mut output);
+    }
+}
+
+/// Performs `effects`. The only ones that can fail are the frontend's (a copy to the
+/// clipboard): a failure marks the output gone, and the work the others started goes on.
+fn perform_all<T: Transport, F: Frontend>(
+    effects: Vec<crate::app::Effect>,
+    frontend: &mut F,
+    ctx: &Context<T>,
+    tx: &mpsc::UnboundedSender<Msg>,
+    output: &mut Output,
+) {
+    for effect in effects {
+        if perform(effect, frontend, ctx, tx).is_err() {
+            *output = Output::Gone;
         }
     }
 }
@@ -179,10 +214,10 @@ pub async fn revoke_replaced<T: Transport>(
     match service.revoke(session).await {
         Ok(done) => {
             for line in effects::revoke_lines(&done) {
-                eprintln!("Replaced session: {line}");
+                crate::say!("Replaced session: {line}");
             }
         }
-        Err(e) => eprintln!("Could not revoke the replaced session's grant: {e}"),
+        Err(e) => crate::say!("Could not revoke the replaced session's grant: {e}"),
     }
 }
 

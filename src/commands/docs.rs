@@ -47,7 +47,7 @@ fn write_pages(dir: &Path) -> Result<(), Error> {
     for (file, page) in &written {
         std::fs::write(dir.join(file), page)?;
     }
-    eprintln!(
+    crate::say!(
         "grantty: wrote {} man pages to {}",
         written.len(),
         dir.display()

@@ -41,7 +41,7 @@ pub async fn guarded<F: Future>(
             finished: false,
         });
     }
-    eprintln!("grantty: {}", words::finishing_refresh(name));
+    crate::say!("grantty: {}", words::finishing_refresh(name));
     Ok((work.await, Some(name)))
 }
 
@@ -85,11 +85,9 @@ pub async fn usable<T: Transport>(
     }
 }
 
-/// One line on stderr; a terminal that went away must not stop the command (its tokens are
-/// already safe), so a failed write is ignored.
+/// One line on stderr that a vanished terminal cannot turn into a panic.
 fn say(line: &str) {
-    use std::io::Write as _;
-    let _ = writeln!(std::io::stderr(), "grantty: {line}");
+    crate::say!("grantty: {line}");
 }
 
 /// A session to hand out, and how the command ends once it has: `Err` when refreshed tokens

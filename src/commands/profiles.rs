@@ -81,7 +81,7 @@ pub fn list(
             || "no configuration file".to_owned(),
             |p| format!("none in {}", p.display()),
         );
-        eprintln!(
+        crate::say!(
             "grantty: no profiles ({place}) and no stored sessions; see \"Profiles\" in the README"
         );
         String::new()

@@ -42,7 +42,7 @@ pub async fn token(session: &SessionArgs, args: &TokenArgs) -> Result<(), Error>
             .access_remaining_secs(now)
             .is_some_and(|left| left < wanted)
     {
-        eprintln!(
+        crate::say!(
             "grantty: {}",
             words::shorter_than_asked(wanted, served.session.access_remaining_secs(now))
         );
@@ -84,7 +84,7 @@ pub async fn refresh(session: &SessionArgs) -> Result<(), Error> {
         || "no expiry given".to_owned(),
         |at| format!("valid until {}", words::time_of_day(at)),
     );
-    eprintln!("grantty: {how}; access token {until}");
+    crate::say!("grantty: {how}; access token {until}");
     served.then
 }
 
@@ -113,33 +113,33 @@ pub async fn logout(
         Err(failed) => {
             if let crate::session_service::LogoutFailed::NotRevoked { steps, .. } = &failed {
                 for step in steps {
-                    eprintln!("grantty: {}", words::revoke_step(step));
+                    crate::say!("grantty: {}", words::revoke_step(step));
                 }
             }
             return Err(failed.into());
         }
     };
     if done.tokens_missing {
-        eprintln!(
+        crate::say!(
             "grantty: the {} had already lost this session's tokens, so nothing could be revoked at the server; they stay valid there until they expire",
             service.store_info().describe()
         );
     }
     if done.no_endpoint {
-        eprintln!(
+        crate::say!(
             "grantty: this provider has no revocation endpoint; the tokens stay valid at the server until they expire"
         );
     }
     for step in &done.steps {
-        eprintln!("grantty: {}", words::revoke_step(step));
+        crate::say!("grantty: {}", words::revoke_step(step));
     }
-    eprintln!(
+    crate::say!(
         "grantty: deleted the session of profile {:?} from the {}",
         session.profile,
         service.store_info().describe()
     );
     for path in export::remove_files(&export::files_dir(service.state_dir()), &session.profile)? {
-        eprintln!("grantty: removed the export file {}", path.display());
+        crate::say!("grantty: removed the export file {}", path.display());
     }
     Ok(())
 }
@@ -169,7 +169,7 @@ pub async fn export(
     match &args.output {
         Some(path) => {
             crate::store::write_atomic(path, text.as_bytes())?;
-            eprintln!(
+            crate::say!(
                 "grantty: wrote {} (0600), {}.",
                 path.display(),
                 export::snapshot_note(format)

@@ -39,7 +39,7 @@ where
     let exit = exit?;
     // The alternate screen is gone: leave the outcome in the scrollback.
     if app.finished() {
-        eprintln!("{}", status_line(app, ctx.clock().now()));
+        crate::say!("{}", status_line(app, ctx.clock().now()));
     }
     Ok(exit)
 }

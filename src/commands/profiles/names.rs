@@ -41,7 +41,7 @@ pub fn set_default(given: &SessionArgs, config: &Config, name: &str) -> Result<(
             )
         })?;
     set_default_profile(&path, name)?;
-    eprintln!(
+    crate::say!(
         "grantty: \"{name}\" is now the default profile (default_profile in {})",
         path.display()
     );
