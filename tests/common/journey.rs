@@ -100,3 +100,22 @@ impl BrokenDir {
         std::fs::rename(&self.aside, &self.dir).unwrap();
     }
 }
+
+/// `grantty refresh` (as `command` runs it) whose answer meets a broken store: the demo server
+/// holds the reply until the refresh is at the server, the state directory `dir` is broken, then
+/// the reply goes out. Returns the finished run, with the directory still broken.
+pub async fn refresh_as_the_store_breaks(
+    server: &grantty::demo::DemoServer,
+    command: tokio::process::Command,
+    dir: &Path,
+) -> (Run, BrokenDir) {
+    server.hold_refresh_replies();
+    let mut run = Running::start(command, &["refresh"]);
+    tokio::select! {
+        () = server.held_refreshes(1) => {}
+        exited = run.child.wait() => panic!("refresh ended before reaching the server: {exited:?}"),
+    }
+    let broken = BrokenDir::break_it(dir);
+    server.release_refresh_replies();
+    (run.finish().await, broken)
+}

@@ -19,7 +19,7 @@ use grantty::domain::session::Session;
 use serde_json::Value;
 use tokio::io::{AsyncBufReadExt as _, BufReader};
 
-use common::journey::{BrokenDir, Running};
+use common::journey::refresh_as_the_store_breaks;
 use common::session::{Access, CLIENT_ID, PROFILE, Run, SignedIn, demo_server, events_of};
 
 /// Upper bound for anything a test waits for; a hang fails instead of blocking the suite.
@@ -69,15 +69,9 @@ async fn tokens_kept_aside_never_come_back_over_a_new_sign_in() {
     };
 
     // A refresh whose answer the store cannot take: the rotated tokens are kept aside.
-    server.hold_refresh_replies();
-    let mut run = Running::start(command(&["refresh"]), &["refresh"]);
-    tokio::select! {
-        () = server.held_refreshes(1) => {}
-        exited = run.child.wait() => panic!("refresh ended before reaching the server: {exited:?}"),
-    }
-    let broken = BrokenDir::break_it(&s.dir());
-    server.release_refresh_replies();
-    run.finish().await.assert_code(0);
+    let (done, broken) =
+        refresh_as_the_store_breaks(&server, command(&["refresh"]), &s.dir()).await;
+    done.assert_code(0);
     let kept_aside = files_in(&runtime_dir.path().join("grantty"));
     assert_eq!(kept_aside.len(), 1, "{kept_aside:?}");
     broken.repair();

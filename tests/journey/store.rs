@@ -11,7 +11,7 @@ use std::os::unix::fs::PermissionsExt as _;
 
 use grantty::demo::DemoConfig;
 
-use common::journey::{BrokenDir, Running};
+use common::journey::refresh_as_the_store_breaks;
 use common::session::{Access, Run, demo_server, signed_in};
 
 #[tokio::test]
@@ -26,16 +26,8 @@ async fn a_store_broken_during_a_refresh_loses_nothing_once_repaired() {
         command.env("XDG_RUNTIME_DIR", runtime_dir.path());
         command
     };
-    server.hold_refresh_replies();
-
-    let mut run = Running::start(command(&["refresh"]), &["refresh"]);
-    tokio::select! {
-        () = server.held_refreshes(1) => {}
-        exited = run.child.wait() => panic!("refresh ended before reaching the server: {exited:?}"),
-    }
-    let broken = BrokenDir::break_it(&s.dir());
-    server.release_refresh_replies();
-    let done = run.finish().await;
+    let (done, broken) =
+        refresh_as_the_store_breaks(&server, command(&["refresh"]), &s.dir()).await;
 
     done.assert_code(0).assert_no_token_on_stdout();
     assert!(

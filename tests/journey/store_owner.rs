@@ -17,7 +17,7 @@ use grantty::domain::clock::Timestamp;
 use grantty::domain::session::Session;
 use serde_json::Value;
 
-use common::journey::{BrokenDir, Running};
+use common::journey::refresh_as_the_store_breaks;
 use common::session::{Access, PROFILE, Run, SignedIn, demo_server, sign_in, signed_in};
 
 const NOBODY: u32 = 65534;
@@ -205,16 +205,8 @@ fn command_without_runtime_dir(
 /// Refreshes with the store broken while the answer is on its way: the tokens are kept aside.
 /// Returns the kept-aside file.
 async fn tokens_kept_aside(server: &DemoServer, s: &SignedIn, home: &Path) -> PathBuf {
-    server.hold_refresh_replies();
     let command = command_without_runtime_dir(s, home, &["refresh"]);
-    let mut run = Running::start(command, &["refresh"]);
-    tokio::select! {
-        () = server.held_refreshes(1) => {}
-        exited = run.child.wait() => panic!("refresh ended before reaching the server: {exited:?}"),
-    }
-    let broken = BrokenDir::break_it(&s.dir());
-    server.release_refresh_replies();
-    let done = run.finish().await;
+    let (done, broken) = refresh_as_the_store_breaks(server, command, &s.dir()).await;
     broken.repair();
     done.assert_code(0).assert_no_token_on_stdout();
     assert!(
