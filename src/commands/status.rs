@@ -15,7 +15,10 @@ use crate::domain::session::{RefreshKind, SessionMeta, SessionState};
 use crate::domain::text::{DESCRIPTION_MAX_CHARS, SHORT_MAX_CHARS, URL_MAX_CHARS, sanitize};
 use crate::error::Error;
 use crate::local_time::LocalTime;
-use crate::session_service::{Health, RefreshFailed, health};
+use std::sync::Arc;
+
+use crate::oauth::http::{Offline, Transport};
+use crate::session_service::{Health, RefreshFailed, SessionService, health};
 use crate::store::StoreChoice;
 use crate::words;
 
@@ -32,7 +35,23 @@ pub fn print_signed_out(profile: &str) -> Result<(), Error> {
 /// `grantty status`: the stored session, from metadata only (and, with `--verify`, the
 /// provider's word on the access token).
 pub async fn status(session: &SessionArgs, args: &StatusArgs) -> Result<(), Error> {
-    let service = service(open_store(session, StoreChoice::Auto)?)?;
+    let store = open_store(session, StoreChoice::Auto)?;
+    // Only --verify asks the provider; plain status builds no HTTP client.
+    if args.verify {
+        let service = service(store)?;
+        return report(&service, session, args).await;
+    }
+    let offline = SessionService::new(Arc::new(store), Arc::new(Offline), Arc::new(SystemClock));
+    report(&offline, session, args).await
+}
+
+/// `status` over `service`: the metadata, the tokens' presence and, with `--verify`, the
+/// provider's word.
+async fn report<T: Transport>(
+    service: &SessionService<T>,
+    session: &SessionArgs,
+    args: &StatusArgs,
+) -> Result<(), Error> {
     let Some(meta) = service.meta(&session.profile).await? else {
         if args.json {
             print_signed_out(&session.profile)?;
@@ -43,7 +62,7 @@ pub async fn status(session: &SessionArgs, args: &StatusArgs) -> Result<(), Erro
         .into());
     };
     let checked = if args.verify {
-        Some(verify::check(&service, &meta).await?)
+        Some(verify::check(service, &meta).await?)
     } else {
         None
     };

@@ -72,6 +72,17 @@ pub trait Transport: Send + Sync + 'static {
     ) -> impl Future<Output = Result<HttpResponse, TransportError>> + Send;
 }
 
+/// A transport for commands that send nothing (`status` without `--verify`): building the real
+/// one reads the system's CA certificates, hundreds of files, for no request at all.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Offline;
+
+impl Transport for Offline {
+    async fn send(&self, _request: HttpRequest) -> Result<HttpResponse, TransportError> {
+        Err(TransportError::not_sent("this command sends no request"))
+    }
+}
+
 /// The real transport.
 #[derive(Clone, Debug)]
 pub struct ReqwestTransport {

@@ -9,7 +9,7 @@ use crate::domain::session::SessionMeta;
 use crate::domain::text::{URL_MAX_CHARS, sanitize};
 use crate::error::Error;
 use crate::local_time::LocalTime;
-use crate::oauth::http::{ReqwestTransport, Transport as _, TransportFailure};
+use crate::oauth::http::{Transport, TransportFailure};
 use crate::oauth::provider::Provider;
 use crate::oauth::verify::{Accepted, VerifyEndpoint, VerifyFailed};
 use crate::session_service::RefreshFailed;
@@ -27,8 +27,8 @@ pub struct Checked {
 }
 
 /// Asks the session's provider about its stored access token.
-pub async fn check(
-    service: &SessionService<ReqwestTransport>,
+pub async fn check<T: Transport>(
+    service: &SessionService<T>,
     meta: &SessionMeta,
 ) -> Result<Checked, Error> {
     let provider = Provider::from_record(&meta.provider)?;
