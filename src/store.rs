@@ -2,7 +2,8 @@
 //!
 //! Layout in the state directory (0700, see [`default_dir`]):
 //! - `<profile>.meta.json` (0600): [`SessionMeta`] as JSON, `"version": 1`. Readable without
-//!   touching the secret backend, so `status` never unlocks a keyring.
+//!   touching the secret backend, so `status` never unlocks a keyring (it only checks that a
+//!   kernel keyring or the secrets file still holds the tokens).
 //! - the secrets JSON (tokens and generation) in the backend: a keyring entry (service
 //!   `grantty`, user = a hash of the state directory and the profile, see `keyring`) or
 //!   `<profile>.secrets.json` (0600, plaintext, only with consent).
@@ -206,9 +207,14 @@ impl SessionStore {
         Ok(Some(loaded::reconcile(stored.meta, secrets, generation)))
     }
 
-    /// Whether the secret backend holds an entry for `profile`.
+    /// Whether the secret backend still holds an entry for `profile`: the kernel keyring loses
+    /// its entries at reboot while the metadata stays. A Secret Service is not asked (reading an
+    /// item may ask to unlock the keyring, and it does not forget): `true`.
     pub fn has_secrets(&self, profile: &str) -> Result<bool, StoreError> {
         validate_profile(profile)?;
+        if self.backend.info().kind == BackendKind::SecretService {
+            return Ok(true);
+        }
         Ok(self.backend.get(profile)?.is_some())
     }
 

@@ -1,4 +1,4 @@
-//! `grantty status`: the stored session from its metadata alone (never the secrets, never the
+//! `grantty status`: the stored session from its metadata (never the secrets' values, never the
 //! network), as text or JSON, and the `--min-valid N` health check whose exit code tells
 //! "fine" (0) from "refresh needed" (9) and "sign-in needed" (7). Only `--verify` reads the
 //! secrets and asks the provider ([`verify`]).
