@@ -406,9 +406,11 @@ fn save_request(effects: &[Effect]) -> (RequestId, bool) {
     match effects {
         [
             Effect::SaveUnsaved {
-                request, rescue, ..
+                request,
+                keep_aside,
+                ..
             },
-        ] => (*request, *rescue),
+        ] => (*request, *keep_aside),
         other => panic!("expected a save, got {other:?}"),
     }
 }
@@ -433,9 +435,9 @@ fn unsaved_tokens_are_saved_again_three_times_then_kept_aside() {
             assert!(update(&mut app, Msg::Tick, early).is_empty());
         }
         now = retry_at;
-        let (request, rescue) = save_request(&update(&mut app, Msg::Tick, now));
-        saves.push(rescue);
-        if rescue {
+        let (request, keep_aside) = save_request(&update(&mut app, Msg::Tick, now));
+        saves.push(keep_aside);
+        if keep_aside {
             let result = Ok(SavedAt::Aside("/run/user/1/grantty/default.unsaved".into()));
             update(&mut app, Msg::UnsavedSaved { request, result }, now);
             break;

@@ -74,15 +74,15 @@ pub(super) fn on_tick(app: &mut App, now: Timestamp) -> Vec<Effect> {
 }
 
 /// Saves the unsaved tokens now (`r`, or on quit with the fallback file).
-fn retry_save(app: &mut App, rescue: bool) -> Vec<Effect> {
+fn retry_save(app: &mut App, keep_aside: bool) -> Vec<Effect> {
     let request = app.next_request();
     dashboard(app)
-        .and_then(|d| save_unsaved(d, request, rescue))
+        .and_then(|d| save_unsaved(d, request, keep_aside))
         .into_iter()
         .collect()
 }
 
-/// On quit: unsaved tokens get a last save, falling back to the 0600 rescue file.
+/// On quit: unsaved tokens get a last save, falling back to the 0600 kept-aside file.
 pub(super) fn save_before_leaving(app: &mut App) -> Vec<Effect> {
     retry_save(app, true)
 }

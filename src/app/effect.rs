@@ -63,7 +63,7 @@ pub enum Effect {
         /// The replaced session (its `Debug` is redacted).
         session: Box<Session>,
     },
-    /// Save refreshed tokens the store refused earlier; with `rescue`, fall back to the 0600
+    /// Save refreshed tokens the store refused earlier; with `keep_aside`, fall back to the 0600
     /// file the next run picks up (on quit: nothing may be lost).
     SaveUnsaved {
         /// Id for the answer.
@@ -71,7 +71,7 @@ pub enum Effect {
         /// The session held in memory (its `Debug` is redacted).
         session: Box<Session>,
         /// Write the fallback file if the store still fails.
-        rescue: bool,
+        keep_aside: bool,
     },
     /// Export the tokens (asked for by the user).
     Export {

@@ -210,19 +210,19 @@ fn a_dead_refresh_token_stops_refreshing_but_keeps_the_access_token() {
     assert_eq!(board(&app).overlay, Overlay::ConfirmSignIn);
 }
 
-fn save_request(effects: &[Effect], rescue_wanted: bool) -> RequestId {
+fn save_request(effects: &[Effect], aside_wanted: bool) -> RequestId {
     match effects {
         [
             Effect::SaveUnsaved {
                 request,
                 session,
-                rescue,
+                keep_aside,
             },
-        ] if *rescue == rescue_wanted => {
+        ] if *keep_aside == aside_wanted => {
             assert_eq!(session.secrets.access_token.expose(), "a2");
             *request
         }
-        other => panic!("expected a save (rescue {rescue_wanted}), got {other:?}"),
+        other => panic!("expected a save (keep aside {aside_wanted}), got {other:?}"),
     }
 }
 
@@ -267,19 +267,19 @@ fn quitting_with_unsaved_tokens_saves_them_or_writes_the_fallback_file_first() {
     let mut app = unsaved_at_100();
     let request = save_request(&update(&mut app, Msg::Key(Key::Char('q')), at(101)), true);
     assert!(!app.quit);
-    let rescued = Msg::UnsavedSaved {
+    let kept_aside = Msg::UnsavedSaved {
         request,
         result: Ok(SavedAt::Aside(
-            "/run/user/1000/grantty/default.rescue.json".into(),
+            "/run/user/1000/grantty/default.keep_aside.json".into(),
         )),
     };
-    update(&mut app, rescued, at(102));
+    update(&mut app, kept_aside, at(102));
     assert!(app.quit);
     assert!(
         board(&app)
             .events
             .last()
-            .is_some_and(|e| e.text.contains("default.rescue.json")),
+            .is_some_and(|e| e.text.contains("default.keep_aside.json")),
         "{:?}",
         board(&app).events
     );

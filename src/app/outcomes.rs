@@ -187,7 +187,7 @@ fn on_refused(
 }
 
 /// The answer to a retried save of unsaved tokens. A failure while leaving gets one last try
-/// (with `next` as its id) that falls back to the 0600 rescue file; after that the program may
+/// (with `next` as its id) that falls back to the 0600 kept-aside file; after that the program may
 /// end, saying loudly what was lost.
 pub(super) fn on_unsaved_saved(
     d: &mut Dashboard,
@@ -242,18 +242,22 @@ pub(super) fn on_unsaved_saved(
     None
 }
 
-/// Starts a save of the unsaved tokens with id `request`, unless one is in flight; `rescue`
+/// Starts a save of the unsaved tokens with id `request`, unless one is in flight; `keep_aside`
 /// falls back to the 0600 file and marks the last try.
-pub(super) fn save_unsaved(d: &mut Dashboard, request: RequestId, rescue: bool) -> Option<Effect> {
+pub(super) fn save_unsaved(
+    d: &mut Dashboard,
+    request: RequestId,
+    keep_aside: bool,
+) -> Option<Effect> {
     let unsaved = d.unsaved.as_mut()?;
     if unsaved.request.is_some() {
         return None;
     }
     unsaved.request = Some(request);
-    unsaved.last_try = rescue;
+    unsaved.last_try = keep_aside;
     Some(Effect::SaveUnsaved {
         request,
         session: Box::new(d.session.clone()),
-        rescue,
+        keep_aside,
     })
 }

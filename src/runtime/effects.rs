@@ -126,7 +126,7 @@ fn session_effect<T: Transport>(effect: Effect, ctx: &Context<T>, tx: &mpsc::Unb
         Effect::SaveUnsaved {
             request,
             session,
-            rescue,
+            keep_aside,
         } => {
             let (ctx, tx) = (ctx.clone(), tx.clone());
             tokio::spawn(async move {
@@ -134,7 +134,7 @@ fn session_effect<T: Transport>(effect: Effect, ctx: &Context<T>, tx: &mpsc::Unb
                 let result = match service.save_unsaved(&session).await {
                     Ok(_) => Ok(SavedAt::Store),
                     // The last try: the kept-aside file, when the store still fails.
-                    Err(e) if rescue => service
+                    Err(e) if keep_aside => service
                         .keep_aside(&session)
                         .await
                         .map(SavedAt::Aside)
