@@ -22,7 +22,7 @@ use super::setup::{open_store, state_dir};
 use crate::cli::{KeepArgs, SessionArgs};
 use crate::domain::clock::{Clock, SystemClock, Timestamp};
 use crate::domain::session::{RefreshChange, Session};
-use crate::domain::upkeep::{self, ACCESS_MARGIN_SECS, Action, Watch, Why};
+use crate::domain::upkeep::{self, ACCESS_MARGIN_SECS, Action, Failure, Reaction, Watch, Why};
 use crate::error::Error;
 use crate::oauth::http::ReqwestTransport;
 use crate::session_service::{MinValid, RefreshFailed, Refreshed, SessionService, Stored};
@@ -206,50 +206,30 @@ impl Keep {
         Ok(stopping)
     }
 
-    /// The event for a failed refresh, and the watch updated: retried with back-off unless only
-    /// a person can fix it.
+    /// The event for a failed refresh, as the upkeep policy reacts to it
+    /// ([`Watch::after_failure`]).
     fn failed(&mut self, session: &Session, failure: &RefreshFailed) -> Option<KeepEvent> {
         let profile = session.meta.profile.clone();
         let now = self.clock.now();
+        let kind = match failure {
+            RefreshFailed::NotSignedIn { .. } => Failure::Gone,
+            RefreshFailed::Dead { .. } | RefreshFailed::Endpoint(_) => Failure::Lasting,
+            RefreshFailed::Refused { .. } => Failure::Refused,
+            RefreshFailed::Unreachable { .. } | RefreshFailed::Store(_) => Failure::Passing,
+        };
         let message = failure.to_string();
-        let deadline = session.meta.access_expires_at.map(Timestamp::as_unix_secs);
-        match failure {
-            RefreshFailed::NotSignedIn { .. } => None, // logged out meanwhile
-            RefreshFailed::Dead { .. } | RefreshFailed::Endpoint(_) => {
-                self.watch(&profile).halt(session);
-                Some(KeepEvent::NeedsHuman {
-                    profile,
-                    message,
-                    deadline,
-                })
-            }
-            // A refusal may be lifted (an admin enables the client again): say so once, and
-            // keep trying with back-off.
-            RefreshFailed::Refused { .. } => {
-                let watch = self.watch(&profile);
-                let retry_in = watch.failed(now);
-                Some(if watch.attempts.failures == 1 {
-                    KeepEvent::NeedsHuman {
-                        profile,
-                        message,
-                        deadline,
-                    }
-                } else {
-                    KeepEvent::RefreshFailed {
-                        profile,
-                        message,
-                        retry_in,
-                    }
-                })
-            }
-            RefreshFailed::Unreachable { .. } | RefreshFailed::Store(_) => {
-                let retry_in = self.watch(&profile).failed(now);
-                Some(KeepEvent::RefreshFailed {
-                    profile,
-                    message,
-                    retry_in,
-                })
-            }
+        match self.watch(&profile).after_failure(kind, session, now) {
+            Reaction::Forget => None,
+            Reaction::NeedsPerson { .. } => Some(KeepEvent::NeedsHuman {
+                profile,
+                message,
+                deadline: session.meta.access_expires_at.map(Timestamp::as_unix_secs),
+            }),
+            Reaction::Retry { in_secs } => Some(KeepEvent::RefreshFailed {
+                profile,
+                message,
+                retry_in: in_secs,
+            }),
         }
     }
 

@@ -34,7 +34,7 @@
 
 mod plan;
 
-pub use plan::{Action, Held, Notice, Plan, Watch, next, plan};
+pub use plan::{Action, Failure, Held, Notice, Plan, Reaction, Watch, next, plan};
 
 use super::clock::Timestamp;
 use super::session::{RefreshKind, Session};

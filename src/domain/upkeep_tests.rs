@@ -333,3 +333,55 @@ fn held_tokens_are_saved_with_back_off_and_never_refreshed_over() {
     watch.held = None;
     assert!(matches!(next(&s, &watch), Some((_, Action::Refresh(_)))));
 }
+
+#[test]
+fn failures_are_met_by_kind_refusals_told_once_then_backed_off() {
+    let s = session(2100, true, None);
+    let now = at(0);
+    let cases = [
+        (Failure::Gone, Reaction::Forget),
+        (
+            Failure::Lasting,
+            Reaction::NeedsPerson {
+                retry_in_secs: None,
+            },
+        ),
+        (
+            Failure::Refused,
+            Reaction::NeedsPerson {
+                retry_in_secs: Some(RETRY_FIRST_SECS),
+            },
+        ),
+        (
+            Failure::Passing,
+            Reaction::Retry {
+                in_secs: RETRY_FIRST_SECS,
+            },
+        ),
+    ];
+    for (failure, expected) in cases {
+        let mut watch = Watch::default();
+        assert_eq!(
+            watch.after_failure(failure, &s, now),
+            expected,
+            "{failure:?}"
+        );
+    }
+
+    // A lasting failure halts: nothing is planned until the session changes.
+    let mut watch = Watch::default();
+    watch.after_failure(Failure::Lasting, &s, now);
+    assert_eq!(next(&s, &watch), None);
+
+    // A refusal is told once; later ones are retried with the growing back-off.
+    let mut watch = Watch::default();
+    let first = watch.after_failure(Failure::Refused, &s, now);
+    assert!(matches!(first, Reaction::NeedsPerson { .. }));
+    let second = watch.after_failure(Failure::Refused, &s, now);
+    assert_eq!(
+        second,
+        Reaction::Retry {
+            in_secs: 2 * RETRY_FIRST_SECS
+        }
+    );
+}

@@ -116,6 +116,73 @@ impl Watch {
     }
 }
 
+/// A failed refresh, as the policy tells failures apart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Failure {
+    /// The session is no longer stored (logged out meanwhile).
+    Gone,
+    /// Only a new sign-in helps: the refresh token is dead, or a stored endpoint is unusable.
+    Lasting,
+    /// The server refused the client (disabled, not allowed): it may be lifted by an admin.
+    Refused,
+    /// An outage or a store failure: it passes.
+    Passing,
+}
+
+/// What to do about a failed refresh ([`Watch::after_failure`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reaction {
+    /// Nothing: the session is gone.
+    Forget,
+    /// Tell a person. With `retry_in_secs`, refreshing is still retried then (a refusal may
+    /// be lifted); without, it waits for the session to change (a new sign-in).
+    NeedsPerson {
+        /// Seconds until the retry, if any.
+        retry_in_secs: Option<u64>,
+    },
+    /// Say it and retry after this many seconds (back-off).
+    Retry {
+        /// Seconds until the retry.
+        in_secs: u64,
+    },
+}
+
+impl Watch {
+    /// The policy's answer to a failed refresh of `session` at `now`, with the watch updated: a
+    /// session that is gone is forgotten; a lasting failure halts until the session changes and
+    /// needs a person; a refusal needs a person the first time and is retried with back-off
+    /// (an admin may enable the client again); a passing failure is retried with back-off.
+    pub fn after_failure(
+        &mut self,
+        failure: Failure,
+        session: &Session,
+        now: Timestamp,
+    ) -> Reaction {
+        match failure {
+            Failure::Gone => Reaction::Forget,
+            Failure::Lasting => {
+                self.halt(session);
+                Reaction::NeedsPerson {
+                    retry_in_secs: None,
+                }
+            }
+            Failure::Refused => {
+                let in_secs = self.failed(now);
+                if self.attempts.failures == 1 {
+                    Reaction::NeedsPerson {
+                        retry_in_secs: Some(in_secs),
+                    }
+                } else {
+                    Reaction::Retry { in_secs }
+                }
+            }
+            Failure::Passing => Reaction::Retry {
+                in_secs: self.failed(now),
+            },
+        }
+    }
+}
+
 /// The next action for one session and when it is due.
 pub fn next(session: &Session, watch: &Watch) -> Option<(Timestamp, Action)> {
     if let Some(held) = watch.held {
