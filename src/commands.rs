@@ -22,7 +22,6 @@ use tui_run::run_tui;
 pub use token_fast::cached;
 
 pub use demo_settings::demo_config;
-use demo_settings::os_seed;
 
 use std::io::IsTerminal as _;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -97,7 +96,7 @@ pub fn refuse_memory_store_without_dashboard(
 }
 
 async fn demo(session: &SessionArgs, args: &DemoArgs) -> Result<(), Error> {
-    let config = demo_config(args, os_seed()?);
+    let config = demo_config(args);
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, args.port));
     let decides_alone = config.auto_decision.is_some();
     let server = DemoServer::start(config, DemoClock::system(), addr).await?;

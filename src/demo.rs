@@ -10,8 +10,8 @@
 //! Invariants: it only ever listens on a loopback address ([`DemoError::NonLoopback`]);
 //! all state sits behind one mutex that is never held across an `.await`, and every release of
 //! that mutex publishes changed counters to [`DemoServer::watch_stats`]; time comes from
-//! an injectable [`DemoClock`], and codes and tokens from a seeded generator, so runs are
-//! reproducible. Protocol rules live in the sans-IO `state` module; `http` and `page` only
+//! an injectable [`DemoClock`]; codes and tokens come only from the OS's cryptographic
+//! generator (no seed), and what expires is forgotten, so a server left running stays small. Protocol rules live in the sans-IO `state` module; `http` and `page` only
 //! translate requests and replies.
 
 mod authorize;
@@ -72,6 +72,12 @@ pub enum DemoError {
         /// The canonical user code.
         user_code: String,
     },
+    /// A verification or approve form came back without the token its page was shown with, or
+    /// with one already used (RFC 6749 §10.12: a cross-site request cannot know it).
+    #[error(
+        "this form was not issued by this page or was already used: reload the page and decide again"
+    )]
+    StaleForm,
     /// The user code was already approved or denied.
     #[error("user code \"{user_code}\" was already decided")]
     AlreadyDecided {
@@ -192,10 +198,17 @@ impl DemoServer {
         self.state.stats.subscribe()
     }
 
-    /// Every request to the device authorization, token, revocation and logout endpoints, with
-    /// how its client authenticated, in arrival order.
+    /// The last requests (at most 1,000) to the device authorization, token, revocation and
+    /// logout endpoints, with how its client authenticated, in arrival order.
     pub fn client_requests(&self) -> Vec<ClientRequest> {
         lock(&self.state).client_requests()
+    }
+
+    /// How many entries the server holds (device authorizations, user codes, authorization
+    /// requests and codes, grant families, tokens, logged client requests): what the sweep of
+    /// expired entries and the request log's cap keep bounded.
+    pub fn held_entries(&self) -> usize {
+        lock(&self.state).entries()
     }
 
     /// Approves or denies a pending user code, as the verification page's buttons do.

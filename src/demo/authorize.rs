@@ -1,7 +1,8 @@
 //! The authorization endpoint's HTTP side (RFC 6749 §4.1.1): the approve page and the redirect.
 //!
 //! `GET /authorize?…` shows who asks for what and where the browser will be sent; its form
-//! carries only the id of the parked request. `POST /authorize` answers `302 Found` with the
+//! carries only the id of the parked request and the page's form token. A POST is refused
+//! (403) when its `Origin` is another site's or its form token is not the page's. `POST /authorize` answers `302 Found` with the
 //! `Location` the state computed (code or `access_denied`). Bad clients and redirect URIs get an
 //! error page instead of a redirect, as RFC 6749 §4.1.2.1 requires.
 
@@ -14,10 +15,10 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use super::http::Shared;
-use super::page::{escape, render};
+use super::page::{cross_origin, cross_origin_refusal, escape, render};
 use super::params::Params;
 use super::state::{Authorize, ConsentView};
-use super::{Decision, lock};
+use super::{Decision, DemoError, lock};
 
 /// `GET /authorize`: checks the request and shows the approve page.
 pub(crate) async fn form(State(shared): State<Shared>, RawQuery(query): RawQuery) -> Response {
@@ -40,6 +41,9 @@ pub(crate) async fn submit(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    if cross_origin(&headers, &shared.issuer) {
+        return cross_origin_refusal();
+    }
     let Ok(params) = Params::parse(&headers, &body) else {
         return refuse("The form could not be read.");
     };
@@ -49,8 +53,19 @@ pub(crate) async fn submit(
         _ => return refuse("Press Approve or Deny."),
     };
     let request_id = params.get("request").unwrap_or_default();
+    let form_token = params.get("form_token").unwrap_or_default();
     let now_ms = shared.clock.now_ms();
-    let answer = lock(&shared.state).decide_authorization(request_id, decision, now_ms);
+    let answer = {
+        let mut state = lock(&shared.state);
+        if !state.authorization_form_issued(request_id, form_token) {
+            return render(
+                StatusCode::FORBIDDEN,
+                "Form refused",
+                &format!("<p>{}</p>", escape(&DemoError::StaleForm.to_string())),
+            );
+        }
+        state.decide_authorization(request_id, decision, now_ms)
+    };
     match answer {
         Ok(location) => found(&location),
         Err(why) => refuse(why),
@@ -68,11 +83,13 @@ fn consent(view: &ConsentView) -> String {
          <p>Your browser will then be sent to <code>{redirect}</code>.</p>\
          <form method=\"post\" action=\"/authorize\">\
          <input type=\"hidden\" name=\"request\" value=\"{request}\">\
+         <input type=\"hidden\" name=\"form_token\" value=\"{form_token}\">\
          <button type=\"submit\" name=\"action\" value=\"approve\">Approve</button> \
          <button type=\"submit\" name=\"action\" value=\"deny\">Deny</button></form>",
         client = escape(&view.client_id),
         redirect = escape(&view.redirect_uri),
         request = escape(&view.request_id),
+        form_token = escape(&view.form_token),
     )
 }
 

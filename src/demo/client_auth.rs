@@ -32,7 +32,7 @@ pub struct ClientRequest {
     pub endpoint: String,
     /// `grant_type`, at the token endpoint.
     pub grant_type: Option<String>,
-    /// The client id presented (header or body).
+    /// The client id presented (header or body), clipped to 128 characters.
     pub client_id: Option<String>,
     /// How the client authenticated.
     pub auth: SeenAuth,
@@ -40,7 +40,7 @@ pub struct ClientRequest {
     pub secret_matched: bool,
     /// Whether the body was JSON (Anaplan's shape) rather than a form.
     pub json_body: bool,
-    /// The names of the body's parameters, sorted.
+    /// The names of the body's parameters, sorted (the first 32, each clipped to 128 characters).
     pub params: Vec<String>,
     /// Whether client authentication let it through.
     pub accepted: bool,
@@ -143,18 +143,33 @@ impl Presented {
         } else {
             Ok(())
         };
+        // Clipped, so the log's cap bounds its memory whatever a client sends.
         let record = ClientRequest {
-            endpoint: endpoint.to_owned(),
-            grant_type: params.get("grant_type").map(str::to_owned),
-            client_id: self.client_id,
+            endpoint: clip(endpoint),
+            grant_type: params.get("grant_type").map(clip),
+            client_id: self.client_id.as_deref().map(clip),
             auth: self.auth,
             secret_matched,
             json_body,
-            params: params.names(),
+            params: params
+                .names()
+                .iter()
+                .take(LOGGED_PARAMS_MAX)
+                .map(|name| clip(name))
+                .collect(),
             accepted: result.is_ok(),
         };
         (record, result)
     }
+}
+
+/// Parameter names kept in one [`ClientRequest`].
+const LOGGED_PARAMS_MAX: usize = 32;
+/// Characters kept of each value in a [`ClientRequest`].
+const LOGGED_CHARS_MAX: usize = 128;
+
+fn clip(value: &str) -> String {
+    value.chars().take(LOGGED_CHARS_MAX).collect()
 }
 
 fn unauthorized(description: &'static str) -> OAuthError {

@@ -1,12 +1,18 @@
-//! Pure generators for the demo server's codes and tokens.
+//! The demo server's codes and tokens, and the pure helpers around them.
 //!
-//! Everything comes from a seeded [`SplitMix64`], so a given seed always yields the same
-//! device codes, user codes and tokens. User codes follow RFC 8628 §6.1: eight characters
-//! from the consonant-only charset `BCDFGHJKLMNPQRSTVWXZ`, shown as `XXXX-XXXX`, matched
-//! case-insensitively with dashes and whitespace ignored. ID tokens are unsecured JWTs
-//! (RFC 7519 §6.1, `"alg":"none"`): good enough for a demo, never for production.
+//! Every device code, user code, authorization request id, authorization code and token comes
+//! from [`OsRandom`], the operating system's cryptographic generator (`ring`'s
+//! `SystemRandom`, `getrandom(2)` on Linux). There is no seed and no other generator, so one
+//! code reveals nothing about the next (the audit of issue 18 predicted the next user's codes
+//! from one device code while a seeded `SplitMix64` made them). User codes follow RFC 8628
+//! §6.1: eight characters from the consonant-only charset `BCDFGHJKLMNPQRSTVWXZ`, shown as
+//! `XXXX-XXXX`, matched case-insensitively with dashes and whitespace ignored. ID tokens are
+//! unsecured JWTs (RFC 7519 §6.1, `"alg":"none"`): good enough for a demo, never for
+//! production.
 
 use std::fmt::Write as _;
+
+use ring::rand::{SecureRandom as _, SystemRandom};
 
 /// RFC 8628 §6.1 user-code charset: base-20 consonants, no vowels or lookalikes.
 pub(crate) const USER_CODE_CHARSET: &[u8; 20] = b"BCDFGHJKLMNPQRSTVWXZ";
@@ -15,50 +21,74 @@ const USER_CODE_CHARS: usize = 8;
 /// Random bytes behind each device code and token (128 bits).
 const TOKEN_BYTES: usize = 16;
 
-/// The `SplitMix64` generator: tiny, fast and fully determined by its seed.
-#[derive(Debug, Clone)]
-pub(crate) struct SplitMix64 {
-    state: u64,
+/// The OS's random source failed (never seen on Linux; the request is answered with an error).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the operating system's random source failed")]
+pub(crate) struct RandomUnavailable;
+
+/// The operating system's cryptographic generator: the only source of the demo's secrets.
+#[derive(Debug)]
+pub(crate) struct OsRandom {
+    source: SystemRandom,
 }
 
-impl SplitMix64 {
-    /// A generator whose output depends only on `seed`.
-    pub(crate) fn new(seed: u64) -> Self {
-        Self { state: seed }
+impl Default for OsRandom {
+    fn default() -> Self {
+        Self {
+            source: SystemRandom::new(),
+        }
     }
+}
 
-    /// The next 64 pseudo-random bits.
-    pub(crate) fn next_u64(&mut self) -> u64 {
-        self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+impl OsRandom {
+    /// Fills `bytes` from the OS.
+    fn fill(&self, bytes: &mut [u8]) -> Result<(), RandomUnavailable> {
+        self.source.fill(bytes).map_err(|_| RandomUnavailable)
     }
 
     /// A user code in the display form `XXXX-XXXX`.
-    pub(crate) fn user_code(&mut self) -> String {
+    pub(crate) fn user_code(&self) -> Result<String, RandomUnavailable> {
         let mut code = String::with_capacity(USER_CODE_CHARS + 1);
-        for i in 0..USER_CODE_CHARS {
-            if i == USER_CODE_CHARS / 2 {
-                code.push('-');
+        let mut produced = 0;
+        while produced < USER_CODE_CHARS {
+            let mut bytes = [0u8; USER_CODE_CHARS * 2];
+            self.fill(&mut bytes)?;
+            // Rejection sampling: 240 is the largest multiple of 20 below 256, so no bias.
+            for byte in bytes.iter().filter(|b| **b < 240) {
+                if produced == USER_CODE_CHARS {
+                    break;
+                }
+                if produced == USER_CODE_CHARS / 2 {
+                    code.push('-');
+                }
+                code.push(char::from(USER_CODE_CHARSET[usize::from(*byte % 20)]));
+                produced += 1;
             }
-            // 2^64 mod 20 is 16, so the modulo bias is below 1e-18: irrelevant here.
-            let index = usize::try_from(self.next_u64() % 20).unwrap_or(0);
-            code.push(char::from(USER_CODE_CHARSET[index]));
         }
-        code
+        Ok(code)
     }
 
     /// `prefix` followed by 128 random bits in lowercase hex.
-    pub(crate) fn token(&mut self, prefix: &str) -> String {
+    pub(crate) fn token(&self, prefix: &str) -> Result<String, RandomUnavailable> {
+        let mut bytes = [0u8; TOKEN_BYTES];
+        self.fill(&mut bytes)?;
         let mut token = String::with_capacity(prefix.len() + TOKEN_BYTES * 2);
         token.push_str(prefix);
-        for _ in 0..TOKEN_BYTES / 8 {
-            let _ = write!(token, "{:016x}", self.next_u64());
+        for byte in bytes {
+            let _ = write!(token, "{byte:02x}");
         }
-        token
+        Ok(token)
     }
+}
+
+/// Whether a presented secret equals the expected one, in time independent of where they differ.
+pub(crate) fn same_secret(expected: &str, presented: &str) -> bool {
+    expected.len() == presented.len()
+        && expected
+            .bytes()
+            .zip(presented.bytes())
+            .fold(0u8, |diff, (a, b)| diff | (a ^ b))
+            == 0
 }
 
 /// The canonical `XXXX-XXXX` form of a typed user code, or `None` if it cannot be one.
@@ -135,25 +165,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn first_user_code_is_fixed_for_a_seed() {
-        let first = SplitMix64::new(42).user_code();
-        assert_eq!(first, SplitMix64::new(42).user_code());
-        assert_ne!(first, SplitMix64::new(43).user_code());
-    }
-
-    #[test]
-    fn splitmix64_matches_reference_output() {
-        // Reference values for seed 1234567 from the published SplitMix64 test vectors.
-        let mut rng = SplitMix64::new(1_234_567);
-        assert_eq!(rng.next_u64(), 6_457_827_717_110_365_317);
-        assert_eq!(rng.next_u64(), 3_203_168_211_198_807_973);
-    }
-
-    #[test]
-    fn user_codes_use_the_rfc_charset_and_shape() {
-        let mut rng = SplitMix64::new(7);
-        for _ in 0..500 {
-            let code = rng.user_code();
+    fn user_codes_use_the_rfc_charset_and_shape_and_do_not_repeat() {
+        let random = OsRandom::default();
+        let mut seen = std::collections::HashSet::new();
+        for _ in 0..1_000 {
+            let code = random.user_code().unwrap();
             assert_eq!(code.len(), 9);
             assert_eq!(code.as_bytes()[4], b'-');
             assert!(
@@ -162,12 +178,21 @@ mod tests {
                     .all(|b| USER_CODE_CHARSET.contains(&b)),
                 "{code}"
             );
+            assert!(seen.insert(code), "a user code repeated within 1,000");
         }
     }
 
     #[test]
+    fn same_secret_needs_every_byte_and_the_length() {
+        assert!(same_secret("demo-ft-ab", "demo-ft-ab"));
+        assert!(!same_secret("demo-ft-ab", "demo-ft-ac"));
+        assert!(!same_secret("demo-ft-ab", "demo-ft-a"));
+        assert!(!same_secret("demo-ft-ab", ""));
+    }
+
+    #[test]
     fn tokens_carry_prefix_and_32_hex_digits() {
-        let token = SplitMix64::new(1).token("demo-at-");
+        let token = OsRandom::default().token("demo-at-").unwrap();
         let hex = token.strip_prefix("demo-at-").unwrap();
         assert_eq!(hex.len(), 32);
         assert!(hex.bytes().all(|b| b.is_ascii_hexdigit()));

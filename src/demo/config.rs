@@ -58,8 +58,6 @@ pub struct DemoConfig {
     pub refresh_token_lifetime_secs: Option<u64>,
     /// Decide by itself after a delay; `None` waits for the page or [`crate::demo::DemoServer::decide`].
     pub auto_decision: Option<AutoDecision>,
-    /// Seed of the generator behind every code and token.
-    pub seed: u64,
     /// Milliseconds each successful refresh reply is held after the token has rotated, so a
     /// test can stop a client between the server's answer and its write; 0 answers at once.
     pub refresh_reply_delay_ms: u64,
@@ -105,7 +103,6 @@ impl Default for DemoConfig {
             rotate_refresh_tokens: true,
             refresh_token_lifetime_secs: Some(43_000),
             auto_decision: None,
-            seed: 0x0067_7261_6e74_7479, // "grantty" in ASCII
             refresh_reply_delay_ms: 0,
             token_style: TokenStyle::Plain,
             metadata: MetadataStyle::Complete,

@@ -117,7 +117,8 @@ async fn device_authorization(
             .get("client_id")
             .ok_or_else(|| OAuthError::new(ErrorCode::InvalidClient, "client_id is required"))?;
         let now_ms = shared.clock.now_ms();
-        let auth = lock(&shared.state).device_authorization(client_id, params.get("scope"), now_ms);
+        let auth =
+            lock(&shared.state).device_authorization(client_id, params.get("scope"), now_ms)?;
         let verification_uri = format!("{}/device", shared.issuer);
         Ok(json!({
             "device_code": auth.device_code,
@@ -288,12 +289,8 @@ fn error_response(err: &OAuthError) -> Response {
         )
             .into_response();
     }
-    (
-        StatusCode::BAD_REQUEST,
-        no_store_headers(),
-        axum::Json(body),
-    )
-        .into_response()
+    let status = StatusCode::from_u16(err.status).unwrap_or(StatusCode::BAD_REQUEST);
+    (status, no_store_headers(), axum::Json(body)).into_response()
 }
 
 pub(crate) fn no_store_headers() -> [(axum::http::HeaderName, HeaderValue); 2] {

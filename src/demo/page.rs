@@ -1,8 +1,10 @@
 //! The verification page (RFC 8628 §3.3): where the user reviews and approves a device.
 //!
 //! Plain HTML with inline styles: no scripts, no external assets, and every interpolated
-//! value escaped. The page POSTs back to `/device`; decisions go through the same state
-//! method as [`crate::demo::DemoServer::decide`].
+//! value escaped. The page POSTs back to `/device` with the code and the page's own form token
+//! (random, single use, bound to that code; showing the page again issues a new one); a POST
+//! with another token, or with an `Origin` other than the server's, is refused with 403.
+//! Decisions then go through the same state method as [`crate::demo::DemoServer::decide`].
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -54,6 +56,9 @@ pub(crate) async fn device_submit(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    if cross_origin(&headers, &shared.issuer) {
+        return cross_origin_refusal();
+    }
     let Ok(params) = Params::parse(&headers, &body) else {
         return render(
             StatusCode::BAD_REQUEST,
@@ -70,8 +75,9 @@ pub(crate) async fn device_submit(
         }
     };
     let user_code = params.get("user_code").unwrap_or_default();
+    let form_token = params.get("form_token").unwrap_or_default();
     let now_ms = shared.clock.now_ms();
-    let result = lock(&shared.state).decide(user_code, decision, now_ms);
+    let result = lock(&shared.state).decide_from_page(user_code, form_token, decision, now_ms);
     match (result, decision) {
         (Ok(()), Decision::Approve) => render(
             StatusCode::OK,
@@ -109,10 +115,12 @@ fn consent(view: &DeviceView) -> String {
          <ul>{scopes}</ul>\
          <form method=\"post\" action=\"/device\">\
          <input type=\"hidden\" name=\"user_code\" value=\"{code}\">\
+         <input type=\"hidden\" name=\"form_token\" value=\"{form_token}\">\
          <button type=\"submit\" name=\"action\" value=\"approve\">Approve</button> \
          <button type=\"submit\" name=\"action\" value=\"deny\">Deny</button></form>",
         code = escape(&view.user_code),
         client = escape(&view.client_id),
+        form_token = escape(view.form_token.as_deref().unwrap_or_default()),
     )
 }
 
@@ -132,12 +140,32 @@ fn error_page(err: &DemoError) -> Response {
         DemoError::UnknownUserCode { .. } => (StatusCode::NOT_FOUND, "Unknown code"),
         DemoError::ExpiredUserCode { .. } => (StatusCode::BAD_REQUEST, "Code expired"),
         DemoError::AlreadyDecided { .. } => (StatusCode::CONFLICT, "Already decided"),
+        DemoError::StaleForm => (StatusCode::FORBIDDEN, "Form refused"),
         DemoError::NonLoopback { .. } | DemoError::Bind { .. } => {
             (StatusCode::INTERNAL_SERVER_ERROR, "Server error")
         }
     };
     let body = format!("<p>{}</p>{}", escape(&err.to_string()), code_entry(""));
     render(status, title, &body)
+}
+
+/// Whether a form POST carries an `Origin` that is not the server's own (refused with 403):
+/// another site's page cannot make the user's browser decide (RFC 6749 §10.12, RFC 6454).
+/// Browsers send `Origin` on every cross-origin POST; its absence (a non-browser client) is
+/// left to the form token.
+pub(crate) fn cross_origin(headers: &HeaderMap, issuer: &str) -> bool {
+    headers
+        .get(axum::http::header::ORIGIN)
+        .is_some_and(|origin| origin.as_bytes() != issuer.as_bytes())
+}
+
+/// The 403 page for a form sent from another origin.
+pub(crate) fn cross_origin_refusal() -> Response {
+    render(
+        StatusCode::FORBIDDEN,
+        "Form refused",
+        "<p>This form was sent from another site. Decide on the page this server showed you.</p>",
+    )
 }
 
 pub(crate) fn render(status: StatusCode, title: &str, body: &str) -> Response {

@@ -8,13 +8,14 @@
 mod authorize;
 mod knobs;
 mod reply;
+mod sweep;
 #[cfg(test)]
 mod tests;
 mod tokens;
 
 use std::collections::{HashMap, HashSet};
 
-use super::codes::{SplitMix64, normalize_user_code};
+use super::codes::{OsRandom, normalize_user_code, same_secret};
 use super::{Decision, DemoConfig, DemoError, DemoStats};
 pub(crate) use authorize::{Authorize, ConsentView};
 pub(crate) use reply::{DeviceAuthorization, DeviceStatus, DeviceView, ErrorCode, OAuthError};
@@ -36,6 +37,8 @@ struct Device {
     interval_secs: u64,
     last_poll_ms: Option<u64>,
     status: DeviceStatus,
+    /// The token of the last verification page shown for it; spent by the page's decision.
+    form_token: Option<String>,
 }
 
 /// Whether a poll at `now_ms` comes sooner than `interval_secs` after the previous one.
@@ -52,35 +55,43 @@ fn secs_to_ms(secs: u64) -> u64 {
 pub(crate) struct DemoState {
     config: DemoConfig,
     issuer: String,
-    rng: SplitMix64,
+    /// The OS's cryptographic generator: the only source of codes and tokens.
+    random: OsRandom,
     devices: HashMap<String, Device>,
     /// Canonical user code to device code.
     user_codes: HashMap<String, String>,
-    grants: Vec<tokens::Grant>,
+    /// Grant families by id; ids are never reused ([`Self::next_grant`]).
+    grants: HashMap<usize, tokens::Grant>,
+    next_grant: usize,
     access_tokens: HashMap<String, tokens::AccessRecord>,
     refresh_tokens: HashMap<String, tokens::RefreshRecord>,
     codes: authorize::CodeBook,
     /// Clients refused until enabled again (a test's "admin").
     disabled_clients: HashSet<String>,
     /// What each client presented at the endpoints it authenticates at.
-    client_requests: Vec<super::client_auth::ClientRequest>,
+    /// The last [`sweep::CLIENT_REQUEST_LOG_CAP`] of them, oldest first.
+    client_requests: std::collections::VecDeque<super::client_auth::ClientRequest>,
+    /// When the next sweep of expired entries is due (demo clock, Unix ms).
+    next_sweep_ms: u64,
     stats: DemoStats,
 }
 
 impl DemoState {
     pub(crate) fn new(config: DemoConfig, issuer: String) -> Self {
         Self {
-            rng: SplitMix64::new(config.seed),
+            random: OsRandom::default(),
             config,
             issuer,
             devices: HashMap::new(),
             user_codes: HashMap::new(),
-            grants: Vec::new(),
+            grants: HashMap::new(),
+            next_grant: 0,
             access_tokens: HashMap::new(),
             refresh_tokens: HashMap::new(),
             codes: authorize::CodeBook::default(),
             disabled_clients: HashSet::new(),
-            client_requests: Vec::new(),
+            client_requests: std::collections::VecDeque::new(),
+            next_sweep_ms: 0,
             stats: DemoStats::default(),
         }
     }
@@ -99,10 +110,11 @@ impl DemoState {
         client_id: &str,
         scope: Option<&str>,
         now_ms: u64,
-    ) -> DeviceAuthorization {
-        let device_code = self.rng.token("demo-dc-");
+    ) -> Result<DeviceAuthorization, OAuthError> {
+        self.sweep_if_due(now_ms);
+        let device_code = self.random.token("demo-dc-")?;
         let user_code = loop {
-            let candidate = self.rng.user_code();
+            let candidate = self.random.user_code()?;
             if !self.user_codes.contains_key(&candidate) {
                 break candidate;
             }
@@ -120,17 +132,18 @@ impl DemoState {
                 interval_secs: self.config.interval_secs,
                 last_poll_ms: None,
                 status: DeviceStatus::Pending,
+                form_token: None,
             },
         );
         self.user_codes
             .insert(user_code.clone(), device_code.clone());
         self.stats.device_authorizations += 1;
-        DeviceAuthorization {
+        Ok(DeviceAuthorization {
             device_code,
             user_code,
             expires_in: self.config.device_code_lifetime_secs,
             interval: self.config.interval_secs,
-        }
+        })
     }
 
     /// Answers a device access token request (RFC 8628 §3.4, §3.5).
@@ -141,6 +154,7 @@ impl DemoState {
         now_ms: u64,
     ) -> Result<TokenResponse, OAuthError> {
         use ErrorCode::{AccessDenied, AuthorizationPending, ExpiredToken, InvalidGrant, SlowDown};
+        self.sweep_if_due(now_ms);
         let auto = self.config.auto_decision;
         let Some(device) = self.devices.get_mut(device_code) else {
             return Err(OAuthError::new(InvalidGrant, "unknown device_code"));
@@ -194,22 +208,55 @@ impl DemoState {
                 device.status = DeviceStatus::Redeemed;
                 let (client, scope) = (device.client_id.clone(), device.scope.clone());
                 self.stats.device_code_redemptions += 1;
-                Ok(self.start_grant(client, scope, now_ms))
+                self.start_grant(client, scope, now_ms)
             }
         }
     }
 
     /// What the verification page shows for `user_code`, after any due auto decision.
     pub(crate) fn view(&mut self, user_code: &str, now_ms: u64) -> Result<DeviceView, DemoError> {
+        self.sweep_if_due(now_ms);
         let auto = self.config.auto_decision;
+        // Drawn first: a failed random source leaves the page without a usable form.
+        let fresh_token = self.random.token("demo-ft-").ok();
         let device = self.device_by_user_code(user_code, now_ms)?;
         apply_auto_decision(device, auto, now_ms);
+        // Each page shown gets its own token; the previous page's form stops working.
+        device.form_token = fresh_token.filter(|_| device.status == DeviceStatus::Pending);
         Ok(DeviceView {
             user_code: device.user_code.clone(),
             client_id: device.client_id.clone(),
             scope: device.scope.clone(),
             status: device.status,
+            form_token: device.form_token.clone(),
         })
+    }
+
+    /// The verification page's decision: `form_token` must be the one the page was last shown
+    /// with for this code; it is spent whatever the decision.
+    pub(crate) fn decide_from_page(
+        &mut self,
+        user_code: &str,
+        form_token: &str,
+        decision: Decision,
+        now_ms: u64,
+    ) -> Result<(), DemoError> {
+        self.sweep_if_due(now_ms);
+        let auto = self.config.auto_decision;
+        let device = self.device_by_user_code(user_code, now_ms)?;
+        apply_auto_decision(device, auto, now_ms);
+        // A decided code is answered "already decided" by `decide`, token or not.
+        if device.status == DeviceStatus::Pending {
+            let issued = device
+                .form_token
+                .as_deref()
+                .is_some_and(|expected| same_secret(expected, form_token));
+            if !issued {
+                return Err(DemoError::StaleForm);
+            }
+            device.form_token = None;
+        }
+        self.decide(user_code, decision, now_ms)
     }
 
     /// Records the user's decision on a pending user code, as the page's buttons do.
@@ -219,6 +266,7 @@ impl DemoState {
         decision: Decision,
         now_ms: u64,
     ) -> Result<(), DemoError> {
+        self.sweep_if_due(now_ms);
         let auto = self.config.auto_decision;
         let device = self.device_by_user_code(user_code, now_ms)?;
         apply_auto_decision(device, auto, now_ms);

@@ -14,10 +14,18 @@ pub async fn decide(url: &str, action: &str) -> String {
     let marker = "name=\"request\" value=\"";
     let start = html.find(marker).expect("approve form") + marker.len();
     let request = &html[start..start + html[start..].find('"').unwrap()];
+    let marker = "name=\"form_token\" value=\"";
+    let start = html.find(marker).expect("the form's token") + marker.len();
+    let form_token = &html[start..start + html[start..].find('"').unwrap()];
     let origin = &url[..url.find("/authorize").unwrap()];
     let answer = http
         .post(format!("{origin}/authorize"))
-        .form(&[("request", request), ("action", action)])
+        .header("origin", origin)
+        .form(&[
+            ("request", request),
+            ("form_token", form_token),
+            ("action", action),
+        ])
         .send()
         .await
         .unwrap();

@@ -6,10 +6,13 @@
 // Marks the whole file as test code, so clippy's allow-unwrap-in-tests covers the fixtures.
 #![cfg(test)]
 
+mod bounded;
 mod confidential;
 mod device;
+mod forms;
 mod serve;
 mod tokens;
+mod unpredictable;
 
 use std::net::SocketAddr;
 
@@ -85,8 +88,15 @@ impl Demo {
         self.post_form("/token", &form).await
     }
 
+    /// The user on the verification page: opens it for `user_code`, presses `action`.
     async fn decide_on_page(&self, user_code: &str, action: &str) -> (StatusCode, String) {
-        let form = [("user_code", user_code), ("action", action)];
+        let page = self.device_page(user_code).await;
+        let form_token = form_token(&page).unwrap_or_default();
+        let form = [
+            ("user_code", user_code),
+            ("form_token", form_token.as_str()),
+            ("action", action),
+        ];
         let reply = self
             .http
             .post(self.url("/device"))
@@ -95,6 +105,18 @@ impl Demo {
             .await
             .unwrap();
         (reply.status(), reply.text().await.unwrap())
+    }
+
+    /// The verification page for `user_code`.
+    async fn device_page(&self, user_code: &str) -> String {
+        self.http
+            .get(self.url(&format!("/device?user_code={user_code}")))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
     }
 
     /// Authorizes, approves on the page and redeems: the first token response.
@@ -161,4 +183,12 @@ async fn start_refuses_non_loopback_addresses() {
             "{addr}: {result:?}"
         );
     }
+}
+
+/// The form token a page's form carries, if it has one.
+fn form_token(html: &str) -> Option<String> {
+    let marker = r#"name="form_token" value=""#;
+    let start = html.find(marker)? + marker.len();
+    let end = start + html[start..].find('"')?;
+    Some(html[start..end].to_owned())
 }

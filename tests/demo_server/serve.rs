@@ -23,7 +23,7 @@ fn demo_args(args: &[&str]) -> grantty::cli::DemoArgs {
 
 #[test]
 fn serve_waits_for_the_page_unless_told_and_the_full_demo_approves_by_itself() {
-    assert_eq!(demo_config(&demo_args(&["--serve"]), 1).auto_decision, None);
+    assert_eq!(demo_config(&demo_args(&["--serve"])).auto_decision, None);
     let after = |secs| {
         Some(AutoDecision {
             after_secs: secs,
@@ -31,12 +31,12 @@ fn serve_waits_for_the_page_unless_told_and_the_full_demo_approves_by_itself() {
         })
     };
     assert_eq!(
-        demo_config(&demo_args(&["--serve", "--approve-after", "3"]), 1).auto_decision,
+        demo_config(&demo_args(&["--serve", "--approve-after", "3"])).auto_decision,
         after(3)
     );
-    assert_eq!(demo_config(&demo_args(&[]), 1).auto_decision, after(5));
+    assert_eq!(demo_config(&demo_args(&[])).auto_decision, after(5));
     assert_eq!(
-        demo_config(&demo_args(&["--approve-after", "0"]), 1).auto_decision,
+        demo_config(&demo_args(&["--approve-after", "0"])).auto_decision,
         None
     );
 }

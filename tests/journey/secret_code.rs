@@ -33,10 +33,17 @@ async fn approve(url: &str) -> String {
     let marker = "name=\"request\" value=\"";
     let start = html.find(marker).expect("approve form") + marker.len();
     let request = &html[start..start + html[start..].find('"').unwrap()];
+    let marker = "name=\"form_token\" value=\"";
+    let start = html.find(marker).expect("the form's token") + marker.len();
+    let form_token = &html[start..start + html[start..].find('"').unwrap()];
     let origin = &url[..url.find("/auth/prelogin").expect("Anaplan's prelogin page")];
     let answer = http
         .post(format!("{origin}/authorize"))
-        .form(&[("request", request), ("action", "approve")])
+        .form(&[
+            ("request", request),
+            ("form_token", form_token),
+            ("action", "approve"),
+        ])
         .send()
         .await
         .unwrap();

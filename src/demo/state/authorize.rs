@@ -14,6 +14,7 @@ use url::{Host, Url};
 
 use super::{DemoState, ErrorCode, OAuthError, TokenResponse, secs_to_ms};
 use crate::demo::Decision;
+use crate::demo::codes::same_secret;
 use crate::demo::params::Params;
 use crate::oauth::pkce::s256_challenge;
 
@@ -29,6 +30,22 @@ pub(crate) struct CodeBook {
     codes: HashMap<String, Issued>,
 }
 
+impl CodeBook {
+    /// Drops requests and codes that expired past the grace.
+    pub(super) fn sweep(&mut self, now_ms: u64) {
+        use super::sweep::forgettable;
+        self.requests
+            .retain(|_, pending| !forgettable(pending.expires_at_ms, now_ms));
+        self.codes
+            .retain(|_, issued| !forgettable(issued.expires_at_ms, now_ms));
+    }
+
+    /// Pending requests plus issued codes.
+    pub(super) fn len(&self) -> usize {
+        self.requests.len() + self.codes.len()
+    }
+}
+
 /// What an authorization request asked for, kept until the user decides.
 #[derive(Debug, Clone)]
 struct Pending {
@@ -38,6 +55,8 @@ struct Pending {
     state: Option<String>,
     code_challenge: String,
     expires_at_ms: u64,
+    /// The approve page's form token: its POST must send it back.
+    form_token: String,
 }
 
 #[derive(Debug)]
@@ -72,6 +91,7 @@ pub(crate) enum Authorize {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct ConsentView {
     pub(crate) request_id: String,
+    pub(crate) form_token: String,
     pub(crate) client_id: String,
     pub(crate) scope: String,
     pub(crate) redirect_uri: String,
@@ -105,6 +125,7 @@ fn is_s256_challenge(value: &str) -> bool {
 impl DemoState {
     /// Checks an authorization request (RFC 6749 §4.1.1, RFC 7636 §4.3).
     pub(crate) fn authorize(&mut self, params: &Params, now_ms: u64) -> Authorize {
+        self.sweep_if_due(now_ms);
         let Some(client_id) = params.get("client_id") else {
             return Authorize::Refuse("The request names no client_id.");
         };
@@ -141,7 +162,11 @@ impl DemoState {
                 "PKCE is required: send an S256 code_challenge",
             );
         }
-        let request_id = self.rng.token("demo-ar-");
+        let (Ok(request_id), Ok(form_token)) =
+            (self.random.token("demo-ar-"), self.random.token("demo-ft-"))
+        else {
+            return Authorize::Refuse("The server's random source failed. Try again.");
+        };
         let scope = params
             .get("scope")
             .unwrap_or(super::DEFAULT_SCOPE)
@@ -156,24 +181,36 @@ impl DemoState {
                 code_challenge: challenge.to_owned(),
                 expires_at_ms: now_ms
                     .saturating_add(secs_to_ms(AUTHORIZATION_REQUEST_LIFETIME_SECS)),
+                form_token: form_token.clone(),
             },
         );
         Authorize::Consent(ConsentView {
             request_id,
+            form_token,
             client_id: client_id.to_owned(),
             scope,
             redirect_uri: redirect_uri.into(),
         })
     }
 
-    /// Records the user's decision on a pending request; the answer is the `Location` to send
-    /// the browser to, or the text of an error page.
+    /// Whether `form_token` is the one the approve page of `request_id` was shown with.
+    pub(crate) fn authorization_form_issued(&self, request_id: &str, form_token: &str) -> bool {
+        self.codes
+            .requests
+            .get(request_id)
+            .is_some_and(|pending| same_secret(&pending.form_token, form_token))
+    }
+
+    /// Records the user's decision on a pending request (which spends its form); the answer is
+    /// the `Location` to send the browser to, or the text of an error page. The caller has
+    /// checked the form token ([`Self::authorization_form_issued`]).
     pub(crate) fn decide_authorization(
         &mut self,
         request_id: &str,
         decision: Decision,
         now_ms: u64,
     ) -> Result<String, &'static str> {
+        self.sweep_if_due(now_ms);
         let request = self
             .codes
             .requests
@@ -190,7 +227,10 @@ impl DemoState {
             ],
             Decision::Approve => vec![],
         };
-        let code = self.rng.token("demo-ac-");
+        let code = self
+            .random
+            .token("demo-ac-")
+            .map_err(|_| "The server's random source failed. Try again.")?;
         if decision == Decision::Approve {
             pairs.push(("code", &code));
         }
@@ -219,6 +259,7 @@ impl DemoState {
         params: &Params,
         now_ms: u64,
     ) -> Result<TokenResponse, OAuthError> {
+        self.sweep_if_due(now_ms);
         let invalid = |description| OAuthError::new(ErrorCode::InvalidGrant, description);
         let client_id = params.require("client_id", "client_id is required")?;
         let code = params.require("code", "code is required")?;
@@ -255,13 +296,13 @@ impl DemoState {
                 "PKCE verification failed: code_verifier does not match",
             ));
         }
-        issued.used = Use::Redeemed(self.grants.len());
+        issued.used = Use::Redeemed(self.next_grant);
         let (client, scope) = (
             issued.request.client_id.clone(),
             issued.request.scope.clone(),
         );
         self.stats.authorization_code_redemptions += 1;
-        Ok(self.start_grant(client, scope, now_ms))
+        self.start_grant(client, scope, now_ms)
     }
 }
 

@@ -22,13 +22,13 @@ impl DemoState {
         if result.is_err() {
             self.stats.client_auth_failures += 1;
         }
-        self.client_requests.push(record);
+        self.log_client_request(record);
         result
     }
 
     /// Every request recorded by [`record_client_request`](Self::record_client_request).
     pub(crate) fn client_requests(&self) -> Vec<ClientRequest> {
-        self.client_requests.clone()
+        self.client_requests.iter().cloned().collect()
     }
 
     /// Replaces the confidential client's secret.
@@ -65,6 +65,7 @@ impl DemoState {
 
     /// Anaplan's logout: ends the access token's grant. `false` for an unknown or dead token.
     pub(crate) fn anaplan_logout(&mut self, access_token: &str, now_ms: u64) -> bool {
+        self.sweep_if_due(now_ms);
         if !self.access_token_active(access_token, now_ms) {
             return false;
         }

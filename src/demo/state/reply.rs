@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use crate::demo::Decision;
+use crate::demo::codes::RandomUnavailable;
 
 /// Error codes of RFC 6749 §5.2 and RFC 8628 §3.5 that the demo server emits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,6 +17,8 @@ pub(crate) enum ErrorCode {
     SlowDown,
     AccessDenied,
     ExpiredToken,
+    /// The server could not answer (its random source failed), RFC 6749 §4.1.2.1.
+    ServerError,
 }
 
 impl ErrorCode {
@@ -30,6 +33,7 @@ impl ErrorCode {
             Self::SlowDown => "slow_down",
             Self::AccessDenied => "access_denied",
             Self::ExpiredToken => "expired_token",
+            Self::ServerError => "server_error",
         }
     }
 }
@@ -41,8 +45,17 @@ pub(crate) struct OAuthError {
     pub(crate) description: &'static str,
     /// Non-standard hint: the device code's interval after a `slow_down`.
     pub(crate) interval: Option<u64>,
-    /// HTTP status: 400, or 401 for a client that failed to authenticate (RFC 6749 §5.2).
+    /// HTTP status: 400, 401 for a client that failed to authenticate (RFC 6749 §5.2), or 500.
     pub(crate) status: u16,
+}
+
+impl From<RandomUnavailable> for OAuthError {
+    fn from(_: RandomUnavailable) -> Self {
+        Self {
+            status: 500,
+            ..Self::new(ErrorCode::ServerError, "the server's random source failed")
+        }
+    }
 }
 
 impl OAuthError {
@@ -82,6 +95,8 @@ pub(crate) struct DeviceView {
     pub(crate) client_id: String,
     pub(crate) scope: String,
     pub(crate) status: DeviceStatus,
+    /// The token the page's form must send back (issued while the code is pending).
+    pub(crate) form_token: Option<String>,
 }
 
 impl From<Decision> for DeviceStatus {

@@ -62,19 +62,33 @@ impl DemoState {
         client_id: String,
         scope: String,
         now_ms: u64,
-    ) -> TokenResponse {
-        let grant = self.grants.len();
-        self.grants.push(Grant {
-            client_id,
-            scope,
-            revoked: false,
-        });
+    ) -> Result<TokenResponse, OAuthError> {
+        let grant = self.next_grant;
+        self.next_grant += 1;
+        self.grants.insert(
+            grant,
+            Grant {
+                client_id,
+                scope,
+                revoked: false,
+            },
+        );
         self.issue(grant, true, now_ms)
     }
 
-    fn issue(&mut self, grant: usize, with_refresh_token: bool, now_ms: u64) -> TokenResponse {
+    fn issue(
+        &mut self,
+        grant: usize,
+        with_refresh_token: bool,
+        now_ms: u64,
+    ) -> Result<TokenResponse, OAuthError> {
         let lifetime = self.config.access_token_lifetime_secs;
-        let access_token = self.rng.token("demo-at-");
+        let access_token = self.random.token("demo-at-")?;
+        let refresh_token = if with_refresh_token {
+            Some(self.random.token("demo-rt-")?)
+        } else {
+            None
+        };
         let access_token = self.styled(access_token);
         let expires_at_ms = now_ms.saturating_add(secs_to_ms(lifetime));
         self.access_tokens.insert(
@@ -85,8 +99,7 @@ impl DemoState {
                 revoked: false,
             },
         );
-        let refresh_token = with_refresh_token.then(|| {
-            let token = self.rng.token("demo-rt-");
+        let refresh_token = refresh_token.map(|token| {
             let token = self.styled(token);
             let expires_at_ms = self
                 .config
@@ -108,7 +121,7 @@ impl DemoState {
             .filter(|_| refresh_token.is_some() && self.config.rotate_refresh_tokens);
         let (client_id, scope) = self
             .grants
-            .get(grant)
+            .get(&grant)
             .map_or(("", ""), |g| (g.client_id.as_str(), g.scope.as_str()));
         let iat = now_ms / 1000;
         let id_token = unsigned_jwt(&IdTokenClaims {
@@ -120,7 +133,7 @@ impl DemoState {
             iat,
             exp: iat.saturating_add(lifetime),
         });
-        TokenResponse {
+        Ok(TokenResponse {
             access_token,
             token_type: "Bearer",
             expires_in: lifetime,
@@ -128,7 +141,7 @@ impl DemoState {
             refresh_token_expires_in,
             scope: scope.to_owned(),
             id_token,
-        }
+        })
     }
 
     /// `token` as [`TokenStyle`] asks: unchanged, or with escapes and a forged netrc line.
@@ -141,9 +154,29 @@ impl DemoState {
         }
     }
 
+    /// Drops tokens that expired past the grace or whose family is revoked or gone, then
+    /// families with no token left.
+    pub(super) fn sweep_tokens(&mut self, now_ms: u64) {
+        use super::sweep::forgettable;
+        let grants = &self.grants;
+        let live = |grant: usize| grants.get(&grant).is_some_and(|g| !g.revoked);
+        self.access_tokens
+            .retain(|_, record| live(record.grant) && !forgettable(record.expires_at_ms, now_ms));
+        self.refresh_tokens.retain(|_, record| {
+            live(record.grant)
+                && !record
+                    .expires_at_ms
+                    .is_some_and(|at| forgettable(at, now_ms))
+        });
+        let mut used = std::collections::HashSet::new();
+        used.extend(self.access_tokens.values().map(|record| record.grant));
+        used.extend(self.refresh_tokens.values().map(|record| record.grant));
+        self.grants.retain(|id, _| used.contains(id));
+    }
+
     /// Revokes every token of grant family `grant` (a spent authorization code came back).
     pub(super) fn revoke_family(&mut self, grant: usize) {
-        if let Some(grant) = self.grants.get_mut(grant)
+        if let Some(grant) = self.grants.get_mut(&grant)
             && !grant.revoked
         {
             grant.revoked = true;
@@ -158,13 +191,14 @@ impl DemoState {
         refresh_token: &str,
         now_ms: u64,
     ) -> Result<TokenResponse, OAuthError> {
+        self.sweep_if_due(now_ms);
         let invalid = |description| OAuthError::new(ErrorCode::InvalidGrant, description);
         let Some(record) = self.refresh_tokens.get(refresh_token) else {
             return Err(invalid("unknown refresh_token"));
         };
         let (grant_id, rotated, expires_at_ms) =
             (record.grant, record.rotated, record.expires_at_ms);
-        let Some(grant) = self.grants.get_mut(grant_id) else {
+        let Some(grant) = self.grants.get_mut(&grant_id) else {
             return Err(invalid("unknown refresh_token"));
         };
         if client_id.is_some_and(|id| id != grant.client_id) {
@@ -177,7 +211,7 @@ impl DemoState {
         if let Some(refused) = self.refuse_disabled(&client) {
             return Err(refused);
         }
-        let Some(grant) = self.grants.get_mut(grant_id) else {
+        let Some(grant) = self.grants.get_mut(&grant_id) else {
             return Err(invalid("unknown refresh_token"));
         };
         if rotated {
@@ -195,7 +229,7 @@ impl DemoState {
             record.rotated = true;
         }
         self.stats.refreshes += 1;
-        Ok(self.issue(grant_id, rotate, now_ms))
+        self.issue(grant_id, rotate, now_ms)
     }
 
     /// Revokes `token` (RFC 7009 §2.1); unknown tokens succeed silently.
@@ -213,7 +247,7 @@ impl DemoState {
             (None, Some(record)) => record.grant,
             (None, None) => return Ok(()),
         };
-        let Some(grant) = self.grants.get_mut(grant_id) else {
+        let Some(grant) = self.grants.get_mut(&grant_id) else {
             return Ok(());
         };
         if client_id.is_some_and(|id| id != grant.client_id) {
@@ -251,6 +285,7 @@ impl DemoState {
         access_token: Option<&str>,
         now_ms: u64,
     ) -> Option<u64> {
+        self.sweep_if_due(now_ms);
         let live = access_token
             .filter(|token| self.access_token_active(token, now_ms))
             .and_then(|token| self.access_tokens.get(token))
@@ -268,7 +303,7 @@ impl DemoState {
         self.access_tokens.get(access_token).is_some_and(|record| {
             !record.revoked
                 && now_ms < record.expires_at_ms
-                && self.grants.get(record.grant).is_some_and(|g| !g.revoked)
+                && self.grants.get(&record.grant).is_some_and(|g| !g.revoked)
         })
     }
 }
