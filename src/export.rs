@@ -5,6 +5,8 @@
 
 use serde_json::json;
 
+pub mod output;
+
 use crate::domain::clock::Timestamp;
 use crate::domain::secret::{IdToken, RefreshToken};
 use crate::domain::session::Session;
@@ -68,6 +70,17 @@ pub fn write_file(
     let exports = dir.join("exports");
     crate::store::ensure_private_dir(&exports)?;
     let path = exports.join(format!("{profile}.{}", extension(format)));
+    // Only a regular file (or nothing) is replaced, even in grantty's own directory.
+    match std::fs::symlink_metadata(&path) {
+        Ok(meta) if !meta.is_file() => {
+            return Err(crate::store::StoreError::io(
+                "replace",
+                &path,
+                std::io::Error::other("not a regular file"),
+            ));
+        }
+        _ => {}
+    }
     crate::store::write_atomic(&path, text.as_bytes())?;
     Ok(path)
 }

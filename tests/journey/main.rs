@@ -21,6 +21,7 @@ mod code_flow;
 mod discovery;
 mod docs;
 mod ended;
+mod export_safety;
 mod hangup;
 mod hostile_answers;
 mod integrations;
