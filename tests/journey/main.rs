@@ -30,6 +30,7 @@ mod keep;
 mod keep_floor;
 mod login_json;
 mod logout;
+mod malformed_refresh;
 mod min_valid;
 mod one_door;
 mod profile_names;
