@@ -397,4 +397,22 @@ mod tests {
             "profile names are checked"
         );
     }
+
+    #[test]
+    fn file_export_replaces_only_a_regular_file_in_its_own_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let elsewhere = dir.path().join("elsewhere");
+        std::fs::write(&elsewhere, "keep\n").unwrap();
+        std::fs::create_dir_all(dir.path().join("exports")).unwrap();
+        let link = dir.path().join("exports").join("default.json");
+        std::os::unix::fs::symlink(&elsewhere, &link).unwrap();
+        assert!(write_file(dir.path(), "default", Format::Json, "new\n").is_err());
+        assert_eq!(std::fs::read_to_string(&elsewhere).unwrap(), "keep\n");
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+    }
 }
