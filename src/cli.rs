@@ -220,9 +220,17 @@ pub struct ExportArgs {
     /// Output format; default: the profile's `export_format`.
     #[arg(long, value_enum)]
     pub format: Option<Format>,
-    /// Write to this file (0600, atomically) instead of stdout.
+    /// Write to this file (0600, atomically) instead of stdout. An existing file is replaced
+    /// only if grantty wrote it; a symbolic link or anything but a regular file never is.
     #[arg(long)]
     pub output: Option<std::path::PathBuf>,
+    /// With --output: replace a regular file grantty did not write.
+    #[arg(long, requires = "output", conflicts_with = "update")]
+    pub force: bool,
+    /// With --output and --format netrc: replace or add only grantty's `machine` entry of the
+    /// file, keeping every other entry byte for byte.
+    #[arg(long, requires = "output")]
+    pub update: bool,
 }
 
 /// Provider families.

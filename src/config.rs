@@ -168,7 +168,9 @@ impl From<EditError> for crate::error::Error {
     fn from(err: EditError) -> Self {
         match err {
             EditError::Config(e) => e.into(),
-            EditError::NotApplied { .. } => Self::Usage(err.to_string()),
+            EditError::NotApplied { .. } | EditError::NotYours { .. } => {
+                Self::Usage(err.to_string())
+            }
             EditError::Io { .. } => Self::Io(std::io::Error::other(err.to_string())),
         }
     }

@@ -151,6 +151,9 @@ impl DemoServer {
         let issuer = format!("http://{addr}");
         let refresh_reply_delay = Duration::from_millis(config.refresh_reply_delay_ms);
         let metadata = config.metadata;
+        let malformed_refreshes = Arc::new(std::sync::atomic::AtomicU32::new(
+            config.malformed_refresh_answers,
+        ));
         let state = Arc::new(StateCell::new(DemoState::new(config, issuer.clone())));
         let hold = Arc::new(hold::ReplyHold::default());
         let router = http::router(http::Shared {
@@ -160,6 +163,8 @@ impl DemoServer {
             refresh_reply_delay,
             metadata,
             hold: Arc::clone(&hold),
+            malformed_refreshes,
+            malformed_answered: Arc::default(),
         });
         let (stop, stopped) = oneshot::channel::<()>();
         let serve = axum::serve(listener, router).with_graceful_shutdown(async move {

@@ -5,6 +5,8 @@
 
 use serde_json::json;
 
+pub mod output;
+
 use crate::domain::clock::Timestamp;
 use crate::domain::secret::{IdToken, RefreshToken};
 use crate::domain::session::Session;
@@ -68,6 +70,17 @@ pub fn write_file(
     let exports = dir.join("exports");
     crate::store::ensure_private_dir(&exports)?;
     let path = exports.join(format!("{profile}.{}", extension(format)));
+    // Only a regular file (or nothing) is replaced, even in grantty's own directory.
+    match std::fs::symlink_metadata(&path) {
+        Ok(meta) if !meta.is_file() => {
+            return Err(crate::store::StoreError::io(
+                "replace",
+                &path,
+                std::io::Error::other("not a regular file"),
+            ));
+        }
+        _ => {}
+    }
     crate::store::write_atomic(&path, text.as_bytes())?;
     Ok(path)
 }
@@ -382,6 +395,24 @@ mod tests {
         assert!(
             write_file(dir.path(), "../escape", Format::Env, "x").is_err(),
             "profile names are checked"
+        );
+    }
+
+    #[test]
+    fn file_export_replaces_only_a_regular_file_in_its_own_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let elsewhere = dir.path().join("elsewhere");
+        std::fs::write(&elsewhere, "keep\n").unwrap();
+        std::fs::create_dir_all(dir.path().join("exports")).unwrap();
+        let link = dir.path().join("exports").join("default.json");
+        std::os::unix::fs::symlink(&elsewhere, &link).unwrap();
+        assert!(write_file(dir.path(), "default", Format::Json, "new\n").is_err());
+        assert_eq!(std::fs::read_to_string(&elsewhere).unwrap(), "keep\n");
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
         );
     }
 }

@@ -9,6 +9,7 @@ use crate::config::Profile;
 
 use crate::error::Error;
 use crate::export;
+use crate::export::output::{OutputError, Replace};
 use crate::oauth::http::ReqwestTransport;
 use crate::oauth::provider::checked_url;
 use crate::session_service::{LogoutMode, MinValid, RefreshFailed, Refreshed, SessionService};
@@ -168,9 +169,31 @@ pub async fn export(
     let text = export::render(&stored, format, service.clock.now());
     match &args.output {
         Some(path) => {
-            crate::store::write_atomic(path, text.as_bytes())?;
+            let replace = match (args.update, args.force) {
+                (true, _) if format != export::Format::Netrc => {
+                    return Err(Error::Usage(
+                        "--update changes one machine entry of a .netrc: it needs --format netrc"
+                            .to_owned(),
+                    ));
+                }
+                (true, _) => Replace::NetrcEntry,
+                (false, true) => Replace::AnyRegularFile,
+                (false, false) => Replace::OwnOnly,
+            };
+            let host = if format == export::Format::Netrc {
+                export::host_without_port(&stored.meta.provider.host)
+            } else {
+                ""
+            };
+            let state_dir = export::files_dir(service.state_dir());
+            match export::output::write(&state_dir, path, &text, replace, host) {
+                Ok(()) => {}
+                Err(OutputError::Store(e)) => return Err(e.into()),
+                Err(refused) => return Err(Error::Usage(refused.to_string())),
+            }
             crate::say!(
-                "grantty: wrote {} (0600), {}.",
+                "grantty: {} {} (0600), {}.",
+                if args.update { "updated" } else { "wrote" },
                 path.display(),
                 export::snapshot_note(format)
             );

@@ -27,6 +27,20 @@ pub enum EditError {
         /// The profile.
         name: String,
     },
+    /// The file (or the directory a new one would go into) belongs to another user or others
+    /// may write it: what it says is not the user's to change, nor safe to trust.
+    #[error(
+        "{} is {why}, so grantty does not edit it; set default_profile = \"{name}\" by hand as its owner, or pass --config with a file of your own",
+        path.display()
+    )]
+    NotYours {
+        /// The file or directory.
+        path: PathBuf,
+        /// "owned by uid N …" or "writable by others …".
+        why: String,
+        /// The profile.
+        name: String,
+    },
     /// Reading or writing the file failed.
     #[error("could not update {}: {source}", path.display())]
     Io {
@@ -68,6 +82,28 @@ pub fn with_default_profile(path: &Path, text: &str, name: &str) -> Result<Strin
         Ok(config) if config.default_profile.as_deref() == Some(name) => Ok(edited),
         _ => Err(not_applied(path, name)),
     }
+}
+
+/// Refuses `path` when another uid owns it or others may write it.
+fn check_yours(path: &Path, name: &str) -> Result<(), EditError> {
+    use std::os::unix::fs::MetadataExt as _;
+    let meta = std::fs::metadata(path).map_err(|e| EditError::Io {
+        path: path.to_owned(),
+        source: e.into(),
+    })?;
+    let euid = rustix::process::geteuid().as_raw();
+    let why = if meta.uid() != euid {
+        format!("owned by uid {} (you are uid {euid})", meta.uid())
+    } else if meta.mode() & 0o002 != 0 {
+        format!("writable by others (mode {:o})", meta.mode() & 0o7777)
+    } else {
+        return Ok(());
+    };
+    Err(EditError::NotYours {
+        path: path.to_owned(),
+        why,
+        name: name.to_owned(),
+    })
 }
 
 fn not_applied(path: &Path, name: &str) -> EditError {
@@ -112,6 +148,15 @@ pub fn set_default_profile(path: &Path, name: &str) -> Result<(), EditError> {
         }
         Err(e) => return Err(io(e.into())),
     };
+    let holder = match mode {
+        Some(_) => target.clone(),
+        // A new file: the directory it goes into must be the user's.
+        None => match target.parent().filter(|d| !d.as_os_str().is_empty()) {
+            Some(dir) => std::fs::canonicalize(dir).map_err(|e| io(e.into()))?,
+            None => PathBuf::from("."),
+        },
+    };
+    check_yours(&holder, name)?;
     let edited = with_default_profile(path, &text, name)?;
     crate::store::write_atomic(&target, edited.as_bytes()).map_err(|e| io(e.into()))?;
     if let Some(mode) = mode {
@@ -146,6 +191,28 @@ mod tests {
         );
         assert_eq!(edit(""), "default_profile = \"lab\"\n");
         assert_eq!(edit("# only"), "# only\ndefault_profile = \"lab\"\n");
+    }
+
+    #[test]
+    fn a_new_file_in_a_directory_of_another_uid_or_open_to_others_is_not_created() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let open = dir.path().join("open");
+        std::fs::create_dir(&open).unwrap();
+        std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o777)).unwrap();
+        let err = set_default_profile(&open.join("config.toml"), "lab").unwrap_err();
+        assert!(matches!(err, EditError::NotYours { .. }), "{err}");
+        assert!(!open.join("config.toml").exists());
+        if !rustix::process::geteuid().is_root() {
+            eprintln!("not root: the other-uid directory case is skipped");
+            return;
+        }
+        let theirs = dir.path().join("theirs");
+        std::fs::create_dir(&theirs).unwrap();
+        std::os::unix::fs::chown(&theirs, Some(65534), Some(65534)).unwrap();
+        let err = set_default_profile(&theirs.join("config.toml"), "lab").unwrap_err();
+        assert!(err.to_string().contains("owned by uid 65534"), "{err}");
+        assert!(!theirs.join("config.toml").exists());
     }
 
     #[test]

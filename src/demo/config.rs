@@ -61,6 +61,11 @@ pub struct DemoConfig {
     /// Milliseconds each successful refresh reply is held after the token has rotated, so a
     /// test can stop a client between the server's answer and its write; 0 answers at once.
     pub refresh_reply_delay_ms: u64,
+    /// How many refresh-token grants, from the first, are answered `200` with a body that is
+    /// not a usable token response, before anything rotates: a server that broke mid-answer.
+    /// The bodies take turns: no `access_token`, not JSON, an `invalid_grant` error object,
+    /// a `token_type` other than `Bearer`. Later refreshes are answered normally.
+    pub malformed_refresh_answers: u32,
     /// Plain or hostile token values.
     pub token_style: TokenStyle,
     /// Complete discovery document, or one without the device endpoint.
@@ -104,6 +109,7 @@ impl Default for DemoConfig {
             refresh_token_lifetime_secs: Some(43_000),
             auto_decision: None,
             refresh_reply_delay_ms: 0,
+            malformed_refresh_answers: 0,
             token_style: TokenStyle::Plain,
             metadata: MetadataStyle::Complete,
             confidential_client: ConfidentialClient::default(),

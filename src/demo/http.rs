@@ -11,7 +11,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::header::{AUTHORIZATION, CACHE_CONTROL, PRAGMA, WWW_AUTHENTICATE};
+use axum::http::header::{AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, PRAGMA, WWW_AUTHENTICATE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -27,6 +27,15 @@ use super::{StateCell, authorize, lock, page};
 /// The device-code grant type URN (RFC 8628 §3.4).
 pub(crate) const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 
+/// The `200` answers of `malformed_refresh_answers`, in turn: no `access_token`, not JSON, an
+/// error object in a success, another kind of token than the one issued.
+const MALFORMED_REFRESH_ANSWERS: [&str; 4] = [
+    r#"{"token_type":"Bearer","expires_in":3600}"#,
+    r#"{"access_token":"demo-at-cut-off","#,
+    r#"{"error":"invalid_grant","error_description":"sent with 200"}"#,
+    r#"{"access_token":"demo-at-other-kind","token_type":"mac","expires_in":3600}"#,
+];
+
 /// What every handler shares: the state, the clock, the issuer URL and the refresh hold.
 #[derive(Debug, Clone)]
 pub(crate) struct Shared {
@@ -39,6 +48,20 @@ pub(crate) struct Shared {
     pub(crate) metadata: super::MetadataStyle,
     /// The test's switch to hold successful refresh replies until released.
     pub(crate) hold: Arc<super::hold::ReplyHold>,
+    /// Refresh grants still to be answered with a malformed `200` (`malformed_refresh_answers`).
+    pub(crate) malformed_refreshes: Arc<std::sync::atomic::AtomicU32>,
+    /// Malformed refresh answers sent so far.
+    pub(crate) malformed_answered: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl Shared {
+    /// Whether this refresh gets a malformed answer; counts it down.
+    fn take_malformed_refresh(&self) -> bool {
+        use std::sync::atomic::Ordering;
+        self.malformed_refreshes
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok()
+    }
 }
 
 /// All routes of the demo server.
@@ -144,6 +167,7 @@ async fn token(
     lock(&shared.state).count_token_request();
     let mut hold = Duration::ZERO;
     let mut is_refresh = false;
+    let mut malformed = false;
     let reply = Params::parse(&headers, &body).and_then(|params| {
         authenticate(&shared, &uri, &headers, &params)?;
         match params.require("grant_type", "grant_type is required")? {
@@ -157,6 +181,11 @@ async fn token(
             "authorization_code" => lock(&shared.state).redeem_code(&params, now_ms),
             "refresh_token" => {
                 let refresh_token = params.require("refresh_token", "refresh_token is required")?;
+                if shared.take_malformed_refresh() {
+                    // Answered below, before anything rotated.
+                    malformed = true;
+                    return Err(OAuthError::new(ErrorCode::InvalidRequest, "malformed"));
+                }
                 let reply =
                     lock(&shared.state).refresh(params.get("client_id"), refresh_token, now_ms);
                 if reply.is_ok() {
@@ -171,6 +200,14 @@ async fn token(
             )),
         }
     });
+    if malformed {
+        let body = MALFORMED_REFRESH_ANSWERS[shared
+            .malformed_answered
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+            % 4];
+        let json = (CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        return (StatusCode::OK, no_store_headers(), [json], body).into_response();
+    }
     if !hold.is_zero() {
         // The token has already rotated: a client that dies now never learns the new one.
         tokio::time::sleep(hold).await;

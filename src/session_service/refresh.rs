@@ -73,7 +73,7 @@ impl<T: Transport> SessionService<T> {
                 });
             }
         };
-        let result = match parse_refresh(&resp, now) {
+        let result = match parse_refresh(&resp, now, &session.meta.token_type) {
             RefreshReply::Tokens(tokens) => {
                 let change = session.apply_refresh(*tokens, now);
                 session.meta.clock_skew = server_skew(&resp, now).or(session.meta.clock_skew);

@@ -18,9 +18,11 @@ mod common {
 
 mod cli;
 mod code_flow;
+mod config_owner;
 mod discovery;
 mod docs;
 mod ended;
+mod export_safety;
 mod hangup;
 mod hostile_answers;
 mod integrations;
@@ -28,6 +30,7 @@ mod keep;
 mod keep_floor;
 mod login_json;
 mod logout;
+mod malformed_refresh;
 mod min_valid;
 mod one_door;
 mod profile_names;

@@ -45,12 +45,36 @@ pub enum BadAnswer {
     },
 }
 
-/// Classifies a refresh answer received at `now`. An OAuth error object wins over the status
-/// (Anaplan answers 400/403 with one); 5xx and 429 without one are "unavailable", and so are
-/// `server_error` and `temporarily_unavailable` whatever the status: they say "not now", and
-/// counting them as refusals would mark a working session refused.
-pub fn parse_refresh(resp: &HttpResponse, now: Timestamp) -> RefreshReply {
+/// Classifies a refresh answer received at `now` for a session whose tokens are of
+/// `issued_token_type`. An OAuth error object wins over the status (Anaplan answers 400/403
+/// with one); 5xx and 429 without one are "unavailable", and so are `server_error` and
+/// `temporarily_unavailable` whatever the status: they say "not now", and counting them as
+/// refusals would mark a working session refused.
+///
+/// A successful status whose body is not a usable token response is a bad answer, never a
+/// refusal that ends the session: no `access_token`, not JSON, a token of another
+/// `token_type` than the one issued, or `invalid_grant` (or any error next to an
+/// `access_token`) in a 2xx. The server may be broken mid-answer; every stored token is kept
+/// and the next refresh tries again. (An error object alone in a 2xx, such as GitHub's
+/// `bad_refresh_token`, stays a refusal: it is recorded and keeps the tokens.)
+pub fn parse_refresh(resp: &HttpResponse, now: Timestamp, issued_token_type: &str) -> RefreshReply {
+    let success = (200..300).contains(&resp.status);
+    if success && let Some(problem) = contradiction(resp) {
+        return RefreshReply::Bad(BadAnswer::Unparseable {
+            status: resp.status,
+            body_excerpt: problem.to_owned(),
+        });
+    }
     match parse_token_response(resp, now) {
+        Ok(tokens) if success && !tokens.token_type.eq_ignore_ascii_case(issued_token_type) => {
+            RefreshReply::Bad(BadAnswer::Unparseable {
+                status: resp.status,
+                body_excerpt: format!(
+                    "(a successful answer is not quoted: it holds a {:?} token where {:?} was issued)",
+                    tokens.token_type, issued_token_type
+                ),
+            })
+        }
         Err(AuthError::Server(error)) if ErrorCode::from(&error).is_outage() => {
             RefreshReply::Bad(unavailable(resp, now))
         }
@@ -78,6 +102,23 @@ pub fn parse_refresh(resp: &HttpResponse, now: Timestamp) -> RefreshReply {
     }
 }
 
+/// What makes a 2xx answer with an error object contradict itself: an error next to an
+/// `access_token`, or `invalid_grant`, which only a 4xx may carry (RFC 6749 §5.2).
+fn contradiction(resp: &HttpResponse) -> Option<&'static str> {
+    let map =
+        serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(&resp.body).ok()?;
+    let code = map.get("error")?.as_str()?;
+    if map.contains_key("access_token") {
+        Some("(a successful answer is not quoted: it holds both tokens and an error)")
+    } else if code == ErrorCode::InvalidGrant.as_str() {
+        Some(
+            "(invalid_grant in a successful answer: only an error status can refuse a refresh token)",
+        )
+    } else {
+        None
+    }
+}
+
 /// "Try again later", with the server's `Retry-After` when it gave one.
 fn unavailable(resp: &HttpResponse, now: Timestamp) -> BadAnswer {
     let skew = server_skew(resp, now).unwrap_or_default();
@@ -93,6 +134,51 @@ fn unavailable(resp: &HttpResponse, now: Timestamp) -> BadAnswer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// [`super::parse_refresh`] for a session issued `Bearer` tokens.
+    fn parse_refresh(resp: &HttpResponse, now: Timestamp) -> RefreshReply {
+        super::parse_refresh(resp, now, "Bearer")
+    }
+
+    #[test]
+    fn a_success_that_contradicts_itself_is_a_bad_answer_not_a_refusal() {
+        let now = Timestamp::from_unix_secs(1000);
+        for body in [
+            r#"{"error":"invalid_grant"}"#,
+            r#"{"access_token":"a","error":"invalid_client"}"#,
+            r#"{"access_token":"a","token_type":"mac"}"#,
+            r#"{"access_token":"a","#,
+        ] {
+            assert!(
+                matches!(
+                    parse_refresh(&resp(200, body), now),
+                    RefreshReply::Bad(BadAnswer::Unparseable { status: 200, .. })
+                ),
+                "{body}"
+            );
+        }
+        assert!(matches!(
+            parse_refresh(
+                &resp(200, r#"{"access_token":"a","token_type":"bearer"}"#),
+                now
+            ),
+            RefreshReply::Tokens(_)
+        ));
+        assert!(
+            matches!(
+                parse_refresh(&resp(200, r#"{"error":"bad_refresh_token"}"#), now),
+                RefreshReply::Refused { .. }
+            ),
+            "GitHub refuses with 200: recorded, tokens kept"
+        );
+        assert!(matches!(
+            parse_refresh(&resp(400, r#"{"error":"invalid_grant"}"#), now),
+            RefreshReply::Refused {
+                code: ErrorCode::InvalidGrant,
+                ..
+            }
+        ));
+    }
 
     fn resp(status: u16, body: &str) -> HttpResponse {
         HttpResponse {
