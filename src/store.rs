@@ -45,7 +45,7 @@ pub use error::{SkippedBackend, StoreError};
 pub(crate) use file::remove_private;
 pub use file::{DIR_MODE, FILE_MODE, FileBackend, ensure_private_dir, write_atomic};
 pub use format::FORMAT_VERSION;
-pub use kept_aside::PROBE_SLACK_BYTES;
+pub use kept_aside::{PROBE_SLACK_BYTES, kept_aside_place};
 pub use loaded::{Consistency, Loaded};
 pub use lock::ProfileLock;
 pub use memory::MemoryBackend;
