@@ -18,6 +18,7 @@ mod common {
 
 mod cli;
 mod code_flow;
+mod core_dumps;
 mod discovery;
 mod docs;
 mod ended;
