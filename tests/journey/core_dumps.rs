@@ -34,7 +34,7 @@ async fn a_keeper_started_with_core_dumps_allowed_turns_them_off_and_is_not_dump
     let fixture = signed_in(&server, Access::Fresh).await;
     let root = rustix::process::geteuid().is_root();
     // `sh` allows cores (soft limit 4 MiB) and then becomes grantty, same pid.
-    let mut cmd = fixture.command(&["keep", "--json"]);
+    let cmd = fixture.command(&["keep", "--json"]);
     let grantty = cmd.as_std().get_program().to_owned();
     let args: Vec<_> = cmd.as_std().get_args().map(ToOwned::to_owned).collect();
     let mut sh = tokio::process::Command::new("/bin/sh");

@@ -27,6 +27,7 @@ mod hostile_answers;
 mod integrations;
 mod keep;
 mod keep_floor;
+mod lock_wait;
 mod login_json;
 mod logout;
 mod min_valid;

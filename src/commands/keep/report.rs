@@ -292,12 +292,20 @@ fn quoted(bytes: &[u8], command: bool) -> String {
             if b.is_ascii() {
                 push_char(&mut out, char::from(b), command);
             } else {
-                out.push_str(&format!("\\x{b:02x}"));
+                push_byte(&mut out, b);
             }
         }
     }
     out.push('"');
     out
+}
+
+/// `\xNN`.
+fn push_byte(out: &mut String, byte: u8) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push_str("\\x");
+    out.push(char::from(HEX[usize::from(byte >> 4)]));
+    out.push(char::from(HEX[usize::from(byte & 0xf)]));
 }
 
 fn push_char(out: &mut String, c: char, command: bool) {
@@ -308,7 +316,7 @@ fn push_char(out: &mut String, c: char, command: bool) {
         '$' if command => out.push_str("$$"),
         c if c.is_control() => {
             for b in c.to_string().bytes() {
-                out.push_str(&format!("\\x{b:02x}"));
+                push_byte(out, b);
             }
         }
         c => out.push(c),
