@@ -83,7 +83,7 @@ pub enum Command {
     /// Show the stored session (never unlocks the secrets).
     Status(StatusArgs),
     /// Refresh now, whether or not the access token is about to expire.
-    Refresh,
+    Refresh(RefreshArgs),
     /// Revoke the session at the server, then delete it here (kept when the server could not revoke it).
     Logout(LogoutArgs),
     /// Print (or write to a 0600 file) the tokens in a format other programs read.
@@ -125,6 +125,15 @@ pub struct KeepArgs {
     /// Print a systemd user unit that runs this keeper, then exit.
     #[arg(long)]
     pub print_systemd_unit: bool,
+}
+
+/// `grantty refresh`.
+#[derive(Debug, Args)]
+pub struct RefreshArgs {
+    /// Give up after SECS seconds (exit 11, nothing sent) while another grantty holds the
+    /// profile's lock; without it, wait until the holder is done.
+    #[arg(long, value_name = "SECS")]
+    pub wait: Option<u64>,
 }
 
 /// `grantty git-credential`.

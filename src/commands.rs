@@ -64,7 +64,7 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
         // Boxed: the refresh path holds the provider and the session across awaits.
         Some(Command::Token(args)) => Box::pin(scripts::token(session, args)).await,
         Some(Command::Status(args)) => status::status(session, args).await,
-        Some(Command::Refresh) => scripts::refresh(session).await,
+        Some(Command::Refresh(args)) => scripts::refresh(session, args).await,
         Some(Command::Logout(args)) => scripts::logout(session, args, profile).await,
         Some(Command::Export(args)) => {
             scripts::export(session, args, profile.and_then(|p| p.export_format)).await

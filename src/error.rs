@@ -32,6 +32,8 @@ pub mod exit {
     /// `status --verify`: the provider offers no way to check the access token (a generic
     /// provider whose discovery document names no `userinfo_endpoint`).
     pub const NOT_VERIFIABLE: u8 = 10;
+    /// `refresh --wait SECS`: another grantty held the profile's lock longer; nothing was sent.
+    pub const BUSY: u8 = 11;
     /// Cancelled by the user or a signal before the sign-in ended.
     pub const CANCELLED: u8 = 130;
 }
@@ -144,6 +146,7 @@ impl Error {
                 RefreshFailed::Store(e) if matches!(**e, StoreError::SecretsMissing { .. }) => {
                     exit::SIGN_IN_NEEDED
                 }
+                RefreshFailed::Store(e) if matches!(**e, StoreError::Busy { .. }) => exit::BUSY,
                 RefreshFailed::Store(_) => exit::STORE,
                 RefreshFailed::Endpoint(_) => exit::USAGE,
             },
@@ -157,6 +160,7 @@ impl Error {
             Error::Store(StoreError::SecretsMissing { .. }) | Error::TokensMissing { .. } => {
                 exit::SIGN_IN_NEEDED
             }
+            Error::Store(StoreError::Busy { .. }) => exit::BUSY,
             Error::Store(_) | Error::Unsaved { .. } => exit::STORE,
             Error::Io(_) | Error::Demo(_) | Error::Transport(_) => exit::FAILURE,
             Error::SignIn { code, .. } => *code,

@@ -12,6 +12,7 @@
 //! - [`runtime`]: the event loop that wires real IO to `update` and a frontend.
 //! - [`tui`]: the full-screen frontend; terminal set-up and restore on every exit path.
 //! - [`plain`]: the line-based frontend for pipes and wrappers.
+//! - [`no_core_dumps`]: no core dumps and no ptrace by the same user, set first in `main`.
 //! - [`ndjson`]: NDJSON events for `login --json`, for IDEs, kubectl plugins and agents.
 //! - [`demo`]: the built-in loopback authorization server.
 //! - [`browser`]: whether a local graphical browser may be opened (`login --flow code`).
@@ -31,6 +32,7 @@ pub mod error;
 pub mod export;
 pub mod local_time;
 pub mod ndjson;
+pub mod no_core_dumps;
 pub mod oauth;
 pub mod plain;
 pub mod runtime;

@@ -9,6 +9,10 @@ use grantty::cli::Cli;
 use grantty::error::exit;
 
 fn main() -> ExitCode {
+    // Before anything can read a token or a client secret: none may end up in a core dump.
+    if let Err(e) = grantty::no_core_dumps::forbid() {
+        grantty::say!("grantty: warning: core dumps stay possible: {e}");
+    }
     let cli = Cli::parse();
     // A valid cached token needs no runtime, no HTTP client and no lock: answer before any exists.
     if let Some(result) = grantty::commands::cached(&cli) {

@@ -20,6 +20,7 @@
 //! `status` reports an interrupted refresh only when one may have reached the server.
 
 mod health;
+mod lock_wait;
 mod logout;
 mod outcome;
 mod refresh;
@@ -33,6 +34,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 pub use crate::store::StoreError;
 pub use health::{Health, health};
+pub use lock_wait::{LockNotice, LockWait};
 pub use outcome::{
     EndReason, LoggedOut, LogoutFailed, LogoutMode, MinValid, NetProblem, RefreshFailed, Refreshed,
     RevokeStep,
@@ -43,7 +45,7 @@ pub use stored::{SignedIn, Stored, read_cached};
 use crate::domain::clock::Clock;
 use crate::domain::session::{Session, SessionState};
 use crate::oauth::http::Transport;
-use crate::store::{ProfileLock, SessionStore};
+use crate::store::{Activity, SessionStore};
 
 /// Set while a refresh request may be at the server and its answer is not yet saved: signal
 /// handlers wait for it to clear instead of exiting (see `commands::hold`).
@@ -87,6 +89,8 @@ pub struct SessionService<T: Transport> {
     pub clock: Arc<dyn Clock>,
     /// Whether a refresh is at the server right now.
     pub in_flight: InFlight,
+    /// How to wait for a profile lock another process holds.
+    pub lock_wait: LockWait,
 }
 
 impl<T: Transport> Clone for SessionService<T> {
@@ -96,6 +100,7 @@ impl<T: Transport> Clone for SessionService<T> {
             transport: self.transport.clone(),
             clock: self.clock.clone(),
             in_flight: self.in_flight.clone(),
+            lock_wait: self.lock_wait.clone(),
         }
     }
 }
@@ -108,6 +113,7 @@ impl<T: Transport> SessionService<T> {
             transport,
             clock,
             in_flight: InFlight::default(),
+            lock_wait: LockWait::default(),
         }
     }
 
@@ -119,11 +125,6 @@ impl<T: Transport> SessionService<T> {
         tokio::task::spawn_blocking(move || f(&store))
             .await
             .unwrap_or_else(|e| Err(StoreError::from(std::io::Error::other(e.to_string()))))
-    }
-
-    async fn lock(&self, profile: &str) -> Result<ProfileLock, StoreError> {
-        let profile = profile.to_owned();
-        self.blocking(move |s| s.lock(&profile)).await
     }
 
     /// The stored session under the caller's lock. A kept-aside copy (tokens an earlier run could
@@ -173,7 +174,7 @@ impl<T: Transport> SessionService<T> {
     }
 
     async fn run(&self, profile: &str, need: Need) -> Result<Refreshed, RefreshFailed> {
-        let _lock = self.lock(profile).await?;
+        let _lock = self.lock(profile, Activity::Refreshing).await?;
         let session =
             self.load_locked(profile)
                 .await?

@@ -45,9 +45,9 @@ pub use error::{SkippedBackend, StoreError};
 pub(crate) use file::remove_private;
 pub use file::{DIR_MODE, FILE_MODE, FileBackend, ensure_private_dir, write_atomic};
 pub use format::FORMAT_VERSION;
-pub use kept_aside::PROBE_SLACK_BYTES;
+pub use kept_aside::{PROBE_SLACK_BYTES, kept_aside_place};
 pub use loaded::{Consistency, Loaded};
-pub use lock::ProfileLock;
+pub use lock::{Activity, LockHolder, ProfileLock};
 pub use memory::MemoryBackend;
 pub use open::{Purpose, stored_profiles};
 pub use profile::{PROFILE_MAX_CHARS, validate_profile};
@@ -167,6 +167,12 @@ impl SessionStore {
     pub fn try_lock(&self, profile: &str) -> Result<Option<ProfileLock>, StoreError> {
         validate_profile(profile)?;
         self.place.try_lock(profile)
+    }
+
+    /// Who holds the lock of `profile`, as far as its lock file says (only shown to people).
+    pub fn lock_holder(&self, profile: &str) -> Option<LockHolder> {
+        validate_profile(profile).ok()?;
+        self.place.lock_holder(profile)
     }
 
     /// The session of `profile`, or `None` if there is none. See [`load_checked`](Self::load_checked).

@@ -6,6 +6,7 @@
 mod client_secret;
 pub mod code_flow;
 mod discovery;
+mod lock_wait;
 mod verify;
 
 pub use client_secret::{
@@ -13,6 +14,7 @@ pub use client_secret::{
     invalid_client_hint,
 };
 pub use discovery::retry_with_endpoints;
+pub use lock_wait::{lock_holder, waiting_for_lock};
 pub use verify::verify_failed;
 
 use crate::domain::clock::Timestamp;

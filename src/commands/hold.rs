@@ -8,6 +8,8 @@
 //! four serve a still-valid access token through failures and keep tokens a store refused).
 
 use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::signal::unix::{SignalKind, signal};
 
@@ -15,7 +17,7 @@ use crate::domain::session::Session;
 use crate::error::Error;
 use crate::oauth::http::Transport;
 use crate::session_service::{
-    InFlight, Kept, RefreshFailed, Refreshed, ServeNotice, SessionService,
+    InFlight, Kept, LockWait, RefreshFailed, Refreshed, ServeNotice, SessionService,
 };
 use crate::words;
 
@@ -82,6 +84,19 @@ pub async fn usable<T: Transport>(
             finished: true,
         }),
         None => Ok(Served { session, then }),
+    }
+}
+
+/// The script commands' way to wait for a profile lock another process holds: after half a
+/// second one line on stderr names the holder; `bound` (`refresh --wait SECS`) ends the wait
+/// with exit 11. The wait itself is raced against signals by [`guarded`] like the rest: nothing
+/// is in flight yet, so a signal stops the command at once.
+pub fn lock_wait(bound: Option<u64>) -> LockWait {
+    LockWait {
+        notice: Some(Arc::new(|profile: &str, holder| {
+            say(&words::waiting_for_lock(holder, profile));
+        })),
+        bound: bound.map(Duration::from_secs),
     }
 }
 

@@ -30,7 +30,8 @@ pub const GIT_REQUEST_MAX_BYTES: u64 = 64 * 1024;
 /// `grantty kubectl-credential`: an `ExecCredential` with a token valid for at least
 /// [`KUBECTL_MIN_VALID_SECS`].
 pub async fn kubectl_credential(session: &SessionArgs) -> Result<(), Error> {
-    let service = service(open_store(session, StoreChoice::Auto)?)?;
+    let mut service = service(open_store(session, StoreChoice::Auto)?)?;
+    service.lock_wait = super::hold::lock_wait(None);
     let served = Box::pin(served(
         &service,
         &session.profile,
@@ -61,7 +62,8 @@ pub async fn git_credential(session: &SessionArgs, operation: GitOperation) -> R
     if !serves(&request, &meta.provider) {
         return Ok(());
     }
-    let service = service(store)?;
+    let mut service = service(store)?;
+    service.lock_wait = super::hold::lock_wait(None);
     let served = Box::pin(served(
         &service,
         &session.profile,

@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
 
-use self::report::{KeepEvent, Reporter, needs_human, systemd_unit};
+use self::report::{KeepEvent, Reporter, UnitPaths, needs_human, systemd_unit};
 use self::signals::Signals;
 use super::setup::{open_store, state_dir};
 use crate::cli::{KeepArgs, SessionArgs};
@@ -38,7 +38,11 @@ pub async fn keep(session: &SessionArgs, args: &KeepArgs) -> Result<(), Error> {
     };
     if args.print_systemd_unit {
         let exe = std::env::current_exe()?;
-        print!("{}", systemd_unit(&exe, &selector));
+        let paths = UnitPaths {
+            state_dir: state_dir()?,
+            writable: crate::store::kept_aside_place().into_iter().collect(),
+        };
+        print!("{}", systemd_unit(&exe, &selector, &paths));
         return Ok(());
     }
     let mut keep = Keep {

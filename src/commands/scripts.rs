@@ -4,7 +4,7 @@
 
 use std::io::Write as _;
 
-use crate::cli::{ExportArgs, LogoutArgs, SessionArgs, TokenArgs};
+use crate::cli::{ExportArgs, LogoutArgs, RefreshArgs, SessionArgs, TokenArgs};
 use crate::config::Profile;
 
 use crate::error::Error;
@@ -33,7 +33,8 @@ pub(super) async fn served(
 
 /// `grantty token`: an access token valid for at least `--min-valid` seconds.
 pub async fn token(session: &SessionArgs, args: &TokenArgs) -> Result<(), Error> {
-    let service = service(open_store(session, StoreChoice::Auto)?)?;
+    let mut service = service(open_store(session, StoreChoice::Auto)?)?;
+    service.lock_wait = hold::lock_wait(None);
     let min_valid = MinValid::from_flag(args.min_valid);
     let served = served(&service, &session.profile, min_valid).await?;
     let now = service.clock.now();
@@ -54,8 +55,9 @@ pub async fn token(session: &SessionArgs, args: &TokenArgs) -> Result<(), Error>
 }
 
 /// `grantty refresh`: refresh now.
-pub async fn refresh(session: &SessionArgs) -> Result<(), Error> {
-    let service = service(open_store(session, StoreChoice::Auto)?)?;
+pub async fn refresh(session: &SessionArgs, args: &RefreshArgs) -> Result<(), Error> {
+    let mut service = service(open_store(session, StoreChoice::Auto)?)?;
+    service.lock_wait = hold::lock_wait(args.wait);
     let (outcome, signalled) = Box::pin(hold::guarded(
         &service.in_flight,
         service.refresh(&session.profile),

@@ -11,12 +11,13 @@ use crate::domain::session::Session;
 use crate::oauth::http::Transport;
 use crate::oauth::provider::{EndpointError, Provider, host_and_port};
 use crate::oauth::refresh::{TokenHint, logout_request, parse_revoke, revoke_request};
+use crate::store::Activity;
 
 impl<T: Transport> SessionService<T> {
     /// Ends the session of `profile` as `mode` says. A session whose tokens the secret backend
     /// no longer holds has nothing left to revoke here: it is deleted either way.
     pub async fn logout(&self, profile: &str, mode: LogoutMode) -> Result<LoggedOut, LogoutFailed> {
-        let _lock = self.lock(profile).await?;
+        let _lock = self.lock(profile, Activity::LoggingOut).await?;
         let session = match self.load_locked(profile).await {
             Ok(Some(session)) => session,
             Ok(None) => {

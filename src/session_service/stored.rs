@@ -6,7 +6,7 @@
 use super::SessionService;
 use crate::domain::session::{Session, SessionMeta};
 use crate::oauth::http::Transport;
-use crate::store::{SessionStore, StoreError};
+use crate::store::{Activity, SessionStore, StoreError};
 
 /// A fresh sign-in as stored by [`SessionService::sign_in`].
 #[derive(Clone, Debug)]
@@ -59,7 +59,7 @@ impl<T: Transport> SessionService<T> {
     /// earlier run applied, or `None`. What the dashboard opens, `export` prints, `status
     /// --verify` checks and `keep` starts from.
     pub async fn open(&self, profile: &str) -> Result<Option<Session>, StoreError> {
-        let _lock = self.lock(profile).await?;
+        let _lock = self.lock(profile, Activity::Updating).await?;
         self.load_locked(profile).await
     }
 
@@ -100,7 +100,7 @@ impl<T: Transport> SessionService<T> {
     /// still alive at its server until [`revoke`](Self::revoke)d.
     pub async fn sign_in(&self, session: Session) -> Result<SignedIn, StoreError> {
         let profile = session.meta.profile.clone();
-        let _lock = self.lock(&profile).await?;
+        let _lock = self.lock(&profile, Activity::SigningIn).await?;
         // The replaced session as the newest copy anyone has (kept-aside tokens applied), so
         // its current refresh token is the one revoked. Unreadable (tokens gone, damaged):
         // nothing to revoke, and the new session replaces it all the same.
@@ -124,7 +124,7 @@ impl<T: Transport> SessionService<T> {
     /// lock; returns the generation written. The dashboard retries this every few seconds and
     /// on quit; scripts a few times, then [`keep_aside`](Self::keep_aside).
     pub async fn save_unsaved(&self, session: &Session) -> Result<u64, StoreError> {
-        let _lock = self.lock(&session.meta.profile).await?;
+        let _lock = self.lock(&session.meta.profile, Activity::Updating).await?;
         let saved = session.clone();
         self.blocking(move |s| {
             let generation = s.save(&saved)?;

@@ -141,6 +141,17 @@ pub enum StoreError {
         /// Its error.
         reason: String,
     },
+    /// Another process held the profile's lock for longer than `--wait` allowed. Nothing was
+    /// sent to the server.
+    #[error("gave up after {waited_secs} s waiting for {} (--wait {waited_secs}); nothing was sent to the server; try again once it is done", crate::words::lock_holder(*holder, profile))]
+    Busy {
+        /// The profile.
+        profile: String,
+        /// Who held the lock, as its lock file said.
+        holder: Option<super::LockHolder>,
+        /// How long this process waited.
+        waited_secs: u64,
+    },
     /// An IO error with no path attached (e.g. a background storage task that died).
     #[error("session storage failed: {0}")]
     Other(#[from] io::Error),

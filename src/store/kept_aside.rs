@@ -126,6 +126,12 @@ pub(crate) fn kept_aside_dir(
     Some(cache.join("grantty").join("kept-aside"))
 }
 
+/// The directory kept-aside copies go to for this process's environment, if any is known (the
+/// printed systemd unit leaves it writable).
+pub fn kept_aside_place() -> Option<PathBuf> {
+    kept_aside_dir(&PlaceEnv::current(), is_private_base)
+}
+
 /// Whether `base` is a real directory (not a link) of the effective user that nobody else may
 /// enter, read or write: a runtime directory fit to hold tokens.
 fn is_private_base(base: &Path) -> bool {

@@ -86,6 +86,13 @@ impl Place {
         }
     }
 
+    pub(crate) fn lock_holder(&self, profile: &str) -> Option<lock::LockHolder> {
+        match self {
+            Self::Files(dir) => lock::read_holder(dir, profile),
+            Self::Memory { .. } => None,
+        }
+    }
+
     pub(crate) fn try_lock(&self, profile: &str) -> Result<Option<ProfileLock>, StoreError> {
         match self {
             Self::Files(dir) => lock::try_lock_file(dir, profile),

@@ -207,10 +207,12 @@ async fn sigterm_while_asleep_exits_0_at_once_and_the_unit_file_runs_this_binary
     let unit = fixture.run(&["keep", "--print-systemd-unit"]).await;
     unit.assert_code(0);
     let exec = format!(
-        "ExecStart={} keep --profile {PROFILE}\n",
+        "ExecStart=\"{}\" keep \"--profile\" \"{PROFILE}\"\n",
         env!("CARGO_BIN_EXE_grantty")
     );
     assert!(unit.stdout.contains(&exec), "{}", unit.stdout);
+    let writable = format!("ReadWritePaths=\"-{}\"", fixture.dir().display());
+    assert!(unit.stdout.contains(&writable), "{}", unit.stdout);
 }
 
 #[tokio::test]

@@ -19,6 +19,7 @@ mod common {
 mod cli;
 mod code_flow;
 mod config_owner;
+mod core_dumps;
 mod discovery;
 mod docs;
 mod ended;
@@ -28,6 +29,7 @@ mod hostile_answers;
 mod integrations;
 mod keep;
 mod keep_floor;
+mod lock_wait;
 mod login_json;
 mod logout;
 mod malformed_refresh;
