@@ -18,6 +18,7 @@ mod common {
 
 mod cli;
 mod code_flow;
+mod code_flow_hijack;
 mod discovery;
 mod docs;
 mod ended;
