@@ -79,11 +79,12 @@ async fn pasting_the_address_signs_in_and_lands_on_the_dashboard() {
     assert_eq!(server.stats().token_requests, 0, "nothing was exchanged");
 
     tui.paste(&location);
-    tui.wait_for(&format!("state={state}")).await;
-    assert!(
-        !tui.screen().contains("Not accepted"),
-        "the new paste clears it"
-    );
+    // The paste may land in more than one frame: wait for the frame showing all of it.
+    let pasted = format!("state={state}");
+    tui.wait_for_match("the new paste, which clears the refusal", |screen| {
+        (screen.contains(&pasted) && !screen.contains("Not accepted")).then_some(())
+    })
+    .await;
     tui.keys("Enter");
     tui.wait_for("Signed in; tokens stored in").await;
     assert_eq!(server.stats().authorization_code_redemptions, 1);
