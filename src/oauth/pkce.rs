@@ -214,7 +214,7 @@ pub enum CallbackError {
     /// The listener's start address was asked for a second time: someone else may have read
     /// the authorization request, so the sign-in stops.
     #[error(
-        "the sign-in's start address on 127.0.0.1 was opened twice: another program on this computer may have read the sign-in request, so this sign-in was stopped and nothing was exchanged. Run grantty login --flow code again"
+        "the sign-in's start address on 127.0.0.1 was opened twice: another program on this computer may have read the sign-in request, so grantty stopped listening for the browser; nothing was exchanged. Run grantty login --flow code again"
     )]
     StartReused,
     /// `error=access_denied` (RFC 6749 §4.1.2.1).
