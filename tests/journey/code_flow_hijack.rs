@@ -32,6 +32,7 @@ async fn demo() -> DemoServer {
 }
 
 fn no_redirects() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()

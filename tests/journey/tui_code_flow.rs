@@ -215,3 +215,36 @@ async fn sigterm_leaves_with_the_terminal_restored() {
 async fn sighup_leaves_with_the_terminal_restored() {
     leave_with("HUP").await;
 }
+
+#[tokio::test]
+async fn a_start_address_opened_twice_stops_listening_and_says_so() {
+    let server = demo_server(DemoConfig::default()).await;
+    let home = tempfile::tempdir().unwrap();
+    let tui = start_with(&server, home.path(), &["DISPLAY=:99", "BROWSER=true"], None);
+    let port: u16 = tui
+        .wait_for_match("the listener's port", |screen| {
+            let rest = screen
+                .split("Waiting for the browser on 127.0.0.1:")
+                .nth(1)?;
+            let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+            digits.parse().ok()
+        })
+        .await;
+    // The browser's address: one redirect to the authorization URL, then no more.
+    let start = format!("http://127.0.0.1:{port}/");
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let first = http.get(&start).send().await.unwrap();
+    assert_eq!(first.status(), 302);
+    let location = first.headers()["location"].to_str().unwrap();
+    assert!(location.contains("/authorize?"), "{location}");
+    assert_eq!(http.get(&start).send().await.unwrap().status(), 410);
+    tui.wait_for("opened twice").await;
+    tui.keys("q");
+    let (status, screen) = tui.exit_status().await;
+    assert_ne!(status, 0, "{screen}");
+    assert_eq!(server.stats().token_requests, 0);
+}
