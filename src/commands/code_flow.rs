@@ -4,7 +4,9 @@
 //! In a terminal it is a screen of the app ([`screen`]: the same event loop as the device
 //! grant, landing on the dashboard); with `--plain`, `--json` or pipes it is line-based, on
 //! stderr. Where a local graphical browser is usable ([`crate::browser`]), the
-//! browser is opened and a one-shot listener on 127.0.0.1 receives the redirect. Otherwise
+//! browser is opened on a start address of ours, `http://127.0.0.1:PORT/`, that redirects once
+//! to the authorize URL (argv is world readable, so `state` and the challenge stay out of it),
+//! and a one-shot listener on 127.0.0.1 receives the redirect. Otherwise
 //! (SSH, no display, a text-mode browser, or a redirect URI we cannot listen on, such as
 //! Anaplan's registered callback URLs) the authorize URL is shown as text and QR code and the
 //! user pastes the address the browser was sent to. The `state` must match before the answer

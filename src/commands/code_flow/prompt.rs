@@ -111,7 +111,8 @@ pub(super) fn ask_paste(out: &mut impl Write, redirect_uri: &Url) -> std::io::Re
 }
 
 /// Reads one non-blank line from stdin (at most [`CALLBACK_MAX_BYTES`]) and parses it against
-/// `request` (its `state`, and `iss` when promised); end of input cancels (130), silence for `wait` expires (4).
+/// `request` (its `state`, and `iss` when promised); end of input cancels (130), silence for
+/// `wait` expires (4).
 pub(super) async fn read_paste(
     request: &AuthorizationRequest,
     wait: Duration,
