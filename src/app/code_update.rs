@@ -13,7 +13,7 @@ use super::{
     Notice, RequestId, Screen,
 };
 use crate::domain::clock::Timestamp;
-use crate::oauth::pkce::{AuthorizationCode, CallbackError, parse_callback};
+use crate::oauth::pkce::{AuthorizationCode, CallbackError};
 use crate::words::code_flow as words;
 
 fn screen(app: &mut App) -> Option<&mut CodeSignIn> {
@@ -111,11 +111,12 @@ fn submit(app: &mut App) -> Vec<Effect> {
         code.error = Some(words::nothing_pasted());
         return Vec::new();
     }
-    let answer = parse_callback(code.input.text(), &code.authorization.state);
+    let answer = code.authorization.check_callback(code.input.text());
     answered(app, answer)
 }
 
-/// The loopback listener's answer (it passes on only answers carrying our `state`).
+/// The loopback listener's answer (it passes on only answers carrying our `state` and, when
+/// promised, `iss`; or the end of a sign-in whose start address was opened twice).
 pub(super) fn on_callback(
     app: &mut App,
     answer: Result<AuthorizationCode, CallbackError>,

@@ -4,7 +4,9 @@
 //! In a terminal it is a screen of the app ([`screen`]: the same event loop as the device
 //! grant, landing on the dashboard); with `--plain`, `--json` or pipes it is line-based, on
 //! stderr. Where a local graphical browser is usable ([`crate::browser`]), the
-//! browser is opened and a one-shot listener on 127.0.0.1 receives the redirect. Otherwise
+//! browser is opened on a start address of ours, `http://127.0.0.1:PORT/`, that redirects once
+//! to the authorize URL (argv is world readable, so `state` and the challenge stay out of it),
+//! and a one-shot listener on 127.0.0.1 receives the redirect. Otherwise
 //! (SSH, no display, a text-mode browser, or a redirect URI we cannot listen on, such as
 //! Anaplan's registered callback URLs) the authorize URL is shown as text and QR code and the
 //! user pastes the address the browser was sent to. The `state` must match before the answer
@@ -13,6 +15,7 @@
 
 mod capture;
 mod loopback;
+mod peer;
 mod prompt;
 mod screen;
 
@@ -78,11 +81,15 @@ pub async fn sign_in(
         authorization_endpoint: endpoint.to_string(),
         redirect_uri: plan.redirect_uri.clone(),
     });
+    // A browser's argv is world readable (`/proc/PID/cmdline`): it gets only a 127.0.0.1
+    // address of ours that redirects once to the authorization URL.
+    let (start_url, start_server) = start_address(&policy, listener.as_ref(), &request).await;
     if on_screen {
-        let note = open_browser(&policy, request.url.as_str());
+        let note = open_browser(&policy, start_url.as_ref());
         let start = screen::Start {
             request,
             listener,
+            redirector: start_server,
             note,
             host: host_and_port(&endpoint),
         };
@@ -96,29 +103,56 @@ pub async fn sign_in(
         local_host: super::local_host_name(),
     };
     prompt::introduce(&mut err, request.url.as_str(), &asking)?;
-    prompt::line(&mut err, &open_browser(&policy, request.url.as_str()))?;
+    prompt::line(&mut err, &open_browser(&policy, start_url.as_ref()))?;
 
     let wait = Duration::from_secs(CALLBACK_WAIT_SECS);
     let answer = if let Some(listener) = listener {
         let waiting = "Waiting for the browser (up to 10 minutes; Ctrl-C cancels)…";
         prompt::line(&mut err, waiting)?;
-        listener.wait(request.state.clone(), wait).await?
+        listener.wait(request.clone(), wait).await?
     } else {
         prompt::ask_paste(&mut err, &request.redirect_uri)?;
-        prompt::read_paste(&request.state, wait).await?
+        prompt::read_paste(&request, wait).await?
     };
+    drop(start_server);
     let code = answer.map_err(|e| callback_failure(&e))?;
     exchange(&request, &code, provider, service, &session.profile).await
 }
 
-/// Opens the browser on `url` when the policy allows it; says what happened.
-fn open_browser(policy: &BrowserPolicy, url: &str) -> String {
-    match policy {
-        BrowserPolicy::Open(opener) => match opener.open(url) {
+/// The address to open the browser on when the policy opens one: the listener's start
+/// address, or (when the redirect is pasted back) a server of its own that only redirects; the
+/// server, if any, runs until dropped. `Err`: why no browser can be opened safely.
+async fn start_address(
+    policy: &BrowserPolicy,
+    listener: Option<&loopback::Listener>,
+    request: &AuthorizationRequest,
+) -> (Result<url::Url, String>, Option<loopback::StartServer>) {
+    if !matches!(policy, BrowserPolicy::Open(_)) {
+        return (Err(String::new()), None);
+    }
+    let started = match listener {
+        Some(listener) => listener.start_url().map(|url| (url, None)),
+        None => loopback::serve_start(request.clone())
+            .await
+            .map(|server| (server.url.clone(), Some(server))),
+    };
+    match started {
+        Ok((url, server)) => (Ok(url), server),
+        Err(e) => (Err(e.to_string()), None),
+    }
+}
+
+/// Opens the browser on the start address when the policy allows it; says what happened.
+fn open_browser(policy: &BrowserPolicy, start: Result<&url::Url, &String>) -> String {
+    match (policy, start) {
+        (BrowserPolicy::Open(opener), Ok(url)) => match opener.open(url.as_str()) {
             Ok(()) => "Opened your browser on that address.".to_owned(),
             Err(e) => format!("Could not start a browser ({e}); open the address yourself."),
         },
-        BrowserPolicy::PasteBack(why) => format!("Not opening a browser here: {why}."),
+        (BrowserPolicy::Open(_), Err(e)) => format!(
+            "Not opening a browser: could not listen on 127.0.0.1 for its start address ({e}); open the address yourself."
+        ),
+        (BrowserPolicy::PasteBack(why), _) => format!("Not opening a browser here: {why}."),
     }
 }
 
@@ -127,6 +161,7 @@ fn callback_failure(err: &CallbackError) -> Error {
     let code = match err {
         CallbackError::Denied { .. } => exit::DENIED,
         CallbackError::Server { .. } => exit::SERVER,
+        CallbackError::StartReused => exit::FAILURE,
         _ => exit::USAGE,
     };
     fail(code, err.to_string())
@@ -196,6 +231,10 @@ mod tests {
         assert_eq!(
             callback_failure(&CallbackError::StateMismatch).exit_code(),
             exit::USAGE
+        );
+        assert_eq!(
+            callback_failure(&CallbackError::StartReused).exit_code(),
+            exit::FAILURE
         );
     }
 }

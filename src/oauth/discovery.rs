@@ -31,6 +31,9 @@ pub struct Metadata {
     /// `token_endpoint_auth_methods_supported` (RFC 8414 §2), if advertised: decides how a
     /// client secret is sent.
     pub token_endpoint_auth_methods_supported: Option<Vec<String>>,
+    /// `authorization_response_iss_parameter_supported` (RFC 9207 §3): when true, every
+    /// authorization response must carry `iss` equal to `issuer`.
+    pub authorization_response_iss_parameter_supported: bool,
 }
 
 /// The URLs to try for `issuer`, most specific first.
@@ -85,6 +88,10 @@ pub fn parse_metadata(resp: &HttpResponse, expected_issuer: &str) -> Result<Meta
                     .filter_map(|m| m.as_str().map(str::to_owned))
                     .collect()
             }),
+        authorization_response_iss_parameter_supported: map
+            .get("authorization_response_iss_parameter_supported")
+            .and_then(serde_json::Value::as_bool)
+            .unwrap_or(false),
     })
 }
 
@@ -130,6 +137,7 @@ impl EndpointOverrides {
             userinfo_endpoint: None,
             authorization_endpoint: None,
             token_endpoint_auth_methods_supported: None,
+            authorization_response_iss_parameter_supported: false,
         })
         .map(|meta| self.apply(meta))
     }
@@ -185,6 +193,9 @@ impl Provider {
             .as_deref()
             .map(|url| checked_url("userinfo_endpoint", url))
             .transpose()?;
+        provider.authorization_response_iss = meta
+            .authorization_response_iss_parameter_supported
+            .then(|| meta.issuer.clone());
         Ok(provider)
     }
 }

@@ -161,3 +161,29 @@ fn huge_hostile_endpoint_strings_are_capped_and_stripped_in_errors() {
         "{text}"
     );
 }
+
+#[test]
+fn an_advertised_rfc9207_flag_makes_the_issuer_the_expected_iss() {
+    let base = r#""issuer":"https://idp.example.com/","token_endpoint":"https://idp.example.com/token","device_authorization_endpoint":"https://idp.example.com/device""#;
+    let issuer = "https://idp.example.com";
+    let with = |flag: &str| {
+        let meta = parse_metadata(&doc(&format!("{{{base}{flag}}}")), issuer).unwrap();
+        Provider::from_metadata(&meta, "c", None)
+            .unwrap()
+            .authorization_response_iss
+    };
+    // The document's own spelling, compared as a plain string (RFC 9207 §2.4).
+    assert_eq!(
+        with(r#","authorization_response_iss_parameter_supported":true"#),
+        Some("https://idp.example.com/".to_owned())
+    );
+    assert_eq!(
+        with(r#","authorization_response_iss_parameter_supported":false"#),
+        None
+    );
+    assert_eq!(
+        with(r#","authorization_response_iss_parameter_supported":"yes""#),
+        None
+    );
+    assert_eq!(with(""), None);
+}

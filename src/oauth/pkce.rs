@@ -108,6 +108,9 @@ pub struct AuthorizationRequest {
     pub redirect_uri: Url,
     /// The verifier and challenge.
     pub pkce: Pkce,
+    /// RFC 9207: the `iss` every authorization response must carry, when the server's
+    /// metadata advertised `authorization_response_iss_parameter_supported`.
+    pub issuer: Option<String>,
 }
 
 impl AuthorizationRequest {
@@ -145,7 +148,14 @@ impl AuthorizationRequest {
             state,
             redirect_uri,
             pkce,
+            issuer: provider.authorization_response_iss.clone(),
         }
+    }
+
+    /// Reads a callback for this request: [`parse_callback`], and the RFC 9207 `iss` check
+    /// when the server promised to send it.
+    pub fn check_callback(&self, input: &str) -> Result<AuthorizationCode, CallbackError> {
+        check_callback(input, &self.state, self.issuer.as_deref())
     }
 
     /// RFC 6749 §4.1.3 access token request with the RFC 7636 §4.5 `code_verifier`.
@@ -190,6 +200,23 @@ pub enum CallbackError {
         "the address belongs to another sign-in: its state does not match this one (a stale or forged redirect); nothing was exchanged. Run grantty login again and use the address from that attempt"
     )]
     StateMismatch,
+    /// The server promised `iss` (RFC 9207) and the answer has none: it may come from another
+    /// server (a mix-up attack), so it is not believed.
+    #[error(
+        "the address has no iss parameter, though this server promised one (RFC 9207); it may come from another server, so nothing was exchanged"
+    )]
+    MissingIssuer,
+    /// `iss` names another server than the one asked (RFC 9207 §2.4).
+    #[error(
+        "the address comes from another server: its iss does not name the issuer this sign-in asked (RFC 9207); nothing was exchanged"
+    )]
+    IssuerMismatch,
+    /// The listener's start address was asked for a second time: someone else may have read
+    /// the authorization request, so the sign-in stops.
+    #[error(
+        "the sign-in's start address on 127.0.0.1 was opened twice: another program on this computer may have read the sign-in request, so grantty stopped listening for the browser; nothing was exchanged. Run grantty login --flow code again"
+    )]
+    StartReused,
     /// `error=access_denied` (RFC 6749 §4.1.2.1).
     #[error("access denied{}", .description.as_ref().map(|d| format!(": {d}")).unwrap_or_default())]
     Denied {
@@ -211,6 +238,16 @@ pub enum CallbackError {
 pub fn parse_callback(
     input: &str,
     expected_state: &str,
+) -> Result<AuthorizationCode, CallbackError> {
+    check_callback(input, expected_state, None)
+}
+
+/// [`parse_callback`], and when `expected_issuer` is given (RFC 9207), the callback's `iss`
+/// must equal it (simple string comparison, §2.4) before `error` or `code` is believed.
+pub fn check_callback(
+    input: &str,
+    expected_state: &str,
+    expected_issuer: Option<&str>,
 ) -> Result<AuthorizationCode, CallbackError> {
     let input = input.trim();
     if input.len() > CALLBACK_MAX_BYTES {
@@ -237,6 +274,13 @@ pub fn parse_callback(
         None => return Err(CallbackError::MissingState),
         Some(state) if state != expected_state => return Err(CallbackError::StateMismatch),
         Some(_) => {}
+    }
+    if let Some(issuer) = expected_issuer {
+        match field("iss") {
+            None => return Err(CallbackError::MissingIssuer),
+            Some(iss) if iss != issuer => return Err(CallbackError::IssuerMismatch),
+            Some(_) => {}
+        }
     }
     let description = field("error_description").map(|d| sanitize(d, DESCRIPTION_MAX_CHARS));
     match (field("error"), field("code")) {

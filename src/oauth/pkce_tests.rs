@@ -193,3 +193,58 @@ fn junk_repeats_and_oversized_input_are_refused() {
     let long = format!("code=a&state=s&pad={}", "x".repeat(CALLBACK_MAX_BYTES));
     assert_eq!(parse_callback(&long, "s"), Err(CallbackError::TooLong));
 }
+
+#[test]
+fn a_promised_iss_is_checked_after_state_and_before_code_or_error() {
+    let mut provider = generic();
+    provider.authorization_response_iss = Some("https://idp.example.com".into());
+    let req = request(&provider);
+    assert_eq!(req.issuer.as_deref(), Some("https://idp.example.com"));
+    let ours = "iss=https%3A%2F%2Fidp.example.com";
+    let code = req.check_callback(&format!("code=c0de&state=st-1&{ours}"));
+    assert_eq!(code.unwrap().expose(), "c0de");
+    assert_eq!(
+        req.check_callback("code=c0de&state=st-1"),
+        Err(CallbackError::MissingIssuer)
+    );
+    assert_eq!(
+        req.check_callback("code=c0de&state=st-1&iss="),
+        Err(CallbackError::MissingIssuer)
+    );
+    for other in [
+        "https%3A%2F%2Fevil.example",
+        "https%3A%2F%2Fidp.example.com%2F",
+    ] {
+        assert_eq!(
+            req.check_callback(&format!("code=c0de&state=st-1&iss={other}")),
+            Err(CallbackError::IssuerMismatch),
+            "{other}"
+        );
+    }
+    // A denial from another server does not end the sign-in as a denial either.
+    assert_eq!(
+        req.check_callback("error=access_denied&state=st-1&iss=https%3A%2F%2Fevil.example"),
+        Err(CallbackError::IssuerMismatch)
+    );
+    // State first: a forged state is refused as such, whatever its iss.
+    assert_eq!(
+        req.check_callback(&format!("code=c0de&state=forged&{ours}")),
+        Err(CallbackError::StateMismatch)
+    );
+    // Repeated iss is refused like any repeated parameter.
+    assert!(matches!(
+        req.check_callback(&format!("code=c0de&state=st-1&{ours}&{ours}")),
+        Err(CallbackError::Repeated(_))
+    ));
+}
+
+#[test]
+fn without_the_promise_iss_is_not_required() {
+    let req = request(&generic());
+    assert_eq!(req.issuer, None);
+    assert!(req.check_callback("code=c0de&state=st-1").is_ok());
+    assert!(
+        req.check_callback("code=c0de&state=st-1&iss=https%3A%2F%2Fanything.example")
+            .is_ok()
+    );
+}

@@ -111,6 +111,9 @@ pub struct Provider {
     pub userinfo_endpoint: Option<Url>,
     /// How the authorization code grant signed in, when it did: kept in the session's record.
     pub code_flow: Option<crate::domain::session::CodeFlowRecord>,
+    /// RFC 9207: the issuer an authorization response must name in `iss`, when discovery
+    /// advertised `authorization_response_iss_parameter_supported`; `None` checks nothing.
+    pub authorization_response_iss: Option<String>,
     /// Anaplan's `POST /token/logout`, for providers without RFC 7009.
     pub logout_endpoint: Option<Url>,
     /// Lifespan of each rotating refresh token, when the profile knows it (Anaplan's admin setting).
@@ -158,6 +161,7 @@ impl Provider {
             revocation_endpoint: None,
             userinfo_endpoint: None,
             code_flow: None,
+            authorization_response_iss: None,
             logout_endpoint: Some(anaplan_logout_endpoint(&base)?),
             refresh_token_lifespan_secs: Some(ANAPLAN_DEFAULT_REFRESH_LIFESPAN_SECS),
             body: BodyEncoding::Json,
@@ -191,6 +195,7 @@ impl Provider {
                 .transpose()?,
             userinfo_endpoint: None,
             code_flow: None,
+            authorization_response_iss: None,
             logout_endpoint: None,
             refresh_token_lifespan_secs: None,
             body: BodyEncoding::Form,

@@ -102,6 +102,8 @@ impl Provider {
             revocation_endpoint: optional("revocation_endpoint", &record.revocation_endpoint)?,
             userinfo_endpoint: optional("userinfo_endpoint", &record.userinfo_endpoint)?,
             code_flow: record.code_flow.clone(),
+            // Not stored: a new sign-in discovers it again.
+            authorization_response_iss: None,
             logout_endpoint,
             refresh_token_lifespan_secs: record.refresh_token_lifespan_secs,
             body: if anaplan {

@@ -36,6 +36,9 @@ pub fn nothing_pasted() -> String {
 
 /// Why a pasted address was not taken, and that another may be pasted.
 pub fn rejected(err: &CallbackError) -> String {
+    if *err == CallbackError::StartReused {
+        return "Stopped: the start address on 127.0.0.1 was opened twice, so another program on this computer may have read this sign-in's request; grantty stopped listening for the browser and exchanged nothing. Leave this screen and sign in again.".to_owned();
+    }
     let why = match err {
         // Its own wording sends the line mode's user to start over; here another paste works.
         CallbackError::StateMismatch => {

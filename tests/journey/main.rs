@@ -18,6 +18,7 @@ mod common {
 
 mod cli;
 mod code_flow;
+mod code_flow_hijack;
 mod config_owner;
 mod core_dumps;
 mod discovery;

@@ -79,11 +79,12 @@ async fn pasting_the_address_signs_in_and_lands_on_the_dashboard() {
     assert_eq!(server.stats().token_requests, 0, "nothing was exchanged");
 
     tui.paste(&location);
-    tui.wait_for(&format!("state={state}")).await;
-    assert!(
-        !tui.screen().contains("Not accepted"),
-        "the new paste clears it"
-    );
+    // The paste may land in more than one frame: wait for the frame showing all of it.
+    let pasted = format!("state={state}");
+    tui.wait_for_match("the new paste, which clears the refusal", |screen| {
+        (screen.contains(&pasted) && !screen.contains("Not accepted")).then_some(())
+    })
+    .await;
     tui.keys("Enter");
     tui.wait_for("Signed in; tokens stored in").await;
     assert_eq!(server.stats().authorization_code_redemptions, 1);
@@ -213,4 +214,37 @@ async fn sigterm_leaves_with_the_terminal_restored() {
 #[tokio::test]
 async fn sighup_leaves_with_the_terminal_restored() {
     leave_with("HUP").await;
+}
+
+#[tokio::test]
+async fn a_start_address_opened_twice_stops_listening_and_says_so() {
+    let server = demo_server(DemoConfig::default()).await;
+    let home = tempfile::tempdir().unwrap();
+    let tui = start_with(&server, home.path(), &["DISPLAY=:99", "BROWSER=true"], None);
+    let port: u16 = tui
+        .wait_for_match("the listener's port", |screen| {
+            let rest = screen
+                .split("Waiting for the browser on 127.0.0.1:")
+                .nth(1)?;
+            let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+            digits.parse().ok()
+        })
+        .await;
+    // The browser's address: one redirect to the authorization URL, then no more.
+    let start = format!("http://127.0.0.1:{port}/");
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let first = http.get(&start).send().await.unwrap();
+    assert_eq!(first.status(), 302);
+    let location = first.headers()["location"].to_str().unwrap();
+    assert!(location.contains("/authorize?"), "{location}");
+    assert_eq!(http.get(&start).send().await.unwrap().status(), 410);
+    tui.wait_for("opened twice").await;
+    tui.keys("q");
+    let (status, screen) = tui.exit_status().await;
+    assert_ne!(status, 0, "{screen}");
+    assert_eq!(server.stats().token_requests, 0);
 }

@@ -17,7 +17,9 @@ use url::Url;
 use super::{CALLBACK_WAIT_SECS, fail};
 use crate::domain::text::{SHORT_MAX_CHARS, sanitize};
 use crate::error::{Error, exit};
-use crate::oauth::pkce::{AuthorizationCode, CALLBACK_MAX_BYTES, CallbackError, parse_callback};
+use crate::oauth::pkce::{
+    AuthorizationCode, AuthorizationRequest, CALLBACK_MAX_BYTES, CallbackError,
+};
 use crate::ui::qr::{NARROW_QUIET_ZONE_MODULES, QUIET_ZONE_MODULES, QrMatrix};
 
 /// Black on bright white, whatever the terminal's theme.
@@ -109,9 +111,10 @@ pub(super) fn ask_paste(out: &mut impl Write, redirect_uri: &Url) -> std::io::Re
 }
 
 /// Reads one non-blank line from stdin (at most [`CALLBACK_MAX_BYTES`]) and parses it against
-/// `state`; end of input cancels (130), silence for `wait` expires (4).
+/// `request` (its `state`, and `iss` when promised); end of input cancels (130), silence for
+/// `wait` expires (4).
 pub(super) async fn read_paste(
-    state: &str,
+    request: &AuthorizationRequest,
     wait: Duration,
 ) -> Result<Result<AuthorizationCode, CallbackError>, Error> {
     let (tx, rx) = tokio::sync::oneshot::channel();
@@ -132,7 +135,7 @@ pub(super) async fn read_paste(
         }
     };
     match line {
-        Some(line) => Ok(parse_callback(&line, state)),
+        Some(line) => Ok(request.check_callback(&line)),
         None => Err(fail(
             exit::CANCELLED,
             "no address was pasted (end of input); sign-in cancelled",
@@ -206,6 +209,9 @@ mod tests {
         assert_eq!(read_line(&mut empty).unwrap(), None);
         let mut huge = std::io::Cursor::new(vec![b'a'; CALLBACK_MAX_BYTES * 2]);
         let long = read_line(&mut huge).unwrap().unwrap();
-        assert_eq!(parse_callback(&long, "s"), Err(CallbackError::TooLong));
+        assert_eq!(
+            crate::oauth::pkce::parse_callback(&long, "s"),
+            Err(CallbackError::TooLong)
+        );
     }
 }

@@ -25,6 +25,9 @@ pub(super) struct Start {
     pub request: AuthorizationRequest,
     /// The loopback listener, when a browser was opened and the redirect is ours to listen on.
     pub listener: Option<Listener>,
+    /// The server of the browser's start address when the redirect is pasted back; it runs
+    /// as long as the screen.
+    pub redirector: Option<super::loopback::StartServer>,
     /// Whether a browser was opened, in words.
     pub note: String,
     /// Host (and port) of the authorization endpoint, for "who is asking".
@@ -38,16 +41,17 @@ pub(super) async fn sign_in(
     service: SessionService<ReqwestTransport>,
     session: &SessionArgs,
 ) -> Result<(), Error> {
+    let _redirector = start.redirector;
     let now = SystemClock.now();
     let (tx, rx) = tokio::sync::oneshot::channel();
     let capture = match start.listener {
         Some(listener) => {
             let port = listener.redirect_uri().port().unwrap_or_default();
-            let state = start.request.state.clone();
+            let request = start.request.clone();
             let wait = Duration::from_secs(CALLBACK_WAIT_SECS);
             tokio::spawn(async move {
                 // An expired wait is the screen's to say (its own tick ends it).
-                if let Ok(answer) = listener.wait(state, wait).await {
+                if let Ok(answer) = listener.wait(request, wait).await {
                     let _ = tx.send(answer);
                 }
             });
