@@ -9,8 +9,8 @@ mod discovery;
 mod verify;
 
 pub use client_secret::{
-    client_secret_file_readable, client_secret_file_unreadable, empty_client_secret,
-    invalid_client_hint,
+    client_secret_env_ignored, client_secret_file_readable, client_secret_file_unreadable,
+    client_secret_sent, empty_client_secret, invalid_client_hint,
 };
 pub use discovery::retry_with_endpoints;
 pub use verify::verify_failed;
