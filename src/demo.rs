@@ -145,6 +145,7 @@ impl DemoServer {
         let issuer = format!("http://{addr}");
         let refresh_reply_delay = Duration::from_millis(config.refresh_reply_delay_ms);
         let metadata = config.metadata;
+        let userinfo_endpoint = config.userinfo_endpoint.clone().map(Arc::from);
         let state = Arc::new(StateCell::new(DemoState::new(config, issuer.clone())));
         let hold = Arc::new(hold::ReplyHold::default());
         let router = http::router(http::Shared {
@@ -153,6 +154,7 @@ impl DemoServer {
             issuer: issuer.into(),
             refresh_reply_delay,
             metadata,
+            userinfo_endpoint,
             hold: Arc::clone(&hold),
         });
         let (stop, stopped) = oneshot::channel::<()>();
