@@ -125,21 +125,38 @@ impl Opener {
         let Some((program, args)) = line.split_first() else {
             return Err(std::io::Error::other("BROWSER is empty"));
         };
-        let mut child = Command::new(program)
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()?;
+        let mut child = browser_command(program, args).spawn()?;
         // Reap it whenever it exits (xdg-open returns at once; a browser may run for hours).
         std::thread::spawn(move || child.wait());
         Ok(())
     }
 }
 
+/// The browser's command: its output discarded, and none of grantty's secrets in its
+/// environment (a browser is another program, and its children inherit what it gets).
+fn browser_command(program: &str, args: &[String]) -> Command {
+    let mut command = Command::new(program);
+    command
+        .args(args)
+        .env_remove(crate::oauth::client_auth::CLIENT_SECRET_ENV)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    command
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_browser_never_inherits_the_client_secret() {
+        let command = browser_command("xdg-open", &["http://127.0.0.1/".to_owned()]);
+        let removed = command
+            .get_envs()
+            .any(|(name, value)| name == "GRANTTY_CLIENT_SECRET" && value.is_none());
+        assert!(removed, "GRANTTY_CLIENT_SECRET must be removed");
+    }
 
     fn policy(vars: &[(&str, &str)]) -> BrowserPolicy {
         decide(|name| {

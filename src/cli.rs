@@ -294,7 +294,7 @@ pub struct LoginArgs {
     /// Scopes to request, space separated (Anaplan default: `openid profile email offline_access`).
     #[arg(long)]
     pub scope: Option<String>,
-    /// A confidential client's secret, read from FILE (never given on the command line); or `GRANTTY_CLIENT_SECRET`, or the profile's `client_secret_file`. Kept with the session's tokens.
+    /// A confidential client's secret, read from FILE (never given on the command line; a pipe such as `<(pass show x)` works); or `GRANTTY_CLIENT_SECRET` (with --client-auth, or the profile `GRANTTY_CLIENT_SECRET_PROFILE` names), or the profile's `client_secret_file`. Kept with the session's tokens.
     #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
     pub client_secret_file: Option<std::path::PathBuf>,
     /// How the client secret is sent: `basic` (HTTP Basic; generic default unless discovery offers only post) or `post` (in the body; Anaplan's).

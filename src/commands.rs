@@ -118,7 +118,7 @@ async fn demo(session: &SessionArgs, args: &DemoArgs) -> Result<(), Error> {
         println!("  (add --flow code for the authorization code grant with PKCE)");
         let confidential = &crate::demo::ConfidentialClient::default();
         println!(
-            "Confidential client: --client-id {} with GRANTTY_CLIENT_SECRET={} (a demo value)",
+            "Confidential client: --client-id {} --client-auth basic with GRANTTY_CLIENT_SECRET={} (a demo value)",
             confidential.client_id, confidential.secret
         );
         wait_for_shutdown_signal().await?;

@@ -154,6 +154,7 @@ impl DemoServer {
         let malformed_refreshes = Arc::new(std::sync::atomic::AtomicU32::new(
             config.malformed_refresh_answers,
         ));
+        let userinfo_endpoint = config.userinfo_endpoint.clone().map(Arc::from);
         let state = Arc::new(StateCell::new(DemoState::new(config, issuer.clone())));
         let hold = Arc::new(hold::ReplyHold::default());
         let router = http::router(http::Shared {
@@ -162,6 +163,7 @@ impl DemoServer {
             issuer: issuer.into(),
             refresh_reply_delay,
             metadata,
+            userinfo_endpoint,
             hold: Arc::clone(&hold),
             malformed_refreshes,
             malformed_answered: Arc::default(),

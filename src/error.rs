@@ -167,7 +167,9 @@ impl Error {
             Error::Interrupted { .. } => exit::CANCELLED,
             Error::Verify { failed, .. } => match failed {
                 VerifyFailed::Refused { .. } => exit::SIGN_IN_NEEDED,
-                VerifyFailed::NotCheckable { .. } => exit::NOT_VERIFIABLE,
+                VerifyFailed::NotCheckable { .. } | VerifyFailed::ForeignOrigin { .. } => {
+                    exit::NOT_VERIFIABLE
+                }
                 VerifyFailed::Unreachable { .. } | VerifyFailed::Unavailable { .. } => {
                     exit::NETWORK
                 }

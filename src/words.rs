@@ -10,8 +10,8 @@ mod lock_wait;
 mod verify;
 
 pub use client_secret::{
-    client_secret_file_readable, client_secret_file_unreadable, empty_client_secret,
-    invalid_client_hint,
+    client_secret_env_ignored, client_secret_file_readable, client_secret_file_unreadable,
+    client_secret_sent, empty_client_secret, invalid_client_hint,
 };
 pub use discovery::retry_with_endpoints;
 pub use lock_wait::{lock_holder, waiting_for_lock};

@@ -1,6 +1,8 @@
 //! Reading a confidential client's secret for `grantty login`: `--client-secret-file FILE`,
 //! else `GRANTTY_CLIENT_SECRET`, else the profile's `client_secret_file`. Never from argv (any
-//! user of the machine can read it through `ps`).
+//! user of the machine can read it through `ps`). The variable counts only for a client that is
+//! confidential by configuration, or for the profile `GRANTTY_CLIENT_SECRET_PROFILE` binds it
+//! to ([`env_applies`]); otherwise it is ignored with a notice.
 //!
 //! One trailing newline is dropped (files written by `echo`); an empty secret is a usage error;
 //! a file group or others can read gets a warning naming it and `chmod 600`. Messages name the
@@ -11,7 +13,9 @@ use std::path::{Path, PathBuf};
 
 use crate::domain::secret::ClientSecret;
 use crate::error::Error;
-use crate::oauth::client_auth::{CLIENT_SECRET_ENV, ClientCredential, SecretSource};
+use crate::oauth::client_auth::{
+    CLIENT_SECRET_ENV, CLIENT_SECRET_PROFILE_ENV, ClientCredential, SecretSource,
+};
 use crate::words;
 
 /// Longest secret file read, in bytes: a secret is a line, not a document.
@@ -38,6 +42,24 @@ impl SecretInputs<'_> {
 /// The environment's `GRANTTY_CLIENT_SECRET`, if set (even to nothing: that is refused later).
 pub(super) fn from_env() -> Option<String> {
     std::env::var_os(CLIENT_SECRET_ENV).map(|v| v.to_string_lossy().into_owned())
+}
+
+/// The profile `GRANTTY_CLIENT_SECRET_PROFILE` binds `GRANTTY_CLIENT_SECRET` to, if set.
+pub(super) fn bound_profile_from_env() -> Option<String> {
+    std::env::var_os(CLIENT_SECRET_PROFILE_ENV).map(|v| v.to_string_lossy().into_owned())
+}
+
+/// Whether an exported `GRANTTY_CLIENT_SECRET` may be used for a sign-in of `profile`: only
+/// for a client that is confidential by configuration (`--client-auth`, a profile's
+/// `client_auth` or `client_secret_file`, `--client-secret-file`), or for the profile
+/// `GRANTTY_CLIENT_SECRET_PROFILE` names. A variable exported for one client must never reach
+/// another provider's public client. Pure.
+pub(super) fn env_applies(
+    confidential_by_config: bool,
+    bound_profile: Option<&str>,
+    profile: &str,
+) -> bool {
+    confidential_by_config || bound_profile == Some(profile)
 }
 
 /// The secret the inputs name, first match wins; warnings go to `warn`.
@@ -76,19 +98,41 @@ fn trim_one_newline(value: &str) -> &str {
         .unwrap_or(value)
 }
 
+/// Reads a secret file: a regular file, or a pipe or character device such as the
+/// `/dev/fd/N` of `--client-secret-file <(pass show x)`, the way secret managers hand a secret
+/// over. The kind and mode are taken from the opened file, not the path; the group/others
+/// warning is for regular files only (a pipe's mode says nothing about who can read the secret
+/// once it has been read). At most 64 KiB is read from anything.
 fn read_file(path: &Path, warn: &mut dyn std::io::Write) -> Result<String, Error> {
+    use std::io::Read as _;
+    use std::os::unix::fs::FileTypeExt as _;
+
     let unreadable = |e: &dyn std::fmt::Display| {
         Error::Usage(words::client_secret_file_unreadable(path, &e.to_string()))
     };
-    let meta = std::fs::metadata(path).map_err(|e| unreadable(&e))?;
-    if !meta.is_file() || meta.len() > SECRET_FILE_MAX_BYTES {
-        return Err(unreadable(&"not a regular file of at most 64 KiB"));
+    let file = std::fs::File::open(path).map_err(|e| unreadable(&e))?;
+    let meta = file.metadata().map_err(|e| unreadable(&e))?;
+    let kind = meta.file_type();
+    if kind.is_file() {
+        if meta.len() > SECRET_FILE_MAX_BYTES {
+            return Err(unreadable(&"longer than 64 KiB"));
+        }
+        if meta.permissions().mode() & 0o044 != 0 {
+            // The secret is still used: the warning is for the person who can fix the mode.
+            let _ = writeln!(warn, "{}", words::client_secret_file_readable(path));
+        }
+    } else if !(kind.is_fifo() || kind.is_char_device()) {
+        return Err(unreadable(
+            &"not a regular file, a pipe or a character device",
+        ));
     }
-    if meta.permissions().mode() & 0o044 != 0 {
-        // The secret is still used: the warning is for the person who can fix the mode.
-        let _ = writeln!(warn, "{}", words::client_secret_file_readable(path));
+    let mut bytes = Vec::new();
+    file.take(SECRET_FILE_MAX_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| unreadable(&e))?;
+    if bytes.len() as u64 > SECRET_FILE_MAX_BYTES {
+        return Err(unreadable(&"longer than 64 KiB"));
     }
-    let bytes = std::fs::read(path).map_err(|e| unreadable(&e))?;
     String::from_utf8(bytes).map_err(|_| unreadable(&"not UTF-8 text"))
 }
 
@@ -163,6 +207,37 @@ mod tests {
                 .unwrap()
                 .is_none()
         );
+    }
+
+    #[test]
+    fn the_environment_counts_only_for_a_confidential_or_bound_client() {
+        assert!(env_applies(true, None, "work"));
+        assert!(env_applies(false, Some("work"), "work"));
+        assert!(!env_applies(false, None, "work"));
+        assert!(!env_applies(false, Some("other"), "work"));
+    }
+
+    #[test]
+    fn a_directory_is_refused_and_a_character_device_is_read_without_a_mode_warning() {
+        let dir = tempfile::tempdir().unwrap();
+        let inputs = SecretInputs {
+            flag_file: Some(dir.path()),
+            ..SecretInputs::default()
+        };
+        let err = read(inputs, &mut Vec::new()).unwrap_err();
+        assert!(
+            err.to_string().contains("not a regular file, a pipe"),
+            "{err}"
+        );
+        // /dev/null is a character device others can read: empty, and no chmod advice.
+        let mut warned = Vec::new();
+        let inputs = SecretInputs {
+            flag_file: Some(Path::new("/dev/null")),
+            ..SecretInputs::default()
+        };
+        let err = read(inputs, &mut warned).unwrap_err();
+        assert!(err.to_string().contains("is empty"), "{err}");
+        assert!(warned.is_empty());
     }
 
     #[test]

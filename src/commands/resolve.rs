@@ -22,6 +22,7 @@ use crate::oauth::discovery::EndpointOverrides;
 use crate::oauth::http::ReqwestTransport;
 use crate::oauth::provider::{ANAPLAN_DEFAULT_HOST, Provider};
 use crate::session_service::Stored;
+use crate::words;
 
 /// Everything `login` needs to start.
 #[derive(Debug)]
@@ -144,9 +145,23 @@ pub async fn login_plan(
         .client_secret_file
         .as_deref()
         .map(|f| client_secret::profile_path(f, config.path.as_deref()));
+    let confidential = s.client_auth.is_some()
+        || s.client_secret_file.is_some()
+        || args.client_secret_file.is_some();
+    let bound = client_secret::bound_profile_from_env();
+    let env = client_secret::from_env().filter(|_| {
+        let applies = client_secret::env_applies(confidential, bound.as_deref(), &session.profile);
+        if !applies {
+            eprintln!(
+                "{}",
+                words::client_secret_env_ignored(&session.profile, bound.as_deref())
+            );
+        }
+        applies
+    });
     let inputs = SecretInputs {
         flag_file: args.client_secret_file.as_deref(),
-        env: client_secret::from_env(),
+        env,
         profile_file: profile_file
             .as_deref()
             .map(|f| (session.profile.as_str(), f)),
@@ -160,6 +175,16 @@ pub async fn login_plan(
     }
     if let Some(method) = s.client_auth {
         plan.provider.client_auth = method.into();
+    }
+    if let Some(credential) = &plan.provider.client_secret {
+        eprintln!(
+            "{}",
+            words::client_secret_sent(
+                &credential.source,
+                plan.provider.client_auth,
+                &plan.provider.token_endpoint.origin().ascii_serialization(),
+            )
+        );
     }
     Ok(plan)
 }

@@ -75,6 +75,9 @@ pub struct DemoConfig {
     /// `token_endpoint_auth_methods_supported` as advertised, and the methods the confidential
     /// client may use (`client_secret_basic`, `client_secret_post`).
     pub client_auth_methods: Vec<String>,
+    /// `userinfo_endpoint` as the discovery document names it; `None`: the server's own
+    /// `/userinfo`. A test points it at another origin to see that no token is sent there.
+    pub userinfo_endpoint: Option<String>,
 }
 
 /// A confidential client registered with the demo server (RFC 6749 §2.1).
@@ -116,6 +119,7 @@ impl Default for DemoConfig {
             client_auth_methods: ["none", "client_secret_basic", "client_secret_post"]
                 .map(str::to_owned)
                 .to_vec(),
+            userinfo_endpoint: None,
         }
     }
 }

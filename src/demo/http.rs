@@ -46,6 +46,8 @@ pub(crate) struct Shared {
     pub(crate) refresh_reply_delay: Duration,
     /// What the discovery document lists.
     pub(crate) metadata: super::MetadataStyle,
+    /// The `userinfo_endpoint` listed instead of the server's own, if any.
+    pub(crate) userinfo_endpoint: Option<Arc<str>>,
     /// The test's switch to hold successful refresh replies until released.
     pub(crate) hold: Arc<super::hold::ReplyHold>,
     /// Refresh grants still to be answered with a malformed `200` (`malformed_refresh_answers`).
@@ -102,7 +104,10 @@ async fn metadata(State(shared): State<Shared>) -> Response {
         "authorization_endpoint": format!("{issuer}/authorize"),
         "token_endpoint": format!("{issuer}/token"),
         "revocation_endpoint": format!("{issuer}/revoke"),
-        "userinfo_endpoint": format!("{issuer}/userinfo"),
+        "userinfo_endpoint": shared
+            .userinfo_endpoint
+            .as_deref()
+            .map_or_else(|| format!("{issuer}/userinfo"), str::to_owned),
         "jwks_uri": format!("{issuer}/.well-known/jwks.json"),
         "grant_types_supported": [DEVICE_CODE_GRANT, "refresh_token", "authorization_code"],
         "code_challenge_methods_supported": ["S256"],

@@ -78,6 +78,10 @@ pub enum SecretSource {
 /// The environment variable a client secret is read from.
 pub const CLIENT_SECRET_ENV: &str = "GRANTTY_CLIENT_SECRET";
 
+/// The environment variable binding [`CLIENT_SECRET_ENV`] to one profile: with it, the secret
+/// is used for that profile's sign-in even when its configuration does not say "confidential".
+pub const CLIENT_SECRET_PROFILE_ENV: &str = "GRANTTY_CLIENT_SECRET_PROFILE";
+
 impl SecretSource {
     /// Where the secret came from, in words: `GRANTTY_CLIENT_SECRET`, `the file /x
     /// (--client-secret-file)`.

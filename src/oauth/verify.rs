@@ -64,6 +64,18 @@ pub enum VerifyFailed {
         /// The session's host.
         host: String,
     },
+    /// The discovered userinfo endpoint is at another origin than the token endpoint: the
+    /// access token is not sent there (a discovery document must not be able to send it to a
+    /// third party), so nothing was asked.
+    #[error(
+        "the userinfo endpoint {userinfo} is not at the origin of the token endpoint ({token}): grantty sends the access token only to the origin that issued it, so nothing was sent and the token was not checked"
+    )]
+    ForeignOrigin {
+        /// The userinfo endpoint's origin.
+        userinfo: String,
+        /// The token endpoint's origin.
+        token: String,
+    },
     /// No answer: connection, TLS, timeout.
     #[error("could not reach {host}: {message}")]
     Unreachable {
@@ -96,13 +108,23 @@ pub enum VerifyFailed {
 }
 
 impl VerifyEndpoint {
-    /// The endpoint for `provider`; `None` when it has none.
-    pub fn for_provider(provider: &Provider) -> Result<Option<Self>, EndpointError> {
+    /// The endpoint for `provider`; `None` when it has none. A userinfo endpoint at another
+    /// origin (scheme, host, port) than the token endpoint is [`VerifyFailed::ForeignOrigin`]:
+    /// the access token goes only where the tokens come from.
+    pub fn for_provider(provider: &Provider) -> Result<Option<Self>, VerifyFailed> {
         Ok(match provider.kind {
             ProviderKind::Anaplan => Some(Self::AnaplanValidate(anaplan_validate_endpoint(
                 &provider.token_endpoint,
             )?)),
-            ProviderKind::Generic => provider.userinfo_endpoint.clone().map(Self::UserInfo),
+            ProviderKind::Generic => match &provider.userinfo_endpoint {
+                Some(url) if url.origin() != provider.token_endpoint.origin() => {
+                    return Err(VerifyFailed::ForeignOrigin {
+                        userinfo: url.origin().ascii_serialization(),
+                        token: provider.token_endpoint.origin().ascii_serialization(),
+                    });
+                }
+                other => other.clone().map(Self::UserInfo),
+            },
         })
     }
 

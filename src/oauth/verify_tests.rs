@@ -161,3 +161,32 @@ fn userinfo_names_the_user_capped_and_a_signed_answer_is_accepted() {
         }
     );
 }
+
+#[test]
+fn a_userinfo_endpoint_at_another_origin_gets_no_request() {
+    let mut provider = Provider::generic(
+        "c",
+        None,
+        "https://idp.example.com/d",
+        "https://idp.example.com/t",
+        None,
+    )
+    .unwrap();
+    provider.userinfo_endpoint = Some(Url::parse("https://idp.example.com/userinfo").unwrap());
+    assert!(matches!(
+        VerifyEndpoint::for_provider(&provider),
+        Ok(Some(VerifyEndpoint::UserInfo(_)))
+    ));
+    for elsewhere in [
+        "https://collector.example.net/userinfo",
+        "http://idp.example.com/userinfo",
+        "https://idp.example.com:8443/userinfo",
+    ] {
+        provider.userinfo_endpoint = Some(Url::parse(elsewhere).unwrap());
+        let refused = VerifyEndpoint::for_provider(&provider).unwrap_err();
+        assert!(
+            matches!(refused, VerifyFailed::ForeignOrigin { ref token, .. } if token == "https://idp.example.com"),
+            "{elsewhere}: {refused:?}"
+        );
+    }
+}

@@ -17,6 +17,7 @@ use crate::domain::session::{
     PendingRefresh, RefreshInfo, RefreshKind, SessionMeta, SessionSecrets, SessionState,
 };
 use crate::domain::token::UnverifiedClaims;
+use crate::domain::token_chars::{self, TokenField};
 
 use super::{BackendKind, StoreError};
 
@@ -281,6 +282,26 @@ pub(crate) fn decode_secrets(
         location: location.to_owned(),
         detail: redacted(&e),
     })?;
+    // The wire's rule for token strings holds for stored ones too: a token planted in the store
+    // with an escape sequence or a newline would reach the terminal, headers and netrc lines.
+    let tokens = [
+        (TokenField::Access, Some(doc.access_token.as_str())),
+        (TokenField::Refresh, doc.refresh_token.as_deref()),
+        (TokenField::Id, doc.id_token.as_deref()),
+    ];
+    for (field, value) in tokens {
+        if let Some(value) = value {
+            token_chars::check(field, value).map_err(|e| StoreError::Corrupt {
+                location: location.to_owned(),
+                detail: format!(
+                    "its {} holds U+{:04X} at character {}, which no token may",
+                    e.field.as_str(),
+                    e.code_point,
+                    e.position
+                ),
+            })?;
+        }
+    }
     let secrets = SessionSecrets {
         access_token: AccessToken::new(doc.access_token),
         refresh_token: doc.refresh_token.map(RefreshToken::new),

@@ -136,3 +136,24 @@ fn a_client_secret_is_kept_with_the_tokens_and_old_documents_still_read() {
         None
     );
 }
+
+#[test]
+fn a_stored_token_outside_the_wire_rules_is_corrupt_and_not_quoted() {
+    for (field, value) in [
+        ("access_token", "at-ok\u{1b}]52;c;cHduZWQ=\u{7}"),
+        ("refresh_token", "rt-ok\nmachine evil password x"),
+        ("id_token", "id ok"),
+    ] {
+        let mut doc = serde_json::json!({"version": 1, "generation": 1, "access_token": "at-ok"});
+        doc[field] = serde_json::Value::String(value.to_owned());
+        let err = decode_secrets(&doc.to_string(), "/state/default.secrets.json").unwrap_err();
+        let shown = format!("{err} {err:?}");
+        assert!(matches!(err, StoreError::Corrupt { .. }), "{shown}");
+        assert!(shown.contains(&format!("its {field} holds U+")), "{shown}");
+        assert!(shown.contains("/state/default.secrets.json") && shown.contains("sign in again"));
+        assert!(
+            !shown.contains("-ok") && !shown.contains('\u{1b}'),
+            "{shown}"
+        );
+    }
+}

@@ -29,9 +29,7 @@ use super::file::{
 use super::format::{decode_meta, decode_secrets, encode_meta, encode_secrets};
 use super::loaded::reconcile;
 use super::{SessionStore, StoreError, validate_profile};
-use crate::domain::secret::{IdToken, RefreshToken};
 use crate::domain::session::Session;
-use crate::domain::token_chars::{self, TokenField};
 
 /// Bytes added to the current secrets' size for the probe: a refresh answer may carry longer
 /// tokens than the ones it replaces.
@@ -278,30 +276,8 @@ fn decode_kept(bytes: &[u8], path: &Path, profile: &str) -> Result<Session, Stor
     let meta_bytes = serde_json::to_vec(&doc.meta).map_err(|e| encode_error(&e))?;
     let mut meta = decode_meta(&meta_bytes, &location)?.meta;
     profile.clone_into(&mut meta.profile);
+    // Its tokens are checked as on the wire by `decode_secrets`, as the main store's are.
     let (secrets, generation) = decode_secrets(&doc.secrets, &location)?;
-    let tokens = [
-        (TokenField::Access, Some(secrets.access_token.expose())),
-        (
-            TokenField::Refresh,
-            secrets.refresh_token.as_ref().map(RefreshToken::expose),
-        ),
-        (
-            TokenField::Id,
-            secrets.id_token.as_ref().map(IdToken::expose),
-        ),
-    ];
-    for (field, value) in tokens {
-        if let Some(value) = value {
-            token_chars::check(field, value).map_err(|e| {
-                corrupt(format!(
-                    "its {} holds U+{:04X} at character {}, which no token may",
-                    e.field.as_str(),
-                    e.code_point,
-                    e.position
-                ))
-            })?;
-        }
-    }
     Ok(reconcile(meta, secrets, generation).session)
 }
 

@@ -4,12 +4,36 @@
 use std::path::Path;
 
 use super::login_command;
-use crate::oauth::client_auth::{CLIENT_SECRET_ENV, SecretSource};
+use crate::oauth::client_auth::{
+    CLIENT_SECRET_ENV, CLIENT_SECRET_PROFILE_ENV, ClientAuth, SecretSource,
+};
 
 /// The secret given is empty.
 pub fn empty_client_secret(source: &SecretSource) -> String {
     format!(
         "the client secret from {} is empty; give the client's secret there, or leave {CLIENT_SECRET_ENV} unset and pass no --client-secret-file for a public client",
+        source.describe()
+    )
+}
+
+/// `GRANTTY_CLIENT_SECRET` is exported but this sign-in is not one it belongs to.
+pub fn client_secret_env_ignored(profile: &str, bound: Option<&str>) -> String {
+    let bound_elsewhere = bound
+        .map(|other| format!(" ({CLIENT_SECRET_PROFILE_ENV} names profile {other:?})"))
+        .unwrap_or_default();
+    format!(
+        "notice: {CLIENT_SECRET_ENV} is set but not used: profile {profile:?} is not configured as a confidential client{bound_elsewhere}; to send it, pass --client-auth basic (or post), set client_auth or client_secret_file in the profile, or bind it with {CLIENT_SECRET_PROFILE_ENV}={profile}"
+    )
+}
+
+/// The one line at sign-in saying that a secret is sent, how, where to and where it came from.
+pub fn client_secret_sent(source: &SecretSource, method: ClientAuth, origin: &str) -> String {
+    let how = match method {
+        ClientAuth::Basic => "as HTTP Basic",
+        ClientAuth::Post => "in the request body",
+    };
+    format!(
+        "sending the client secret from {} to {origin} {how}",
         source.describe()
     )
 }
@@ -40,7 +64,7 @@ pub fn invalid_client_hint(sent: Option<&SecretSource>, profile: &str) -> String
             source.describe()
         ),
         None => format!(
-            "grantty sent no client secret: for a confidential client, give it in {CLIENT_SECRET_ENV} or --client-secret-file FILE (`{login}`)"
+            "grantty sent no client secret: for a confidential client, give it with --client-secret-file FILE, or in {CLIENT_SECRET_ENV} together with --client-auth basic (or post) or {CLIENT_SECRET_PROFILE_ENV}={profile} (`{login}`)"
         ),
     }
 }

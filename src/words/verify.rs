@@ -16,6 +16,9 @@ pub fn verify_failed(profile: &str, failed: &VerifyFailed) -> String {
             "{failed}, so whether it accepts the token cannot be checked; `grantty status --profile {profile}` shows what is stored, and a sign-in with --issuer (`{} --issuer URL`) picks up a userinfo endpoint when the provider has one",
             login_command(profile)
         ),
+        VerifyFailed::ForeignOrigin { .. } => format!(
+            "{failed}; the session is kept. `grantty status --profile {profile}` shows what is stored"
+        ),
         VerifyFailed::Unreachable { .. } | VerifyFailed::Unavailable { .. } => {
             format!("{failed}; nothing was changed: try again later (`{again}`)")
         }

@@ -9,7 +9,8 @@ pub fn isolated_command(state_home: &std::path::Path, args: &[&str]) -> tokio::p
     command.args(args).args(["--store", "file"]);
     // No display, no SSH, no `BROWSER`, no configuration from the user running the tests.
     let unset = "DISPLAY WAYLAND_DISPLAY SSH_CONNECTION SSH_TTY BROWSER GRANTTY_PROFILE \
-                 GRANTTY_STORE GRANTTY_CLIENT_ID GRANTTY_CLIENT_SECRET GRANTTY_CONFIG";
+                 GRANTTY_STORE GRANTTY_CLIENT_ID GRANTTY_CLIENT_SECRET \
+                 GRANTTY_CLIENT_SECRET_PROFILE GRANTTY_CONFIG";
     for var in unset.split_whitespace() {
         command.env_remove(var);
     }

@@ -40,7 +40,9 @@ async fn login(
     args.extend_from_slice(extra);
     let mut cmd = isolated_command(state, &args);
     if let Some(secret) = env {
-        cmd.env("GRANTTY_CLIENT_SECRET", secret);
+        // Bound to the profile: the variable counts only for a client configured confidential.
+        cmd.env("GRANTTY_CLIENT_SECRET", secret)
+            .env("GRANTTY_CLIENT_SECRET_PROFILE", "default");
     }
     let (_, lines, mut run) = events_of(cmd, &args, Some((server, Decision::Approve))).await;
     // events_of took stdout line by line: keep the NDJSON lines for the leak checks.

@@ -261,7 +261,16 @@ fn environment() -> Section {
             ("GRANTTY_CLIENT_ID", "the client id, as 'login --client-id'"),
             (
                 "GRANTTY_CLIENT_SECRET",
-                "a confidential client's secret for 'login' (never a flag: argv is public);                  --client-secret-file FILE beats it. Kept with the session's tokens, so                  refresh, token, keep and logout need it no more",
+                "a confidential client's secret for 'login' (never a flag: argv is public), \
+                 used only with --client-auth, --client-secret-file, a profile's client_auth or \
+                 client_secret_file, or the profile GRANTTY_CLIENT_SECRET_PROFILE names; else \
+                 ignored with a notice. --client-secret-file FILE beats it. Kept with the \
+                 session's tokens, so refresh, token, keep and logout need it no more",
+            ),
+            (
+                "GRANTTY_CLIENT_SECRET_PROFILE",
+                "binds GRANTTY_CLIENT_SECRET to one profile: its sign-in uses the secret even \
+                 without --client-auth",
             ),
             (
                 "XDG_CONFIG_HOME, XDG_STATE_HOME, HOME",

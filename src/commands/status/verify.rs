@@ -43,7 +43,15 @@ pub async fn check<T: Transport>(
                 outcome: Err(VerifyFailed::NotCheckable { host }),
             });
         }
-        Err(e) => return Err(e.into()),
+        Err(VerifyFailed::Endpoint(e)) => return Err(e.into()),
+        Err(failed) => {
+            // Nothing was sent: the stored host names the session.
+            return Ok(Checked {
+                host: sanitize(&meta.provider.host, URL_MAX_CHARS),
+                at: SystemClock.now(),
+                outcome: Err(failed),
+            });
+        }
     };
     let session = service
         .open(&meta.profile)
