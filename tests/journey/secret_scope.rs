@@ -189,3 +189,45 @@ async fn a_secret_handed_over_through_a_pipe_is_read_and_sent() {
     let from = format!("sending the client secret from the file {shown} (--client-secret-file)");
     assert!(run.stderr.contains(&from), "{}", run.stderr);
 }
+
+#[tokio::test]
+async fn a_secret_from_process_substitution_is_read_from_dev_fd() {
+    let bash = Path::new("/bin/bash");
+    if !bash.exists() {
+        eprintln!("skipped: no /bin/bash for <(…)");
+        return;
+    }
+    let server = approving_server().await;
+    let home = Home::with_config("");
+    let client = ConfidentialClient::default();
+    // `--client-secret-file <(printf …)`: grantty is handed /dev/fd/N, a pipe.
+    let script = r#"exec "$GRANTTY" login --issuer "$ISSUER" --client-id "$CLIENT" --store file \
+        --client-secret-file <(printf '%s\n' "$SECRET")"#;
+    let output = tokio::process::Command::new(bash)
+        .args(["-c", script])
+        .env_clear()
+        .env("GRANTTY", env!("CARGO_BIN_EXE_grantty"))
+        .env("ISSUER", server.issuer())
+        .env("CLIENT", &client.client_id)
+        .env("SECRET", &client.secret)
+        .env("XDG_CONFIG_HOME", home.dir.path().join("config"))
+        .env("XDG_STATE_HOME", home.dir.path().join("state"))
+        .stdin(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .output()
+        .await
+        .unwrap();
+    let run = Run::from_output(&["login", "--client-secret-file", "<(…)"], output);
+    run.assert_code(0);
+    assert!(
+        run.stderr.contains("from the file /dev/fd/"),
+        "{}",
+        run.stderr
+    );
+    let seen = server.client_requests();
+    assert!(!seen.is_empty());
+    for request in &seen {
+        assert_eq!(request.auth, SeenAuth::Basic, "{request:?}");
+        assert!(request.secret_matched && request.accepted, "{request:?}");
+    }
+}

@@ -82,6 +82,12 @@ async fn a_planted_token_is_refused_on_load_and_never_printed() {
     );
 
     let status = home.run(&["status"], &[]).await;
+    // Shown, with the escapes planted in the metadata taken out.
+    assert!(
+        status.stdout.contains("at 127.0.0.1 (client demo"),
+        "{}",
+        status.stdout
+    );
     for text in [&status.stdout, &status.stderr] {
         assert!(
             !text.contains('\u{1b}') && !text.contains('\u{7}') && !text.contains('\u{9b}'),
