@@ -199,6 +199,12 @@ pub(super) fn on_unsaved_saved(
     let last_try = d.unsaved.as_ref()?.last_try;
     let profile = d.session.meta.profile.clone();
     match result {
+        Err(reason) if matches!(*reason, StoreError::Superseded { .. }) => {
+            // A new sign-in or a logout elsewhere replaced this session: it wins.
+            d.unsaved = None;
+            d.log(now, EventLevel::Warn, reason.to_string());
+            d.ended = Some(Ended::SignedOutElsewhere);
+        }
         Ok(SavedAt::Store) => {
             d.unsaved = None;
             d.log(

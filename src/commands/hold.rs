@@ -72,6 +72,12 @@ pub async fn usable<T: Transport>(
     }
     let then = match served.kept {
         None | Some(Kept::Saved) => Ok(()),
+        Some(Kept::Superseded) => {
+            say(&format!(
+                "the session of profile {profile:?} was replaced meanwhile (a new sign-in or a logout); the refreshed tokens that could not be saved were dropped"
+            ));
+            Ok(())
+        }
         Some(Kept::Aside { path, reason }) => {
             say(&words::unsaved(&reason.to_string(), Some(&path), &profile));
             Ok(())

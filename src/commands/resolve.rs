@@ -152,7 +152,7 @@ pub async fn login_plan(
     let env = client_secret::from_env().filter(|_| {
         let applies = client_secret::env_applies(confidential, bound.as_deref(), &session.profile);
         if !applies {
-            eprintln!(
+            crate::say!(
                 "{}",
                 words::client_secret_env_ignored(&session.profile, bound.as_deref())
             );
@@ -177,7 +177,7 @@ pub async fn login_plan(
         plan.provider.client_auth = method.into();
     }
     if let Some(credential) = &plan.provider.client_secret {
-        eprintln!(
+        crate::say!(
             "{}",
             words::client_secret_sent(
                 &credential.source,

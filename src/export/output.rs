@@ -109,6 +109,11 @@ pub fn write(
         }
     };
     crate::store::write_atomic(&absolute, bytes.as_bytes())?;
+    // A merged .netrc holds the user's other entries: it never becomes grantty's own file, or a
+    // later export without --update would replace all of them.
+    if matches!(replace, Replace::NetrcEntry) {
+        return Ok(());
+    }
     if let Ok(meta) = std::fs::symlink_metadata(&absolute) {
         record.note(&absolute, &meta);
         // The record only widens what may be replaced later: failing to write it refuses more.

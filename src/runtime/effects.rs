@@ -13,7 +13,7 @@ use crate::oauth::AuthError;
 use crate::oauth::client::{poll_token, request_device_code_with_skew};
 use crate::oauth::http::Transport;
 use crate::oauth::provider::{Provider, ProviderKind};
-use crate::session_service::{LoggedOut, LogoutMode, MinValid};
+use crate::session_service::{LoggedOut, LogoutMode, MinValid, StoreError};
 use crate::words;
 
 /// Starts `effect`.
@@ -133,6 +133,8 @@ fn session_effect<T: Transport>(effect: Effect, ctx: &Context<T>, tx: &mpsc::Unb
                 let service = &ctx.service;
                 let result = match service.save_unsaved(&session).await {
                     Ok(_) => Ok(SavedAt::Store),
+                    // Replaced meanwhile: nothing to keep.
+                    Err(e @ StoreError::Superseded { .. }) => Err(Arc::new(e)),
                     // The last try: the kept-aside file, when the store still fails.
                     Err(e) if keep_aside => service
                         .keep_aside(&session)

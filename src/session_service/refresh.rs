@@ -87,6 +87,11 @@ impl<T: Transport> SessionService<T> {
                         // Not stored: one above the generation it was loaded with, so a copy
                         // kept aside while the store cannot even be read still counts as newer.
                         session.meta.generation += 1;
+                        // Kept aside at once, while the lock is still held: the next process
+                        // to take it must find these tokens, not spend the rotated-away one.
+                        // Best effort; the caller retries the store and the kept-aside place.
+                        let aside = session.clone();
+                        let _ = self.blocking(move |s| s.write_kept_aside(&aside)).await;
                         Refreshed::Unsaved {
                             session,
                             change,

@@ -33,6 +33,9 @@ pub enum Kept {
         /// Why the store refused.
         reason: Arc<StoreError>,
     },
+    /// A new sign-in, a logout or newer tokens replaced the session meanwhile: they were
+    /// dropped, and the stored session stands.
+    Superseded,
     /// Nowhere took them: the printed token is the only copy.
     Nowhere {
         /// Why the store refused.
@@ -109,6 +112,7 @@ impl<T: Transport> SessionService<T> {
             match step {
                 UnsavedStep::RetryAfterMs(_) => match self.save_unsaved(session).await {
                     Ok(_) => return Kept::Saved,
+                    Err(StoreError::Superseded { .. }) => return Kept::Superseded,
                     Err(e) => {
                         reason = Arc::new(e);
                         failed_saves += 1;

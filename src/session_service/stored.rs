@@ -123,19 +123,36 @@ impl<T: Transport> SessionService<T> {
     /// Saves tokens a refresh returned but the store refused ([`Refreshed::Unsaved`]), under the
     /// lock; returns the generation written. The dashboard retries this every few seconds and
     /// on quit; scripts a few times, then [`keep_aside`](Self::keep_aside).
+    ///
+    /// Only over the session the tokens came from: when a new sign-in or a logout replaced it
+    /// meanwhile (or another writer stored newer tokens), nothing is written and the answer is
+    /// [`StoreError::Superseded`] — a new sign-in always wins.
     pub async fn save_unsaved(&self, session: &Session) -> Result<u64, StoreError> {
         let _lock = self.lock(&session.meta.profile, Activity::Updating).await?;
         let saved = session.clone();
         self.blocking(move |s| {
+            let profile = saved.meta.profile.clone();
+            let ours = s.load_meta(&profile)?.is_some_and(|stored| {
+                stored.signed_in_at == saved.meta.signed_in_at
+                    && stored.provider == saved.meta.provider
+                    && stored.generation < saved.meta.generation
+            });
+            if !ours {
+                return Err(StoreError::Superseded { profile });
+            }
             let generation = s.save(&saved)?;
-            s.clear_kept_aside(&saved.meta.profile)?;
+            // Saved: a stale kept-aside copy left behind can never pass for newer.
+            let _ = s.clear_kept_aside(&profile);
             Ok(generation)
         })
         .await
     }
 
-    /// Writes unsaved tokens to the kept-aside place the next run picks up; returns its path.
+    /// Writes unsaved tokens to the kept-aside place the next run picks up, under the profile
+    /// lock (a process judging the place must not delete a copy written meanwhile); returns its
+    /// path.
     pub async fn keep_aside(&self, session: &Session) -> Result<std::path::PathBuf, StoreError> {
+        let _lock = self.lock(&session.meta.profile, Activity::Updating).await?;
         let saved = session.clone();
         self.blocking(move |s| s.write_kept_aside(&saved)).await
     }

@@ -444,3 +444,25 @@ async fn temporarily_unavailable_is_an_outage_not_a_refusal() {
     assert!(matches!(f.ensure().await.unwrap(), Refreshed::Fresh { .. }));
     assert_eq!(f.sent_refresh_tokens(), ["rt-0", "rt-0"]);
 }
+
+#[tokio::test]
+async fn unsaved_tokens_never_overwrite_a_newer_sign_in() {
+    let f = fixture(2100, 2000, vec![json(200, &tokens(1))]);
+    *f.service.transport.break_on_send.lock().unwrap() = Some(f.broken.clone());
+    let got = f.ensure().await.unwrap();
+    let Refreshed::Unsaved {
+        session: unsaved, ..
+    } = got
+    else {
+        panic!("{got:?}");
+    };
+    f.broken.store(false, Ordering::SeqCst);
+    // A new sign-in lands before the unsaved tokens are saved again.
+    let mut fresh = f.stored();
+    fresh.meta.signed_in_at = Timestamp::from_unix_secs(T0 + 3000);
+    fresh.secrets.access_token = AccessToken::new("new-sign-in");
+    f.service.sign_in(fresh).await.unwrap();
+    let err = f.service.save_unsaved(&unsaved).await.unwrap_err();
+    assert!(matches!(err, StoreError::Superseded { .. }), "{err:?}");
+    assert_eq!(f.stored().secrets.access_token.expose(), "new-sign-in");
+}

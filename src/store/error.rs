@@ -18,6 +18,16 @@ pub struct SkippedBackend {
 /// Why storing or loading a session failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// Refreshed tokens that could not be saved belong to a session the store no longer holds:
+    /// a new sign-in or a logout replaced it (or another writer stored newer tokens). They are
+    /// dropped; the stored session wins.
+    #[error(
+        "the session of profile {profile:?} was replaced meanwhile (a new sign-in, a logout or newer tokens); the tokens that could not be saved were dropped"
+    )]
+    Superseded {
+        /// The profile.
+        profile: String,
+    },
     /// A profile name that cannot safely become a file name.
     #[error(
         "profile name {name:?} is not allowed: use 1 to 64 letters, digits, '.', '_' or '-', not starting with '.'"

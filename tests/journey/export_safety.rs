@@ -69,6 +69,13 @@ async fn another_netrc_entry_survives_and_update_changes_only_grantty_s_machine(
     );
     let mode = std::fs::metadata(&netrc).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600);
+    // The merged file holds other entries: it never becomes grantty's to replace whole.
+    export(&s, "netrc", &netrc, &[]).await.assert_code(USAGE);
+    assert_eq!(
+        std::fs::read_to_string(&netrc).unwrap(),
+        after,
+        "a later export without --update changes nothing"
+    );
     assert_eq!(
         server.stats().token_requests,
         seen,

@@ -54,6 +54,7 @@ impl Keep {
         };
         let outcome = match keeper.save_unsaved(&session).await {
             Ok(_) => Kept::Saved,
+            Err(StoreError::Superseded { .. }) => Kept::Superseded,
             Err(reason) => match keeper.keep_aside(&session).await {
                 Ok(path) => Kept::Aside {
                     path,
@@ -85,6 +86,14 @@ impl Keep {
                         change: RefreshChange::Kept,
                     },
                 );
+            }
+            Kept::Superseded => {
+                // A new sign-in or a logout replaced the session: the stored one stands.
+                self.held.remove(&profile);
+                let watch = self.watch(&profile);
+                watch.held = None;
+                watch.succeeded(now);
+                return KeepEvent::Adopted { profile };
             }
             Kept::Aside { path, reason } => {
                 self.held.remove(&profile);
