@@ -140,7 +140,10 @@ fn session_effect<T: Transport>(effect: Effect, ctx: &Context<T>, tx: &mpsc::Unb
                         .keep_aside(&session)
                         .await
                         .map(SavedAt::Aside)
-                        .map_err(|_| Arc::new(e)),
+                        .map_err(|aside| match aside {
+                            superseded @ StoreError::Superseded { .. } => Arc::new(superseded),
+                            _ => Arc::new(e),
+                        }),
                     Err(e) => Err(Arc::new(e)),
                 };
                 let _ = tx.send(Msg::UnsavedSaved { request, result });

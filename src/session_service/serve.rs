@@ -121,6 +121,7 @@ impl<T: Transport> SessionService<T> {
                 UnsavedStep::KeepAsideAfterMs(_) => {
                     return match self.keep_aside(session).await {
                         Ok(path) => Kept::Aside { path, reason },
+                        Err(StoreError::Superseded { .. }) => Kept::Superseded,
                         Err(aside) => Kept::Nowhere {
                             reason,
                             aside: Arc::new(aside),

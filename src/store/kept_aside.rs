@@ -193,11 +193,16 @@ impl SessionStore {
             }
             ensure_private_dir(dir)?;
         }
-        let mut meta = session.meta.clone();
-        if let Ok(Some(stored)) = self.read_meta(profile) {
-            meta.generation = meta
-                .generation
-                .max(stored.meta.generation.saturating_add(1));
+        let meta = session.meta.clone();
+        // Never above what the store moved on to: a copy of another sign-in, or one no newer
+        // than the stored tokens, would only be served over them.
+        if let Ok(Some(stored)) = self.read_meta(profile)
+            && (stored.meta.signed_in_at != meta.signed_in_at
+                || stored.meta.generation >= meta.generation)
+        {
+            return Err(StoreError::Superseded {
+                profile: profile.to_owned(),
+            });
         }
         let kind = self.backend.info().kind;
         let doc = KeptDoc {

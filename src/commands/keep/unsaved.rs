@@ -56,6 +56,7 @@ impl Keep {
             Ok(_) => Kept::Saved,
             Err(StoreError::Superseded { .. }) => Kept::Superseded,
             Err(reason) => match keeper.keep_aside(&session).await {
+                Err(StoreError::Superseded { .. }) => Kept::Superseded,
                 Ok(path) => Kept::Aside {
                     path,
                     reason: Arc::new(reason),
