@@ -149,10 +149,15 @@ impl<T: Transport> SessionService<T> {
     }
 
     /// Writes unsaved tokens to the kept-aside place the next run picks up, under the profile
-    /// lock (a process judging the place must not delete a copy written meanwhile); returns its
-    /// path.
+    /// lock when it can be taken (a process judging the place must not delete a copy written
+    /// meanwhile); returns its path.
     pub async fn keep_aside(&self, session: &Session) -> Result<std::path::PathBuf, StoreError> {
-        let _lock = self.lock(&session.meta.profile, Activity::Updating).await?;
+        // Best effort: a store so broken that its lock file cannot be opened locks nobody else
+        // out either, and the tokens must go somewhere all the same.
+        let _lock = self
+            .lock(&session.meta.profile, Activity::Updating)
+            .await
+            .ok();
         let saved = session.clone();
         self.blocking(move |s| s.write_kept_aside(&saved)).await
     }
