@@ -251,13 +251,21 @@ struct Token {
     start: usize,
     end: usize,
     text: String,
+    /// In keyword position: not the value of `machine`, `login`, `password`, `account` or
+    /// `macdef`, nor a macro body. A password spelled `default` is a value.
+    keyword: bool,
 }
+
+/// The netrc keywords followed by a value.
+const TAKES_VALUE: [&str; 5] = ["machine", "login", "password", "account", "macdef"];
 
 /// Splits netrc text into tokens, skipping `#` comments and `macdef` bodies (which end at a
 /// blank line); a macro body counts as one token so that it stays with its entry.
 fn netrc_tokens(text: &str) -> Vec<Token> {
     let bytes = text.as_bytes();
     let mut tokens: Vec<Token> = Vec::new();
+    // Whether the next word is a keyword's value, and whether that keyword was `macdef`.
+    let (mut value_next, mut macro_next) = (false, false);
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i].is_ascii_whitespace() {
@@ -288,11 +296,19 @@ fn netrc_tokens(text: &str) -> Vec<Token> {
                 i += 1;
             }
         }
-        let is_macro_name = tokens.last().is_some_and(|t| t.text == "macdef");
+        let is_macro_name = macro_next;
+        let keyword = !value_next;
+        let word = String::from_utf8_lossy(&word).into_owned();
+        (value_next, macro_next) = if keyword {
+            (TAKES_VALUE.contains(&word.as_str()), word == "macdef")
+        } else {
+            (false, false)
+        };
         tokens.push(Token {
             start,
             end: i,
-            text: String::from_utf8_lossy(&word).into_owned(),
+            text: word,
+            keyword,
         });
         if is_macro_name {
             // The body runs to the first empty line.
@@ -303,6 +319,7 @@ fn netrc_tokens(text: &str) -> Vec<Token> {
                     start: body_start,
                     end,
                     text: String::new(),
+                    keyword: false,
                 });
             }
             i = end;
@@ -316,18 +333,24 @@ fn netrc_tokens(text: &str) -> Vec<Token> {
 /// is kept.
 pub(crate) fn netrc_update(existing: &str, host: &str, entry: &str) -> String {
     let tokens = netrc_tokens(existing);
-    let starts_entry = |t: &Token| t.text == "machine" || t.text == "default";
+    let starts_entry = |t: &Token| t.keyword && (t.text == "machine" || t.text == "default");
     let mut at = 0;
     while at < tokens.len() {
         let token = &tokens[at];
-        if token.text == "default" {
+        if token.keyword && token.text == "default" {
             let mut out = existing[..token.start].to_owned();
             out.push_str(entry);
             out.push('\n');
             out.push_str(&existing[token.start..]);
             return out;
         }
-        if token.text == "machine" && tokens.get(at + 1).is_some_and(|name| name.text == host) {
+        // Host names match as curl matches them: ignoring case.
+        if token.keyword
+            && token.text == "machine"
+            && tokens
+                .get(at + 1)
+                .is_some_and(|name| name.text.eq_ignore_ascii_case(host))
+        {
             let mut last = at + 1;
             while tokens.get(last + 1).is_some_and(|t| !starts_entry(t)) {
                 last += 1;
@@ -386,6 +409,22 @@ mod tests {
         assert_eq!(
             after,
             format!("machine a macdef init\nmachine idp fake\n\n# machine idp\n{ENTRY}\n")
+        );
+    }
+
+    #[test]
+    fn netrc_update_takes_values_spelled_like_keywords_as_values() {
+        // A login `default`, a password `machine` and one `macdef` are values, not entries.
+        let other = "machine a login default password machine
+machine b password macdef account x
+";
+        let ours = "machine IDP login oauth2 password OLD
+";
+        let before = format!("{other}{ours}");
+        assert_eq!(
+            netrc_update(&before, "idp", ENTRY),
+            format!("{other}{ENTRY}\n"),
+            "the entry found ignoring case, every other byte kept"
         );
     }
 
