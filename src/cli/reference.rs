@@ -5,8 +5,17 @@
 //! keys) are built from the code's own constants and enums.
 
 mod content;
+mod keep;
 
 pub use content::{PROFILE_KEY_HELP, sections};
+
+/// The sections of grantty-`command`(1) beyond its options (none for most commands).
+pub fn command_sections(command: &str) -> Vec<Section> {
+    match command {
+        "keep" => keep::sections(),
+        _ => Vec::new(),
+    }
+}
 
 /// One section of the reference: a title, paragraphs, then terms with their descriptions.
 #[derive(Clone, Debug)]

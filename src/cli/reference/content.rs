@@ -140,9 +140,11 @@ fn stores() -> Section {
         title: "STORES",
         literal: None,
         text: vec![
-            "--store (or GRANTTY_STORE, or a profile's store) chooses where tokens are kept. \
-             auto tries the Secret Service, then the kernel keyring, then, with consent asked \
-             once on a terminal, the plaintext file; scripts must pass --store file."
+            "--store (or GRANTTY_STORE, or a profile's store) chooses where 'grantty login' \
+             keeps a new session's tokens; every other command finds them where they were \
+             stored. auto takes the Secret Service when one answers (desktops), otherwise the \
+             0600 file, which survives reboots (servers, cron, systemd units), saying so in one \
+             line at sign-in. The kernel keyring only when asked: a reboot empties it."
                 .to_owned(),
         ],
         items,
@@ -333,8 +335,18 @@ fn examples() -> Section {
                 "a systemd user unit that keeps every session alive without a terminal",
             ),
             (
-                "curl -H \"$(grantty token --format header)\" URL",
-                "a fresh token for a script, refreshed when needed",
+                "grantty token --format header | curl -H @- URL",
+                "a fresh token for a script, refreshed when needed, in no process's argv",
+            ),
+            (
+                "grantty exec -- ./nightly-import",
+                "run a program with GRANTTY_AUTHORIZATION (the whole header value) and \
+                 GRANTTY_ACCESS_TOKEN in its environment; exits with its status",
+            ),
+            (
+                "*/15 * * * * grantty keep --all --once",
+                "a crontab line: exit 0 healthy, 7 a session needs a person, 6 the provider \
+                 could not be reached (see grantty-keep(1))",
             ),
             (
                 "grantty status --json",

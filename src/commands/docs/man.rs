@@ -78,6 +78,11 @@ pub fn command_page(name: &str) -> Result<Vec<u8>, Error> {
     };
     let page = man(sub.clone()).title(format!("{BIN_NAME}-{name}"));
     let mut out = head(&page)?;
+    let mut roff = String::new();
+    for section in reference::command_sections(name) {
+        push_section(&mut roff, &section);
+    }
+    out.extend_from_slice(roff.as_bytes());
     let see_also = "\\fBgrantty\\fR(1) for the global options in full, profiles, stores, exit \
                     status, files, environment, configuration and examples.";
     out.extend_from_slice(format!(".SH \"SEE ALSO\"\n{see_also}\n").as_bytes());
@@ -141,5 +146,22 @@ mod tests {
         assert_eq!(escape("a-b \\ c"), "a\\-b \\e c");
         assert_eq!(escape(".SH x\n'y"), "\\&.SH x\n\\&'y");
         assert_eq!(escape(""), "");
+    }
+
+    #[test]
+    fn the_keep_page_explains_schedule_backoff_lifespans_events_and_once() {
+        use crate::domain::clock::format_span;
+        use crate::domain::upkeep::{ACCESS_MARGIN_SECS, RETRY_CAP_SECS, RETRY_FIRST_SECS};
+        let page = String::from_utf8(command_page("keep").unwrap()).unwrap();
+        for title in ["SCHEDULE", "BACK-OFF", "LIFESPANS", "EVENTS", "EXIT STATUS"] {
+            assert!(page.contains(&format!(".SH \"{title}\"\n")), "no {title}");
+        }
+        for number in [ACCESS_MARGIN_SECS, RETRY_FIRST_SECS, RETRY_CAP_SECS] {
+            assert!(page.contains(&format_span(number)), "{number}");
+        }
+        assert!(page.contains("\\fBsign\\-in\\-soon\\fR"));
+        // Only keep's page has these sections; the others end with their options.
+        let login = String::from_utf8(command_page("login").unwrap()).unwrap();
+        assert!(!login.contains(".SH \"SCHEDULE\""));
     }
 }
