@@ -3,12 +3,17 @@
 //!
 //! Both are rendered into memory first: `clap_complete` panics when its writer fails, and a reader
 //! that stops early (`grantty man | head`) is not an error worth an exit code.
+//!
+//! A page is roff. On a terminal, `grantty man` hands it to `man -l -`, which formats it and
+//! runs the user's pager; when man(1) is missing or fails, the roff is printed after a notice on
+//! stderr. Into a pipe or a file the roff goes as it is (`grantty man | man -l -` still works).
 
 mod complete;
 mod man;
 
-use std::io::Write;
+use std::io::{IsTerminal as _, Write};
 use std::path::Path;
+use std::process::{Command, Stdio};
 
 use clap_complete::Shell;
 
@@ -23,8 +28,8 @@ pub fn completions(shell: Shell) -> Result<(), Error> {
     print(&complete::script(shell))
 }
 
-/// `grantty man [COMMAND] [--dir DIR]`: grantty(1) or grantty-COMMAND(1) on stdout, or every
-/// page written into DIR.
+/// `grantty man [COMMAND] [--dir DIR]`: grantty(1) or grantty-COMMAND(1), formatted by man(1)
+/// on a terminal and as roff otherwise, or every page written into DIR.
 pub fn man(args: &ManArgs) -> Result<(), Error> {
     if let Some(dir) = &args.dir {
         return write_pages(dir);
@@ -33,7 +38,47 @@ pub fn man(args: &ManArgs) -> Result<(), Error> {
         None => man::main_page()?,
         Some(name) => man::command_page(name)?,
     };
-    print(&page)
+    if !std::io::stdout().is_terminal() {
+        return print(&page);
+    }
+    match through_man(&page) {
+        Ok(()) => Ok(()),
+        Err(why) => {
+            crate::say!("{}", crate::words::man_fallback(&why));
+            print(&page)
+        }
+    }
+}
+
+/// Shows `page` with `man -l -` (the page on its stdin; the terminal and the pager are its
+/// own). `Err` says why it could not: man is not installed, or it failed (then nothing useful
+/// was shown, and the caller prints the roff).
+fn through_man(page: &[u8]) -> Result<(), String> {
+    let mut child = Command::new("man")
+        .args(["-l", "-"])
+        .stdin(Stdio::piped())
+        // A pager needs nothing of a secret meant for a sign-in.
+        .env_remove("GRANTTY_CLIENT_SECRET")
+        .spawn()
+        .map_err(|e| format!("could not run man ({e})"))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        // A man that stops reading (it failed, or the page was quit early) closes the pipe; its
+        // exit status says which.
+        if let Err(e) = stdin.write_all(page)
+            && e.kind() != std::io::ErrorKind::BrokenPipe
+        {
+            let _ = child.wait();
+            return Err(format!("could not hand the page to man ({e})"));
+        }
+    }
+    let status = child
+        .wait()
+        .map_err(|e| format!("could not wait for man ({e})"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`man -l -` failed ({status})"))
+    }
 }
 
 /// Writes `grantty.1` and one `grantty-COMMAND.1` per command into `dir`, then lists them on

@@ -95,6 +95,11 @@ impl Tmux {
         self.tmux(&["capture-pane", "-p", "-t", "t"])
     }
 
+    /// Everything the pane printed: its scrollback and the screen.
+    pub fn history(&self) -> String {
+        self.tmux(&["capture-pane", "-p", "-S", "-", "-t", "t"])
+    }
+
     /// Types `keys` (tmux key names, e.g. `q`, `Escape`, `C-c`).
     pub fn keys(&self, keys: &str) {
         self.tmux(&["send-keys", "-t", "t", keys]);

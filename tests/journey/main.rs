@@ -34,6 +34,7 @@ mod lock_wait;
 mod login_json;
 mod logout;
 mod malformed_refresh;
+mod man_pager;
 mod min_valid;
 mod one_door;
 mod profile_names;
