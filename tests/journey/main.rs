@@ -40,6 +40,7 @@ mod one_door;
 mod profile_names;
 mod profiles;
 mod proxy;
+mod readme;
 mod refusal;
 mod secret_code;
 mod secret_device;
