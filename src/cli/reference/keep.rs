@@ -10,6 +10,7 @@ use crate::domain::upkeep::{
     RECHECK_SECS, RETRY_CAP_SECS, RETRY_FIRST_SECS,
 };
 use crate::error::exit;
+use crate::oauth::provider::ANAPLAN_DEFAULT_REFRESH_LIFESPAN_SECS;
 
 /// grantty-keep(1)'s own sections, in page order.
 pub fn sections() -> Vec<Section> {
@@ -91,12 +92,15 @@ fn lifespans() -> Section {
     Section {
         title: "LIFESPANS",
         text: vec![
-            "A rotating refresh token (Anaplan's rotatable clients: 43,000 s by default, set \
-             by the tenant admin) has a lifespan, and providers do not say whether it counts \
-             from the sign-in or restarts at each rotation. grantty plans for the earliest end: \
-             sign-in + lifespan. Every screen, 'grantty status', its --json and keep show that \
-             one deadline (a deadline that passed reads \"ended at ...\")."
-                .to_owned(),
+            format!(
+                "A rotating refresh token (Anaplan's rotatable clients: {ANAPLAN_DEFAULT_REFRESH_LIFESPAN_SECS} s, \
+                 {}, by default, set by the tenant admin) has a lifespan, and providers do not \
+                 say whether it counts from the sign-in or restarts at each rotation. grantty \
+                 plans for the earliest end: sign-in + lifespan. Every screen, 'grantty \
+                 status', its --json and keep show that one deadline (a deadline that passed \
+                 reads \"ended at ...\").",
+                format_span(ANAPLAN_DEFAULT_REFRESH_LIFESPAN_SECS)
+            ),
             "When a refresh after that time still succeeds, the server has proved that its \
              lifespan restarts at rotation: grantty records it and plans with the later end \
              (last rotation + lifespan) from then on. A profile's refresh_token_lifespan \
@@ -225,6 +229,7 @@ mod tests {
             format!("again after {}", format_span(RETRY_FIRST_SECS)),
             format!("doubling per failure up to {}", format_span(RETRY_CAP_SECS)),
             format!("least every {}", format_span(RECHECK_SECS)),
+            format!("clients: {ANAPLAN_DEFAULT_REFRESH_LIFESPAN_SECS} s, "),
             format!("24 h and {} before it", format_span(LIFESPAN_NOTICE_SECS)),
             format!("{}: every session is healthy", exit::OK),
             format!("{}: a session needs a person", exit::SIGN_IN_NEEDED),
