@@ -65,6 +65,28 @@ pub enum OutputError {
         /// A hint for the netrc format.
         hint: &'static str,
     },
+    /// The directory the file would go in does not exist.
+    #[error(
+        "the directory {} does not exist, so {} was not written: create it first (mkdir -p), or give a path in an existing directory",
+        dir.display(), path.display()
+    )]
+    NoDirectory {
+        /// The missing directory.
+        dir: PathBuf,
+        /// The path asked for.
+        path: PathBuf,
+    },
+    /// What the file would go in is not a directory (or a part of its path is not).
+    #[error(
+        "{} is not a directory, so {} was not written: give a path in an existing directory",
+        dir.display(), path.display()
+    )]
+    ParentNotDirectory {
+        /// The parent path.
+        dir: PathBuf,
+        /// The path asked for.
+        path: PathBuf,
+    },
     /// Reading or writing failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -80,6 +102,7 @@ pub fn write(
     host: &str,
 ) -> Result<(), OutputError> {
     let absolute = std::path::absolute(path).map_err(|e| StoreError::io("resolve", path, e))?;
+    check_directory(&absolute)?;
     let mut record = Record::load(state_dir);
     let bytes = match std::fs::symlink_metadata(&absolute) {
         Err(e) if e.kind() == io::ErrorKind::NotFound => match replace {
@@ -120,6 +143,31 @@ pub fn write(
         let _ = record.save(state_dir);
     }
     Ok(())
+}
+
+/// Refuses a path whose directory is missing or is not a directory, naming the directory (the
+/// temporary file's creation would otherwise fail with a bare "No such file or directory").
+fn check_directory(absolute: &Path) -> Result<(), OutputError> {
+    let Some(dir) = absolute.parent() else {
+        return Ok(());
+    };
+    let refused = |missing: bool| {
+        let (dir, path) = (dir.to_path_buf(), absolute.to_path_buf());
+        Err(if missing {
+            OutputError::NoDirectory { dir, path }
+        } else {
+            OutputError::ParentNotDirectory { dir, path }
+        })
+    };
+    // Followed: a symbolic link to a directory is a directory to write in.
+    match std::fs::metadata(dir) {
+        Ok(meta) if meta.is_dir() => Ok(()),
+        Ok(_) => refused(false),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => refused(true),
+        Err(e) if e.kind() == io::ErrorKind::NotADirectory => refused(false),
+        // Unreadable or else: the write itself says what failed.
+        Err(_) => Ok(()),
+    }
 }
 
 /// Refuses a symbolic link or anything but a regular file at `path`.
