@@ -188,6 +188,16 @@ fn exit_status() -> Section {
              userinfo_endpoint in its discovery document)",
         ),
         (
+            exit::CANNOT_EXECUTE,
+            "'exec': the command was found but could not be run (not executable)",
+        ),
+        (
+            exit::COMMAND_NOT_FOUND,
+            "'exec': the command was not found; otherwise 'exec' exits with the command's \
+             status, and with 'token''s codes (the command not run) when no valid token can \
+             be had",
+        ),
+        (
             exit::CANCELLED,
             "cancelled (q, Ctrl-C, SIGTERM, SIGHUP) before the sign-in ended",
         ),
@@ -335,6 +345,10 @@ fn examples() -> Section {
             (
                 "curl -H \"$(grantty token --format header)\" URL",
                 "a fresh token for a script, refreshed when needed",
+            ),
+            (
+                "grantty exec -- sh -c 'curl -H \"Authorization: $GRANTTY_AUTHORIZATION\" URL'",
+                "run a command with a fresh token in its environment (never in its arguments)",
             ),
             (
                 "grantty status --json",
