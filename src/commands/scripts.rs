@@ -167,6 +167,18 @@ pub async fn export(
             export_format_names()
         ))
     })?;
+    // Checked before the refresh: a command line that cannot be followed costs no request.
+    let replace = match (args.update, args.force) {
+        (true, _) if format != export::Format::Netrc => {
+            return Err(Error::Usage(
+                "--update changes one machine entry of a .netrc: it needs --format netrc"
+                    .to_owned(),
+            ));
+        }
+        (true, _) => Replace::NetrcEntry,
+        (false, true) => Replace::AnyRegularFile,
+        (false, false) => Replace::OwnOnly,
+    };
     let mut service = service(open_store(session, StoreChoice::Auto)?)?;
     service.lock_wait = hold::lock_wait(None);
     // As `token` does: never hand out an access token that a refresh should have replaced.
@@ -174,41 +186,34 @@ pub async fn export(
     let served = served(&service, &session.profile, min_valid).await?;
     let now = service.clock.now();
     warn_if_shorter(min_valid, &served.session, now);
-    let stored = served.session;
-    let text = export::render(&stored, format, now);
-    match &args.output {
-        Some(path) => {
-            let replace = match (args.update, args.force) {
-                (true, _) if format != export::Format::Netrc => {
-                    return Err(Error::Usage(
-                        "--update changes one machine entry of a .netrc: it needs --format netrc"
-                            .to_owned(),
-                    ));
-                }
-                (true, _) => Replace::NetrcEntry,
-                (false, true) => Replace::AnyRegularFile,
-                (false, false) => Replace::OwnOnly,
-            };
-            let host = if format == export::Format::Netrc {
-                export::host_without_port(&stored.meta.provider.host)
-            } else {
-                ""
-            };
-            let state_dir = export::files_dir(service.state_dir());
-            match export::output::write(&state_dir, path, &text, replace, host) {
-                Ok(()) => {}
-                Err(OutputError::Store(e)) => return Err(e.into()),
-                Err(refused) => return Err(Error::Usage(refused.to_string())),
-            }
-            crate::say!(
-                "grantty: {} {} (0600), {}.",
-                if args.update { "updated" } else { "wrote" },
-                path.display(),
-                export::snapshot_note(format)
-            );
+    let stored = &served.session;
+    let text = export::render(stored, format, now);
+    let Some(path) = &args.output else {
+        std::io::stdout().write_all(text.as_bytes())?;
+        return served.then;
+    };
+    let host = if format == export::Format::Netrc {
+        export::host_without_port(&stored.meta.provider.host)
+    } else {
+        ""
+    };
+    let state_dir = export::files_dir(service.state_dir());
+    if let Err(failed) = export::output::write(&state_dir, path, &text, replace, host) {
+        // Refreshed tokens no store took are said first: the file was their last chance.
+        if let Err(unsaved) = &served.then {
+            crate::say!("grantty: {unsaved}");
         }
-        None => std::io::stdout().write_all(text.as_bytes())?,
+        return Err(match failed {
+            OutputError::Store(e) => e.into(),
+            refused => Error::Usage(refused.to_string()),
+        });
     }
+    crate::say!(
+        "grantty: {} {} (0600), {}.",
+        if args.update { "updated" } else { "wrote" },
+        path.display(),
+        export::snapshot_note(format)
+    );
     served.then
 }
 

@@ -21,6 +21,21 @@ const SIGN_IN_NEEDED: i32 = 7;
 async fn an_expired_access_token_is_refreshed_once_before_it_is_exported() {
     let server = demo_server(DemoConfig::default()).await;
     let s = signed_in(&server, Access::Expired).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("token");
+
+    // A command line that cannot be followed costs no refresh.
+    let wrong = [
+        "export",
+        "--format",
+        "env",
+        "--update",
+        "--output",
+        file.to_str().unwrap(),
+    ];
+    let before = server.stats().token_requests;
+    s.run(&wrong).await.assert_code(USAGE);
+    assert_eq!(server.stats().token_requests, before, "nothing sent");
 
     let env = s.run(&["export", "--format", "env"]).await;
     env.assert_code(0);
@@ -42,8 +57,6 @@ async fn an_expired_access_token_is_refreshed_once_before_it_is_exported() {
     assert_eq!(server.stats().refreshes, 1);
 
     // An explicit --min-valid longer than the token has: refreshed, as `token` would.
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("token");
     s.run(&[
         "export",
         "--format",
