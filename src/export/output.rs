@@ -65,27 +65,18 @@ pub enum OutputError {
         /// A hint for the netrc format.
         hint: &'static str,
     },
-    /// The directory the file would go in does not exist.
+    /// The directory the file would go in does not exist, or is not a directory.
     #[error(
-        "the directory {} does not exist, so {} was not written: create it first (mkdir -p), or give a path in an existing directory",
+        "{} {what}, so {} was not written: give a path in an existing directory, or create it first (mkdir -p)",
         dir.display(), path.display()
     )]
     NoDirectory {
-        /// The missing directory.
+        /// The parent of the path.
         dir: PathBuf,
         /// The path asked for.
         path: PathBuf,
-    },
-    /// What the file would go in is not a directory (or a part of its path is not).
-    #[error(
-        "{} is not a directory, so {} was not written: give a path in an existing directory",
-        dir.display(), path.display()
-    )]
-    ParentNotDirectory {
-        /// The parent path.
-        dir: PathBuf,
-        /// The path asked for.
-        path: PathBuf,
+        /// "does not exist" or "is not a directory".
+        what: &'static str,
     },
     /// Reading or writing failed.
     #[error(transparent)]
@@ -145,29 +136,23 @@ pub fn write(
     Ok(())
 }
 
-/// Refuses a path whose directory is missing or is not a directory, naming the directory (the
-/// temporary file's creation would otherwise fail with a bare "No such file or directory").
+/// Refuses a path whose directory is missing or not one, naming it (not a bare ENOENT).
 fn check_directory(absolute: &Path) -> Result<(), OutputError> {
-    let Some(dir) = absolute.parent() else {
-        return Ok(());
-    };
-    let refused = |missing: bool| {
-        let (dir, path) = (dir.to_path_buf(), absolute.to_path_buf());
-        Err(if missing {
-            OutputError::NoDirectory { dir, path }
-        } else {
-            OutputError::ParentNotDirectory { dir, path }
-        })
-    };
+    let dir = absolute.parent().unwrap_or(absolute);
     // Followed: a symbolic link to a directory is a directory to write in.
-    match std::fs::metadata(dir) {
-        Ok(meta) if meta.is_dir() => Ok(()),
-        Ok(_) => refused(false),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => refused(true),
-        Err(e) if e.kind() == io::ErrorKind::NotADirectory => refused(false),
+    let what = match std::fs::metadata(dir) {
+        Ok(meta) if meta.is_dir() => return Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => "does not exist",
+        Ok(_) => "is not a directory",
+        Err(e) if e.kind() == io::ErrorKind::NotADirectory => "is not a directory",
         // Unreadable or else: the write itself says what failed.
-        Err(_) => Ok(()),
-    }
+        Err(_) => return Ok(()),
+    };
+    Err(OutputError::NoDirectory {
+        dir: dir.to_path_buf(),
+        path: absolute.to_path_buf(),
+        what,
+    })
 }
 
 /// Refuses a symbolic link or anything but a regular file at `path`.

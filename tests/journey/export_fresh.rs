@@ -133,10 +133,8 @@ async fn output_into_a_missing_directory_says_it_does_not_exist() {
         .await;
     run.assert_code(USAGE).assert_no_token_on_stdout();
     assert!(
-        run.stderr.contains(&format!(
-            "the directory {} does not exist",
-            missing.display()
-        )),
+        run.stderr
+            .contains(&format!("{} does not exist, so", missing.display())),
         "{}",
         run.stderr
     );
