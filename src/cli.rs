@@ -86,8 +86,10 @@ pub enum Command {
     Refresh(RefreshArgs),
     /// Revoke the session at the server, then delete it here (kept when the server could not revoke it).
     Logout(LogoutArgs),
-    /// Print (or write to a 0600 file) the tokens in a format other programs read.
+    /// Print (or write to a 0600 file) the tokens in a format other programs read, refreshing as `token` does.
     Export(ExportArgs),
+    /// Run a command with a fresh access token in its environment (`GRANTTY_ACCESS_TOKEN`, `GRANTTY_AUTHORIZATION`), refreshing as `token` does; exits with the command's status.
+    Exec(ExecArgs),
     /// List the configured profiles and the state of their sessions.
     Profiles(ProfilesArgs),
     /// Keep sessions alive without a terminal (systemd user service, tmux, nohup): refresh ahead of expiry until SIGTERM.
@@ -194,6 +196,35 @@ pub struct TokenArgs {
     pub format: Format,
 }
 
+/// `grantty exec`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "The command gets GRANTTY_ACCESS_TOKEN (the bare token) and GRANTTY_AUTHORIZATION \
+                  (the whole header value: 'Bearer …', or 'AnaplanAuthToken …' for Anaplan) in \
+                  its environment, never in its arguments, and replaces grantty (same process, \
+                  stdin, stdout, stderr and signals). Exit status: the command's; 127 when it \
+                  is not found, 126 when it cannot be run; the command does not run when no \
+                  valid token can be had (exit 7 sign-in needed, 5 server, 6 network, 8 store, \
+                  as for 'grantty token').\n\nExample: grantty exec -- sh -c 'curl -H \
+                  \"Authorization: $GRANTTY_AUTHORIZATION\" URL'"
+)]
+pub struct ExecArgs {
+    /// Minimum remaining validity in seconds, as for `grantty token`: refresh first when the token has less.
+    #[arg(long, value_name = "SECS")]
+    pub min_valid: Option<u64>,
+    /// The command and its arguments (after `--`, or from the first word that is not an option of grantty's).
+    #[arg(
+        value_name = "CMD",
+        required = true,
+        num_args = 1..,
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_hint = clap::ValueHint::CommandWithArguments,
+        value_parser = clap::value_parser!(std::ffi::OsString)
+    )]
+    pub command: Vec<std::ffi::OsString>,
+}
+
 /// `grantty status`.
 #[derive(Debug, Args)]
 pub struct StatusArgs {
@@ -229,6 +260,9 @@ pub struct ExportArgs {
     /// Output format; default: the profile's `export_format`.
     #[arg(long, value_enum)]
     pub format: Option<Format>,
+    /// Minimum remaining validity in seconds, as for `grantty token`: refresh first when the token has less.
+    #[arg(long, value_name = "SECS")]
+    pub min_valid: Option<u64>,
     /// Write to this file (0600, atomically) instead of stdout. An existing file is replaced
     /// only if grantty wrote it; a symbolic link or anything but a regular file never is.
     #[arg(long)]

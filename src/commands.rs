@@ -4,6 +4,7 @@ mod client_secret;
 mod code_flow;
 mod demo_settings;
 mod docs;
+mod exec;
 mod hold;
 mod integrations;
 mod keep;
@@ -69,6 +70,8 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
         Some(Command::Export(args)) => {
             scripts::export(session, args, profile.and_then(|p| p.export_format)).await
         }
+        // Boxed as `token` is.
+        Some(Command::Exec(args)) => Box::pin(exec::exec(session, args)).await,
         Some(Command::Profiles(args)) => profiles::list(&cli.session, session, &config, args),
         Some(Command::KubectlCredential) => integrations::kubectl_credential(session).await,
         Some(Command::GitCredential(args)) => {

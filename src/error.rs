@@ -34,6 +34,11 @@ pub mod exit {
     pub const NOT_VERIFIABLE: u8 = 10;
     /// `refresh --wait SECS`: another grantty held the profile's lock longer; nothing was sent.
     pub const BUSY: u8 = 11;
+    /// `exec`: the command was found but could not be run (not executable, a directory, …),
+    /// as a POSIX shell says it.
+    pub const CANNOT_EXECUTE: u8 = 126;
+    /// `exec`: the command was not found, as a POSIX shell says it.
+    pub const COMMAND_NOT_FOUND: u8 = 127;
     /// Cancelled by the user or a signal before the sign-in ended.
     pub const CANCELLED: u8 = 130;
 }
@@ -116,6 +121,14 @@ pub enum Error {
         /// Why the store refused (and the fallback place too).
         reason: std::sync::Arc<StoreError>,
     },
+    /// `exec` could not start the command (nothing ran; the token went nowhere).
+    #[error("{}", crate::words::exec_failed(program, source))]
+    Exec {
+        /// The command as given (lossy UTF-8, sanitised when shown).
+        program: String,
+        /// Why `execve` failed.
+        source: std::io::Error,
+    },
     /// The sign-in ended without tokens; the message was already shown when empty.
     #[error("{message}")]
     SignIn {
@@ -164,6 +177,10 @@ impl Error {
             Error::Store(_) | Error::Unsaved { .. } => exit::STORE,
             Error::Io(_) | Error::Demo(_) | Error::Transport(_) => exit::FAILURE,
             Error::SignIn { code, .. } => *code,
+            Error::Exec { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
+                exit::COMMAND_NOT_FOUND
+            }
+            Error::Exec { .. } => exit::CANNOT_EXECUTE,
             Error::Interrupted { .. } => exit::CANCELLED,
             Error::Verify { failed, .. } => match failed {
                 VerifyFailed::Refused { .. } => exit::SIGN_IN_NEEDED,

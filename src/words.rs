@@ -7,6 +7,7 @@ mod client_secret;
 pub mod code_flow;
 mod discovery;
 mod docs;
+mod exec;
 mod lock_wait;
 mod verify;
 
@@ -16,6 +17,7 @@ pub use client_secret::{
 };
 pub use discovery::retry_with_endpoints;
 pub use docs::man_fallback;
+pub use exec::exec_failed;
 pub use lock_wait::{lock_holder, waiting_for_lock};
 pub use verify::verify_failed;
 

@@ -6,13 +6,15 @@ use std::io::Write as _;
 
 use crate::cli::{ExportArgs, LogoutArgs, RefreshArgs, SessionArgs, TokenArgs};
 use crate::config::Profile;
+use crate::domain::clock::Timestamp;
+use crate::domain::session::Session;
 
 use crate::error::Error;
 use crate::export;
 use crate::export::output::{OutputError, Replace};
 use crate::oauth::http::ReqwestTransport;
 use crate::oauth::provider::checked_url;
-use crate::session_service::{LogoutMode, MinValid, RefreshFailed, Refreshed, SessionService};
+use crate::session_service::{LogoutMode, MinValid, Refreshed, SessionService};
 use crate::store::StoreChoice;
 use crate::words;
 
@@ -38,20 +40,24 @@ pub async fn token(session: &SessionArgs, args: &TokenArgs) -> Result<(), Error>
     let min_valid = MinValid::from_flag(args.min_valid);
     let served = served(&service, &session.profile, min_valid).await?;
     let now = service.clock.now();
+    warn_if_shorter(min_valid, &served.session, now);
+    let out = export::render(&served.session, args.format, now);
+    std::io::stdout().write_all(out.as_bytes())?;
+    served.then
+}
+
+/// Warns on stderr when even the session handed out has less than an explicit `--min-valid`.
+pub(super) fn warn_if_shorter(min_valid: MinValid, session: &Session, now: Timestamp) {
     if let MinValid::Exactly(wanted) = min_valid
-        && served
-            .session
+        && session
             .access_remaining_secs(now)
             .is_some_and(|left| left < wanted)
     {
         crate::say!(
             "grantty: {}",
-            words::shorter_than_asked(wanted, served.session.access_remaining_secs(now))
+            words::shorter_than_asked(wanted, session.access_remaining_secs(now))
         );
     }
-    let out = export::render(&served.session, args.format, now);
-    std::io::stdout().write_all(out.as_bytes())?;
-    served.then
 }
 
 /// `grantty refresh`: refresh now.
@@ -148,7 +154,8 @@ pub async fn logout(
 }
 
 /// `grantty export`: tokens to stdout or a 0600 file, in `--format`, else the profile's
-/// `export_format` (`profile_format`).
+/// `export_format` (`profile_format`), refreshed first as `grantty token` does (same
+/// `--min-valid`, same exit codes when no valid access token can be had: nothing is written).
 pub async fn export(
     session: &SessionArgs,
     args: &ExportArgs,
@@ -160,49 +167,54 @@ pub async fn export(
             export_format_names()
         ))
     })?;
-    let service = service(open_store(session, StoreChoice::Auto)?)?;
-    let stored =
-        service
-            .open(&session.profile)
-            .await?
-            .ok_or_else(|| RefreshFailed::NotSignedIn {
-                profile: session.profile.clone(),
-            })?;
-    let text = export::render(&stored, format, service.clock.now());
-    match &args.output {
-        Some(path) => {
-            let replace = match (args.update, args.force) {
-                (true, _) if format != export::Format::Netrc => {
-                    return Err(Error::Usage(
-                        "--update changes one machine entry of a .netrc: it needs --format netrc"
-                            .to_owned(),
-                    ));
-                }
-                (true, _) => Replace::NetrcEntry,
-                (false, true) => Replace::AnyRegularFile,
-                (false, false) => Replace::OwnOnly,
-            };
-            let host = if format == export::Format::Netrc {
-                export::host_without_port(&stored.meta.provider.host)
-            } else {
-                ""
-            };
-            let state_dir = export::files_dir(service.state_dir());
-            match export::output::write(&state_dir, path, &text, replace, host) {
-                Ok(()) => {}
-                Err(OutputError::Store(e)) => return Err(e.into()),
-                Err(refused) => return Err(Error::Usage(refused.to_string())),
-            }
-            crate::say!(
-                "grantty: {} {} (0600), {}.",
-                if args.update { "updated" } else { "wrote" },
-                path.display(),
-                export::snapshot_note(format)
-            );
+    // Checked before the refresh: a command line that cannot be followed costs no request.
+    let replace = match (args.update, args.force) {
+        (true, _) if format != export::Format::Netrc => {
+            return Err(Error::Usage(
+                "--update changes one machine entry of a .netrc: it needs --format netrc"
+                    .to_owned(),
+            ));
         }
-        None => std::io::stdout().write_all(text.as_bytes())?,
+        (true, _) => Replace::NetrcEntry,
+        (false, true) => Replace::AnyRegularFile,
+        (false, false) => Replace::OwnOnly,
+    };
+    let mut service = service(open_store(session, StoreChoice::Auto)?)?;
+    service.lock_wait = hold::lock_wait(None);
+    // As `token` does: never hand out an access token that a refresh should have replaced.
+    let min_valid = MinValid::from_flag(args.min_valid);
+    let served = served(&service, &session.profile, min_valid).await?;
+    let now = service.clock.now();
+    warn_if_shorter(min_valid, &served.session, now);
+    let stored = &served.session;
+    let text = export::render(stored, format, now);
+    let Some(path) = &args.output else {
+        std::io::stdout().write_all(text.as_bytes())?;
+        return served.then;
+    };
+    let host = if format == export::Format::Netrc {
+        export::host_without_port(&stored.meta.provider.host)
+    } else {
+        ""
+    };
+    let state_dir = export::files_dir(service.state_dir());
+    if let Err(failed) = export::output::write(&state_dir, path, &text, replace, host) {
+        // Refreshed tokens no store took are said first: the file was their last chance.
+        if let Err(unsaved) = &served.then {
+            crate::say!("grantty: {unsaved}");
+        }
+        return Err(match failed {
+            OutputError::Store(e) => e.into(),
+            refused => Error::Usage(refused.to_string()),
+        });
     }
-    Ok(())
+    crate::say!(
+        "grantty: {} {} (0600), {}.",
+        if args.update { "updated" } else { "wrote" },
+        path.display(),
+        export::snapshot_note(format)
+    );
+    served.then
 }
 
 /// `env|json|…`: the names `--format` accepts.

@@ -1,4 +1,4 @@
-//! The cached path of `grantty token` and `grantty kubectl-credential`: read the metadata and the
+//! The cached path of `grantty token`, `grantty kubectl-credential` and `grantty exec`: read the metadata and the
 //! secrets, print, exit. It runs before `main` builds the async runtime, so a valid cached token
 //! costs about one process start: no runtime, no HTTP client (whose CA roots alone are hundreds of
 //! file reads), no keyring probe, no lock.
@@ -21,15 +21,29 @@ use crate::error::Error;
 use crate::export::{self, Format};
 use crate::session_service::MinValid;
 
-/// Answers `cli` from the cached session when it is a `token` or `kubectl-credential` call whose
-/// stored access token is valid long enough; `None` means "run the full command".
+/// What a cached session is for.
+enum Use<'a> {
+    /// Print it in this format.
+    Print(Format),
+    /// Run this command with it (`grantty exec`).
+    Exec(&'a [std::ffi::OsString]),
+}
+
+/// Answers `cli` from the cached session when it is a `token`, `kubectl-credential` or `exec`
+/// call whose stored access token is valid long enough; `None` means "run the full command".
 pub fn cached(cli: &Cli) -> Option<Result<(), Error>> {
-    // The same margins as the full commands (`scripts::token`, `integrations`).
-    let (min_valid, format) = match &cli.command {
-        Some(Command::Token(args)) => (MinValid::from_flag(args.min_valid), args.format),
+    // The same margins as the full commands (`scripts::token`, `integrations`, `exec`).
+    let (min_valid, usage) = match &cli.command {
+        Some(Command::Token(args)) => {
+            (MinValid::from_flag(args.min_valid), Use::Print(args.format))
+        }
         Some(Command::KubectlCredential) => (
             MinValid::Exactly(KUBECTL_MIN_VALID_SECS),
-            Format::ExecCredential,
+            Use::Print(Format::ExecCredential),
+        ),
+        Some(Command::Exec(args)) => (
+            MinValid::from_flag(args.min_valid),
+            Use::Exec(&args.command),
         ),
         _ => return None,
     };
@@ -41,6 +55,13 @@ pub fn cached(cli: &Cli) -> Option<Result<(), Error>> {
     if session.needs_refresh(now, min_valid.margin(&session)) {
         return None;
     }
+    let format = match usage {
+        Use::Print(format) => format,
+        Use::Exec(command) => {
+            drop(store);
+            return Some(Err(super::exec::replace_process(&session, command)));
+        }
+    };
     let out = export::render(&session, format, now);
     Some(
         std::io::stdout()

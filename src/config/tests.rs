@@ -163,6 +163,10 @@ fn every_bad_value_names_the_file_line_column_key_and_valid_choices() {
             r#"; give a host name such as "eu3.app.anaplan.com""#,
         ),
         (
+            r#"host = "127.0.0.1:3101""#,
+            r#"; a loopback address needs its scheme: write host = "http://127.0.0.1:3101" for a local server"#,
+        ),
+        (
             r#"redirect_uri = "myapp:/cb""#,
             "; give an http:// or https:// URL",
         ),

@@ -6,7 +6,7 @@ use clap::ValueEnum;
 use toml::de::DeValue;
 
 use super::REFRESH_SKEW_RANGE_SECS;
-use crate::oauth::provider::{EndpointError, checked_url};
+use crate::oauth::provider::{EndpointError, checked_url, is_loopback};
 
 /// The valid key closest to `key` (ignoring case, `_` and `-`), within two edits.
 pub(crate) fn suggestion<'k>(key: &str, valid: &[&'k str]) -> Option<&'k str> {
@@ -105,6 +105,10 @@ pub(super) fn host(value: &DeValue<'_>, written: &str) -> Result<String, String>
         format!("https://{host}")
     };
     match checked_url("host", &url) {
+        // Plain http is what a local server usually speaks: say so rather than fail on TLS.
+        Ok(url) if !host.contains("://") && is_loopback(&url) => Err(format!(
+            "host = {written} is not valid; a loopback address needs its scheme: write host = \"http://{host}\" for a local server that speaks plain http, or \"https://{host}\" for one that speaks TLS"
+        )),
         Ok(_) => Ok(host),
         Err(_) => Err(format!(
             "host = {written} is not valid; give a host name such as \"eu3.app.anaplan.com\", or an https:// URL"

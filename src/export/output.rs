@@ -65,6 +65,19 @@ pub enum OutputError {
         /// A hint for the netrc format.
         hint: &'static str,
     },
+    /// The directory the file would go in does not exist, or is not a directory.
+    #[error(
+        "{} {what}, so {} was not written: give a path in an existing directory, or create it first (mkdir -p)",
+        dir.display(), path.display()
+    )]
+    NoDirectory {
+        /// The parent of the path.
+        dir: PathBuf,
+        /// The path asked for.
+        path: PathBuf,
+        /// "does not exist" or "is not a directory".
+        what: &'static str,
+    },
     /// Reading or writing failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -80,6 +93,7 @@ pub fn write(
     host: &str,
 ) -> Result<(), OutputError> {
     let absolute = std::path::absolute(path).map_err(|e| StoreError::io("resolve", path, e))?;
+    check_directory(&absolute)?;
     let mut record = Record::load(state_dir);
     let bytes = match std::fs::symlink_metadata(&absolute) {
         Err(e) if e.kind() == io::ErrorKind::NotFound => match replace {
@@ -120,6 +134,25 @@ pub fn write(
         let _ = record.save(state_dir);
     }
     Ok(())
+}
+
+/// Refuses a path whose directory is missing or not one, naming it (not a bare ENOENT).
+fn check_directory(absolute: &Path) -> Result<(), OutputError> {
+    let dir = absolute.parent().unwrap_or(absolute);
+    // Followed: a symbolic link to a directory is a directory to write in.
+    let what = match std::fs::metadata(dir) {
+        Ok(meta) if meta.is_dir() => return Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => "does not exist",
+        Ok(_) => "is not a directory",
+        Err(e) if e.kind() == io::ErrorKind::NotADirectory => "is not a directory",
+        // Unreadable or else: the write itself says what failed.
+        Err(_) => return Ok(()),
+    };
+    Err(OutputError::NoDirectory {
+        dir: dir.to_path_buf(),
+        path: absolute.to_path_buf(),
+        what,
+    })
 }
 
 /// Refuses a symbolic link or anything but a regular file at `path`.

@@ -71,6 +71,18 @@ pub enum EndpointError {
         /// The value given.
         url: String,
     },
+    /// A loopback `--host` without a scheme: https is assumed elsewhere, but a local server
+    /// (`grantty demo --serve`, a simulator) usually speaks plain http, which would fail with a
+    /// TLS error. Say which one is meant.
+    #[error(
+        "{what} {host:?} is a loopback address without a scheme: for a local server that speaks plain http (such as grantty demo --serve) say {what} http://{host}, for one that speaks TLS {what} https://{host}"
+    )]
+    LoopbackWithoutScheme {
+        /// Which setting.
+        what: &'static str,
+        /// The host as given.
+        host: String,
+    },
     /// The discovery document has no device endpoint.
     #[error(
         "the discovery document of {issuer:?} has no device_authorization_endpoint; this server may not support the device grant. If it does, add --device-endpoint URL next to --issuer (the other endpoints still come from discovery)"
@@ -140,9 +152,15 @@ impl Provider {
         let base = if host.contains("://") {
             host.to_owned()
         } else {
-            format!("https://{host}")
+            format!("https://{}", host.trim())
         };
         let base = checked_url("--host", &base)?;
+        if !host.contains("://") && is_loopback(&base) {
+            return Err(EndpointError::LoopbackWithoutScheme {
+                what: "--host",
+                host: shown(host.trim()),
+            });
+        }
         let join = |path: &str| {
             base.join(path).map_err(|e| EndpointError::Invalid {
                 what: "--host",

@@ -70,3 +70,24 @@ fn display_host_keeps_a_non_default_port() {
     assert_eq!(p.display_host(), "127.0.0.1:4000");
     assert_eq!(p.body, BodyEncoding::Form);
 }
+
+#[test]
+fn a_loopback_host_without_scheme_is_refused_with_both_urls_suggested() {
+    for host in ["127.0.0.1:3101", "localhost:3101", "[::1]:3101"] {
+        let err = Provider::anaplan(host, "c", None).unwrap_err();
+        let text = err.to_string();
+        assert!(
+            matches!(err, EndpointError::LoopbackWithoutScheme { .. }),
+            "{host}: {err:?}"
+        );
+        assert!(text.contains(&format!("--host http://{host}")), "{text}");
+        assert!(text.contains(&format!("--host https://{host}")), "{text}");
+    }
+    assert!(Provider::anaplan("http://127.0.0.1:3101", "c", None).is_ok());
+    assert!(Provider::anaplan("https://127.0.0.1:3101", "c", None).is_ok());
+    assert!(Provider::anaplan("eu3.app.anaplan.com:443", "c", None).is_ok());
+    assert!(matches!(
+        Provider::anaplan("http://eu3.app.anaplan.com", "c", None),
+        Err(EndpointError::Insecure { .. })
+    ));
+}

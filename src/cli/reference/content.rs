@@ -190,6 +190,16 @@ fn exit_status() -> Section {
              userinfo_endpoint in its discovery document)",
         ),
         (
+            exit::CANNOT_EXECUTE,
+            "'exec': the command was found but could not be run (not executable)",
+        ),
+        (
+            exit::COMMAND_NOT_FOUND,
+            "'exec': the command was not found; otherwise 'exec' exits with the command's \
+             status, and with 'token''s codes (the command not run) when no valid token can \
+             be had",
+        ),
+        (
             exit::CANCELLED,
             "cancelled (q, Ctrl-C, SIGTERM, SIGHUP) before the sign-in ended",
         ),
@@ -347,6 +357,10 @@ fn examples() -> Section {
                 "*/15 * * * * grantty keep --all --once",
                 "a crontab line: exit 0 healthy, 7 a session needs a person, 6 the provider \
                  could not be reached (see grantty-keep(1))",
+            ),
+            (
+                "grantty exec -- sh -c 'curl -H \"Authorization: $GRANTTY_AUTHORIZATION\" URL'",
+                "run a command with a fresh token in its environment (never in its arguments)",
             ),
             (
                 "grantty status --json",
