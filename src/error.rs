@@ -116,6 +116,12 @@ pub enum Error {
         /// Why the store refused (and the fallback place too).
         reason: std::sync::Arc<StoreError>,
     },
+    /// `keep --once` found a session that is not healthy; its lines already said which.
+    #[error("")]
+    KeepOnce {
+        /// Exit code: [`exit::SIGN_IN_NEEDED`], [`exit::NETWORK`] or [`exit::STORE`].
+        code: u8,
+    },
     /// The sign-in ended without tokens; the message was already shown when empty.
     #[error("{message}")]
     SignIn {
@@ -163,7 +169,7 @@ impl Error {
             Error::Store(StoreError::Busy { .. }) => exit::BUSY,
             Error::Store(_) | Error::Unsaved { .. } => exit::STORE,
             Error::Io(_) | Error::Demo(_) | Error::Transport(_) => exit::FAILURE,
-            Error::SignIn { code, .. } => *code,
+            Error::SignIn { code, .. } | Error::KeepOnce { code } => *code,
             Error::Interrupted { .. } => exit::CANCELLED,
             Error::Verify { failed, .. } => match failed {
                 VerifyFailed::Refused { .. } => exit::SIGN_IN_NEEDED,

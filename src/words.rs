@@ -6,6 +6,7 @@
 mod client_secret;
 pub mod code_flow;
 mod discovery;
+mod keep;
 mod lock_wait;
 mod verify;
 
@@ -14,6 +15,7 @@ pub use client_secret::{
     client_secret_sent, empty_client_secret, invalid_client_hint,
 };
 pub use discovery::retry_with_endpoints;
+pub use keep::{alert, hook_failed, logged_out_meanwhile};
 pub use lock_wait::{lock_holder, waiting_for_lock};
 pub use verify::verify_failed;
 
