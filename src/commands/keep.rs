@@ -5,6 +5,12 @@
 //! what is due through the same [`SessionService`] and per-profile lock as `grantty token` and the
 //! dashboard, reports, and sleeps again. No polling between deadlines.
 //!
+//! The same policy decides when a person hears about a session ([`upkeep::Alerts`]:
+//! `sign-in-soon`, `needs-human`, `recovered`, `ended`): an `alert` line or event, and with
+//! `--notify CMD` a hook run beside the keeper ([`notify`]). A session that disappears from the
+//! store (a logout elsewhere) is said once (`logged_out`) and no longer kept. `--once` is one pass
+//! of all this for cron ([`once`]).
+//!
 //! SIGTERM, SIGINT and SIGHUP stop it: at once while it sleeps; after the refresh in flight has
 //! been answered and saved otherwise (the HTTP timeout bounds that). Either way it exits 0.
 
@@ -37,11 +43,20 @@ use crate::words;
 /// `grantty keep [--profile P | --all] [--json] [--notify CMD] [--once]`, or
 /// `--print-systemd-unit`.
 pub async fn keep(session: &SessionArgs, args: &KeepArgs) -> Result<(), Error> {
-    let selector = if args.all {
+    let mut selector = if args.all {
         vec!["--all".to_owned()]
     } else {
         vec!["--profile".to_owned(), session.profile.clone()]
     };
+    if let Some(command) = &args.notify {
+        // The unit alerts as this command line would.
+        selector.extend([
+            "--notify".to_owned(),
+            command.clone(),
+            "--notify-timeout".to_owned(),
+            args.notify_timeout.to_string(),
+        ]);
+    }
     if args.print_systemd_unit {
         let exe = std::env::current_exe()?;
         let paths = UnitPaths {

@@ -48,3 +48,50 @@ pub fn logged_out_meanwhile(profile: &str) -> String {
 pub fn hook_failed(event: &str, problem: &str) -> String {
     format!("the --notify command for {event} {problem}; keeping on")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn alerts_name_the_profile_and_the_command_that_helps() {
+        let now = Timestamp::from_unix_secs(3600);
+        let end = Some(Timestamp::from_unix_secs(3 * 3600));
+        let soon = alert(
+            "work",
+            Alert {
+                kind: AlertKind::SignInSoon,
+                deadline: end,
+            },
+            None,
+            now,
+        );
+        assert_eq!(
+            soon,
+            "the session of profile \"work\" ends at 03:00:00 UTC (in 2 h); sign in again before then with `grantty login --profile work`"
+        );
+        for kind in [AlertKind::NeedsHuman, AlertKind::Ended] {
+            let text = alert(
+                "work",
+                Alert {
+                    kind,
+                    deadline: end,
+                },
+                None,
+                now,
+            );
+            assert!(text.contains("--profile work"), "{text}");
+        }
+        let ended = Alert {
+            kind: AlertKind::Ended,
+            deadline: Some(now),
+        };
+        assert!(alert("work", ended, None, now).contains("ended at 01:00:00 UTC"));
+        assert_eq!(
+            alert("work", ended, Some("the refresh token was refused"), now),
+            "the refresh token was refused",
+            "the failure's own sentence"
+        );
+        assert!(logged_out_meanwhile("work").contains("grantty login --profile work"));
+    }
+}

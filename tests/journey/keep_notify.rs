@@ -443,3 +443,26 @@ async fn keep_says_once_that_a_session_was_logged_out_elsewhere_and_stops_keepin
     assert_eq!(server.stats().token_requests, requests, "nothing sent");
     assert!(calls(out.path(), "ended").is_empty());
 }
+
+#[tokio::test]
+async fn the_systemd_unit_keeps_the_notify_command_word_for_word() {
+    let server = server(DemoConfig::default()).await;
+    let fixture = signed_in(&server, Access::Fresh).await;
+    let run = fixture
+        .run(&[
+            "keep",
+            "--all",
+            "--notify",
+            "notify-send \"$GRANTTY_EVENT\" 100%",
+            "--print-systemd-unit",
+        ])
+        .await;
+    run.assert_code(0);
+    assert!(
+        run.stdout.contains(
+            " keep \"--all\" \"--notify\" \"notify-send \\\"$$GRANTTY_EVENT\\\" 100%%\" \"--notify-timeout\" \"30\"\n"
+        ),
+        "{}",
+        run.stdout
+    );
+}

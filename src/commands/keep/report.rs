@@ -418,6 +418,44 @@ mod tests {
         );
     }
 
+    #[test]
+    fn alerts_checks_and_logouts_are_events_of_their_own() {
+        let mut out = Vec::new();
+        let mut reporter = Reporter::new(&mut out, true);
+        let now = Timestamp::from_unix_secs(7);
+        reporter.emit(
+            &KeepEvent::Alert {
+                profile: "p".into(),
+                alert: "sign-in-soon",
+                message: "m".into(),
+                deadline: Some(100),
+            },
+            now,
+        );
+        reporter.emit(
+            &KeepEvent::LoggedOut {
+                profile: "p".into(),
+                message: "gone".into(),
+            },
+            now,
+        );
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "{\"v\":1,\"event\":\"alert\",\"profile\":\"p\",\"alert\":\"sign-in-soon\",\"message\":\"m\",\"deadline\":100,\"time\":7}\n\
+             {\"v\":1,\"event\":\"logged_out\",\"profile\":\"p\",\"message\":\"gone\",\"time\":7}\n"
+        );
+        let checked = KeepEvent::Checked {
+            profile: "p".into(),
+            health: "needs_human",
+            message: "p: NEEDS YOU: sign in".into(),
+            deadline: None,
+        };
+        assert_eq!(
+            line(&checked, now),
+            "grantty keep 00:00:07Z [needs_human] p: NEEDS YOU: sign in"
+        );
+    }
+
     fn paths(state: &str) -> UnitPaths {
         UnitPaths {
             state_dir: PathBuf::from(state),
