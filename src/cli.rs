@@ -117,6 +117,7 @@ pub struct ManArgs {
 
 /// `grantty keep`.
 #[derive(Debug, Args)]
+#[allow(clippy::struct_excessive_bools)] // independent flags, as clap parses them
 pub struct KeepArgs {
     /// Keep every stored session (instead of the one of --profile), including sessions signed in later.
     #[arg(long)]
@@ -127,6 +128,17 @@ pub struct KeepArgs {
     /// Print a systemd user unit that runs this keeper, then exit.
     #[arg(long)]
     pub print_systemd_unit: bool,
+    /// Run `sh -c CMD` once per alert and session (sign-in-soon, needs-human, recovered, ended)
+    /// with `GRANTTY_EVENT`, `GRANTTY_PROFILE`, `GRANTTY_DEADLINE` and `GRANTTY_MESSAGE` set.
+    #[arg(long, value_name = "CMD")]
+    pub notify: Option<String>,
+    /// Stop a --notify command (its whole process group) after SECS seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 30, requires = "notify")]
+    pub notify_timeout: u64,
+    /// For cron: refresh what is due, print one line per session, and exit: 0 all healthy,
+    /// 7 a session needs a person, 6 the provider could not be reached.
+    #[arg(long, conflicts_with_all = ["notify", "print_systemd_unit"])]
+    pub once: bool,
 }
 
 /// `grantty refresh`.

@@ -129,6 +129,12 @@ pub enum Error {
         /// Why `execve` failed.
         source: std::io::Error,
     },
+    /// `keep --once` found a session that is not healthy; its lines already said which.
+    #[error("")]
+    KeepOnce {
+        /// Exit code: [`exit::SIGN_IN_NEEDED`], [`exit::NETWORK`] or [`exit::STORE`].
+        code: u8,
+    },
     /// The sign-in ended without tokens; the message was already shown when empty.
     #[error("{message}")]
     SignIn {
@@ -176,11 +182,11 @@ impl Error {
             Error::Store(StoreError::Busy { .. }) => exit::BUSY,
             Error::Store(_) | Error::Unsaved { .. } => exit::STORE,
             Error::Io(_) | Error::Demo(_) | Error::Transport(_) => exit::FAILURE,
-            Error::SignIn { code, .. } => *code,
             Error::Exec { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
                 exit::COMMAND_NOT_FOUND
             }
             Error::Exec { .. } => exit::CANNOT_EXECUTE,
+            Error::SignIn { code, .. } | Error::KeepOnce { code } => *code,
             Error::Interrupted { .. } => exit::CANCELLED,
             Error::Verify { failed, .. } => match failed {
                 VerifyFailed::Refused { .. } => exit::SIGN_IN_NEEDED,

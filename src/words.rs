@@ -8,6 +8,7 @@ pub mod code_flow;
 mod discovery;
 mod docs;
 mod exec;
+mod keep;
 mod lock_wait;
 mod verify;
 
@@ -18,6 +19,7 @@ pub use client_secret::{
 pub use discovery::retry_with_endpoints;
 pub use docs::man_fallback;
 pub use exec::exec_failed;
+pub use keep::{alert, hook_failed, logged_out_meanwhile};
 pub use lock_wait::{lock_holder, waiting_for_lock};
 pub use verify::verify_failed;
 

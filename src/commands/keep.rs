@@ -5,9 +5,17 @@
 //! what is due through the same [`SessionService`] and per-profile lock as `grantty token` and the
 //! dashboard, reports, and sleeps again. No polling between deadlines.
 //!
+//! The same policy decides when a person hears about a session ([`upkeep::Alerts`]:
+//! `sign-in-soon`, `needs-human`, `recovered`, `ended`): an `alert` line or event, and with
+//! `--notify CMD` a hook run beside the keeper ([`notify`]). A session that disappears from the
+//! store (a logout elsewhere) is said once (`logged_out`) and no longer kept. `--once` is one pass
+//! of all this for cron ([`once`]).
+//!
 //! SIGTERM, SIGINT and SIGHUP stop it: at once while it sleeps; after the refresh in flight has
 //! been answered and saved otherwise (the HTTP timeout bounds that). Either way it exits 0.
 
+mod notify;
+mod once;
 mod report;
 mod signals;
 mod unsaved;
@@ -16,26 +24,39 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
 
+use self::notify::{Hook, HookDone, next_done};
 use self::report::{KeepEvent, Reporter, UnitPaths, needs_human, systemd_unit};
 use self::signals::Signals;
 use super::setup::{open_store, state_dir};
 use crate::cli::{KeepArgs, SessionArgs};
 use crate::domain::clock::{Clock, SystemClock, Timestamp};
 use crate::domain::session::{RefreshChange, Session};
-use crate::domain::upkeep::{self, ACCESS_MARGIN_SECS, Action, Failure, Reaction, Watch, Why};
+use crate::domain::upkeep::{
+    self, ACCESS_MARGIN_SECS, Action, Alert, Failure, Reaction, Watch, Why,
+};
 use crate::error::Error;
 use crate::oauth::http::ReqwestTransport;
 use crate::session_service::{MinValid, RefreshFailed, Refreshed, SessionService, Stored};
 use crate::store::{StoreChoice, stored_profiles};
 use crate::words;
 
-/// `grantty keep [--profile P | --all] [--json]`, or `--print-systemd-unit`.
+/// `grantty keep [--profile P | --all] [--json] [--notify CMD] [--once]`, or
+/// `--print-systemd-unit`.
 pub async fn keep(session: &SessionArgs, args: &KeepArgs) -> Result<(), Error> {
-    let selector = if args.all {
+    let mut selector = if args.all {
         vec!["--all".to_owned()]
     } else {
         vec!["--profile".to_owned(), session.profile.clone()]
     };
+    if let Some(command) = &args.notify {
+        // The unit alerts as this command line would.
+        selector.extend([
+            "--notify".to_owned(),
+            command.clone(),
+            "--notify-timeout".to_owned(),
+            args.notify_timeout.to_string(),
+        ]);
+    }
     if args.print_systemd_unit {
         let exe = std::env::current_exe()?;
         let paths = UnitPaths {
@@ -45,6 +66,14 @@ pub async fn keep(session: &SessionArgs, args: &KeepArgs) -> Result<(), Error> {
         print!("{}", systemd_unit(&exe, &selector, &paths));
         return Ok(());
     }
+    let (hook, hook_done) = match &args.notify {
+        Some(command) => {
+            let limit = Duration::from_secs(args.notify_timeout.max(1));
+            let (hook, rx) = Hook::new(command.clone(), limit);
+            (Some(hook), Some(rx))
+        }
+        None => (None, None),
+    };
     let mut keep = Keep {
         session: session.clone(),
         all: args.all,
@@ -60,6 +89,10 @@ pub async fn keep(session: &SessionArgs, args: &KeepArgs) -> Result<(), Error> {
         },
         signals: Signals::new()?,
         forgotten: BTreeSet::new(),
+        kept: BTreeSet::new(),
+        hook,
+        hook_done,
+        once: args.once.then(once::Once::default),
     };
     let profiles = keep.profiles()?;
     // A profile whose tokens the keyring forgot is kept all the same (it needs a person, and
@@ -77,12 +110,18 @@ pub async fn keep(session: &SessionArgs, args: &KeepArgs) -> Result<(), Error> {
         }
         .into());
     }
+    if args.once {
+        return keep.run_once().await;
+    }
     keep.emit(&KeepEvent::Started {
         profiles,
         all: args.all,
     });
-    let signal = keep.run().await?;
-    keep.emit(&KeepEvent::Stopped { signal });
+    let result = keep.run().await;
+    if let Some(hook) = &keep.hook {
+        hook.stop_all();
+    }
+    keep.emit(&KeepEvent::Stopped { signal: result? });
     Ok(())
 }
 
@@ -102,14 +141,26 @@ struct Keep {
     signals: Signals,
     /// Profiles whose tokens the secret backend lost, said once each.
     forgotten: BTreeSet<String>,
+    /// Profiles with a stored session at the last look: one that disappears was logged out.
+    kept: BTreeSet<String>,
+    /// The `--notify` command.
+    hook: Option<Hook>,
+    /// Hooks that failed or were stopped.
+    hook_done: Option<tokio::sync::mpsc::UnboundedReceiver<HookDone>>,
+    /// `--once`: what each session came to.
+    once: Option<once::Once>,
 }
 
 impl Keep {
     /// Wakes, acts, sleeps until a signal; returns the signal's name.
     async fn run(&mut self) -> Result<&'static str, Error> {
         loop {
+            while let Some(done) = self.hook_done.as_mut().and_then(|rx| rx.try_recv().ok()) {
+                self.hook_failed(&done);
+            }
             let now = self.clock.now();
             let sessions = self.sessions().await?;
+            let mut alerts = Vec::new();
             let watches: Vec<Watch> = sessions
                 .iter()
                 .map(|s| {
@@ -124,16 +175,33 @@ impl Keep {
                         watch.held = None;
                     }
                     watch.observe(s);
+                    alerts.extend(
+                        watch
+                            .alerts
+                            .on_tick(s, now)
+                            .into_iter()
+                            .map(|a| (profile.clone(), a)),
+                    );
                     watch.clone()
                 })
                 .collect();
+            for (profile, alert) in alerts {
+                self.alert(&profile, alert, None);
+            }
             let plan = upkeep::plan(sessions.iter().zip(&watches), now);
             if plan.due.is_empty() {
+                if self.once.is_some() {
+                    return Ok("");
+                }
                 self.report_schedule(&sessions, &watches);
                 let wait = now.secs_until(plan.wake_at).max(1);
                 tokio::select! {
                     () = tokio::time::sleep(Duration::from_secs(wait)) => continue,
                     name = self.signals.recv() => return Ok(name),
+                    done = next_done(&mut self.hook_done) => {
+                        self.hook_failed(&done);
+                        continue;
+                    }
                 }
             }
             for (index, action) in plan.due {
@@ -157,7 +225,11 @@ impl Keep {
         let why = match action {
             Action::Notify(notice) => {
                 self.watch(&profile).noticed = Some(notice);
-                self.emit(&needs_human(&profile, notice));
+                let event = needs_human(&profile, notice);
+                if let Some(once) = &mut self.once {
+                    once.needs_person(&profile);
+                }
+                self.emit(&event);
                 return Ok(None);
             }
             Action::SaveHeld => {
@@ -199,10 +271,28 @@ impl Keep {
             }) => Some(self.keep_unsaved(&keeper, &unsaved, reason).await),
             Ok(done) => {
                 let now = self.clock.now();
-                self.watch(&profile).succeeded(now);
-                Some(refreshed_event(&profile, &done))
+                let watch = self.watch(&profile);
+                watch.succeeded(now);
+                let recovered = watch.alerts.after_success(done.session());
+                self.emit(&refreshed_event(&profile, &done));
+                if let Some(alert) = recovered {
+                    self.alert(&profile, alert, None);
+                }
+                None
             }
-            Err(failure) => self.failed(session, &failure),
+            Err(failure) => {
+                let (event, alert) = self.failed(session, &failure);
+                if let Some(once) = &mut self.once {
+                    once.failed(&profile, &failure);
+                }
+                if let Some(event) = event {
+                    self.emit(&event);
+                }
+                if let Some(alert) = alert {
+                    self.alert(&profile, alert, Some(&failure.to_string()));
+                }
+                None
+            }
         };
         if let Some(event) = event {
             self.emit(&event);
@@ -210,9 +300,39 @@ impl Keep {
         Ok(stopping)
     }
 
+    /// Says `alert` (a line or an `alert` event) and runs the `--notify` command for it.
+    /// `cause` is the failure that brought it, in words.
+    fn alert(&mut self, profile: &str, alert: Alert, cause: Option<&str>) {
+        let now = self.clock.now();
+        let message = words::alert(profile, alert, cause, now);
+        if let Some(hook) = &self.hook {
+            hook.fire(profile, alert, &message);
+        }
+        self.emit(&KeepEvent::Alert {
+            profile: profile.to_owned(),
+            alert: alert.kind.as_str(),
+            message,
+            deadline: alert.deadline.map(Timestamp::as_unix_secs),
+        });
+    }
+
+    /// Reports a `--notify` command that failed or was stopped.
+    fn hook_failed(&mut self, done: &HookDone) {
+        self.emit(&KeepEvent::HookFailed {
+            profile: done.profile.clone(),
+            alert: done.event,
+            message: words::hook_failed(done.event, &done.problem),
+        });
+    }
+
     /// The event for a failed refresh, as the upkeep policy reacts to it
     /// ([`Watch::after_failure`]).
-    fn failed(&mut self, session: &Session, failure: &RefreshFailed) -> Option<KeepEvent> {
+    /// The alert it brings, if any, comes second.
+    fn failed(
+        &mut self,
+        session: &Session,
+        failure: &RefreshFailed,
+    ) -> (Option<KeepEvent>, Option<Alert>) {
         let profile = session.meta.profile.clone();
         let now = self.clock.now();
         let kind = match failure {
@@ -222,7 +342,9 @@ impl Keep {
             RefreshFailed::Unreachable { .. } | RefreshFailed::Store(_) => Failure::Passing,
         };
         let message = failure.to_string();
-        match self.watch(&profile).after_failure(kind, session, now) {
+        let watch = self.watch(&profile);
+        let alert = watch.alerts.after_failure(kind, session);
+        let event = match watch.after_failure(kind, session, now) {
             Reaction::Forget => None,
             Reaction::NeedsPerson { .. } => Some(KeepEvent::NeedsHuman {
                 profile,
@@ -234,7 +356,8 @@ impl Keep {
                 message,
                 retry_in: in_secs,
             }),
-        }
+        };
+        (event, alert)
     }
 
     fn watch(&mut self, profile: &str) -> &mut Watch {
@@ -243,6 +366,10 @@ impl Keep {
 
     fn emit(&mut self, event: &KeepEvent) {
         let now = self.clock.now();
+        if let Some(once) = &mut self.once {
+            once.record(event);
+            return;
+        }
         self.out.emit(event, now);
     }
 
@@ -278,7 +405,15 @@ impl Keep {
     /// back-off like a failed refresh.
     async fn sessions(&mut self) -> Result<Vec<Session>, Error> {
         let mut sessions = Vec::new();
-        for profile in self.profiles()? {
+        let mut profiles = self.profiles()?;
+        profiles.extend(
+            self.kept
+                .iter()
+                .filter(|p| !profiles.contains(p))
+                .cloned()
+                .collect::<Vec<_>>(),
+        );
+        for profile in profiles {
             let loaded = match self.service(&profile) {
                 Ok(service) => service.inspect(&profile).await.map_err(Error::from),
                 Err(e) => Err(e),
@@ -286,17 +421,36 @@ impl Keep {
             match loaded {
                 Ok(Stored::Session(session)) => {
                     self.forgotten.remove(&profile);
+                    self.kept.insert(profile);
                     sessions.push(*session);
                 }
-                Ok(Stored::Nothing) => {}
+                Ok(Stored::Nothing) => {
+                    if self.kept.remove(&profile) {
+                        // Logged out elsewhere: said once, and what the keeper knew of it goes.
+                        self.watches.remove(&profile);
+                        self.held.remove(&profile);
+                        self.scheduled.remove(&profile);
+                        self.emit(&KeepEvent::LoggedOut {
+                            message: words::logged_out_meanwhile(&profile),
+                            profile,
+                        });
+                    }
+                }
                 Ok(Stored::TokensMissing { backend, .. }) => {
                     // Said once per profile; a new sign-in brings it back.
+                    if let Some(once) = &mut self.once {
+                        once.needs_person(&profile);
+                    }
                     if self.forgotten.insert(profile.clone()) {
+                        let message = words::tokens_missing(&profile, &backend);
                         self.emit(&KeepEvent::NeedsHuman {
-                            message: words::tokens_missing(&profile, &backend),
-                            profile,
+                            message: message.clone(),
+                            profile: profile.clone(),
                             deadline: None,
                         });
+                        if let Some(alert) = self.watch(&profile).alerts.tokens_missing() {
+                            self.alert(&profile, alert, Some(&message));
+                        }
                     }
                 }
                 Err(err) => {

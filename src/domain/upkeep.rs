@@ -32,8 +32,10 @@
 //!   0600 fallback file that the next load applies; a driver that can wait (the dashboard) tries
 //!   that again with back-off if it failed too.
 
+mod alerts;
 mod plan;
 
+pub use alerts::{Alert, AlertKind, Alerts, SIGN_IN_SOON_SECS, session_end};
 pub use plan::{Action, Failure, Held, Notice, Plan, Reaction, Watch, next, plan};
 
 use super::clock::Timestamp;

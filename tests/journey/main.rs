@@ -32,6 +32,7 @@ mod hostile_answers;
 mod integrations;
 mod keep;
 mod keep_floor;
+mod keep_notify;
 mod lock_wait;
 mod login_json;
 mod logout;

@@ -75,6 +75,44 @@ pub enum KeepEvent {
         /// The signal's name.
         signal: &'static str,
     },
+    /// Something a person should hear about a session (the `--notify` hook ran for it).
+    Alert {
+        /// The profile.
+        profile: String,
+        /// `sign-in-soon`, `needs-human`, `recovered` or `ended`.
+        alert: &'static str,
+        /// What happened and what to do, in words.
+        message: String,
+        /// The session's end (unix seconds), where there is one.
+        deadline: Option<i64>,
+    },
+    /// The `--notify` command failed or ran out of time (and was killed); keeping goes on.
+    HookFailed {
+        /// The profile of the alert.
+        profile: String,
+        /// The alert.
+        alert: &'static str,
+        /// What went wrong.
+        message: String,
+    },
+    /// The stored session disappeared (a logout elsewhere): no longer kept.
+    LoggedOut {
+        /// The profile.
+        profile: String,
+        /// In words.
+        message: String,
+    },
+    /// `--once`: how a session stands after the pass; one per session.
+    Checked {
+        /// The profile.
+        profile: String,
+        /// `healthy`, `needs_human`, `unreachable` or `store_failed`.
+        health: &'static str,
+        /// What happened to it, in words.
+        message: String,
+        /// The session's end (unix seconds), where there is one.
+        deadline: Option<i64>,
+    },
     /// The keeper stopped (exit code 0 follows).
     Stopped {
         /// The signal's name.
@@ -110,7 +148,12 @@ fn hms(secs: i64) -> String {
 
 /// The human line of `event`, stamped with `now` (UTC).
 pub fn line(event: &KeepEvent, now: Timestamp) -> String {
-    let text = match event {
+    format!("grantty keep {}Z {}", now.utc_hms(), text(event))
+}
+
+/// The human text of `event`, without the stamp.
+pub fn text(event: &KeepEvent) -> String {
+    match event {
         KeepEvent::Started { profiles, all } => {
             let which = if *all {
                 "every stored session"
@@ -165,9 +208,23 @@ pub fn line(event: &KeepEvent, now: Timestamp) -> String {
         KeepEvent::Finishing { profile, signal } => {
             format!("{signal}: finishing the refresh of {profile}, then stopping")
         }
+        KeepEvent::Alert {
+            profile,
+            alert,
+            message,
+            ..
+        } => {
+            format!("{profile}: ALERT {alert}: {message}")
+        }
+        KeepEvent::HookFailed {
+            profile, message, ..
+        }
+        | KeepEvent::LoggedOut { profile, message } => format!("{profile}: {message}"),
+        KeepEvent::Checked {
+            health, message, ..
+        } => format!("[{health}] {message}"),
         KeepEvent::Stopped { signal } => format!("{signal}: stopped"),
-    };
-    format!("grantty keep {}Z {text}", now.utc_hms())
+    }
 }
 
 /// The `needs_human` event of a notice.
@@ -358,6 +415,44 @@ mod tests {
         assert_eq!(
             text,
             "{\"v\":1,\"event\":\"refreshed\",\"profile\":\"p\",\"rotated\":true,\"access_expires_at\":100,\"time\":7}\n"
+        );
+    }
+
+    #[test]
+    fn alerts_checks_and_logouts_are_events_of_their_own() {
+        let mut out = Vec::new();
+        let mut reporter = Reporter::new(&mut out, true);
+        let now = Timestamp::from_unix_secs(7);
+        reporter.emit(
+            &KeepEvent::Alert {
+                profile: "p".into(),
+                alert: "sign-in-soon",
+                message: "m".into(),
+                deadline: Some(100),
+            },
+            now,
+        );
+        reporter.emit(
+            &KeepEvent::LoggedOut {
+                profile: "p".into(),
+                message: "gone".into(),
+            },
+            now,
+        );
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "{\"v\":1,\"event\":\"alert\",\"profile\":\"p\",\"alert\":\"sign-in-soon\",\"message\":\"m\",\"deadline\":100,\"time\":7}\n\
+             {\"v\":1,\"event\":\"logged_out\",\"profile\":\"p\",\"message\":\"gone\",\"time\":7}\n"
+        );
+        let checked = KeepEvent::Checked {
+            profile: "p".into(),
+            health: "needs_human",
+            message: "p: NEEDS YOU: sign in".into(),
+            deadline: None,
+        };
+        assert_eq!(
+            line(&checked, now),
+            "grantty keep 00:00:07Z [needs_human] p: NEEDS YOU: sign in"
         );
     }
 

@@ -9,6 +9,8 @@
 //! the stored, older refresh token. A halted session (the server refused it for good) is left alone until its metadata
 //! changes (a new sign-in). The wake-up is capped at [`super::RECHECK_SECS`] so new sessions
 //! (`--all`) and clock jumps (suspend) are noticed; otherwise nothing runs between deadlines.
+//! The wake-up also comes no later than the next alert the clock alone brings
+//! ([`super::Alerts::next_at`]: a `sign-in-soon` stage, an end).
 
 use super::{
     ACCESS_MARGIN_SECS, Attempts, LIFESPAN_NOTICE_SECS, RECHECK_SECS, Why, refresh_at, secs_i64,
@@ -29,6 +31,8 @@ pub struct Watch {
     pub noticed: Option<Notice>,
     /// Refreshed tokens held in memory: neither the store nor the fallback file took them.
     pub held: Option<Held>,
+    /// What a person has been told about the session ([`super::Alerts`]).
+    pub alerts: super::Alerts,
 }
 
 /// Refreshed tokens the keeper holds in memory until a save or the fallback file takes them.
@@ -223,6 +227,9 @@ pub fn plan<'a>(
             Some((at, action)) if at <= now => due.push((index, action)),
             Some((at, _)) => wake_at = wake_at.min(at),
             None => {}
+        }
+        if let Some(at) = watch.alerts.next_at(session, now) {
+            wake_at = wake_at.min(at);
         }
     }
     Plan { due, wake_at }
