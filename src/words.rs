@@ -48,16 +48,13 @@ fn detail(description: Option<&str>) -> String {
     description.map(|d| format!(": {d}")).unwrap_or_default()
 }
 
-/// Who can lift a refusal of `code`.
+/// Who can lift a refusal of `code` after a sign-in worked (refresh, `status`): short, and
+/// without the SSO exception, which only a sign-in can lack (see `runtime::error_view`).
 pub fn who_can_fix(code: &ErrorCode, anaplan: bool) -> &'static str {
     match (code.is_client_refusal(), anaplan) {
-        (true, true) => {
-            "a tenant security admin may have disabled this OAuth client (Administration › Security › OAuth Clients), or you are an SSO user without a device-grant exception; ask them, then try again"
-        }
-        (true, false) => {
-            "the provider's administrator may have disabled this client or withdrawn its permission to refresh; ask them, then try again"
-        }
-        (false, _) => "check the profile's client id and scopes, then try again",
+        (true, true) => "a tenant admin may have disabled this OAuth client or your user; ask them",
+        (true, false) => "the provider's admin may have disabled this client; ask them",
+        (false, _) => "check the profile's client id and scopes",
     }
 }
 
@@ -76,7 +73,7 @@ pub fn refresh_refused(code: &ErrorCode, description: Option<&str>, session: &Se
         _ => String::new(),
     };
     format!(
-        "{host} refused to refresh the session of profile {:?} ({code}{}); {}{secret}. Every token is kept and the next refresh tries again{}",
+        "{host} refused to refresh profile {:?} ({code}{}): {}{secret}. Tokens kept{}",
         session.meta.profile,
         detail(description),
         who_can_fix(code, is_anaplan(session)),
@@ -84,12 +81,12 @@ pub fn refresh_refused(code: &ErrorCode, description: Option<&str>, session: &Se
     )
 }
 
-/// ", the access token works until HH:MM" when it has an expiry.
+/// "; access token valid until HH:MM" when it has an expiry.
 fn access_until(session: &Session) -> String {
     session
         .meta
         .access_expires_at
-        .map(|at| format!("; the access token works until {}", time_of_day(at)))
+        .map(|at| format!("; access token valid until {}", time_of_day(at)))
         .unwrap_or_default()
 }
 
@@ -171,6 +168,24 @@ pub fn tokens_missing(profile: &str, backend: &str) -> String {
         "the tokens of profile {profile:?} are missing from the {backend} (a reboot or the keyring's expiry empties a kernel keyring); sign in again with `{}`",
         login_command(profile)
     )
+}
+
+/// At a sign-in, one line on where the tokens go when `auto` chose the file store, or when the
+/// kernel keyring (lost at reboot) was asked for; `None` for any other store.
+pub fn store_notice(store: &crate::store::SessionStore, profile: &str) -> Option<String> {
+    use crate::store::BackendKind;
+    if store.auto_chose_file() {
+        return Some(format!(
+            "no Secret Service here, so the tokens of profile {profile:?} are kept in {} (0600, only you can read it; survives reboots); to choose another place, sign in with --store secret-service|keyutils|memory",
+            store.secrets_file(profile).display()
+        ));
+    }
+    (store.info().kind == BackendKind::Keyutils).then(|| {
+        format!(
+            "the kernel keyring keeps the tokens of profile {profile:?} only until the machine reboots (or days unused); then `{}` is needed again. --store file survives reboots",
+            login_command(profile)
+        )
+    })
 }
 
 /// Why a dashboard's session ended without a word from the server.
@@ -330,10 +345,36 @@ mod tests {
             assert!(sentence.contains(profile), "{sentence}");
         }
         assert!(
-            refresh_refused(&ErrorCode::InvalidClient, None, &session)
-                .contains("tenant security admin"),
+            refresh_refused(&ErrorCode::InvalidClient, None, &session).contains("tenant admin"),
             "Anaplan: who can fix it"
         );
         assert!(unreachable("idp.example.com", &problem, &session).contains("idp.example.com"));
+    }
+
+    /// A disabled client on a refresh: one short sentence, and no SSO exception (a session that
+    /// refreshes has already signed in; only a sign-in can lack one).
+    #[test]
+    fn a_refused_client_on_a_refresh_is_short_and_says_nothing_of_sso() {
+        let mut session = full_session("work", 1);
+        session.meta.provider.kind = "anaplan".into();
+        session.meta.provider.host = "us1a.app.anaplan.com".into();
+        for code in [ErrorCode::InvalidClient, ErrorCode::UnauthorizedClient] {
+            let text = refresh_refused(&code, None, &session);
+            assert!(text.chars().count() <= 200, "{} chars: {text}", text.len());
+            assert!(!text.contains("SSO"), "{text}");
+            assert!(text.contains("tenant admin"), "{text}");
+            assert!(text.contains("Tokens kept"), "{text}");
+            let line = state_line(
+                &crate::domain::session::SessionMeta {
+                    state: SessionState::RefreshRefused {
+                        code: code.to_string(),
+                        since: Timestamp::from_unix_secs(0),
+                    },
+                    ..session.meta.clone()
+                },
+                Timestamp::from_unix_secs(0),
+            );
+            assert!(!line.contains("SSO"), "{line}");
+        }
     }
 }

@@ -141,8 +141,9 @@ fn stores() -> Section {
         literal: None,
         text: vec![
             "--store (or GRANTTY_STORE, or a profile's store) chooses where tokens are kept. \
-             auto tries the Secret Service, then the kernel keyring, then, with consent asked \
-             once on a terminal, the plaintext file; scripts must pass --store file."
+             auto takes the Secret Service when one answers, else the plaintext file (0600, \
+             survives reboots) and says so at sign-in; the kernel keyring, which a reboot \
+             empties, only when asked for with --store keyutils."
                 .to_owned(),
         ],
         items,
@@ -235,10 +236,6 @@ fn files() -> Section {
             (
                 "STATE/PROFILE.lock",
                 "the profile's lock: every refresh, sign-in and logout holds it",
-            ),
-            (
-                "STATE/store-choice",
-                "remembers consent to the plaintext file",
             ),
             (
                 "STATE/exports/",
