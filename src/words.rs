@@ -18,9 +18,10 @@ pub use lock_wait::{lock_holder, waiting_for_lock};
 pub use verify::verify_failed;
 
 use crate::domain::clock::Timestamp;
+use crate::domain::session::RefreshKind;
 use crate::domain::session::Session;
 use crate::oauth::wire::{BadAnswer, ErrorCode};
-use crate::session_service::{EndReason, Health, NetProblem, RevokeStep};
+use crate::session_service::{EndReason, Health, NetProblem, RefreshTokenFate, RevokeStep};
 
 /// `grantty login --profile NAME`: signs in again with the stored settings.
 pub fn login_command(profile: &str) -> String {
@@ -52,7 +53,7 @@ fn detail(description: Option<&str>) -> String {
 /// without the SSO exception, which only a sign-in can lack (see `runtime::error_view`).
 pub fn who_can_fix(code: &ErrorCode, anaplan: bool) -> &'static str {
     match (code.is_client_refusal(), anaplan) {
-        (true, true) => "a tenant admin may have disabled this OAuth client or your user; ask them",
+        (true, true) => "a tenant admin may have disabled this client or your user; ask them",
         (true, false) => "the provider's admin may have disabled this client; ask them",
         (false, _) => "check the profile's client id and scopes",
     }
@@ -193,28 +194,76 @@ pub const SIGNED_OUT_ELSEWHERE: &str =
     "the session is no longer in the store (signed out elsewhere)";
 
 /// One line per server answer of a revocation (none for `--local` or a provider with no
-/// endpoint).
+/// endpoint), then what became of the refresh token when that is not plain from them.
 pub fn revoke_lines(done: &crate::session_service::LoggedOut) -> Vec<String> {
-    done.steps.iter().map(revoke_step).collect()
+    done.steps
+        .iter()
+        .map(revoke_step)
+        .chain(refresh_token_fate(&done.refresh_token))
+        .collect()
 }
 
 /// One line of a revocation's outcome.
 pub fn revoke_step(step: &RevokeStep) -> String {
     match &step.answer {
+        Ok(answer) if step.already_invalid() => format!(
+            "{} at {}: already invalid there ({answer})",
+            step.what, step.host
+        ),
         Ok(answer) => format!("{} at {}: {answer}", step.what, step.host),
         Err(e) => format!("{} at {}: not reached ({e})", step.what, step.host),
     }
 }
 
-/// No revocation was accepted, so the session was kept.
-pub fn not_revoked(profile: &str, steps: &[RevokeStep]) -> String {
-    let hosts: Vec<&str> = steps.iter().map(|s| s.host.as_str()).collect();
-    let mut hosts = hosts;
+/// What a logout did to the refresh token, when a sentence is owed: Anaplan's cannot be
+/// revoked by any client, and saying "revoked" there would be false.
+pub fn refresh_token_fate(fate: &RefreshTokenFate) -> Option<String> {
+    match fate {
+        RefreshTokenFate::NotRevocable { kind, expires_at } => {
+            let expiry = match (kind, expires_at) {
+                (RefreshKind::Rotating, Some(at)) => {
+                    format!(
+                        "a rotatable one at the end of its lifespan, {}",
+                        time_of_day(*at)
+                    )
+                }
+                (RefreshKind::Rotating, None) => {
+                    "a rotatable one at the end of its lifespan".to_owned()
+                }
+                (RefreshKind::Fixed, _) => "a non-rotatable one never".to_owned(),
+                _ => "a rotatable one at the end of its lifespan, a non-rotatable one never"
+                    .to_owned(),
+            };
+            Some(format!(
+                "Anaplan lets no client revoke a refresh token: this one stays usable until a tenant admin disables the OAuth client or your user, or it expires ({expiry}); copies of it (exports, backups) stay usable too"
+            ))
+        }
+        RefreshTokenFate::Revoked => {
+            Some("the refresh token was revoked: no copy of it works any more".to_owned())
+        }
+        RefreshTokenFate::AlreadyEnded | RefreshTokenFate::LeftValid => None,
+    }
+}
+
+/// The server did not confirm that the session's tokens ended. A logout kept the session (the
+/// way to try again); a replaced session is gone from the store, and the new one stays.
+pub fn not_revoked(profile: &str, steps: &[RevokeStep], replaced: bool) -> String {
+    let mut hosts: Vec<&str> = steps.iter().map(|s| s.host.as_str()).collect();
     hosts.dedup();
-    format!(
-        "could not revoke the session of profile {profile:?} at {}: its tokens are still valid there, so the session was kept. Try again later, or `grantty logout --local --profile {profile}` to forget it without revoking",
-        hosts.join(", ")
-    )
+    let at = if hosts.is_empty() {
+        String::new()
+    } else {
+        format!(" at {}", hosts.join(", "))
+    };
+    if replaced {
+        format!(
+            "the server{at} did not confirm the end of the replaced session's grant of profile {profile:?}, so its tokens may stay valid there until they expire; the new session is not affected"
+        )
+    } else {
+        format!(
+            "could not revoke the session of profile {profile:?}{at}: its tokens may still be valid there, so the session was kept. Try again later, or `grantty logout --local --profile {profile}` to forget it without revoking"
+        )
+    }
 }
 
 /// The token printed although the refresh failed.
@@ -336,7 +385,7 @@ mod tests {
             session_ended(&ended, &session),
             session_ended(&EndReason::NoRefreshToken, &session),
             unreachable("idp.example.com", &problem, &session),
-            not_revoked("work", &[]),
+            not_revoked("work", &[], false),
             unhealthy("work", &Health::SignInNeeded { left_secs: 1 }, 60),
             unhealthy("work", &Health::RefreshNeeded { left_secs: 1 }, 60),
             state_line(&session.meta, Timestamp::from_unix_secs(0)),
@@ -349,6 +398,41 @@ mod tests {
             "Anaplan: who can fix it"
         );
         assert!(unreachable("idp.example.com", &problem, &session).contains("idp.example.com"));
+    }
+
+    /// After a new sign-in replaced a session, no advice may touch the store: `logout --local`
+    /// would delete the new session.
+    #[test]
+    fn a_replaced_session_that_could_not_be_revoked_gives_no_advice_that_deletes_the_new_one() {
+        let replaced = not_revoked("work", &[], true);
+        assert!(!replaced.contains("logout"), "{replaced}");
+        assert!(
+            replaced.contains("the new session is not affected"),
+            "{replaced}"
+        );
+        assert!(!replaced.contains("still valid"), "{replaced}");
+        let kept = not_revoked("work", &[], false);
+        assert!(kept.contains("logout --local --profile work"), "{kept}");
+    }
+
+    #[test]
+    fn anaplan_refresh_token_fate_names_who_can_end_it_and_when_it_expires() {
+        let fate = |kind| RefreshTokenFate::NotRevocable {
+            kind,
+            expires_at: None,
+        };
+        let fixed = refresh_token_fate(&fate(RefreshKind::Fixed)).unwrap();
+        assert!(fixed.contains("a non-rotatable one never"), "{fixed}");
+        let rotating = refresh_token_fate(&fate(RefreshKind::Rotating)).unwrap();
+        assert!(
+            rotating.contains("at the end of its lifespan"),
+            "{rotating}"
+        );
+        for text in [fixed, rotating] {
+            assert!(text.contains("tenant admin disables the OAuth client or your user"));
+            assert!(text.contains("copies of it (exports, backups) stay usable"));
+        }
+        assert_eq!(refresh_token_fate(&RefreshTokenFate::LeftValid), None);
     }
 
     /// A disabled client on a refresh: one short sentence, and no SSO exception (a session that
