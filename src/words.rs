@@ -174,14 +174,24 @@ pub fn tokens_missing(profile: &str, backend: &str) -> String {
 /// At a sign-in, one line on where the tokens go when `auto` chose the file store, or when the
 /// kernel keyring (lost at reboot) was asked for; `None` for any other store.
 pub fn store_notice(store: &crate::store::SessionStore, profile: &str) -> Option<String> {
-    use crate::store::BackendKind;
-    if store.auto_chose_file() {
+    let file = store.auto_chose_file().then(|| store.secrets_file(profile));
+    store_notice_for(store.info().kind, file.as_deref(), profile)
+}
+
+/// [`store_notice`] from what it depends on: the backend, and the secrets file when `auto`
+/// chose the file store.
+fn store_notice_for(
+    kind: crate::store::BackendKind,
+    auto_file: Option<&std::path::Path>,
+    profile: &str,
+) -> Option<String> {
+    if let Some(path) = auto_file {
         return Some(format!(
             "no Secret Service here, so the tokens of profile {profile:?} are kept in {} (0600, only you can read it; survives reboots); to choose another place, sign in with --store secret-service|keyutils|memory",
-            store.secrets_file(profile).display()
+            path.display()
         ));
     }
-    (store.info().kind == BackendKind::Keyutils).then(|| {
+    (kind == crate::store::BackendKind::Keyutils).then(|| {
         format!(
             "the kernel keyring keeps the tokens of profile {profile:?} only until the machine reboots (or days unused); then `{}` is needed again. --store file survives reboots",
             login_command(profile)
@@ -433,6 +443,30 @@ mod tests {
             assert!(text.contains("copies of it (exports, backups) stay usable"));
         }
         assert_eq!(refresh_token_fate(&RefreshTokenFate::LeftValid), None);
+    }
+
+    #[test]
+    fn the_store_notice_speaks_for_an_auto_file_store_and_the_kernel_keyring_only() {
+        use crate::store::BackendKind;
+        let path = std::path::Path::new("/state/grantty/work.secrets.json");
+        let file = store_notice_for(BackendKind::File, Some(path), "work").unwrap();
+        assert!(
+            file.contains("/state/grantty/work.secrets.json (0600"),
+            "{file}"
+        );
+        assert!(file.contains("survives reboots"), "{file}");
+        let kernel = store_notice_for(BackendKind::Keyutils, None, "work").unwrap();
+        assert!(kernel.contains("until the machine reboots"), "{kernel}");
+        assert!(kernel.contains("grantty login --profile work"), "{kernel}");
+        assert_eq!(
+            store_notice_for(BackendKind::File, None, "work"),
+            None,
+            "asked for"
+        );
+        assert_eq!(
+            store_notice_for(BackendKind::SecretService, None, "work"),
+            None
+        );
     }
 
     /// A disabled client on a refresh: one short sentence, and no SSO exception (a session that
