@@ -193,8 +193,11 @@ pub struct LogoutArgs {
     #[arg(long)]
     pub local: bool,
     /// Where to end an Anaplan token (`POST …/token/logout`). Default: the profile's `logout_endpoint`, else <https://auth.anaplan.com/token/logout> for *.anaplan.com hosts, else the session host's own `/token/logout`.
-    #[arg(long, value_name = "URL", conflicts_with = "local")]
+    #[arg(long, value_name = "URL", conflicts_with_all = ["local", "all"])]
     pub logout_endpoint: Option<String>,
+    /// Log out every stored profile, one line each; the exit code is the highest of the failures' (0 when all were logged out).
+    #[arg(long)]
+    pub all: bool,
 }
 
 /// `grantty token`.

@@ -66,7 +66,7 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
         Some(Command::Token(args)) => Box::pin(scripts::token(session, args)).await,
         Some(Command::Status(args)) => status::status(session, args).await,
         Some(Command::Refresh(args)) => scripts::refresh(session, args).await,
-        Some(Command::Logout(args)) => scripts::logout(session, args, profile).await,
+        Some(Command::Logout(args)) => scripts::logout(session, args, &config).await,
         Some(Command::Export(args)) => {
             scripts::export(session, args, profile.and_then(|p| p.export_format)).await
         }
@@ -261,7 +261,10 @@ pub(crate) async fn run_app_as(
 fn outcome(app: &App, exit: Exit) -> Result<(), Error> {
     let code = match &app.screen {
         Screen::Dashboard(d) => match &d.ended {
-            None | Some(crate::app::dashboard::Ended::Revoked) => return Ok(()),
+            None
+            | Some(
+                crate::app::dashboard::Ended::Revoked | crate::app::dashboard::Ended::DeletedHere,
+            ) => return Ok(()),
             Some(crate::app::dashboard::Ended::SignedOutElsewhere) => exit::SIGN_IN_NEEDED,
         },
         Screen::Approved(a) if matches!(a.saved, crate::app::SaveState::Failed(_)) => exit::STORE,

@@ -101,6 +101,8 @@ pub struct DemoStats {
     pub slow_downs: u64,
     /// Live tokens revoked through the revocation endpoint (RFC 7009).
     pub revocations: u64,
+    /// Of those, live refresh tokens (each ends its grant).
+    pub refresh_token_revocations: u64,
     /// Rotated refresh tokens or redeemed authorization codes presented again, each revoking
     /// its grant family.
     pub reuse_detections: u64,
@@ -110,7 +112,8 @@ pub struct DemoStats {
     pub authorization_code_redemptions: u64,
     /// Requests refused because their client was disabled ([`DemoServer::disable_client`]).
     pub client_refusals: u64,
-    /// Anaplan-style logouts (`POST /token/logout`) that ended a live grant.
+    /// Anaplan-style logouts (`POST /token/logout`) that ended a live access token (and only
+    /// it: the refresh token stays usable, as Anaplan's does).
     pub logouts: u64,
     /// Requests refused because the confidential client did not authenticate (`401
     /// invalid_client`).

@@ -148,7 +148,7 @@ impl<W: Write> Frontend for Ndjson<W> {
                     now,
                 )?;
                 let event = match &d.ended {
-                    None | Some(Ended::Revoked) => Event::Stored {
+                    None | Some(Ended::Revoked | Ended::DeletedHere) => Event::Stored {
                         storage: d.storage.description.clone(),
                         profile: meta.profile.clone(),
                     },

@@ -141,6 +141,10 @@ pub fn status_line(app: &App, now: Timestamp) -> String {
             Some(crate::app::dashboard::Ended::Revoked) => {
                 "Signed out: the session was revoked.".to_owned()
             }
+            Some(crate::app::dashboard::Ended::DeletedHere) => {
+                "Signed out here: the session was deleted; its refresh token could not be revoked."
+                    .to_owned()
+            }
             Some(crate::app::dashboard::Ended::SignedOutElsewhere) => {
                 format!("Sign in again: {}.", crate::words::SIGNED_OUT_ELSEWHERE)
             }

@@ -36,8 +36,8 @@ pub use crate::store::StoreError;
 pub use health::{Health, health};
 pub use lock_wait::{LockNotice, LockWait};
 pub use outcome::{
-    EndReason, LoggedOut, LogoutFailed, LogoutMode, MinValid, NetProblem, RefreshFailed, Refreshed,
-    RevokeStep,
+    EndReason, LoggedOut, LogoutFailed, LogoutMode, MinValid, NetProblem, RefreshFailed,
+    RefreshTokenFate, Refreshed, RevokeStep,
 };
 pub use serve::{Kept, ServeNotice, Served};
 pub use stored::{SignedIn, Stored, read_cached};

@@ -6,8 +6,9 @@
 //!   kernel keyring or the secrets file still holds the tokens).
 //! - the secrets JSON (tokens and generation) in the backend: a keyring entry (service
 //!   `grantty`, user = a hash of the state directory and the profile, see `keyring`) or
-//!   `<profile>.secrets.json` (0600, plaintext, only with consent).
-//! - `<profile>.lock`: the [`ProfileLock`] file; `store-choice`: remembered plaintext consent.
+//!   `<profile>.secrets.json` (0600, plaintext: `--store file`, or `auto` without a Secret
+//!   Service).
+//! - `<profile>.lock`: the [`ProfileLock`] file.
 //!
 //! Commands open the store for a profile with [`SessionStore::open_for`], which finds the
 //! backend the metadata records (see `open`).
@@ -91,14 +92,20 @@ impl std::fmt::Debug for SessionStore {
 impl SessionStore {
     /// Opens the store in `dir` (created 0700; refused when it is a link, not ours or writable
     /// by others, see [`ensure_private_dir`]) with the backend `choice` selects:
-    /// see [`StoreChoice`] and the `select` rules. `plaintext_ok` is the user's consent to the
-    /// plaintext file when `Auto` finds no keyring. `Memory` keeps everything in this process.
-    pub fn open(dir: PathBuf, choice: StoreChoice, plaintext_ok: bool) -> Result<Self, StoreError> {
+    /// see [`StoreChoice`] and the `select` rules. `Memory` keeps everything in this process.
+    ///
+    /// `_plaintext_ok` is no longer read: `Auto` falls back to the 0600 file without consent.
+    /// It stays while other branches still pass it, to be removed with their callers.
+    pub fn open(
+        dir: PathBuf,
+        choice: StoreChoice,
+        _plaintext_ok: bool,
+    ) -> Result<Self, StoreError> {
         if choice == StoreChoice::Memory {
             return Ok(Self::in_memory(dir));
         }
         file::ensure_private_dir(&dir)?;
-        let (backend, skipped) = select::open_backend(&dir, choice, plaintext_ok)?;
+        let (backend, skipped) = select::open_backend(&dir, choice)?;
         let place = Place::Files(dir.clone());
         Ok(Self {
             dir,
@@ -118,13 +125,6 @@ impl SessionStore {
             place,
             skipped: Vec::new(),
         })
-    }
-
-    /// Remembers in `<dir>/store-choice` that the user accepts the plaintext file, so later
-    /// `Auto` opens fall back to it without asking.
-    pub fn remember_plaintext_consent(dir: &Path) -> Result<(), StoreError> {
-        file::ensure_private_dir(dir)?;
-        select::remember_consent(dir)
     }
 
     /// A store that keeps everything in this process; [`dir`](Self::dir) is empty.
@@ -150,6 +150,16 @@ impl SessionStore {
     /// The keyrings `Auto` tried and passed over, with their errors (empty otherwise).
     pub fn skipped(&self) -> &[SkippedBackend] {
         &self.skipped
+    }
+
+    /// Where the file store keeps `profile`'s tokens: `<dir>/<profile>.secrets.json`.
+    pub fn secrets_file(&self, profile: &str) -> PathBuf {
+        profile::secrets_path(&self.dir, profile)
+    }
+
+    /// True when `auto` found no Secret Service and chose the file store for a new session.
+    pub fn auto_chose_file(&self) -> bool {
+        self.backend.info().kind == BackendKind::File && !self.skipped.is_empty()
     }
 
     /// The state directory.

@@ -24,9 +24,10 @@ pub use lock_wait::{lock_holder, waiting_for_lock};
 pub use verify::verify_failed;
 
 use crate::domain::clock::Timestamp;
+use crate::domain::session::RefreshKind;
 use crate::domain::session::Session;
 use crate::oauth::wire::{BadAnswer, ErrorCode};
-use crate::session_service::{EndReason, Health, NetProblem, RevokeStep};
+use crate::session_service::{EndReason, Health, NetProblem, RefreshTokenFate, RevokeStep};
 
 /// `grantty login --profile NAME`: signs in again with the stored settings.
 pub fn login_command(profile: &str) -> String {
@@ -54,16 +55,13 @@ fn detail(description: Option<&str>) -> String {
     description.map(|d| format!(": {d}")).unwrap_or_default()
 }
 
-/// Who can lift a refusal of `code`.
+/// Who can lift a refusal of `code` after a sign-in worked (refresh, `status`): short, and
+/// without the SSO exception, which only a sign-in can lack (see `runtime::error_view`).
 pub fn who_can_fix(code: &ErrorCode, anaplan: bool) -> &'static str {
     match (code.is_client_refusal(), anaplan) {
-        (true, true) => {
-            "a tenant security admin may have disabled this OAuth client (Administration › Security › OAuth Clients), or you are an SSO user without a device-grant exception; ask them, then try again"
-        }
-        (true, false) => {
-            "the provider's administrator may have disabled this client or withdrawn its permission to refresh; ask them, then try again"
-        }
-        (false, _) => "check the profile's client id and scopes, then try again",
+        (true, true) => "a tenant admin may have disabled this client or your user; ask them",
+        (true, false) => "the provider's admin may have disabled this client; ask them",
+        (false, _) => "check the profile's client id and scopes",
     }
 }
 
@@ -82,7 +80,7 @@ pub fn refresh_refused(code: &ErrorCode, description: Option<&str>, session: &Se
         _ => String::new(),
     };
     format!(
-        "{host} refused to refresh the session of profile {:?} ({code}{}); {}{secret}. Every token is kept and the next refresh tries again{}",
+        "{host} refused to refresh profile {:?} ({code}{}): {}{secret}. Tokens kept{}",
         session.meta.profile,
         detail(description),
         who_can_fix(code, is_anaplan(session)),
@@ -90,12 +88,12 @@ pub fn refresh_refused(code: &ErrorCode, description: Option<&str>, session: &Se
     )
 }
 
-/// ", the access token works until HH:MM" when it has an expiry.
+/// "; access token valid until HH:MM" when it has an expiry.
 fn access_until(session: &Session) -> String {
     session
         .meta
         .access_expires_at
-        .map(|at| format!("; the access token works until {}", time_of_day(at)))
+        .map(|at| format!("; access token valid until {}", time_of_day(at)))
         .unwrap_or_default()
 }
 
@@ -179,33 +177,109 @@ pub fn tokens_missing(profile: &str, backend: &str) -> String {
     )
 }
 
+/// At a sign-in, one line on where the tokens go when `auto` chose the file store, or when the
+/// kernel keyring (lost at reboot) was asked for; `None` for any other store.
+pub fn store_notice(store: &crate::store::SessionStore, profile: &str) -> Option<String> {
+    let file = store.auto_chose_file().then(|| store.secrets_file(profile));
+    store_notice_for(store.info().kind, file.as_deref(), profile)
+}
+
+/// [`store_notice`] from what it depends on: the backend, and the secrets file when `auto`
+/// chose the file store.
+fn store_notice_for(
+    kind: crate::store::BackendKind,
+    auto_file: Option<&std::path::Path>,
+    profile: &str,
+) -> Option<String> {
+    if let Some(path) = auto_file {
+        return Some(format!(
+            "no Secret Service here, so the tokens of profile {profile:?} are kept in {} (0600, only you can read it; survives reboots); to choose another place, sign in with --store secret-service|keyutils|memory",
+            path.display()
+        ));
+    }
+    (kind == crate::store::BackendKind::Keyutils).then(|| {
+        format!(
+            "the kernel keyring keeps the tokens of profile {profile:?} only until the machine reboots (or days unused); then `{}` is needed again. --store file survives reboots",
+            login_command(profile)
+        )
+    })
+}
+
 /// Why a dashboard's session ended without a word from the server.
 pub const SIGNED_OUT_ELSEWHERE: &str =
     "the session is no longer in the store (signed out elsewhere)";
 
 /// One line per server answer of a revocation (none for `--local` or a provider with no
-/// endpoint).
+/// endpoint), then what became of the refresh token when that is not plain from them.
 pub fn revoke_lines(done: &crate::session_service::LoggedOut) -> Vec<String> {
-    done.steps.iter().map(revoke_step).collect()
+    done.steps
+        .iter()
+        .map(revoke_step)
+        .chain(refresh_token_fate(&done.refresh_token))
+        .collect()
 }
 
 /// One line of a revocation's outcome.
 pub fn revoke_step(step: &RevokeStep) -> String {
     match &step.answer {
+        Ok(answer) if step.already_invalid() => format!(
+            "{} at {}: already invalid there ({answer})",
+            step.what, step.host
+        ),
         Ok(answer) => format!("{} at {}: {answer}", step.what, step.host),
         Err(e) => format!("{} at {}: not reached ({e})", step.what, step.host),
     }
 }
 
-/// No revocation was accepted, so the session was kept.
-pub fn not_revoked(profile: &str, steps: &[RevokeStep]) -> String {
-    let hosts: Vec<&str> = steps.iter().map(|s| s.host.as_str()).collect();
-    let mut hosts = hosts;
+/// What a logout did to the refresh token, when a sentence is owed: Anaplan's cannot be
+/// revoked by any client, and saying "revoked" there would be false.
+pub fn refresh_token_fate(fate: &RefreshTokenFate) -> Option<String> {
+    match fate {
+        RefreshTokenFate::NotRevocable { kind, expires_at } => {
+            let expiry = match (kind, expires_at) {
+                (RefreshKind::Rotating, Some(at)) => {
+                    format!(
+                        "a rotatable one at the end of its lifespan, {}",
+                        time_of_day(*at)
+                    )
+                }
+                (RefreshKind::Rotating, None) => {
+                    "a rotatable one at the end of its lifespan".to_owned()
+                }
+                (RefreshKind::Fixed, _) => "a non-rotatable one never".to_owned(),
+                _ => "a rotatable one at the end of its lifespan, a non-rotatable one never"
+                    .to_owned(),
+            };
+            Some(format!(
+                "Anaplan lets no client revoke a refresh token: this one stays usable until a tenant admin disables the OAuth client or your user, or it expires ({expiry}); copies of it (exports, backups) stay usable too"
+            ))
+        }
+        RefreshTokenFate::Revoked => {
+            Some("the refresh token was revoked: no copy of it works any more".to_owned())
+        }
+        RefreshTokenFate::AlreadyEnded | RefreshTokenFate::LeftValid => None,
+    }
+}
+
+/// The server did not confirm that the session's tokens ended. A logout kept the session (the
+/// way to try again); a replaced session is gone from the store, and the new one stays.
+pub fn not_revoked(profile: &str, steps: &[RevokeStep], replaced: bool) -> String {
+    let mut hosts: Vec<&str> = steps.iter().map(|s| s.host.as_str()).collect();
     hosts.dedup();
-    format!(
-        "could not revoke the session of profile {profile:?} at {}: its tokens are still valid there, so the session was kept. Try again later, or `grantty logout --local --profile {profile}` to forget it without revoking",
-        hosts.join(", ")
-    )
+    let at = if hosts.is_empty() {
+        String::new()
+    } else {
+        format!(" at {}", hosts.join(", "))
+    };
+    if replaced {
+        format!(
+            "the server{at} did not confirm the end of the replaced session's grant of profile {profile:?}, so its tokens may stay valid there until they expire; the new session is not affected"
+        )
+    } else {
+        format!(
+            "could not revoke the session of profile {profile:?}{at}: its tokens may still be valid there, so the session was kept. Try again later, or `grantty logout --local --profile {profile}` to forget it without revoking"
+        )
+    }
 }
 
 /// The token printed although the refresh failed.
@@ -327,7 +401,7 @@ mod tests {
             session_ended(&ended, &session),
             session_ended(&EndReason::NoRefreshToken, &session),
             unreachable("idp.example.com", &problem, &session),
-            not_revoked("work", &[]),
+            not_revoked("work", &[], false),
             unhealthy("work", &Health::SignInNeeded { left_secs: 1 }, 60),
             unhealthy("work", &Health::RefreshNeeded { left_secs: 1 }, 60),
             state_line(&session.meta, Timestamp::from_unix_secs(0)),
@@ -336,10 +410,95 @@ mod tests {
             assert!(sentence.contains(profile), "{sentence}");
         }
         assert!(
-            refresh_refused(&ErrorCode::InvalidClient, None, &session)
-                .contains("tenant security admin"),
+            refresh_refused(&ErrorCode::InvalidClient, None, &session).contains("tenant admin"),
             "Anaplan: who can fix it"
         );
         assert!(unreachable("idp.example.com", &problem, &session).contains("idp.example.com"));
+    }
+
+    /// After a new sign-in replaced a session, no advice may touch the store: `logout --local`
+    /// would delete the new session.
+    #[test]
+    fn a_replaced_session_that_could_not_be_revoked_gives_no_advice_that_deletes_the_new_one() {
+        let replaced = not_revoked("work", &[], true);
+        assert!(!replaced.contains("logout"), "{replaced}");
+        assert!(
+            replaced.contains("the new session is not affected"),
+            "{replaced}"
+        );
+        assert!(!replaced.contains("still valid"), "{replaced}");
+        let kept = not_revoked("work", &[], false);
+        assert!(kept.contains("logout --local --profile work"), "{kept}");
+    }
+
+    #[test]
+    fn anaplan_refresh_token_fate_names_who_can_end_it_and_when_it_expires() {
+        let fate = |kind| RefreshTokenFate::NotRevocable {
+            kind,
+            expires_at: None,
+        };
+        let fixed = refresh_token_fate(&fate(RefreshKind::Fixed)).unwrap();
+        assert!(fixed.contains("a non-rotatable one never"), "{fixed}");
+        let rotating = refresh_token_fate(&fate(RefreshKind::Rotating)).unwrap();
+        assert!(
+            rotating.contains("at the end of its lifespan"),
+            "{rotating}"
+        );
+        for text in [fixed, rotating] {
+            assert!(text.contains("tenant admin disables the OAuth client or your user"));
+            assert!(text.contains("copies of it (exports, backups) stay usable"));
+        }
+        assert_eq!(refresh_token_fate(&RefreshTokenFate::LeftValid), None);
+    }
+
+    #[test]
+    fn the_store_notice_speaks_for_an_auto_file_store_and_the_kernel_keyring_only() {
+        use crate::store::BackendKind;
+        let path = std::path::Path::new("/state/grantty/work.secrets.json");
+        let file = store_notice_for(BackendKind::File, Some(path), "work").unwrap();
+        assert!(
+            file.contains("/state/grantty/work.secrets.json (0600"),
+            "{file}"
+        );
+        assert!(file.contains("survives reboots"), "{file}");
+        let kernel = store_notice_for(BackendKind::Keyutils, None, "work").unwrap();
+        assert!(kernel.contains("until the machine reboots"), "{kernel}");
+        assert!(kernel.contains("grantty login --profile work"), "{kernel}");
+        assert_eq!(
+            store_notice_for(BackendKind::File, None, "work"),
+            None,
+            "asked for"
+        );
+        assert_eq!(
+            store_notice_for(BackendKind::SecretService, None, "work"),
+            None
+        );
+    }
+
+    /// A disabled client on a refresh: one short sentence, and no SSO exception (a session that
+    /// refreshes has already signed in; only a sign-in can lack one).
+    #[test]
+    fn a_refused_client_on_a_refresh_is_short_and_says_nothing_of_sso() {
+        let mut session = full_session("work", 1);
+        session.meta.provider.kind = "anaplan".into();
+        session.meta.provider.host = "us1a.app.anaplan.com".into();
+        for code in [ErrorCode::InvalidClient, ErrorCode::UnauthorizedClient] {
+            let text = refresh_refused(&code, None, &session);
+            assert!(text.chars().count() <= 200, "{} chars: {text}", text.len());
+            assert!(!text.contains("SSO"), "{text}");
+            assert!(text.contains("tenant admin"), "{text}");
+            assert!(text.contains("Tokens kept"), "{text}");
+            let line = state_line(
+                &crate::domain::session::SessionMeta {
+                    state: SessionState::RefreshRefused {
+                        code: code.to_string(),
+                        since: Timestamp::from_unix_secs(0),
+                    },
+                    ..session.meta.clone()
+                },
+                Timestamp::from_unix_secs(0),
+            );
+            assert!(!line.contains("SSO"), "{line}");
+        }
     }
 }

@@ -83,6 +83,9 @@ pub enum Overlay {
 pub enum Ended {
     /// Revoked by the user.
     Revoked,
+    /// Logged out by the user: deleted here, but the refresh token could not be revoked (an
+    /// Anaplan session; the log says how long it stays usable).
+    DeletedHere,
     /// The session left the store under this dashboard (a logout elsewhere): nothing to keep.
     SignedOutElsewhere,
 }

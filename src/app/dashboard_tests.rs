@@ -43,6 +43,7 @@ pub(super) fn logged_out() -> LoggedOut {
         }],
         no_endpoint: false,
         tokens_missing: false,
+        refresh_token: crate::session_service::RefreshTokenFate::Revoked,
     }
 }
 

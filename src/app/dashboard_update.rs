@@ -10,6 +10,7 @@ use super::{App, Effect, ExportTarget, Key, Msg, RequestId, Screen};
 use crate::domain::clock::Timestamp;
 use crate::domain::upkeep::Why;
 use crate::export::Format;
+use crate::session_service::RefreshTokenFate;
 
 fn dashboard(app: &mut App) -> Option<&mut Dashboard> {
     match &mut app.screen {
@@ -33,7 +34,7 @@ fn sign_in_again(app: &mut App, now: Timestamp) -> Vec<Effect> {
     let previous = std::mem::replace(&mut app.screen, Screen::Requesting { since: now });
     let effects = request_code(app, now);
     if let Screen::Dashboard(mut board) = previous
-        && !matches!(board.ended, Some(Ended::Revoked))
+        && !matches!(board.ended, Some(Ended::Revoked | Ended::DeletedHere))
     {
         board.overlay = Overlay::None;
         app.replacing = Some(board);
@@ -263,12 +264,23 @@ pub(super) fn on_msg(app: &mut App, msg: Msg, now: Timestamp) -> Vec<Effect> {
                 for line in crate::words::revoke_lines(&done) {
                     d.log(now, EventLevel::Info, line);
                 }
-                d.log(
-                    now,
-                    EventLevel::Info,
-                    "Revoked; the session was deleted from the store".to_owned(),
+                let revoked = matches!(
+                    done.refresh_token,
+                    RefreshTokenFate::Revoked | RefreshTokenFate::AlreadyEnded
                 );
-                d.ended = Some(Ended::Revoked);
+                let (line, ended) = if revoked {
+                    (
+                        "Revoked; the session was deleted from the store",
+                        Ended::Revoked,
+                    )
+                } else {
+                    (
+                        "Signed out here; the session was deleted from the store",
+                        Ended::DeletedHere,
+                    )
+                };
+                d.log(now, EventLevel::Info, line.to_owned());
+                d.ended = Some(ended);
             }
             Err(failed) => d.log(now, EventLevel::Error, format!("Revoke failed: {failed}")),
         },

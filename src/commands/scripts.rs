@@ -5,7 +5,7 @@
 use std::io::Write as _;
 
 use crate::cli::{ExportArgs, LogoutArgs, RefreshArgs, SessionArgs, TokenArgs};
-use crate::config::Profile;
+use crate::config::{Config, Profile};
 use crate::domain::clock::Timestamp;
 use crate::domain::session::Session;
 
@@ -14,7 +14,9 @@ use crate::export;
 use crate::export::output::{OutputError, Replace};
 use crate::oauth::http::ReqwestTransport;
 use crate::oauth::provider::checked_url;
-use crate::session_service::{LogoutMode, MinValid, Refreshed, SessionService};
+use crate::session_service::{
+    LogoutFailed, LogoutMode, MinValid, RefreshTokenFate, Refreshed, SessionService,
+};
 use crate::store::StoreChoice;
 use crate::words;
 
@@ -97,30 +99,23 @@ pub async fn refresh(session: &SessionArgs, args: &RefreshArgs) -> Result<(), Er
     served.then
 }
 
-/// `grantty logout`: revoke at the server, then delete locally; `--local` only deletes.
+/// `grantty logout`: revoke at the server, then delete locally; `--local` only deletes;
+/// `--all` does either for every stored profile, one line each.
 pub async fn logout(
     session: &SessionArgs,
     args: &LogoutArgs,
-    profile: Option<&Profile>,
+    config: &Config,
 ) -> Result<(), Error> {
-    let mode = if args.local {
-        LogoutMode::Local
-    } else {
-        let endpoint = args
-            .logout_endpoint
-            .as_deref()
-            .or_else(|| profile.and_then(|p| p.logout_endpoint.as_deref()));
-        LogoutMode::Revoke {
-            logout_endpoint: endpoint
-                .map(|url| checked_url("--logout-endpoint", url))
-                .transpose()?,
-        }
-    };
+    if args.all {
+        return logout_all(session, args, config).await;
+    }
+    let profile = config.profile(&session.profile);
+    let mode = logout_mode(args, profile)?;
     let service = service(open_store(session, StoreChoice::Auto)?)?;
     let done = match service.logout(&session.profile, mode).await {
         Ok(done) => done,
         Err(failed) => {
-            if let crate::session_service::LogoutFailed::NotRevoked { steps, .. } = &failed {
+            if let LogoutFailed::NotRevoked { steps, .. } = &failed {
                 for step in steps {
                     crate::say!("grantty: {}", words::revoke_step(step));
                 }
@@ -139,8 +134,13 @@ pub async fn logout(
             "grantty: this provider has no revocation endpoint; the tokens stay valid at the server until they expire"
         );
     }
-    for step in &done.steps {
-        crate::say!("grantty: {}", words::revoke_step(step));
+    if args.local && !done.tokens_missing {
+        crate::say!(
+            "grantty: nothing was revoked (--local); the tokens stay valid at the server until they expire"
+        );
+    }
+    for line in words::revoke_lines(&done) {
+        crate::say!("grantty: {line}");
     }
     crate::say!(
         "grantty: deleted the session of profile {:?} from the {}",
@@ -151,6 +151,99 @@ pub async fn logout(
         crate::say!("grantty: removed the export file {}", path.display());
     }
     Ok(())
+}
+
+/// `--local`, or revoking with `--logout-endpoint`, else the profile's `logout_endpoint`.
+fn logout_mode(args: &LogoutArgs, profile: Option<&Profile>) -> Result<LogoutMode, Error> {
+    if args.local {
+        return Ok(LogoutMode::Local);
+    }
+    let endpoint = args
+        .logout_endpoint
+        .as_deref()
+        .or_else(|| profile.and_then(|p| p.logout_endpoint.as_deref()));
+    Ok(LogoutMode::Revoke {
+        logout_endpoint: endpoint
+            .map(|url| checked_url("--logout-endpoint", url))
+            .transpose()?,
+    })
+}
+
+/// `grantty logout --all`: every stored profile, one line each on stderr; the exit code is the
+/// highest of the failures' codes (0 when every profile was logged out).
+async fn logout_all(
+    session: &SessionArgs,
+    args: &LogoutArgs,
+    config: &Config,
+) -> Result<(), Error> {
+    if session.profile_arg.is_some() {
+        return Err(Error::Usage(
+            "--all logs out every stored profile; leave out --profile (or drop --all)".to_owned(),
+        ));
+    }
+    let profiles = crate::store::stored_profiles(&super::setup::state_dir()?)?;
+    if profiles.is_empty() {
+        crate::say!("grantty: no profile is signed in; nothing to log out");
+        return Ok(());
+    }
+    let mut worst: Option<u8> = None;
+    let mut failed = 0_usize;
+    for name in &profiles {
+        let one = SessionArgs {
+            profile: name.clone(),
+            // Each session is opened where its metadata says it lives.
+            store: None,
+            ..session.clone()
+        };
+        let outcome = match logout_mode(args, config.profile(name)) {
+            Ok(mode) => logout_one(&one, mode).await,
+            Err(e) => Err(e),
+        };
+        match outcome {
+            Ok(line) => crate::say!("grantty: {name}: {line}"),
+            Err(e) => {
+                crate::say!("grantty: {name}: not logged out: {e}");
+                failed += 1;
+                worst = worst.max(Some(e.exit_code()));
+            }
+        }
+    }
+    match worst {
+        None => Ok(()),
+        Some(code) => Err(Error::SignIn {
+            code,
+            message: format!(
+                "{failed} of {} profiles were not logged out",
+                profiles.len()
+            ),
+        }),
+    }
+}
+
+/// Logs out one profile of `--all`; its line (`Ok`) or why it was kept.
+async fn logout_one(session: &SessionArgs, mode: LogoutMode) -> Result<String, Error> {
+    let service = service(open_store(session, StoreChoice::Auto)?)?;
+    let done = service.logout(&session.profile, mode).await?;
+    // Best effort, as for one profile: the session is already gone.
+    let _ = export::remove_files(&export::files_dir(service.state_dir()), &session.profile);
+    let what = match &done.refresh_token {
+        _ if done.tokens_missing => {
+            "deleted; its tokens were already gone from the store, nothing was revoked".to_owned()
+        }
+        RefreshTokenFate::Revoked => "refresh token revoked at the server; deleted".to_owned(),
+        RefreshTokenFate::AlreadyEnded => "had already ended at the server; deleted".to_owned(),
+        fate @ RefreshTokenFate::NotRevocable { .. } => format!(
+            "deleted here; {}",
+            words::refresh_token_fate(fate).unwrap_or_default()
+        ),
+        RefreshTokenFate::LeftValid if done.no_endpoint => {
+            "deleted; no revocation endpoint, the tokens stay valid until they expire".to_owned()
+        }
+        RefreshTokenFate::LeftValid => {
+            "deleted without revoking (--local); the tokens stay valid until they expire".to_owned()
+        }
+    };
+    Ok(what)
 }
 
 /// `grantty export`: tokens to stdout or a 0600 file, in `--format`, else the profile's

@@ -1,11 +1,11 @@
-//! Opening the session store, asking once for consent to a plaintext file when no keyring works;
+//! Opening the session store (saying at a sign-in where an `auto` or kernel-keyring choice puts
+//! the tokens; nothing asks a question, so a sign-in over SSH without a terminal never waits);
 //! and the profile in effect, which must exist ([`known`]).
 
 mod known;
 
 pub use known::{known_profiles, unknown_profile};
 
-use std::io::{BufRead as _, IsTerminal as _, Write as _};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -63,8 +63,8 @@ pub fn open_store_for_login(args: &SessionArgs) -> Result<SessionStore, Error> {
     open_store_for(args, StoreChoice::Auto, Purpose::NewSession)
 }
 
-/// [`open_store`] without any question: `None` when opening would need the interactive
-/// plaintext consent (or fails otherwise), so a caller can fall back to the full path.
+/// [`open_store`] for callers that must not print: `None` when the store cannot be opened, so a
+/// caller can fall back to the full path.
 pub fn open_store_quietly(args: &SessionArgs) -> Option<SessionStore> {
     let choice = args.store.unwrap_or(StoreChoice::Auto);
     if choice == StoreChoice::Memory {
@@ -74,8 +74,8 @@ pub fn open_store_quietly(args: &SessionArgs) -> Option<SessionStore> {
     SessionStore::open_for(dir, &args.profile, choice, Purpose::Existing, false).ok()
 }
 
-/// With `auto` and no working keyring, an interactive user is asked once whether the 0600
-/// plaintext file is acceptable; scripts must pass `--store file`.
+/// Opens the store; for a new session, says in one line where the tokens will be when that
+/// was not the user's explicit keyring or file choice (see [`crate::words::store_notice`]).
 fn open_store_for(
     args: &SessionArgs,
     default: StoreChoice,
@@ -86,41 +86,11 @@ fn open_store_for(
         return Ok(SessionStore::memory());
     }
     let dir = state_dir()?;
-    let open = |plaintext_ok| {
-        SessionStore::open_for(dir.clone(), &args.profile, choice, purpose, plaintext_ok)
-    };
-    match open(false) {
-        Err(StoreError::NeedsConsent { .. }) if interactive() => {
-            if ask_plaintext_consent(&dir)? {
-                SessionStore::remember_plaintext_consent(&dir)?;
-                Ok(open(true)?)
-            } else {
-                Err(Error::Usage("no keyring is available and the plaintext file was declined; pass --store memory to keep tokens only for this run".into()))
-            }
-        }
-        other => Ok(other?),
+    let store = SessionStore::open_for(dir, &args.profile, choice, purpose, false)?;
+    if purpose == Purpose::NewSession
+        && let Some(line) = crate::words::store_notice(&store, &args.profile)
+    {
+        crate::say!("grantty: {line}");
     }
-}
-
-fn interactive() -> bool {
-    std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
-}
-
-fn ask_plaintext_consent(dir: &std::path::Path) -> Result<bool, Error> {
-    let mut err = std::io::stderr();
-    writeln!(
-        err,
-        "grantty: no keyring works here (no Secret Service, no kernel keyring).\n\
-         Tokens can be kept in a plaintext file under {} (directory 0700, file 0600):\n\
-         anyone who can read your files as you, or root, can read them.",
-        dir.display()
-    )?;
-    write!(
-        err,
-        "Use the plaintext file, and remember this choice? [y/N] "
-    )?;
-    err.flush()?;
-    let mut answer = String::new();
-    std::io::stdin().lock().read_line(&mut answer)?;
-    Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
+    Ok(store)
 }

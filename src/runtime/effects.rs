@@ -245,7 +245,7 @@ pub fn error_view(err: &AuthError, provider: &Provider, profile: &str) -> ErrorV
                     None => format!(
                         "{} {}.",
                         if anaplan {
-                            "A tenant security admin may have disabled this OAuth client, or it is not a Device Grant client (Administration › Security › OAuth Clients). Check --client-id;"
+                            "A tenant security admin may have disabled this OAuth client, or it is not a Device Grant client (Administration › Security › OAuth Clients); an SSO user needs an SSO exception for it, or `--flow code`. Check --client-id;"
                         } else {
                             "Check --client-id and that this client may use the device grant;"
                         },
@@ -285,5 +285,27 @@ pub fn error_view(err: &AuthError, provider: &Provider, profile: &str) -> ErrorV
         title,
         detail: crate::domain::text::sanitize(&err.to_string(), 400),
         hint,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::grant::ServerError;
+
+    /// Only a sign-in can lack an SSO exception: its refusal of an Anaplan client says so.
+    #[test]
+    fn a_refused_anaplan_client_at_sign_in_mentions_the_sso_exception() {
+        let refused = AuthError::Server(ServerError {
+            status: 401,
+            code: "unauthorized_client".into(),
+            description: None,
+        });
+        let anaplan = Provider::anaplan("us1a.app.anaplan.com", "c", None).unwrap();
+        let view = error_view(&refused, &anaplan, "work");
+        assert!(view.hint.contains("SSO exception"), "{}", view.hint);
+        let generic = Provider::example();
+        let view = error_view(&refused, &generic, "work");
+        assert!(!view.hint.contains("SSO"), "{}", view.hint);
     }
 }

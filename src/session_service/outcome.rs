@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use crate::domain::clock::Timestamp;
-use crate::domain::session::{RefreshChange, Session};
+use crate::domain::session::{RefreshChange, RefreshKind, Session};
 use crate::oauth::http::TransportError;
 use crate::oauth::provider::EndpointError;
 use crate::oauth::refresh::RevokeAnswer;
@@ -237,6 +237,24 @@ impl RevokeStep {
         matches!(self.answer, Ok(RevokeAnswer::Done { .. }))
     }
 
+    /// True when the server answered that the token was no longer valid there (`invalid_token`,
+    /// `invalid_grant`, or a bare 401 as Anaplan's logout gives for a dead token): it had
+    /// already ended, which is what a revocation wants.
+    pub fn already_invalid(&self) -> bool {
+        match &self.answer {
+            Ok(RevokeAnswer::Refused(e)) => {
+                matches!(e.code.as_str(), "invalid_token" | "invalid_grant")
+            }
+            Ok(RevokeAnswer::Failed { status, .. }) => *status == 401,
+            _ => false,
+        }
+    }
+
+    /// True when the token is dead at the server now: revoked, or already invalid there.
+    pub fn ended(&self) -> bool {
+        self.revoked() || self.already_invalid()
+    }
+
     /// True when the server answered at all.
     pub fn reached(&self) -> bool {
         self.answer.is_ok()
@@ -256,6 +274,30 @@ pub struct LoggedOut {
     /// True when the secret backend had already lost the tokens (nothing could be revoked);
     /// the metadata was deleted.
     pub tokens_missing: bool,
+    /// What became of the refresh token at the server.
+    pub refresh_token: RefreshTokenFate,
+}
+
+/// What a logout did to the session's refresh token at the server: the one sentence that must
+/// not be overstated (Anaplan's cannot be revoked by a client at all).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RefreshTokenFate {
+    /// The server accepted its revocation (RFC 7009), or said it was already invalid.
+    Revoked,
+    /// There was none, or the server had already refused it (the session had ended).
+    AlreadyEnded,
+    /// Anaplan: no client can revoke it. It stays usable until a tenant admin disables the
+    /// client or the user, or it expires: a rotating one at the end of its lifespan
+    /// (`expires_at`, when known), a non-rotatable one never.
+    NotRevocable {
+        /// Rotating, fixed, or not known yet.
+        kind: RefreshKind,
+        /// The end of its lifespan, when known.
+        expires_at: Option<Timestamp>,
+    },
+    /// Nothing asked the server (`--local`, no revocation endpoint, tokens already lost): it
+    /// stays valid there until it expires.
+    LeftValid,
 }
 
 /// Why a logout left the session in place.
@@ -267,14 +309,18 @@ pub enum LogoutFailed {
         /// The profile.
         profile: String,
     },
-    /// No revocation was accepted: the tokens are still valid at the server, so the session
-    /// was kept (it is the only means to revoke them).
-    #[error("{}", words::not_revoked(profile, steps))]
+    /// The server did not confirm that the refresh token (or, with none to revoke, the access
+    /// token) ended: it may still be valid there. A logout keeps the session (the only means to
+    /// revoke it later); for a replaced session (`replaced`) nothing local is kept or advised.
+    #[error("{}", words::not_revoked(profile, steps, *replaced))]
     NotRevoked {
         /// The profile.
         profile: String,
         /// Every attempt.
         steps: Vec<RevokeStep>,
+        /// True for [`revoke`](super::SessionService::revoke) of a session a new sign-in
+        /// replaced: the store holds the new session, which no advice may touch.
+        replaced: bool,
     },
     /// The store failed.
     #[error(transparent)]

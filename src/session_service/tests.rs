@@ -240,7 +240,7 @@ async fn a_client_refusal_keeps_every_token_and_the_next_call_retries() {
         err.usable_session(f.service.clock.now()).is_some(),
         "100 s left: served"
     );
-    assert!(err.to_string().contains("administrator"), "{err}");
+    assert!(err.to_string().contains("admin may have disabled"), "{err}");
     let stored = f.stored();
     assert_eq!(
         stored.secrets.refresh_token.as_ref().unwrap().expose(),
@@ -359,7 +359,7 @@ async fn logout_keeps_the_session_when_no_revocation_reached_the_server() {
     let err = f.service.logout("p", revoke.clone()).await.unwrap_err();
     assert!(matches!(err, LogoutFailed::NotRevoked { .. }), "{err:?}");
     assert!(!err.reached_server());
-    assert!(err.to_string().contains("still valid"), "{err}");
+    assert!(err.to_string().contains("may still be valid"), "{err}");
     assert!(f.service.store.load("p").unwrap().is_some(), "kept");
     let done = f.service.logout("p", revoke).await.unwrap();
     assert_eq!(done.steps.len(), 2);
@@ -367,6 +367,70 @@ async fn logout_keeps_the_session_when_no_revocation_reached_the_server() {
         f.service.store.load("p").unwrap().is_none(),
         "deleted after revoking"
     );
+}
+
+#[tokio::test]
+async fn logout_with_an_expired_access_token_revokes_only_the_refresh_token() {
+    let f = fixture(100, 200, vec![json(200, "")]);
+    let revoke = LogoutMode::Revoke {
+        logout_endpoint: None,
+    };
+    let done = f.service.logout("p", revoke).await.unwrap();
+    assert_eq!(done.refresh_token, RefreshTokenFate::Revoked);
+    let sent = f.service.transport.sent.lock().unwrap().clone();
+    assert_eq!(
+        sent.len(),
+        1,
+        "the expired access token is not sent: {sent:?}"
+    );
+    assert!(
+        sent[0].1.contains("token_type_hint=refresh_token"),
+        "{sent:?}"
+    );
+    assert!(f.service.store.load("p").unwrap().is_none());
+}
+
+#[tokio::test]
+async fn a_refresh_token_the_server_calls_invalid_counts_as_ended_and_an_outage_does_not() {
+    let revoke = LogoutMode::Revoke {
+        logout_endpoint: None,
+    };
+    let f = fixture(100, 200, vec![json(400, r#"{"error":"invalid_grant"}"#)]);
+    let done = f.service.logout("p", revoke.clone()).await.unwrap();
+    assert_eq!(done.refresh_token, RefreshTokenFate::Revoked);
+    assert!(f.service.store.load("p").unwrap().is_none());
+
+    // The access token revocation is accepted, the refresh token's is not: the refresh token
+    // may still be valid, so the session stays.
+    let f = fixture(2100, 10, vec![json(503, "busy"), json(200, "")]);
+    let err = f.service.logout("p", revoke).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            LogoutFailed::NotRevoked {
+                replaced: false,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(f.service.store.load("p").unwrap().is_some(), "kept");
+}
+
+/// A new sign-in over an ended session revokes the old one: its refresh token is dead and its
+/// access token expired, so nothing is sent and nothing fails (no advice either).
+#[tokio::test]
+async fn revoking_a_replaced_ended_session_sends_nothing_and_succeeds() {
+    let f = fixture(100, 200, vec![]);
+    let mut old = f.stored();
+    old.meta.state = crate::domain::session::SessionState::Ended {
+        code: Some("invalid_grant".into()),
+        at: Timestamp::from_unix_secs(T0 + 150),
+        interrupted: false,
+    };
+    let done = f.service.revoke(&old).await.unwrap();
+    assert_eq!(done.refresh_token, RefreshTokenFate::AlreadyEnded);
+    assert!(f.service.transport.sent.lock().unwrap().is_empty());
 }
 
 #[tokio::test]

@@ -165,14 +165,6 @@ pub enum StoreError {
     /// An IO error with no path attached (e.g. a background storage task that died).
     #[error("session storage failed: {0}")]
     Other(#[from] io::Error),
-    /// No keyring works and the user has not agreed to a plaintext file.
-    #[error("no keyring works here ({}); to keep the tokens in a plaintext file only you can read (0600, in {}), pass `--store file` or accept the file store in the TUI", reasons(skipped), dir.display())]
-    NeedsConsent {
-        /// The state directory the file would go to.
-        dir: PathBuf,
-        /// The keyrings tried and why each failed.
-        skipped: Vec<SkippedBackend>,
-    },
 }
 
 /// Why a directory or file is not private to the user running grantty.
@@ -242,15 +234,4 @@ impl StoreError {
             source,
         }
     }
-}
-
-fn reasons(skipped: &[SkippedBackend]) -> String {
-    if skipped.is_empty() {
-        return "none was tried".to_owned();
-    }
-    skipped
-        .iter()
-        .map(|s| format!("{}: {}", s.kind, s.reason))
-        .collect::<Vec<_>>()
-        .join("; ")
 }

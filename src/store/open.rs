@@ -174,10 +174,19 @@ mod tests {
             Purpose::Existing,
             false,
         );
-        // Auto without a keyring and without consent asks for consent (or finds a keyring).
-        match err {
-            Ok(store) => assert_ne!(store.info().kind, BackendKind::File),
-            Err(e) => assert!(matches!(e, StoreError::NeedsConsent { .. }), "{e:?}"),
-        }
+        // Auto takes a Secret Service when one answers, else the file store; never asks.
+        let store = err.unwrap();
+        assert!(
+            matches!(
+                store.info().kind,
+                BackendKind::SecretService | BackendKind::File
+            ),
+            "{:?}",
+            store.info().kind
+        );
+        assert_eq!(
+            store.auto_chose_file(),
+            store.info().kind == BackendKind::File
+        );
     }
 }

@@ -1,26 +1,27 @@
 //! Choosing where secrets go: `--store auto|secret-service|keyutils|file|memory`.
 //!
-//! `auto` takes the first keyring whose probe succeeds, in the order Secret Service, keyutils.
-//! When none works it uses the plaintext file only with the user's consent: `plaintext_ok`, or a
-//! consent remembered in `<dir>/store-choice`. Otherwise it fails with
-//! [`StoreError::NeedsConsent`]. The decision itself is the pure [`decide_auto`].
+//! `auto` takes the Secret Service when its probe succeeds, else the 0600 file store, which
+//! survives reboots: a server reached over SSH has no desktop keyring, and a patch-weekend
+//! reboot must not end its sessions. The kernel keyring, which a reboot empties, is used only
+//! when asked for (`--store keyutils`). No choice asks a question, so a sign-in without a
+//! terminal never waits for an answer. The decision itself is the pure [`decide_auto`].
 
 use std::path::Path;
 use std::sync::Arc;
 
-use super::file::{FileBackend, read_private, write_atomic};
+use super::file::FileBackend;
 use super::keyring::{self, KeyringBackend};
 use super::{BackendKind, SecretBackend, SkippedBackend, StoreError};
 
 /// The `--store` flag.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum StoreChoice {
-    /// The first keyring that works, else the plaintext file if allowed.
+    /// The Secret Service when one answers, else the plaintext file (0600; survives reboots).
     #[default]
     Auto,
     /// The desktop keyring over D-Bus.
     SecretService,
-    /// The kernel keyring; lost at reboot.
+    /// The kernel keyring; lost at reboot. Used only when asked for.
     Keyutils,
     /// A plaintext file readable only by you (0600).
     File,
@@ -46,17 +47,14 @@ impl StoreChoice {
 pub enum AutoDecision<B> {
     /// A keyring whose probe succeeded; the keyrings before it that failed, and why.
     Keyring(B, Vec<SkippedBackend>),
-    /// The plaintext file, with consent; the keyrings that failed, and why.
-    Plaintext(Vec<SkippedBackend>),
-    /// No keyring works and there is no consent.
-    NeedsConsent(Vec<SkippedBackend>),
+    /// No keyring answered: the 0600 file store; the keyrings that failed, and why.
+    File(Vec<SkippedBackend>),
 }
 
-/// Takes the first successful probe, in order; probes after it are never evaluated, so an
-/// iterator that probes lazily stops at the first keyring that works.
+/// Takes the first successful probe, in order, else the file store; probes after a success are
+/// never evaluated, so an iterator that probes lazily stops at the first keyring that works.
 pub fn decide_auto<B>(
     probes: impl IntoIterator<Item = (BackendKind, Result<B, String>)>,
-    plaintext_consent: bool,
 ) -> AutoDecision<B> {
     let mut skipped = Vec::new();
     for (kind, probe) in probes {
@@ -65,31 +63,7 @@ pub fn decide_auto<B>(
             Err(reason) => skipped.push(SkippedBackend { kind, reason }),
         }
     }
-    if plaintext_consent {
-        AutoDecision::Plaintext(skipped)
-    } else {
-        AutoDecision::NeedsConsent(skipped)
-    }
-}
-
-/// Opens and probes one keyring.
-type Probe = fn(&Path) -> Result<KeyringBackend, String>;
-
-const CONSENT_FILE: &str = "store-choice";
-const CONSENT_PLAINTEXT: &str = "file";
-
-/// Records in `<dir>/store-choice` that the user accepts the plaintext file.
-pub(crate) fn remember_consent(dir: &Path) -> Result<(), StoreError> {
-    write_atomic(
-        &dir.join(CONSENT_FILE),
-        format!("{CONSENT_PLAINTEXT}\n").as_bytes(),
-    )
-}
-
-/// Whether `<dir>/store-choice` records consent to the plaintext file.
-pub(crate) fn consent_remembered(dir: &Path) -> Result<bool, StoreError> {
-    let bytes = read_private(&dir.join(CONSENT_FILE))?;
-    Ok(bytes.is_some_and(|b| String::from_utf8_lossy(&b).trim() == CONSENT_PLAINTEXT))
+    AutoDecision::File(skipped)
 }
 
 /// The backend a stored session is recorded in, opened without a probe: its errors show on the
@@ -112,7 +86,6 @@ pub(crate) fn open_recorded(
 pub(crate) fn open_backend(
     dir: &Path,
     choice: StoreChoice,
-    plaintext_ok: bool,
 ) -> Result<(Arc<dyn SecretBackend>, Vec<SkippedBackend>), StoreError> {
     let unavailable = |kind| move |reason| StoreError::Unavailable { kind, reason };
     let file = || Arc::new(FileBackend::new(dir.to_owned())) as Arc<dyn SecretBackend>;
@@ -130,21 +103,12 @@ pub(crate) fn open_backend(
         StoreChoice::File => (file(), Vec::new()),
         StoreChoice::Memory => (Arc::new(super::MemoryBackend::new()), Vec::new()),
         StoreChoice::Auto => {
-            let consent = plaintext_ok || consent_remembered(dir)?;
-            let order: [(BackendKind, Probe); 2] = [
-                (BackendKind::SecretService, keyring::secret_service),
-                (BackendKind::Keyutils, keyring::keyutils),
-            ];
-            let probes = order.into_iter().map(|(kind, probe)| (kind, probe(dir)));
-            match decide_auto(probes, consent) {
+            // Only the Secret Service: the kernel keyring is lost at reboot (see the module docs).
+            let probes = std::iter::once(BackendKind::SecretService)
+                .map(|kind| (kind, keyring::secret_service(dir)));
+            match decide_auto::<KeyringBackend>(probes) {
                 AutoDecision::Keyring(backend, skipped) => (Arc::new(backend), skipped),
-                AutoDecision::Plaintext(skipped) => (file(), skipped),
-                AutoDecision::NeedsConsent(skipped) => {
-                    return Err(StoreError::NeedsConsent {
-                        dir: dir.to_owned(),
-                        skipped,
-                    });
-                }
+                AutoDecision::File(skipped) => (file(), skipped),
             }
         }
     })
@@ -162,13 +126,10 @@ mod tests {
     fn the_first_working_keyring_wins_and_later_probes_are_not_run() {
         let mut ran = Vec::new();
         let probes = [BackendKind::SecretService, BackendKind::Keyutils].into_iter();
-        let decision = decide_auto(
-            probes.map(|kind| {
-                ran.push(kind);
-                (kind, Ok::<_, String>(kind))
-            }),
-            false,
-        );
+        let decision = decide_auto(probes.map(|kind| {
+            ran.push(kind);
+            (kind, Ok::<_, String>(kind))
+        }));
         assert_eq!(
             decision,
             AutoDecision::Keyring(BackendKind::SecretService, Vec::new())
@@ -177,46 +138,20 @@ mod tests {
     }
 
     #[test]
-    fn keyutils_is_used_when_the_secret_service_fails_and_the_reason_is_kept() {
-        let probes = [
-            failed(BackendKind::SecretService),
-            (BackendKind::Keyutils, Ok(BackendKind::Keyutils)),
-        ];
-        let AutoDecision::Keyring(chosen, skipped) = decide_auto(probes, false) else {
-            panic!("expected a keyring");
+    fn without_a_secret_service_auto_takes_the_file_store_and_keeps_the_reason() {
+        let AutoDecision::File(skipped) = decide_auto([failed(BackendKind::SecretService)]) else {
+            panic!("expected the file store");
         };
-        assert_eq!(chosen, BackendKind::Keyutils);
+        assert_eq!(skipped.len(), 1);
         assert_eq!(skipped[0].kind, BackendKind::SecretService);
         assert_eq!(skipped[0].reason, "Secret Service failed");
     }
 
     #[test]
-    fn no_keyring_and_no_consent_needs_consent_with_every_reason() {
-        let probes = [
-            failed(BackendKind::SecretService),
-            failed(BackendKind::Keyutils),
-        ];
-        let AutoDecision::NeedsConsent(skipped) = decide_auto(probes, false) else {
-            panic!("expected NeedsConsent");
-        };
-        assert_eq!(skipped.len(), 2);
-        assert_eq!(skipped[1].reason, "kernel keyring (keyutils) failed");
-    }
-
-    #[test]
-    fn no_keyring_with_consent_uses_the_plaintext_file() {
-        let probes = [
-            failed(BackendKind::SecretService),
-            failed(BackendKind::Keyutils),
-        ];
-        assert!(matches!(decide_auto(probes, true), AutoDecision::Plaintext(s) if s.len() == 2));
-    }
-
-    #[test]
-    fn consent_is_remembered_in_the_state_directory() {
-        let dir = tempfile::tempdir().unwrap();
-        assert!(!consent_remembered(dir.path()).unwrap());
-        remember_consent(dir.path()).unwrap();
-        assert!(consent_remembered(dir.path()).unwrap());
+    fn auto_never_needs_consent_and_no_probe_means_the_file_store() {
+        assert_eq!(
+            decide_auto(std::iter::empty::<(BackendKind, Result<BackendKind, String>)>()),
+            AutoDecision::File(Vec::new())
+        );
     }
 }

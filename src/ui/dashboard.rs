@@ -213,6 +213,11 @@ fn ended_sections(ctx: &Ctx, ended: &Ended) -> Vec<Section> {
     let theme = ctx.theme;
     let heading = match ended {
         Ended::Revoked => wrap("✓ Session revoked and deleted", theme.success, ctx.max),
+        Ended::DeletedHere => wrap(
+            "✓ Session deleted here; its refresh token could not be revoked (see the log)",
+            theme.success,
+            ctx.max,
+        ),
         Ended::SignedOutElsewhere => wrap(
             &format!("✗ Session ended: {}", crate::words::SIGNED_OUT_ELSEWHERE),
             theme.failure,

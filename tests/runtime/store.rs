@@ -16,7 +16,7 @@ use grantty::domain::session::{PendingRefresh, ProviderRecord, Session};
 use grantty::domain::token::TokenSet;
 use grantty::store::{
     AutoDecision, BackendInfo, BackendKind, Consistency, MemoryBackend, Persistence, SecretBackend,
-    SessionStore, SkippedBackend, StoreChoice, StoreError, decide_auto,
+    SessionStore, StoreChoice, StoreError, decide_auto,
 };
 
 const PROFILE: &str = "default";
@@ -247,31 +247,15 @@ fn the_memory_store_locks_and_keeps_sessions_in_process() {
 }
 
 #[test]
-fn auto_with_no_working_keyring_and_no_consent_asks_for_consent() {
-    let probes = [
-        (
-            BackendKind::SecretService,
-            Err::<(), _>("no D-Bus session bus".to_owned()),
-        ),
-        (BackendKind::Keyutils, Err("AccessDenied".to_owned())),
-    ];
-    let AutoDecision::NeedsConsent(skipped) = decide_auto(probes.clone(), false) else {
-        panic!("expected NeedsConsent");
+fn auto_without_a_secret_service_chooses_the_file_store_without_asking() {
+    let probes = [(
+        BackendKind::SecretService,
+        Err::<(), _>("no D-Bus session bus".to_owned()),
+    )];
+    let AutoDecision::File(skipped) = decide_auto(probes) else {
+        panic!("expected the file store");
     };
-    assert!(matches!(
-        decide_auto(probes, true),
-        AutoDecision::Plaintext(_)
-    ));
-    let err = StoreError::NeedsConsent {
-        dir: "/state".into(),
-        skipped,
-    };
-    let message = err.to_string();
-    assert!(message.contains("--store file"), "{message}");
-    assert!(
-        message.contains("no D-Bus session bus") && message.contains("AccessDenied"),
-        "{message}"
-    );
+    assert_eq!(skipped[0].reason, "no D-Bus session bus");
 }
 
 #[test]
@@ -338,7 +322,8 @@ fn profiles_are_listed_sorted_and_delete_removes_them() {
         store.save(&session(name, ACCESS, REFRESH)).unwrap();
     }
     drop(store.lock("a").unwrap());
-    SessionStore::remember_plaintext_consent(tmp.path()).unwrap();
+    // Older versions left a `store-choice` file: it is no profile.
+    fs::write(tmp.path().join("store-choice"), "file\n").unwrap();
     assert_eq!(store.profiles().unwrap(), ["a", "b"]);
     store.delete("a").unwrap();
     store.delete("a").unwrap();
@@ -399,15 +384,6 @@ fn no_token_reaches_the_metadata_file_or_any_error() {
     let failing = SessionStore::with_backend(tmp.path().join("x"), backend).unwrap();
     failing.save(&session("p", ACCESS, REFRESH)).unwrap();
     let err = failing.load("p").unwrap_err();
-    shown.push(format!("{err} {err:?}"));
-    let skipped = vec![SkippedBackend {
-        kind: BackendKind::Keyutils,
-        reason: "AccessDenied".into(),
-    }];
-    let err = StoreError::NeedsConsent {
-        dir: tmp.path().to_owned(),
-        skipped,
-    };
     shown.push(format!("{err} {err:?}"));
     for text in shown {
         assert!(!text.contains("SECRET"), "{text}");

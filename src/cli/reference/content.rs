@@ -249,10 +249,6 @@ fn files() -> Section {
                 "the profile's lock: every refresh, sign-in and logout holds it",
             ),
             (
-                "STATE/store-choice",
-                "remembers consent to the plaintext file",
-            ),
-            (
                 "STATE/exports/",
                 "files the dashboard's export menu writes; 'grantty export --output FILE' \
                  writes FILE",

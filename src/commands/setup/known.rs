@@ -115,24 +115,27 @@ pub fn unknown_profile(
     let candidates: Vec<&str> = known.iter().map(String::as_str).collect();
     let hint = suggestion(name, &candidates)
         .map_or_else(String::new, |s| format!(" (did you mean \"{s}\"?)"));
-    let file = config.path.as_ref().map_or_else(
-        || "no configuration file".to_owned(),
-        |p| p.display().to_string(),
-    );
+    let file = config.path.as_ref().map(|p| p.display().to_string());
     let listed = if known.is_empty() {
         "there are no profiles yet".to_owned()
     } else {
         format!("'grantty profiles' lists the {} there are", known.len())
     };
     if by_flag {
+        // Said positively when there is no file: "not in no configuration file" reads as its
+        // opposite.
+        let nowhere = file.map_or_else(
+            || "there is no configuration file and no session is stored under it".to_owned(),
+            |file| format!("it is not in {file} and no session is stored under it"),
+        );
         format!(
-            "no profile \"{name}\"{hint}: it is not in {file} and no session is stored under it; \
-             {listed}, or create it with 'grantty login --profile {name} --host HOST' (or \
-             --issuer URL)"
+            "no profile \"{name}\"{hint}: {nowhere}; {listed}, or create it with \
+             'grantty login --profile {name} --host HOST' (or --issuer URL)"
         )
     } else {
+        let place = file.map_or_else(String::new, |file| format!(" in {file}"));
         format!(
-            "default_profile = \"{name}\" in {file} names no profile and no stored session{hint}; \
+            "default_profile = \"{name}\"{place} names no profile and no stored session{hint}; \
              {listed}; choose one with 'grantty profiles --default NAME'"
         )
     }
@@ -155,8 +158,32 @@ mod tests {
             "{text}"
         );
         let text = unknown_profile("wrk", false, &Config::default(), &known);
-        assert!(text.starts_with("default_profile = \"wrk\" in no configuration file names no profile and no stored session (did you mean \"work\"?); "), "{text}");
+        assert!(text.starts_with("default_profile = \"wrk\" names no profile and no stored session (did you mean \"work\"?); "), "{text}");
         let none = unknown_profile("zzz", true, &Config::default(), &BTreeSet::new());
         assert!(!none.contains("did you mean") && none.contains("there are no profiles yet"));
+    }
+
+    #[test]
+    fn without_a_configuration_file_the_message_has_no_double_negative() {
+        let known: BTreeSet<String> = ["work"].map(String::from).into();
+        for by_flag in [true, false] {
+            let text = unknown_profile("wrk", by_flag, &Config::default(), &known);
+            assert!(!text.contains("no configuration file names"), "{text}");
+            assert!(!text.contains("not in no"), "{text}");
+        }
+        let text = unknown_profile("wrk", true, &Config::default(), &known);
+        assert!(
+            text.contains(": there is no configuration file and no session is stored under it;"),
+            "{text}"
+        );
+        let with_file = Config {
+            path: Some("/home/ann/.config/grantty/config.toml".into()),
+            ..Config::default()
+        };
+        let text = unknown_profile("wrk", true, &with_file, &known);
+        assert!(
+            text.contains("it is not in /home/ann/.config/grantty/config.toml and no session"),
+            "{text}"
+        );
     }
 }

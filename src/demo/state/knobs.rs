@@ -63,17 +63,17 @@ impl DemoState {
         ))
     }
 
-    /// Anaplan's logout: ends the access token's grant. `false` for an unknown or dead token.
+    /// Anaplan's logout: ends that access token, and only it. The refresh token stays usable,
+    /// as Anaplan's does (no client can revoke it). `false` for an unknown or dead token.
     pub(crate) fn anaplan_logout(&mut self, access_token: &str, now_ms: u64) -> bool {
         self.sweep_if_due(now_ms);
         if !self.access_token_active(access_token, now_ms) {
             return false;
         }
-        let Some(grant) = self.grant_of_access_token(access_token) else {
-            return false;
-        };
-        self.revoke_family(grant);
-        self.stats.logouts += 1;
-        true
+        let ended = self.end_access_token(access_token);
+        if ended {
+            self.stats.logouts += 1;
+        }
+        ended
     }
 }

@@ -262,6 +262,7 @@ impl DemoState {
         if is_refresh {
             grant.revoked = true;
             self.stats.revocations += 1;
+            self.stats.refresh_token_revocations += 1;
         } else if let Some(record) = self.access_tokens.get_mut(token)
             && !record.revoked
         {
@@ -271,11 +272,12 @@ impl DemoState {
         Ok(())
     }
 
-    /// The grant family an access token belongs to.
-    pub(super) fn grant_of_access_token(&self, access_token: &str) -> Option<usize> {
+    /// Ends one access token, leaving its grant (and refresh token) alone; `false` when unknown.
+    pub(super) fn end_access_token(&mut self, access_token: &str) -> bool {
         self.access_tokens
-            .get(access_token)
-            .map(|record| record.grant)
+            .get_mut(access_token)
+            .map(|record| record.revoked = true)
+            .is_some()
     }
 
     /// A provider's token check (`/token/validate`, `/userinfo`), counted: when `access_token`
