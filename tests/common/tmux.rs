@@ -100,6 +100,18 @@ impl Tmux {
         self.tmux(&["capture-pane", "-p", "-S", "-", "-t", "t"])
     }
 
+    /// The whole scrollback once tmux has read the program's last output: `exit_status` can
+    /// return as soon as the process is a zombie, before tmux drained the pty, so this waits
+    /// for tmux to mark the pane dead.
+    pub async fn final_history(&self) -> String {
+        let deadline = Instant::now() + SCREEN_DEADLINE;
+        while self.tmux(&["display", "-p", "-t", "t", "#{pane_dead}"]).trim() != "1" {
+            assert!(Instant::now() < deadline, "tmux never saw the program end");
+            tokio::time::sleep(POLL_EVERY).await;
+        }
+        self.history()
+    }
+
     /// Types `keys` (tmux key names, e.g. `q`, `Escape`, `C-c`).
     pub fn keys(&self, keys: &str) {
         self.tmux(&["send-keys", "-t", "t", keys]);

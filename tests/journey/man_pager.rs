@@ -69,7 +69,7 @@ async fn on_a_terminal_the_page_is_formatted_by_man() {
     tui.keys("q");
     let (status, after) = tui.exit_status().await;
     assert_eq!(status, 0, "{after}");
-    assert!(!tui.history().contains("printing the page as roff"));
+    assert!(!tui.final_history().await.contains("printing the page as roff"));
 }
 
 #[tokio::test]
@@ -79,7 +79,7 @@ async fn without_man_the_roff_is_printed_after_a_notice() {
     let path = format!("PATH={}", empty.path().display());
     let tui = Tmux::start_then(home.path(), &["man", "keep"], (100, 40), &[&path], None);
     let (status, _) = tui.exit_status().await;
-    let all = tui.history();
+    let all = tui.final_history().await;
     assert_eq!(status, 0, "{all}");
     assert!(
         all.contains("grantty: could not run man (") && all.contains("printing the page as roff"),
@@ -97,7 +97,7 @@ async fn when_man_fails_the_roff_is_printed_after_a_notice() {
     let path = format!("PATH={}:/usr/bin:/bin", bin.path().display());
     let tui = Tmux::start_then(home.path(), &["man"], (100, 40), &[&path], None);
     let (status, _) = tui.exit_status().await;
-    let all = tui.history();
+    let all = tui.final_history().await;
     assert_eq!(status, 0, "{all}");
     assert!(all.contains("`man -l -` failed (exit status: 16)"), "{all}");
     assert!(all.contains(".SH \"SEE ALSO\""), "{all}");
