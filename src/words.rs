@@ -27,9 +27,23 @@ pub fn login_command(profile: &str) -> String {
     format!("grantty login --profile {profile}")
 }
 
-/// A time of day for "before HH:MM" sentences.
+/// A time of day for "before HH:MM" sentences: local, with the zone's abbreviation
+/// ([`crate::local_time::process_zone`]).
 pub fn time_of_day(at: Timestamp) -> String {
-    format!("{} UTC", at.utc_hms())
+    crate::local_time::process_zone().time_of_day(at)
+}
+
+/// A deadline that may be days away: local date, time and zone abbreviation.
+pub fn date_time(at: Timestamp) -> String {
+    crate::local_time::process_zone().date_time(at)
+}
+
+/// The moment an error sentence is written (`Display` has no other context): the system clock.
+/// Sentences are written when shown, so a deadline passed since the error was built reads as
+/// passed.
+pub fn now() -> Timestamp {
+    use crate::domain::clock::Clock as _;
+    crate::domain::clock::SystemClock.now()
 }
 
 /// No session for `profile`.
@@ -63,7 +77,12 @@ pub fn who_can_fix(code: &ErrorCode, anaplan: bool) -> &'static str {
 
 /// The server refused a refresh; every token was kept. After `invalid_client`, what to check
 /// about the client secret that was sent, if one was.
-pub fn refresh_refused(code: &ErrorCode, description: Option<&str>, session: &Session) -> String {
+pub fn refresh_refused(
+    code: &ErrorCode,
+    description: Option<&str>,
+    session: &Session,
+    now: Timestamp,
+) -> String {
     let host = &session.meta.provider.host;
     // A public client that signed in was not refused for lack of a secret: only a secret that
     // was sent is worth a hint.
@@ -80,21 +99,27 @@ pub fn refresh_refused(code: &ErrorCode, description: Option<&str>, session: &Se
         session.meta.profile,
         detail(description),
         who_can_fix(code, is_anaplan(session)),
-        access_until(session),
+        access_until(session, now),
     )
 }
 
-/// ", the access token works until HH:MM" when it has an expiry.
-fn access_until(session: &Session) -> String {
+/// "; the access token works until HH:MM" when it has an expiry ("expired at" once past).
+fn access_until(session: &Session, now: Timestamp) -> String {
     session
         .meta
         .access_expires_at
-        .map(|at| format!("; the access token works until {}", time_of_day(at)))
+        .map(|at| {
+            if at > now {
+                format!("; the access token works until {}", time_of_day(at))
+            } else {
+                format!("; the access token expired at {}", time_of_day(at))
+            }
+        })
         .unwrap_or_default()
 }
 
 /// The refresh token is dead.
-pub fn session_ended(reason: &EndReason, session: &Session) -> String {
+pub fn session_ended(reason: &EndReason, session: &Session, now: Timestamp) -> String {
     let why = match reason {
         EndReason::NoRefreshToken => "the provider issued no refresh token".to_owned(),
         EndReason::RefreshRejected {
@@ -115,16 +140,21 @@ pub fn session_ended(reason: &EndReason, session: &Session) -> String {
     format!(
         "the session of profile {:?} can no longer refresh: {why}; {}",
         session.meta.profile,
-        sign_in_again(session)
+        sign_in_again(session, now)
     )
 }
 
-/// "sign in again before HH:MM with `grantty login --profile P`" (or "now" when expired).
-pub fn sign_in_again(session: &Session) -> String {
+/// "sign in again before HH:MM (when the access token expires) with `grantty login --profile
+/// P`"; once that has passed, "sign in again with … (the access token expired at HH:MM)".
+pub fn sign_in_again(session: &Session, now: Timestamp) -> String {
     let login = login_command(&session.meta.profile);
     match session.meta.access_expires_at {
-        Some(at) => format!(
+        Some(at) if at > now => format!(
             "sign in again before {} (when the access token expires) with `{login}`",
+            time_of_day(at)
+        ),
+        Some(at) => format!(
+            "sign in again with `{login}` (the access token expired at {})",
             time_of_day(at)
         ),
         None => format!("sign in again with `{login}`"),
@@ -318,8 +348,12 @@ mod tests {
         });
         for sentence in [
             not_signed_in("work"),
-            session_ended(&ended, &session),
-            session_ended(&EndReason::NoRefreshToken, &session),
+            session_ended(&ended, &session, Timestamp::from_unix_secs(0)),
+            session_ended(
+                &EndReason::NoRefreshToken,
+                &session,
+                Timestamp::from_unix_secs(0),
+            ),
             unreachable("idp.example.com", &problem, &session),
             not_revoked("work", &[]),
             unhealthy("work", &Health::SignInNeeded { left_secs: 1 }, 60),
@@ -330,8 +364,13 @@ mod tests {
             assert!(sentence.contains(profile), "{sentence}");
         }
         assert!(
-            refresh_refused(&ErrorCode::InvalidClient, None, &session)
-                .contains("tenant security admin"),
+            refresh_refused(
+                &ErrorCode::InvalidClient,
+                None,
+                &session,
+                Timestamp::from_unix_secs(0)
+            )
+            .contains("tenant security admin"),
             "Anaplan: who can fix it"
         );
         assert!(unreachable("idp.example.com", &problem, &session).contains("idp.example.com"));

@@ -157,7 +157,8 @@ impl Keep {
         let why = match action {
             Action::Notify(notice) => {
                 self.watch(&profile).noticed = Some(notice);
-                self.emit(&needs_human(&profile, notice));
+                let now = self.clock.now();
+                self.emit(&needs_human(&profile, notice, now));
                 return Ok(None);
             }
             Action::SaveHeld => {

@@ -71,12 +71,24 @@ pub fn open_store_quietly(args: &SessionArgs) -> Option<SessionStore> {
         return None;
     }
     let dir = default_dir()?;
-    SessionStore::open_for(dir, &args.profile, choice, Purpose::Existing, false).ok()
+    SessionStore::open_for(dir, &args.profile, choice, Purpose::Existing, false)
+        .ok()
+        .map(|store| store.with_lifespans(args.refresh_token_lifespans.clone()))
 }
 
 /// With `auto` and no working keyring, an interactive user is asked once whether the 0600
 /// plaintext file is acceptable; scripts must pass `--store file`.
 fn open_store_for(
+    args: &SessionArgs,
+    default: StoreChoice,
+    purpose: Purpose,
+) -> Result<SessionStore, Error> {
+    let store = open_store_unconfigured(args, default, purpose)?;
+    Ok(store.with_lifespans(args.refresh_token_lifespans.clone()))
+}
+
+/// [`open_store_for`] before the configuration's lifespans are applied.
+fn open_store_unconfigured(
     args: &SessionArgs,
     default: StoreChoice,
     purpose: Purpose,

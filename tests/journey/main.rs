@@ -30,6 +30,8 @@ mod hostile_answers;
 mod integrations;
 mod keep;
 mod keep_floor;
+mod lifespan;
+mod local_time;
 mod lock_wait;
 mod login_json;
 mod logout;

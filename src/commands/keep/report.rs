@@ -104,11 +104,12 @@ impl<W: Write> Reporter<W> {
     }
 }
 
+/// A time in the keeper's lines: local, with the zone's abbreviation.
 fn hms(secs: i64) -> String {
-    Timestamp::from_unix_secs(secs).utc_hms()
+    words::time_of_day(Timestamp::from_unix_secs(secs))
 }
 
-/// The human line of `event`, stamped with `now` (UTC).
+/// The human line of `event`, stamped with `now` (local time, with the zone's abbreviation).
 pub fn line(event: &KeepEvent, now: Timestamp) -> String {
     let text = match event {
         KeepEvent::Started { profiles, all } => {
@@ -130,7 +131,7 @@ pub fn line(event: &KeepEvent, now: Timestamp) -> String {
                 "retry" => "retry",
                 _ => "before the access token expires",
             };
-            format!("{profile}: next refresh at {} UTC ({reason})", hms(*at))
+            format!("{profile}: next refresh at {} ({reason})", hms(*at))
         }
         KeepEvent::Refreshed {
             profile,
@@ -144,7 +145,7 @@ pub fn line(event: &KeepEvent, now: Timestamp) -> String {
             };
             let until = access_expires_at.map_or_else(
                 || "no expiry given".to_owned(),
-                |at| format!("valid until {} UTC", hms(at)),
+                |at| format!("valid until {}", hms(at)),
             );
             format!("{profile}: refreshed{rotated}; access token {until}")
         }
@@ -167,28 +168,52 @@ pub fn line(event: &KeepEvent, now: Timestamp) -> String {
         }
         KeepEvent::Stopped { signal } => format!("{signal}: stopped"),
     };
-    format!("grantty keep {}Z {text}", now.utc_hms())
+    format!("grantty keep {} {text}", words::time_of_day(now))
 }
 
-/// The `needs_human` event of a notice.
-pub fn needs_human(profile: &str, notice: Notice) -> KeepEvent {
+/// The `needs_human` event of a notice given at `now`: a deadline already past reads "ended at".
+pub fn needs_human(profile: &str, notice: Notice, now: Timestamp) -> KeepEvent {
     let login = format!("`{}`", words::login_command(profile));
     let (message, deadline) = match notice {
         Notice::NoRefreshToken { access_ends } => (
             format!(
-                "the provider issued no refresh token, so this session ends {}; sign in again then with {login}",
+                "the provider issued no refresh token, so this session {}; sign in again with {login}",
                 access_ends.map_or_else(
-                    || "with its access token".to_owned(),
-                    |at| format!("at {} UTC", at.utc_hms())
+                    || "ends with its access token".to_owned(),
+                    |at| if at <= now {
+                        format!("ended at {}", words::time_of_day(at))
+                    } else {
+                        format!("ends at {}", words::time_of_day(at))
+                    }
                 )
             ),
             access_ends,
         ),
+        Notice::LifespanEnds { at } if at <= now => (
+            format!(
+                "the refresh token's lifespan ended at {}; sign in again with {login}",
+                words::date_time(at)
+            ),
+            Some(at),
+        ),
+        Notice::SignInLifespanEnds { at } if at <= now => (
+            format!(
+                "the refresh token's lifespan, counted from the sign-in, ended at {}; refreshing is still tried and shows whether this server counts it from each rotation instead; sign in again with {login}",
+                words::date_time(at)
+            ),
+            Some(at),
+        ),
         Notice::LifespanEnds { at } => (
             format!(
-                "the refresh token does not rotate and stops working at {} UTC ({}); sign in again before then with {login}",
-                at.utc_hms(),
-                at.to_rfc3339()
+                "the refresh token does not rotate and stops working at {}; sign in again before then with {login}",
+                words::date_time(at)
+            ),
+            Some(at),
+        ),
+        Notice::SignInLifespanEnds { at } => (
+            format!(
+                "the refresh token rotates, but its lifespan may count from the sign-in, so this session may end at {}; sign in again before then with {login}",
+                words::date_time(at)
             ),
             Some(at),
         ),
@@ -339,7 +364,7 @@ mod tests {
         );
         assert_eq!(
             line,
-            "grantty keep 01:00:00Z work: NEEDS YOU: sign in again with `grantty login --profile work`"
+            "grantty keep 01:00:00 UTC work: NEEDS YOU: sign in again with `grantty login --profile work`"
         );
     }
 

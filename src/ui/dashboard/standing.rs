@@ -40,7 +40,12 @@ pub(super) fn banner(ctx: &Ctx, d: &Dashboard) -> Option<(Vec<Line<'static>>, Ve
                     "⚠ {}",
                     match since {
                         Some(since) => words::refused_since(*since, code, &d.session),
-                        None => words::refresh_refused(code, description.as_deref(), &d.session),
+                        None => words::refresh_refused(
+                            code,
+                            description.as_deref(),
+                            &d.session,
+                            ctx.now,
+                        ),
                     }
                 ),
                 "⚠ Refresh refused; tokens kept, retrying".to_owned(),
@@ -48,10 +53,10 @@ pub(super) fn banner(ctx: &Ctx, d: &Dashboard) -> Option<(Vec<Line<'static>>, Ve
             ),
             Standing::Dead { reason } => {
                 let text = match reason {
-                    Some(reason) => words::session_ended(reason, &d.session),
+                    Some(reason) => words::session_ended(reason, &d.session, ctx.now),
                     None => format!(
                         "The refresh token no longer works; {}",
-                        words::sign_in_again(&d.session)
+                        words::sign_in_again(&d.session, ctx.now)
                     ),
                 };
                 (
