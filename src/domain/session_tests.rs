@@ -237,3 +237,29 @@ fn rotation_count_saturates_instead_of_overflowing() {
     s.apply_refresh(tokens(10, "a2", Some("r2")), at(10));
     assert_eq!(s.meta.refresh.rotation_count, u32::MAX);
 }
+
+/// An unsigned JWT whose payload says `exp`.
+fn id_token_expiring(exp: Timestamp) -> IdToken {
+    use base64::Engine as _;
+    let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+    let payload = format!(
+        r#"{{"sub":"u","email":"u@example.com","exp":{}}}"#,
+        exp.as_unix_secs()
+    );
+    IdToken::new(format!("{}.{}.", b64(r#"{"alg":"none"}"#), b64(&payload)))
+}
+
+#[test]
+fn a_refresh_with_a_new_id_token_updates_the_claims_shown() {
+    let mut first = tokens(0, "a1", Some("r1"));
+    first.id_token = Some(id_token_expiring(at(2100)));
+    let mut s = Session::new("default", provider(None), first, at(0));
+    let exp = |s: &Session| s.meta.claims.as_ref().and_then(|c| c.expires_at);
+    assert_eq!(exp(&s), Some(at(2100)));
+    let mut next = tokens(2000, "a2", Some("r2"));
+    next.id_token = Some(id_token_expiring(at(4100)));
+    s.apply_refresh(next, at(2000));
+    assert_eq!(exp(&s), Some(at(4100)), "the new ID token's exp");
+    s.apply_refresh(tokens(4000, "a3", Some("r3")), at(4000));
+    assert_eq!(exp(&s), Some(at(4100)), "no new ID token: the claims stay");
+}

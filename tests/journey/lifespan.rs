@@ -95,6 +95,13 @@ async fn rotations_do_not_move_the_planned_end_until_the_server_accepts_a_refres
     let stored = s.stored().unwrap();
     assert_eq!(stored.meta.refresh.rotation_count, 3);
     assert_eq!(stored.meta.refresh.lifespan_start, LifespanStart::SignIn);
+    let exp = |s: &grantty::domain::session::Session| {
+        s.meta.claims.as_ref().and_then(|c| c.expires_at).unwrap()
+    };
+    assert!(
+        exp(&stored) > exp(&s.session),
+        "the ID token's exp shown follows the refreshed ID token"
+    );
 
     let json = status_json(&s, &config).await;
     assert_eq!(

@@ -51,10 +51,15 @@ pub(super) fn rows(ctx: &Ctx, dashboard: &Dashboard) -> (Vec<Line<'static>>, Vec
         } else {
             ""
         };
-        details.extend(meta.refresh_token_ends().map_or_else(
-            || vec![Line::styled("· lifespan unknown", theme.dim)],
-            |at| lifespan(ctx, at, condition),
-        ));
+        // A dead token's lifespan is no deadline any more: the banner gives the one left.
+        details.extend(if dashboard.refresh_token_dead() {
+            vec![Line::styled("· no longer works", theme.failure)]
+        } else {
+            meta.refresh_token_ends().map_or_else(
+                || vec![Line::styled("· lifespan unknown", theme.dim)],
+                |at| lifespan(ctx, at, condition),
+            )
+        });
         full.extend(ctx.row(("", ""), &details));
     }
     if let Some(ends) = dashboard.refresh_token_warning(ctx.now) {

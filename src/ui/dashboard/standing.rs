@@ -14,10 +14,12 @@ use crate::words;
 /// while all is well.
 pub(super) fn banner(ctx: &Ctx, d: &Dashboard) -> Option<(Vec<Line<'static>>, Vec<Line<'static>>)> {
     let theme = ctx.theme;
+    // A deadline already past is no "before".
     let access_until = d
         .session
         .meta
         .access_expires_at
+        .filter(|at| *at > ctx.now)
         .map(|at| ctx.zone.time_of_day(at));
     let (full, short, style) = if let Some(unsaved) = &d.unsaved {
         (
