@@ -330,6 +330,20 @@ mod tests {
     /// Every sentence that asks the user to act names the command that works, `--profile`
     /// included, so it can be followed from inside kubectl's or git's output.
     #[test]
+    fn a_passed_access_expiry_is_no_deadline_to_sign_in_before() {
+        let session = full_session("work", 1);
+        let expires = session.meta.access_expires_at.unwrap();
+        let before = sign_in_again(&session, Timestamp::from_unix_secs(0));
+        assert!(before.contains("sign in again before"), "{before}");
+        let after = sign_in_again(&session, expires);
+        assert!(
+            !after.contains("before") && after.contains("expired at"),
+            "{after}"
+        );
+        assert!(after.contains("grantty login --profile work"), "{after}");
+    }
+
+    #[test]
     fn sentences_that_ask_for_action_name_the_profile_and_the_command() {
         let mut session = full_session("work", 1);
         let profile = "--profile work";

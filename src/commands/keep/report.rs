@@ -369,6 +369,35 @@ mod tests {
     }
 
     #[test]
+    fn a_notice_names_its_deadline_and_a_passed_one_reads_ended() {
+        let at = Timestamp::from_unix_secs(7200);
+        let message = |now: i64| match needs_human(
+            "work",
+            Notice::SignInLifespanEnds { at },
+            Timestamp::from_unix_secs(now),
+        ) {
+            KeepEvent::NeedsHuman {
+                message, deadline, ..
+            } => {
+                assert_eq!(deadline, Some(7200));
+                message
+            }
+            other => panic!("{other:?}"),
+        };
+        let before = message(0);
+        assert!(
+            before.contains("may end at 1970-01-01 02:00:00 UTC")
+                && before.contains("grantty login --profile work"),
+            "{before}"
+        );
+        let after = message(7200);
+        assert!(
+            after.contains("ended at 1970-01-01 02:00:00 UTC") && !after.contains("before"),
+            "{after}"
+        );
+    }
+
+    #[test]
     fn json_events_share_the_ndjson_envelope() {
         let mut out = Vec::new();
         Reporter::new(&mut out, true).emit(
