@@ -69,6 +69,11 @@ pub struct SessionArgs {
     /// The configuration file (see CONFIGURATION in `grantty --help`).
     #[arg(long, global = true, env = "GRANTTY_CONFIG", value_name = "FILE")]
     pub config: Option<std::path::PathBuf>,
+    /// `refresh_token_lifespan` of each configured profile that sets it: applied to stored
+    /// sessions when read, so a changed value applies to live sessions (filled in by
+    /// [`crate::config::Config::session`]).
+    #[arg(skip)]
+    pub refresh_token_lifespans: std::collections::BTreeMap<String, u64>,
 }
 
 /// Subcommands.

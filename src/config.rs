@@ -251,9 +251,15 @@ impl Config {
         let store = args
             .store
             .or_else(|| self.profile(&profile).and_then(|p| p.store));
+        let refresh_token_lifespans = self
+            .profiles
+            .iter()
+            .filter_map(|(name, p)| Some((name.clone(), p.refresh_token_lifespan_secs?)))
+            .collect();
         SessionArgs {
             profile,
             store,
+            refresh_token_lifespans,
             ..args.clone()
         }
     }

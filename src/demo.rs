@@ -39,7 +39,8 @@ use tokio::task::JoinHandle;
 pub use client_auth::{ClientRequest, SeenAuth};
 pub use clock::DemoClock;
 pub use config::{
-    AutoDecision, ConfidentialClient, Decision, DemoConfig, MetadataStyle, TokenStyle,
+    AutoDecision, ConfidentialClient, Decision, DemoConfig, LifetimeStart, MetadataStyle,
+    TokenStyle,
 };
 use state::DemoState;
 

@@ -217,7 +217,7 @@ pub fn render(session: &Session, format: Format, now: Timestamp) -> String {
                 "expires_at": session.meta.access_expires_at.map(Timestamp::as_unix_secs),
                 "expires_in": session.access_remaining_secs(now),
                 "refresh_token": session.secrets.refresh_token.as_ref().map(RefreshToken::expose),
-                "refresh_token_expires_at": session.meta.refresh.expires_at.map(Timestamp::as_unix_secs),
+                "refresh_token_expires_at": session.meta.refresh_token_ends().map(Timestamp::as_unix_secs),
                 "id_token": session.secrets.id_token.as_ref().map(IdToken::expose),
                 "scope": session.meta.scope,
             });

@@ -6,9 +6,29 @@
 //! tests pass a fixed zone. [`LocalTime::time_of_day`] is the one way a time is written for a
 //! person: `13:24:15 CET`.
 
+use std::sync::OnceLock;
+
 use jiff::tz::TimeZone;
 
 use crate::domain::clock::Timestamp;
+
+/// The zone of this process, for sentences written without a context to carry one (error
+/// messages: `Display` takes none). Set once by `main`; UTC until then (unit tests).
+static PROCESS_ZONE: OnceLock<LocalTime> = OnceLock::new();
+
+/// Sets the zone [`process_zone`] returns; the first call wins. `main` calls it once with
+/// [`LocalTime::load`], before anything is written.
+pub fn set_process_zone(zone: LocalTime) {
+    let _ = PROCESS_ZONE.set(zone);
+}
+
+/// The zone set by [`set_process_zone`], else UTC.
+pub fn process_zone() -> &'static LocalTime {
+    static UTC: OnceLock<LocalTime> = OnceLock::new();
+    PROCESS_ZONE
+        .get()
+        .unwrap_or_else(|| UTC.get_or_init(LocalTime::utc))
+}
 
 /// A time zone to show times in.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -53,6 +73,20 @@ impl LocalTime {
     pub fn time_of_day(&self, at: Timestamp) -> String {
         let (hms, abbreviation) = self.parts(at);
         format!("{hms} {abbreviation}")
+    }
+
+    /// `2026-11-23 13:24:15 CET`: [`time_of_day`](Self::time_of_day) with the local date, for
+    /// deadlines that may be days away.
+    pub fn date_time(&self, at: Timestamp) -> String {
+        let date = jiff::Timestamp::from_second(at.as_unix_secs())
+            .map(|instant| self.zone.to_datetime(instant).date().to_string())
+            .unwrap_or_default();
+        let time = self.time_of_day(at);
+        if date.is_empty() {
+            time
+        } else {
+            format!("{date} {time}")
+        }
     }
 
     /// `13:24 CET`: [`time_of_day`](Self::time_of_day) without the seconds.
@@ -132,6 +166,14 @@ mod tests {
                 "08:00:00 EDT"
             );
         }
+    }
+
+    #[test]
+    fn a_date_time_carries_the_local_date() {
+        let berlin = LocalTime::posix("CET-1CEST,M3.5.0,M10.5.0/3").unwrap();
+        // 23:30 UTC on 15 January is already the 16th in Berlin.
+        let at = Timestamp::from_unix_secs(WINTER + 11 * 3600 + 1800);
+        assert_eq!(berlin.date_time(at), "2026-01-16 00:30:00 CET");
     }
 
     #[test]

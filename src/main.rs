@@ -14,6 +14,9 @@ fn main() -> ExitCode {
         grantty::say!("grantty: warning: core dumps stay possible: {e}");
     }
     let cli = Cli::parse();
+    // Every time written for a person is local, error sentences included (`TZ`, else
+    // /etc/localtime).
+    grantty::local_time::set_process_zone(grantty::local_time::LocalTime::load());
     // A valid cached token needs no runtime, no HTTP client and no lock: answer before any exists.
     if let Some(result) = grantty::commands::cached(&cli) {
         return finish(result);

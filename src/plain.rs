@@ -172,8 +172,20 @@ fn dashboard_line(app: &App, d: &crate::app::Dashboard, now: Timestamp) -> Strin
             )
         },
     );
+    // The session's one deadline, when the refresh token has one.
+    let ends = meta
+        .refresh_token_ends()
+        .map(|at| {
+            let when = app.local_time.time_of_day(at);
+            if at <= now {
+                format!(", ended at {when}")
+            } else {
+                format!(", ends {when}")
+            }
+        })
+        .unwrap_or_default();
     format!(
-        "Signed in{} at {}. Access token {expiry}; refresh token: {}. Stored in {}.",
+        "Signed in{} at {}. Access token {expiry}; refresh token: {}{ends}. Stored in {}.",
         // The claim comes from an ID token whose signature nobody checked.
         who.map(|w| format!(" as {w} (unverified)"))
             .unwrap_or_default(),

@@ -77,6 +77,8 @@ pub struct SessionStore {
     backend: Arc<dyn SecretBackend>,
     place: Place,
     skipped: Vec<SkippedBackend>,
+    /// Configured refresh-token lifespans by profile, applied to sessions as they are read.
+    lifespans: std::collections::BTreeMap<String, u64>,
 }
 
 impl std::fmt::Debug for SessionStore {
@@ -112,6 +114,7 @@ impl SessionStore {
             backend,
             place,
             skipped,
+            lifespans: std::collections::BTreeMap::new(),
         })
     }
 
@@ -124,6 +127,7 @@ impl SessionStore {
             backend,
             place,
             skipped: Vec::new(),
+            lifespans: std::collections::BTreeMap::new(),
         })
     }
 
@@ -139,7 +143,17 @@ impl SessionStore {
             backend,
             place: Place::memory(),
             skipped: Vec::new(),
+            lifespans: std::collections::BTreeMap::new(),
         }
+    }
+
+    /// This store with the configured refresh-token lifespans (`refresh_token_lifespan`, by
+    /// profile): every session read from it carries the configured value rather than the one
+    /// copied at its sign-in, so a changed configuration applies to live sessions.
+    #[must_use]
+    pub fn with_lifespans(mut self, lifespans: std::collections::BTreeMap<String, u64>) -> Self {
+        self.lifespans = lifespans;
+        self
     }
 
     /// Where the secrets go.
@@ -335,6 +349,9 @@ impl SessionStore {
         let mut stored = format::decode_meta(&bytes, &location)?;
         // The file name is the key; a copied or renamed file takes the name it is found under.
         profile.clone_into(&mut stored.meta.profile);
+        if let Some(&secs) = self.lifespans.get(profile) {
+            stored.meta.provider.refresh_token_lifespan_secs = Some(secs);
+        }
         Ok(Some(stored))
     }
 

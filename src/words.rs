@@ -34,9 +34,23 @@ pub fn login_command(profile: &str) -> String {
     format!("grantty login --profile {profile}")
 }
 
-/// A time of day for "before HH:MM" sentences.
+/// A time of day for "before HH:MM" sentences: local, with the zone's abbreviation
+/// ([`crate::local_time::process_zone`]).
 pub fn time_of_day(at: Timestamp) -> String {
-    format!("{} UTC", at.utc_hms())
+    crate::local_time::process_zone().time_of_day(at)
+}
+
+/// A deadline that may be days away: local date, time and zone abbreviation.
+pub fn date_time(at: Timestamp) -> String {
+    crate::local_time::process_zone().date_time(at)
+}
+
+/// The moment an error sentence is written (`Display` has no other context): the system clock.
+/// Sentences are written when shown, so a deadline passed since the error was built reads as
+/// passed.
+pub fn now() -> Timestamp {
+    use crate::domain::clock::Clock as _;
+    crate::domain::clock::SystemClock.now()
 }
 
 /// No session for `profile`.
@@ -59,15 +73,20 @@ fn detail(description: Option<&str>) -> String {
 /// without the SSO exception, which only a sign-in can lack (see `runtime::error_view`).
 pub fn who_can_fix(code: &ErrorCode, anaplan: bool) -> &'static str {
     match (code.is_client_refusal(), anaplan) {
-        (true, true) => "a tenant admin may have disabled this client or your user; ask them",
-        (true, false) => "the provider's admin may have disabled this client; ask them",
+        (true, true) => "a tenant admin may have disabled the client or you",
+        (true, false) => "the provider's admin may have disabled this client",
         (false, _) => "check the profile's client id and scopes",
     }
 }
 
 /// The server refused a refresh; every token was kept. After `invalid_client`, what to check
 /// about the client secret that was sent, if one was.
-pub fn refresh_refused(code: &ErrorCode, description: Option<&str>, session: &Session) -> String {
+pub fn refresh_refused(
+    code: &ErrorCode,
+    description: Option<&str>,
+    session: &Session,
+    now: Timestamp,
+) -> String {
     let host = &session.meta.provider.host;
     // A public client that signed in was not refused for lack of a secret: only a secret that
     // was sent is worth a hint.
@@ -80,25 +99,31 @@ pub fn refresh_refused(code: &ErrorCode, description: Option<&str>, session: &Se
         _ => String::new(),
     };
     format!(
-        "{host} refused to refresh profile {:?} ({code}{}): {}{secret}. Tokens kept{}",
+        "{host} refused to refresh {:?} ({code}{}): {}{secret}. Tokens kept; next refresh tries again{}",
         session.meta.profile,
         detail(description),
         who_can_fix(code, is_anaplan(session)),
-        access_until(session),
+        access_until(session, now),
     )
 }
 
-/// "; access token valid until HH:MM" when it has an expiry.
-fn access_until(session: &Session) -> String {
+/// "; access token good until HH:MM" when it has an expiry ("expired at" once past).
+fn access_until(session: &Session, now: Timestamp) -> String {
     session
         .meta
         .access_expires_at
-        .map(|at| format!("; access token valid until {}", time_of_day(at)))
+        .map(|at| {
+            if at > now {
+                format!("; access token good until {}", time_of_day(at))
+            } else {
+                format!("; access token expired at {}", time_of_day(at))
+            }
+        })
         .unwrap_or_default()
 }
 
 /// The refresh token is dead.
-pub fn session_ended(reason: &EndReason, session: &Session) -> String {
+pub fn session_ended(reason: &EndReason, session: &Session, now: Timestamp) -> String {
     let why = match reason {
         EndReason::NoRefreshToken => "the provider issued no refresh token".to_owned(),
         EndReason::RefreshRejected {
@@ -119,16 +144,21 @@ pub fn session_ended(reason: &EndReason, session: &Session) -> String {
     format!(
         "the session of profile {:?} can no longer refresh: {why}; {}",
         session.meta.profile,
-        sign_in_again(session)
+        sign_in_again(session, now)
     )
 }
 
-/// "sign in again before HH:MM with `grantty login --profile P`" (or "now" when expired).
-pub fn sign_in_again(session: &Session) -> String {
+/// "sign in again before HH:MM (when the access token expires) with `grantty login --profile
+/// P`"; once that has passed, "sign in again with … (the access token expired at HH:MM)".
+pub fn sign_in_again(session: &Session, now: Timestamp) -> String {
     let login = login_command(&session.meta.profile);
     match session.meta.access_expires_at {
-        Some(at) => format!(
+        Some(at) if at > now => format!(
             "sign in again before {} (when the access token expires) with `{login}`",
+            time_of_day(at)
+        ),
+        Some(at) => format!(
+            "sign in again with `{login}` (the access token expired at {})",
             time_of_day(at)
         ),
         None => format!("sign in again with `{login}`"),
@@ -380,6 +410,20 @@ mod tests {
     /// Every sentence that asks the user to act names the command that works, `--profile`
     /// included, so it can be followed from inside kubectl's or git's output.
     #[test]
+    fn a_passed_access_expiry_is_no_deadline_to_sign_in_before() {
+        let session = full_session("work", 1);
+        let expires = session.meta.access_expires_at.unwrap();
+        let before = sign_in_again(&session, Timestamp::from_unix_secs(0));
+        assert!(before.contains("sign in again before"), "{before}");
+        let after = sign_in_again(&session, expires);
+        assert!(
+            !after.contains("before") && after.contains("expired at"),
+            "{after}"
+        );
+        assert!(after.contains("grantty login --profile work"), "{after}");
+    }
+
+    #[test]
     fn sentences_that_ask_for_action_name_the_profile_and_the_command() {
         let mut session = full_session("work", 1);
         let profile = "--profile work";
@@ -398,8 +442,12 @@ mod tests {
         });
         for sentence in [
             not_signed_in("work"),
-            session_ended(&ended, &session),
-            session_ended(&EndReason::NoRefreshToken, &session),
+            session_ended(&ended, &session, Timestamp::from_unix_secs(0)),
+            session_ended(
+                &EndReason::NoRefreshToken,
+                &session,
+                Timestamp::from_unix_secs(0),
+            ),
             unreachable("idp.example.com", &problem, &session),
             not_revoked("work", &[], false),
             unhealthy("work", &Health::SignInNeeded { left_secs: 1 }, 60),
@@ -410,7 +458,13 @@ mod tests {
             assert!(sentence.contains(profile), "{sentence}");
         }
         assert!(
-            refresh_refused(&ErrorCode::InvalidClient, None, &session).contains("tenant admin"),
+            refresh_refused(
+                &ErrorCode::InvalidClient,
+                None,
+                &session,
+                Timestamp::from_unix_secs(0)
+            )
+            .contains("tenant admin"),
             "Anaplan: who can fix it"
         );
         assert!(unreachable("idp.example.com", &problem, &session).contains("idp.example.com"));
@@ -483,7 +537,7 @@ mod tests {
         session.meta.provider.kind = "anaplan".into();
         session.meta.provider.host = "us1a.app.anaplan.com".into();
         for code in [ErrorCode::InvalidClient, ErrorCode::UnauthorizedClient] {
-            let text = refresh_refused(&code, None, &session);
+            let text = refresh_refused(&code, None, &session, Timestamp::from_unix_secs(0));
             assert!(text.chars().count() <= 200, "{} chars: {text}", text.len());
             assert!(!text.contains("SSO"), "{text}");
             assert!(text.contains("tenant admin"), "{text}");

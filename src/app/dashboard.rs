@@ -4,7 +4,7 @@
 //! only remembers its attempts ([`Attempts`]) and asks.
 
 use crate::domain::clock::Timestamp;
-use crate::domain::session::Session;
+use crate::domain::session::{Session, SessionState};
 use crate::domain::upkeep::{
     self, ACCESS_MARGIN_SECS, Attempts, MIN_REFRESH_GAP_SECS, UnsavedStep, Why,
 };
@@ -222,8 +222,20 @@ impl Dashboard {
 
     /// When to warn that the refresh token ends: its expiry, once within
     /// [`upkeep::LIFESPAN_NOTICE_SECS`].
+    /// `None` once the refresh token no longer works: the session's one deadline is then the
+    /// access token's expiry, which the banner gives.
     pub fn refresh_token_warning(&self, now: Timestamp) -> Option<Timestamp> {
+        if self.refresh_token_dead() {
+            return None;
+        }
         upkeep::refresh_token_ends_soon(&self.session, now)
+    }
+
+    /// True once the refresh token no longer works (refused with `invalid_grant`, or stored as
+    /// ended).
+    pub fn refresh_token_dead(&self) -> bool {
+        matches!(self.standing, Standing::Dead { .. })
+            || matches!(self.session.meta.state, SessionState::Ended { .. })
     }
 
     /// Holds refreshed tokens the store would not take (they are in `session`), and schedules

@@ -61,7 +61,7 @@ pub async fn usable<T: Transport>(
     let profile = session.meta.profile.clone();
     match &served.notice {
         Some(ServeNotice::Ended) => say(&words::serving_despite(
-            &words::sign_in_again(&session),
+            &words::sign_in_again(&session, now),
             &session,
             now,
         )),

@@ -225,7 +225,8 @@ impl Keep {
         let why = match action {
             Action::Notify(notice) => {
                 self.watch(&profile).noticed = Some(notice);
-                let event = needs_human(&profile, notice);
+                let now = self.clock.now();
+                let event = needs_human(&profile, notice, now);
                 if let Some(once) = &mut self.once {
                     once.needs_person(&profile);
                 }

@@ -114,7 +114,10 @@ fn replace_refused(session: &Session, now: Timestamp) -> Error {
         .access_expires_at
         .map_or_else(String::new, |at| {
             if at > now {
-                format!(" (access token valid until {} UTC)", at.utc_hms())
+                format!(
+                    " (access token valid until {})",
+                    crate::words::time_of_day(at)
+                )
             } else {
                 String::new()
             }

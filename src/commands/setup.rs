@@ -71,12 +71,24 @@ pub fn open_store_quietly(args: &SessionArgs) -> Option<SessionStore> {
         return None;
     }
     let dir = default_dir()?;
-    SessionStore::open_for(dir, &args.profile, choice, Purpose::Existing, false).ok()
+    SessionStore::open_for(dir, &args.profile, choice, Purpose::Existing, false)
+        .ok()
+        .map(|store| store.with_lifespans(args.refresh_token_lifespans.clone()))
 }
 
 /// Opens the store; for a new session, says in one line where the tokens will be when that
 /// was not the user's explicit keyring or file choice (see [`crate::words::store_notice`]).
 fn open_store_for(
+    args: &SessionArgs,
+    default: StoreChoice,
+    purpose: Purpose,
+) -> Result<SessionStore, Error> {
+    let store = open_store_unconfigured(args, default, purpose)?;
+    Ok(store.with_lifespans(args.refresh_token_lifespans.clone()))
+}
+
+/// [`open_store_for`] before the configuration's lifespans are applied.
+fn open_store_unconfigured(
     args: &SessionArgs,
     default: StoreChoice,
     purpose: Purpose,

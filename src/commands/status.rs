@@ -11,7 +11,7 @@ use serde_json::json;
 
 use crate::cli::{SessionArgs, StatusArgs};
 use crate::domain::clock::{Clock, Skew, SystemClock, Timestamp, format_countdown, format_span};
-use crate::domain::session::{RefreshKind, SessionMeta, SessionState};
+use crate::domain::session::{LifespanStart, RefreshKind, SessionMeta, SessionState};
 use crate::domain::text::{DESCRIPTION_MAX_CHARS, SHORT_MAX_CHARS, URL_MAX_CHARS, sanitize};
 use crate::error::Error;
 use crate::local_time::LocalTime;
@@ -180,8 +180,15 @@ pub fn status_json(meta: &SessionMeta, storage: &str, now: Timestamp) -> serde_j
             "issued_at": meta.refresh.issued_at.as_unix_secs(),
             "rotation_count": meta.refresh.rotation_count,
             "last_rotation_at": secs(meta.refresh.last_rotation_at),
-            "expires_at": secs(meta.refresh.expires_at),
+            // The one deadline: the server's figure, else the lifespan planned for the
+            // earliest end (from sign-in until the server shows it restarts at rotation).
+            "expires_at": secs(meta.refresh_token_ends()),
+            "expires_at_if_rotating": meta.refresh_end_is_conditional(),
+            "expires_at_from_server": meta.refresh.expires_at.is_some(),
+            "lifespan_secs": meta.provider.refresh_token_lifespan_secs,
+            "lifespan_counted_from": meta.refresh.lifespan_start.as_str(),
         },
+        "session_ends_at": secs(meta.session_ends()),
         "refresh_interrupted": meta.pending_refresh.is_some(),
         "state": state_json(meta),
         "clock_skew_secs": meta.clock_skew.map(Skew::secs),
@@ -247,10 +254,22 @@ pub fn status_text(meta: &SessionMeta, storage: &str, zone: &LocalTime, now: Tim
                 format!(", ends {when} (in {left}){condition}")
             }
         };
-        let ends = match (meta.refresh_ends_if_rotating(), r.expires_at) {
-            (Some(at), _) => ends(at, " if it rotates"),
-            (None, Some(at)) => ends(at, ""),
-            (None, None) => String::new(),
+        let condition = match (meta.refresh.expires_at, r.lifespan_start) {
+            (Some(_), _) => "",
+            _ if meta.refresh_end_is_conditional() => {
+                " if it rotates (its lifespan counted from the sign-in)"
+            }
+            (None, LifespanStart::SignIn) => " (its lifespan counted from the sign-in)",
+            (None, LifespanStart::Rotation) => {
+                " (its lifespan restarts at each rotation, as this server has shown)"
+            }
+        };
+        // An ended session says when it ended on its own line: one deadline, not two.
+        let ends = match meta.state {
+            SessionState::Ended { .. } => String::new(),
+            _ => meta
+                .refresh_token_ends()
+                .map_or_else(String::new, |at| ends(at, condition)),
         };
         let kind = match r.kind {
             RefreshKind::Unknown => "kind unknown until the first refresh",

@@ -43,6 +43,17 @@ pub enum MetadataStyle {
     WithoutDeviceEndpoint,
 }
 
+/// Where a refresh token's lifetime ([`DemoConfig::refresh_token_lifetime_secs`]) counts from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum LifetimeStart {
+    /// From when the token was issued: each rotation restarts it.
+    #[default]
+    Issue,
+    /// From the sign-in, across every rotation: a rotated token ends when the first one would
+    /// have (how an Anaplan tenant may count a rotatable token's lifespan; it does not say).
+    SignIn,
+}
+
 /// Settings of a [`crate::demo::DemoServer`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DemoConfig {
@@ -56,6 +67,11 @@ pub struct DemoConfig {
     pub rotate_refresh_tokens: bool,
     /// Lifetime of each refresh token; `None` means it never expires.
     pub refresh_token_lifetime_secs: Option<u64>,
+    /// Where that lifetime counts from: each token's issue, or the sign-in.
+    pub refresh_token_lifetime_from: LifetimeStart,
+    /// Whether token responses say `refresh_token_expires_in` (with rotation on); Anaplan's
+    /// do not, so a client must go by the configured lifespan.
+    pub announce_refresh_token_lifetime: bool,
     /// Decide by itself after a delay; `None` waits for the page or [`crate::demo::DemoServer::decide`].
     pub auto_decision: Option<AutoDecision>,
     /// Milliseconds each successful refresh reply is held after the token has rotated, so a
@@ -110,6 +126,8 @@ impl Default for DemoConfig {
             access_token_lifetime_secs: 2100,
             rotate_refresh_tokens: true,
             refresh_token_lifetime_secs: Some(43_000),
+            refresh_token_lifetime_from: LifetimeStart::Issue,
+            announce_refresh_token_lifetime: true,
             auto_decision: None,
             refresh_reply_delay_ms: 0,
             malformed_refresh_answers: 0,

@@ -89,6 +89,28 @@ pub struct CodeFlowRecord {
     pub redirect_uri: Option<String>,
 }
 
+/// Where a rotating refresh token's lifespan is counted from. Anaplan does not document it, so
+/// grantty plans for the earlier end ([`SignIn`](Self::SignIn)) until the server proves
+/// otherwise by accepting a refresh after that end ([`Session::apply_refresh`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LifespanStart {
+    /// From the sign-in, across every rotation: the assumption until proven otherwise.
+    #[default]
+    SignIn,
+    /// From the last rotation: the server accepted a refresh after sign-in + lifespan.
+    Rotation,
+}
+
+impl LifespanStart {
+    /// A stable lower-case name, for files and JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::SignIn => "sign_in",
+            Self::Rotation => "rotation",
+        }
+    }
+}
+
 /// The refresh token's history.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RefreshInfo {
@@ -100,10 +122,16 @@ pub struct RefreshInfo {
     pub rotation_count: u32,
     /// When it last rotated.
     pub last_rotation_at: Option<Timestamp>,
-    /// When the current refresh token stops working, if known (server or profile lifespan).
+    /// When the current refresh token stops working, as the server said
+    /// (`refresh_token_expires_in`); `None` when it did not. A lifespan from the profile is
+    /// never stored here: it is applied when read ([`SessionMeta::refresh_token_ends`]), so a
+    /// changed `refresh_token_lifespan` applies to live sessions.
     pub expires_at: Option<Timestamp>,
     /// When the last successful refresh happened.
     pub last_refresh_at: Option<Timestamp>,
+    /// Where a rotating token's configured lifespan is counted from, as far as this server has
+    /// shown.
+    pub lifespan_start: LifespanStart,
 }
 
 /// A refresh that was started and not finished: if the process died between the server's
@@ -191,16 +219,46 @@ pub struct SessionMeta {
 }
 
 impl SessionMeta {
-    /// Before the first refresh has shown whether the refresh token rotates: when it ends if it
-    /// does, the profile's lifespan counted from sign-in (Anaplan's rotatable tokens live
-    /// 43,000 s from issue by default). `None` once the kind or the expiry is known, or without
-    /// a configured lifespan.
-    pub fn refresh_ends_if_rotating(&self) -> Option<Timestamp> {
-        if self.refresh.kind != RefreshKind::Unknown || self.refresh.expires_at.is_some() {
+    /// The one deadline of the refresh token: when a new sign-in will be needed, planned for the
+    /// earliest end. The server's own figure when it gave one; else, for a token that rotates
+    /// (or may: not yet known), the profile's lifespan counted from the sign-in, or from the
+    /// last rotation once the server has shown that its lifespan restarts there
+    /// ([`LifespanStart`]). `None` without a refresh token, for a fixed token without a server
+    /// figure (Anaplan's non-rotatable tokens do not expire), or without a lifespan to go by.
+    pub fn refresh_token_ends(&self) -> Option<Timestamp> {
+        if !self.has_refresh_token {
             return None;
         }
-        let lifespan_secs = self.provider.refresh_token_lifespan_secs?;
-        Some(self.refresh.issued_at.plus_secs(lifespan_secs))
+        if let Some(at) = self.refresh.expires_at {
+            return Some(at);
+        }
+        match self.refresh.kind {
+            RefreshKind::Rotating | RefreshKind::Unknown => {
+                let lifespan_secs = self.provider.refresh_token_lifespan_secs?;
+                let from = match self.refresh.lifespan_start {
+                    LifespanStart::SignIn => self.signed_in_at,
+                    LifespanStart::Rotation => self.refresh.issued_at,
+                };
+                Some(from.plus_secs(lifespan_secs))
+            }
+            RefreshKind::Fixed | RefreshKind::None => None,
+        }
+    }
+
+    /// True while [`refresh_token_ends`](Self::refresh_token_ends) holds only if the token
+    /// rotates: before the first refresh has shown its kind, with no figure from the server.
+    pub fn refresh_end_is_conditional(&self) -> bool {
+        self.refresh.kind == RefreshKind::Unknown && self.refresh.expires_at.is_none()
+    }
+
+    /// When the session stops working without a new sign-in: the access token's expiry once
+    /// refreshing cannot help (ended, or no refresh token), else the refresh token's
+    /// [`refresh_token_ends`](Self::refresh_token_ends).
+    pub fn session_ends(&self) -> Option<Timestamp> {
+        if !self.has_refresh_token || matches!(self.state, SessionState::Ended { .. }) {
+            return self.access_expires_at;
+        }
+        self.refresh_token_ends()
     }
 }
 
@@ -266,6 +324,7 @@ impl Session {
                     last_rotation_at: None,
                     expires_at,
                     last_refresh_at: None,
+                    lifespan_start: LifespanStart::SignIn,
                 },
                 provider,
                 signed_in_at: now,
@@ -286,8 +345,15 @@ impl Session {
 
     /// Folds a refresh answer in: new access token; the refresh token replaced when a different
     /// one came back (rotation), kept otherwise.
+    ///
+    /// A rotating token accepted at or after the planned end (sign-in + lifespan) proves that
+    /// this server's lifespan restarts at rotation: recorded in [`RefreshInfo::lifespan_start`],
+    /// and the later end is planned from then on.
     pub fn apply_refresh(&mut self, tokens: TokenSet, now: Timestamp) -> RefreshChange {
-        let rt_expires_at = rt_expiry(&tokens, &self.meta.provider, now);
+        let planned_end = self.meta.refresh_token_ends();
+        // The display claims (`exp` above all) follow a new ID token.
+        let claims = tokens.id_token.as_ref().map(|_| tokens.unverified_claims());
+        let server_figure = self.meta.refresh.expires_at.is_some();
         let change = match (&tokens.refresh_token, &self.secrets.refresh_token) {
             (Some(new), Some(old)) if new != old => RefreshChange::Rotated,
             (Some(_), None) => RefreshChange::Rotated,
@@ -300,7 +366,10 @@ impl Session {
                 meta.refresh.rotation_count = meta.refresh.rotation_count.saturating_add(1);
                 meta.refresh.last_rotation_at = Some(now);
                 meta.refresh.issued_at = now;
-                meta.refresh.expires_at = rt_expires_at;
+                meta.refresh.expires_at = tokens.refresh_token_expires_at;
+                if !server_figure && planned_end.is_some_and(|end| now >= end) {
+                    meta.refresh.lifespan_start = LifespanStart::Rotation;
+                }
                 self.secrets.refresh_token = tokens.refresh_token;
             }
             RefreshChange::Kept => {
@@ -320,6 +389,9 @@ impl Session {
         meta.token_type = tokens.token_type;
         if tokens.scope.is_some() {
             meta.scope = tokens.scope;
+        }
+        if let Some(claims) = claims {
+            meta.claims = claims;
         }
         if let Some(id_token) = tokens.id_token {
             self.secrets.id_token = Some(id_token);
@@ -348,18 +420,6 @@ impl Session {
         self.access_remaining_secs(now)
             .is_some_and(|left| left < min_valid_secs.max(1))
     }
-}
-
-/// When a newly rotated refresh token from `tokens` ends: the server's
-/// `refresh_token_expires_in`, else the profile's configured lifespan (each rotated token gets a
-/// full lifespan).
-fn rt_expiry(tokens: &TokenSet, provider: &ProviderRecord, now: Timestamp) -> Option<Timestamp> {
-    tokens.refresh_token.as_ref()?;
-    tokens.refresh_token_expires_at.or_else(|| {
-        provider
-            .refresh_token_lifespan_secs
-            .map(|s| now.plus_secs(s))
-    })
 }
 
 #[cfg(test)]

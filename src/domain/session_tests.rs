@@ -44,33 +44,98 @@ fn rotation_is_learned_from_the_first_refresh_and_counted() {
         at(0),
     );
     assert_eq!(s.meta.refresh.kind, RefreshKind::Unknown);
+    assert_eq!(s.meta.refresh.expires_at, None, "no figure from the server");
     assert_eq!(
-        s.meta.refresh.expires_at, None,
-        "the lifespan applies once rotation is seen"
-    );
-    assert_eq!(
-        s.meta.refresh_ends_if_rotating(),
+        s.meta.refresh_token_ends(),
         Some(at(43_000)),
-        "until then the lifespan is shown from sign-in"
+        "the lifespan is planned from sign-in"
     );
+    assert!(s.meta.refresh_end_is_conditional(), "if it rotates");
     assert_eq!(
         s.apply_refresh(tokens(2000, "a2", Some("r2")), at(2000)),
         RefreshChange::Rotated
     );
     assert_eq!(s.meta.refresh.kind, RefreshKind::Rotating);
     assert_eq!(s.meta.refresh.rotation_count, 1);
-    assert_eq!(s.meta.refresh_ends_if_rotating(), None, "the kind is known");
+    assert!(!s.meta.refresh_end_is_conditional(), "the kind is known");
     assert_eq!(s.meta.refresh.last_rotation_at, Some(at(2000)));
-    assert_eq!(
-        s.meta.refresh.expires_at,
-        Some(at(2000 + 43_000)),
-        "each rotated token gets a full lifespan"
-    );
     assert_eq!(
         s.secrets.refresh_token.as_ref().map(RefreshToken::expose),
         Some("r2")
     );
     assert_eq!(s.secrets.access_token.expose(), "a2");
+}
+
+#[test]
+fn a_rotating_session_is_planned_to_end_at_sign_in_plus_lifespan_across_rotations() {
+    let mut s = Session::new(
+        "default",
+        provider(Some(43_000)),
+        tokens(0, "a1", Some("r1")),
+        at(0),
+    );
+    for (i, t) in [2000, 4000, 6000].into_iter().enumerate() {
+        let rt = format!("r{}", i + 2);
+        s.apply_refresh(tokens(t, "a", Some(&rt)), at(t));
+        assert_eq!(
+            s.meta.refresh_token_ends(),
+            Some(at(43_000)),
+            "a rotation does not move the planned end"
+        );
+    }
+    assert_eq!(s.meta.refresh.lifespan_start, LifespanStart::SignIn);
+    assert_eq!(s.meta.session_ends(), Some(at(43_000)));
+}
+
+#[test]
+fn a_refresh_accepted_after_the_planned_end_proves_the_lifespan_restarts_at_rotation() {
+    let mut s = Session::new(
+        "default",
+        provider(Some(1000)),
+        tokens(0, "a1", Some("r1")),
+        at(0),
+    );
+    s.apply_refresh(tokens(900, "a2", Some("r2")), at(900));
+    assert_eq!(s.meta.refresh.lifespan_start, LifespanStart::SignIn);
+    assert_eq!(s.meta.refresh_token_ends(), Some(at(1000)));
+    s.apply_refresh(tokens(1200, "a3", Some("r3")), at(1200));
+    assert_eq!(s.meta.refresh.lifespan_start, LifespanStart::Rotation);
+    assert_eq!(
+        s.meta.refresh_token_ends(),
+        Some(at(2200)),
+        "the later end: last rotation + lifespan"
+    );
+    s.apply_refresh(tokens(2000, "a4", Some("r4")), at(2000));
+    assert_eq!(s.meta.refresh_token_ends(), Some(at(3000)));
+}
+
+#[test]
+fn the_live_lifespan_applies_to_a_stored_session() {
+    let mut s = Session::new(
+        "default",
+        provider(Some(43_000)),
+        tokens(0, "a1", Some("r1")),
+        at(0),
+    );
+    s.apply_refresh(tokens(2000, "a2", Some("r2")), at(2000));
+    s.meta.provider.refresh_token_lifespan_secs = Some(7200);
+    assert_eq!(s.meta.refresh_token_ends(), Some(at(7200)));
+}
+
+#[test]
+fn an_ended_session_ends_with_its_access_token() {
+    let mut s = Session::new(
+        "default",
+        provider(Some(43_000)),
+        tokens(0, "a1", Some("r1")),
+        at(0),
+    );
+    s.meta.state = SessionState::Ended {
+        code: Some("invalid_grant".into()),
+        at: at(10),
+        interrupted: false,
+    };
+    assert_eq!(s.meta.session_ends(), Some(at(2100)));
 }
 
 #[test]
@@ -171,4 +236,30 @@ fn rotation_count_saturates_instead_of_overflowing() {
     s.meta.refresh.rotation_count = u32::MAX;
     s.apply_refresh(tokens(10, "a2", Some("r2")), at(10));
     assert_eq!(s.meta.refresh.rotation_count, u32::MAX);
+}
+
+/// An unsigned JWT whose payload says `exp`.
+fn id_token_expiring(exp: Timestamp) -> IdToken {
+    use base64::Engine as _;
+    let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+    let payload = format!(
+        r#"{{"sub":"u","email":"u@example.com","exp":{}}}"#,
+        exp.as_unix_secs()
+    );
+    IdToken::new(format!("{}.{}.", b64(r#"{"alg":"none"}"#), b64(&payload)))
+}
+
+#[test]
+fn a_refresh_with_a_new_id_token_updates_the_claims_shown() {
+    let mut first = tokens(0, "a1", Some("r1"));
+    first.id_token = Some(id_token_expiring(at(2100)));
+    let mut s = Session::new("default", provider(None), first, at(0));
+    let exp = |s: &Session| s.meta.claims.as_ref().and_then(|c| c.expires_at);
+    assert_eq!(exp(&s), Some(at(2100)));
+    let mut next = tokens(2000, "a2", Some("r2"));
+    next.id_token = Some(id_token_expiring(at(4100)));
+    s.apply_refresh(next, at(2000));
+    assert_eq!(exp(&s), Some(at(4100)), "the new ID token's exp");
+    s.apply_refresh(tokens(4000, "a3", Some("r3")), at(4000));
+    assert_eq!(exp(&s), Some(at(4100)), "no new ID token: the claims stay");
 }

@@ -39,7 +39,7 @@ pub use alerts::{Alert, AlertKind, Alerts, SIGN_IN_SOON_SECS, session_end};
 pub use plan::{Action, Failure, Held, Notice, Plan, Reaction, Watch, next, plan};
 
 use super::clock::Timestamp;
-use super::session::{RefreshKind, Session};
+use super::session::{LifespanStart, RefreshKind, Session};
 
 /// Refresh the access token when it has less than this left (at most half its lifetime).
 pub const ACCESS_MARGIN_SECS: u64 = 300;
@@ -165,10 +165,34 @@ pub fn refresh_at(
     best.map(|(at, why)| (at.max(floor), why))
 }
 
-/// The refresh token's end, once it is within [`LIFESPAN_NOTICE_SECS`] of `now` (and after it):
-/// what the dashboard warns about.
+/// The one deadline of `session`'s refresh token, planned for the earliest end
+/// ([`SessionMeta::refresh_token_ends`](crate::domain::session::SessionMeta::refresh_token_ends)):
+/// what every screen, `status` and `keep` show and warn about.
+pub fn deadline(session: &Session) -> Option<Timestamp> {
+    session.meta.refresh_token_ends()
+}
+
+/// The [`deadline`] when no refresh can move it, so only a new sign-in helps: a fixed token's
+/// expiry from the server, or a rotating token's lifespan planned from the sign-in (no figure
+/// from the server, and the server has not shown that it restarts at rotation). A deadline
+/// that the next rotation moves (the server's figure for each rotated token, or a lifespan
+/// that restarts) is met by refreshing ahead of it, and needs no one.
+pub fn ends_for_good(session: &Session) -> Option<Timestamp> {
+    let meta = &session.meta;
+    let planned_from_sign_in =
+        meta.refresh.expires_at.is_none() && meta.refresh.lifespan_start == LifespanStart::SignIn;
+    match meta.refresh.kind {
+        RefreshKind::Fixed => meta.refresh.expires_at,
+        RefreshKind::Rotating | RefreshKind::Unknown if planned_from_sign_in => deadline(session),
+        _ => None,
+    }
+}
+
+/// The [`deadline`], once it is within [`LIFESPAN_NOTICE_SECS`] of `now` (and after it): what
+/// the dashboard warns about. (A deadline the next rotation moves is moved by the dashboard's
+/// own refresh long before this; the warning shows when refreshing has not happened.)
 pub fn refresh_token_ends_soon(session: &Session, now: Timestamp) -> Option<Timestamp> {
-    let ends = session.meta.refresh.expires_at?;
+    let ends = deadline(session)?;
     (now.secs_until(ends) <= LIFESPAN_NOTICE_SECS).then_some(ends)
 }
 
@@ -214,13 +238,14 @@ pub fn unsaved_step(failed_saves: u32) -> UnsavedStep {
     }
 }
 
-/// When a refresh token that rotates, or may, stops working: the stored expiry, else (not yet
-/// known to rotate) the provider's configured lifespan counted from when it was issued.
+/// When the current refresh token stops working if this server's lifespan restarts at each
+/// rotation: the server's figure, else the configured lifespan counted from when it was issued.
+/// Refreshing before then keeps an idle session alive on such a server; on a server that counts
+/// from sign-in nothing can, and the [`deadline`] says when it ends.
 fn rotating_lifespan_end(session: &Session) -> Option<Timestamp> {
     let refresh = &session.meta.refresh;
     match refresh.kind {
-        RefreshKind::Rotating => refresh.expires_at,
-        RefreshKind::Unknown => refresh.expires_at.or_else(|| {
+        RefreshKind::Rotating | RefreshKind::Unknown => refresh.expires_at.or_else(|| {
             session
                 .meta
                 .provider

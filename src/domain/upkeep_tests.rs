@@ -158,10 +158,42 @@ fn a_possibly_rotating_token_is_refreshed_before_its_lifespan_ends() {
     // Anaplan: access tokens of 35 min would be refreshed anyway; make them long so the
     // lifespan is what matters.
     let s = session(100_000, true, Some(43_000));
+    let notice = Notice::SignInLifespanEnds { at: at(43_000) };
     assert_eq!(
         next(&s, &Watch::default()),
+        Some((at(43_000 - 7200), Action::Notify(notice))),
+        "first a person hears that it may end at sign-in + lifespan"
+    );
+    let watch = Watch {
+        noticed: Some(notice),
+        ..Watch::default()
+    };
+    assert_eq!(
+        next(&s, &watch),
         Some((at(43_000 - 3600), Action::Refresh(Why::LifespanEnding)))
     );
+}
+
+#[test]
+fn a_rotating_lifespan_planned_from_sign_in_gets_a_notice_and_a_restarting_one_does_not() {
+    let mut s = session(2100, true, Some(43_000));
+    s.meta.refresh.kind = RefreshKind::Rotating;
+    s.meta.refresh.issued_at = at(40_000);
+    s.meta.access_issued_at = at(40_000);
+    s.meta.access_expires_at = Some(at(42_100));
+    assert_eq!(deadline(&s), Some(at(43_000)), "sign-in + lifespan");
+    let due = plan([(&s, &Watch::default())], at(41_000));
+    assert_eq!(
+        due.due,
+        vec![(
+            0,
+            Action::Notify(Notice::SignInLifespanEnds { at: at(43_000) })
+        )]
+    );
+    s.meta.refresh.lifespan_start = crate::domain::session::LifespanStart::Rotation;
+    assert_eq!(deadline(&s), Some(at(83_000)), "last rotation + lifespan");
+    assert!(plan([(&s, &Watch::default())], at(41_000)).due.is_empty());
+    assert_eq!(ends_for_good(&s), None);
 }
 
 #[test]

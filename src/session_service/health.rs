@@ -33,7 +33,7 @@ pub fn health(meta: &SessionMeta, now: Timestamp, min_valid_secs: u64) -> Health
     }
     let refresh_token_alive = meta.has_refresh_token
         && !matches!(meta.state, SessionState::Ended { .. })
-        && meta.refresh.expires_at.is_none_or(|at| at > now);
+        && meta.refresh_token_ends().is_none_or(|at| at > now);
     if refresh_token_alive {
         Health::RefreshNeeded { left_secs }
     } else {

@@ -147,7 +147,7 @@ pub enum RefreshFailed {
     /// The server refused the refresh with an OAuth error other than `invalid_grant` (the
     /// client disabled, not allowed this grant, a scope problem). Every token is kept; the next
     /// refresh tries again.
-    #[error("{}", words::refresh_refused(code, description.as_deref(), session))]
+    #[error("{}", words::refresh_refused(code, description.as_deref(), session, words::now()))]
     Refused {
         /// The classified code.
         code: ErrorCode,
@@ -158,7 +158,7 @@ pub enum RefreshFailed {
     },
     /// The refresh token is dead and there was nothing to adopt. The access token is still
     /// served until it expires, and logout can still revoke it.
-    #[error("{}", words::session_ended(reason, session))]
+    #[error("{}", words::session_ended(reason, session, words::now()))]
     Dead {
         /// Why.
         reason: EndReason,

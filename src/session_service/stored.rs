@@ -4,7 +4,7 @@
 //! store refused. The lock-free read of `grantty token`'s cached path is here too.
 
 use super::SessionService;
-use crate::domain::session::{Session, SessionMeta};
+use crate::domain::session::{LifespanStart, Session, SessionMeta};
 use crate::oauth::http::Transport;
 use crate::store::{Activity, SessionStore, StoreError};
 
@@ -106,6 +106,14 @@ impl<T: Transport> SessionService<T> {
         // nothing to revoke, and the new session replaces it all the same.
         let replaced = self.load_locked(&profile).await.ok().flatten();
         let mut session = session;
+        // What the replaced session learned about this server's lifespans holds for the new one.
+        if let Some(old) = &replaced
+            && old.meta.refresh.lifespan_start == LifespanStart::Rotation
+            && old.meta.provider.token_endpoint == session.meta.provider.token_endpoint
+            && old.meta.provider.client_id == session.meta.provider.client_id
+        {
+            session.meta.refresh.lifespan_start = LifespanStart::Rotation;
+        }
         let saved = session.clone();
         let generation = self
             .blocking(move |s| {

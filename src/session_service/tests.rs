@@ -530,3 +530,28 @@ async fn unsaved_tokens_never_overwrite_a_newer_sign_in() {
     assert!(matches!(err, StoreError::Superseded { .. }), "{err:?}");
     assert_eq!(f.stored().secrets.access_token.expose(), "new-sign-in");
 }
+
+#[tokio::test]
+async fn a_new_sign_in_keeps_what_the_server_showed_about_its_lifespans() {
+    let f = fixture(2100, 0, Vec::new());
+    let mut learned = f.stored();
+    learned.meta.refresh.lifespan_start = crate::domain::session::LifespanStart::Rotation;
+    f.service.store.save(&learned).unwrap();
+    let mut fresh = f.stored();
+    fresh.meta.refresh.lifespan_start = crate::domain::session::LifespanStart::SignIn;
+    fresh.meta.signed_in_at = Timestamp::from_unix_secs(T0 + 3000);
+    f.service.sign_in(fresh.clone()).await.unwrap();
+    assert_eq!(
+        f.stored().meta.refresh.lifespan_start,
+        crate::domain::session::LifespanStart::Rotation,
+        "same token endpoint and client"
+    );
+    // Another client starts from the assumption again.
+    fresh.meta.provider.client_id = "other".into();
+    fresh.meta.signed_in_at = Timestamp::from_unix_secs(T0 + 4000);
+    f.service.sign_in(fresh).await.unwrap();
+    assert_eq!(
+        f.stored().meta.refresh.lifespan_start,
+        crate::domain::session::LifespanStart::SignIn
+    );
+}

@@ -3,8 +3,8 @@
 use crate::domain::clock::{Skew, Timestamp};
 use crate::domain::secret::{AccessToken, IdToken, RefreshToken};
 use crate::domain::session::{
-    PendingRefresh, ProviderRecord, RefreshInfo, RefreshKind, Session, SessionMeta, SessionSecrets,
-    SessionState,
+    LifespanStart, PendingRefresh, ProviderRecord, RefreshInfo, RefreshKind, Session, SessionMeta,
+    SessionSecrets, SessionState,
 };
 use crate::domain::token::UnverifiedClaims;
 
@@ -48,6 +48,7 @@ pub fn full_session(profile: &str, generation: u64) -> Session {
                 last_rotation_at: Some(at(3)),
                 expires_at: Some(at(4)),
                 last_refresh_at: Some(at(5)),
+                lifespan_start: LifespanStart::SignIn,
             },
             signed_in_at: at(-100),
             claims: Some(UnverifiedClaims {

@@ -14,7 +14,8 @@ use serde::{Deserialize, Serialize};
 use crate::domain::clock::{Skew, Timestamp};
 use crate::domain::secret::{AccessToken, ClientSecret, IdToken, RefreshToken};
 use crate::domain::session::{
-    PendingRefresh, RefreshInfo, RefreshKind, SessionMeta, SessionSecrets, SessionState,
+    LifespanStart, PendingRefresh, RefreshInfo, RefreshKind, SessionMeta, SessionSecrets,
+    SessionState,
 };
 use crate::domain::token::UnverifiedClaims;
 use crate::domain::token_chars::{self, TokenField};
@@ -114,8 +115,30 @@ struct RefreshDoc {
     issued_at: i64,
     rotation_count: u32,
     last_rotation_at: Option<i64>,
+    /// The server's `refresh_token_expires_in`, stamped. Files written before
+    /// `expires_at_by` stored the profile's lifespan here too (see [`server_expiry`]).
     expires_at: Option<i64>,
     last_refresh_at: Option<i64>,
+    /// `server` when `expires_at` is the server's figure; absent in files written before it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    expires_at_by: Option<String>,
+    /// `rotation` once the server has shown that a rotating token's lifespan restarts at
+    /// rotation; absent: counted from sign-in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    lifespan_counted_from: Option<String>,
+}
+
+/// The server's expiry from a stored refresh document. Before `expires_at_by`, a rotated token's
+/// `expires_at` was stamped as last rotation + the profile's lifespan: that guess is dropped
+/// (the lifespan is applied when read), anything else was the server's.
+fn server_expiry(r: &RefreshDoc, kind: RefreshKind, lifespan_secs: Option<u64>) -> Option<i64> {
+    let at = r.expires_at?;
+    let guessed = r.expires_at_by.is_none()
+        && kind == RefreshKind::Rotating
+        && lifespan_secs
+            .and_then(|l| i64::try_from(l).ok())
+            .is_some_and(|l| r.issued_at.checked_add(l) == Some(at));
+    (!guessed).then_some(at)
 }
 
 #[derive(Serialize, Deserialize)]
@@ -173,6 +196,11 @@ pub(crate) fn encode_meta(meta: &SessionMeta, backend: BackendKind) -> Result<Ve
             last_rotation_at: r.last_rotation_at.map(Timestamp::as_unix_secs),
             expires_at: r.expires_at.map(Timestamp::as_unix_secs),
             last_refresh_at: r.last_refresh_at.map(Timestamp::as_unix_secs),
+            expires_at_by: r.expires_at.map(|_| "server".to_owned()),
+            lifespan_counted_from: match r.lifespan_start {
+                LifespanStart::SignIn => None,
+                LifespanStart::Rotation => Some(LifespanStart::Rotation.as_str().to_owned()),
+            },
         },
         signed_in_at: meta.signed_in_at.as_unix_secs(),
         claims: meta.claims.as_ref().map(|c| ClaimsDoc {
@@ -211,9 +239,15 @@ pub(crate) fn decode_meta(bytes: &[u8], location: &str) -> Result<StoredMeta, St
         .ok_or_else(|| corrupt(format!("unknown refresh kind {:?}", doc.refresh.kind)))?;
     let ts = Timestamp::from_unix_secs;
     let r = doc.refresh;
+    let provider: crate::domain::session::ProviderRecord = doc.provider.into();
+    let expires_at = server_expiry(&r, kind, provider.refresh_token_lifespan_secs);
+    let lifespan_start = match r.lifespan_counted_from.as_deref() {
+        Some("rotation") => LifespanStart::Rotation,
+        _ => LifespanStart::SignIn,
+    };
     let meta = SessionMeta {
         profile: doc.profile,
-        provider: doc.provider.into(),
+        provider,
         token_type: doc.token_type,
         scope: doc.scope,
         access_expires_at: doc.access_expires_at.map(ts),
@@ -224,8 +258,9 @@ pub(crate) fn decode_meta(bytes: &[u8], location: &str) -> Result<StoredMeta, St
             issued_at: ts(r.issued_at),
             rotation_count: r.rotation_count,
             last_rotation_at: r.last_rotation_at.map(ts),
-            expires_at: r.expires_at.map(ts),
+            expires_at: expires_at.map(ts),
             last_refresh_at: r.last_refresh_at.map(ts),
+            lifespan_start,
         },
         signed_in_at: ts(doc.signed_in_at),
         claims: doc.claims.map(|c| UnverifiedClaims {

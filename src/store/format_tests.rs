@@ -157,3 +157,42 @@ fn a_stored_token_outside_the_wire_rules_is_corrupt_and_not_quoted() {
         );
     }
 }
+
+#[test]
+fn a_lifespan_guess_stored_by_older_builds_is_dropped_and_a_server_figure_kept() {
+    let mut meta = full_session("work", 3).meta;
+    meta.refresh.kind = RefreshKind::Rotating;
+    meta.provider.refresh_token_lifespan_secs = Some(43_000);
+    let guessed = meta.refresh.issued_at.plus_secs(43_000);
+    meta.refresh.expires_at = Some(guessed);
+    meta.refresh.lifespan_start = LifespanStart::Rotation;
+    let bytes = encode_meta(&meta, BackendKind::File).unwrap();
+    let back = decode_meta(&bytes, "m").unwrap().meta;
+    assert_eq!(
+        back.refresh.expires_at,
+        Some(guessed),
+        "marked as the server's"
+    );
+    assert_eq!(back.refresh.lifespan_start, LifespanStart::Rotation);
+    // An older build wrote no marker: its expiry was last rotation + the profile's lifespan.
+    let mut doc: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    let refresh = doc["refresh"].as_object_mut().unwrap();
+    refresh.remove("expires_at_by");
+    refresh.remove("lifespan_counted_from");
+    let old = serde_json::to_vec(&doc).unwrap();
+    let back = decode_meta(&old, "m").unwrap().meta;
+    assert_eq!(
+        back.refresh.expires_at, None,
+        "the guess is not the server's"
+    );
+    assert_eq!(back.refresh.lifespan_start, LifespanStart::SignIn);
+    // Any other stored expiry came from the server.
+    doc["refresh"]["expires_at"] = serde_json::json!(guessed.as_unix_secs() - 5);
+    let back = decode_meta(&serde_json::to_vec(&doc).unwrap(), "m")
+        .unwrap()
+        .meta;
+    assert_eq!(
+        back.refresh.expires_at,
+        Some(Timestamp::from_unix_secs(guessed.as_unix_secs() - 5))
+    );
+}

@@ -105,7 +105,11 @@ impl Tmux {
     /// for tmux to mark the pane dead.
     pub async fn final_history(&self) -> String {
         let deadline = Instant::now() + SCREEN_DEADLINE;
-        while self.tmux(&["display", "-p", "-t", "t", "#{pane_dead}"]).trim() != "1" {
+        while self
+            .tmux(&["display", "-p", "-t", "t", "#{pane_dead}"])
+            .trim()
+            != "1"
+        {
             assert!(Instant::now() < deadline, "tmux never saw the program end");
             tokio::time::sleep(POLL_EVERY).await;
         }

@@ -35,6 +35,8 @@ mod integrations;
 mod keep;
 mod keep_floor;
 mod keep_notify;
+mod lifespan;
+mod local_time;
 mod lock_wait;
 mod login_json;
 mod logout;

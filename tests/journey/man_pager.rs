@@ -69,7 +69,11 @@ async fn on_a_terminal_the_page_is_formatted_by_man() {
     tui.keys("q");
     let (status, after) = tui.exit_status().await;
     assert_eq!(status, 0, "{after}");
-    assert!(!tui.final_history().await.contains("printing the page as roff"));
+    assert!(
+        !tui.final_history()
+            .await
+            .contains("printing the page as roff")
+    );
 }
 
 #[tokio::test]

@@ -17,6 +17,7 @@ mod common {
 mod code_flow;
 mod dashboard;
 mod dashboard_keys;
+mod deadlines;
 mod fit;
 mod lifecycle;
 mod ndjson;

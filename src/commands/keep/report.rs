@@ -142,13 +142,14 @@ impl<W: Write> Reporter<W> {
     }
 }
 
+/// A time in the keeper's lines: local, with the zone's abbreviation.
 fn hms(secs: i64) -> String {
-    Timestamp::from_unix_secs(secs).utc_hms()
+    words::time_of_day(Timestamp::from_unix_secs(secs))
 }
 
-/// The human line of `event`, stamped with `now` (UTC).
+/// The human line of `event`, stamped with `now` (local time, with the zone's abbreviation).
 pub fn line(event: &KeepEvent, now: Timestamp) -> String {
-    format!("grantty keep {}Z {}", now.utc_hms(), text(event))
+    format!("grantty keep {} {}", words::time_of_day(now), text(event))
 }
 
 /// The human text of `event`, without the stamp.
@@ -173,7 +174,7 @@ pub fn text(event: &KeepEvent) -> String {
                 "retry" => "retry",
                 _ => "before the access token expires",
             };
-            format!("{profile}: next refresh at {} UTC ({reason})", hms(*at))
+            format!("{profile}: next refresh at {} ({reason})", hms(*at))
         }
         KeepEvent::Refreshed {
             profile,
@@ -187,7 +188,7 @@ pub fn text(event: &KeepEvent) -> String {
             };
             let until = access_expires_at.map_or_else(
                 || "no expiry given".to_owned(),
-                |at| format!("valid until {} UTC", hms(at)),
+                |at| format!("valid until {}", hms(at)),
             );
             format!("{profile}: refreshed{rotated}; access token {until}")
         }
@@ -227,25 +228,49 @@ pub fn text(event: &KeepEvent) -> String {
     }
 }
 
-/// The `needs_human` event of a notice.
-pub fn needs_human(profile: &str, notice: Notice) -> KeepEvent {
+/// The `needs_human` event of a notice given at `now`: a deadline already past reads "ended at".
+pub fn needs_human(profile: &str, notice: Notice, now: Timestamp) -> KeepEvent {
     let login = format!("`{}`", words::login_command(profile));
     let (message, deadline) = match notice {
         Notice::NoRefreshToken { access_ends } => (
             format!(
-                "the provider issued no refresh token, so this session ends {}; sign in again then with {login}",
+                "the provider issued no refresh token, so this session {}; sign in again with {login}",
                 access_ends.map_or_else(
-                    || "with its access token".to_owned(),
-                    |at| format!("at {} UTC", at.utc_hms())
+                    || "ends with its access token".to_owned(),
+                    |at| if at <= now {
+                        format!("ended at {}", words::time_of_day(at))
+                    } else {
+                        format!("ends at {}", words::time_of_day(at))
+                    }
                 )
             ),
             access_ends,
         ),
+        Notice::LifespanEnds { at } if at <= now => (
+            format!(
+                "the refresh token's lifespan ended at {}; sign in again with {login}",
+                words::date_time(at)
+            ),
+            Some(at),
+        ),
+        Notice::SignInLifespanEnds { at } if at <= now => (
+            format!(
+                "the refresh token's lifespan, counted from the sign-in, ended at {}; refreshing is still tried and shows whether this server counts it from each rotation instead; sign in again with {login}",
+                words::date_time(at)
+            ),
+            Some(at),
+        ),
         Notice::LifespanEnds { at } => (
             format!(
-                "the refresh token does not rotate and stops working at {} UTC ({}); sign in again before then with {login}",
-                at.utc_hms(),
-                at.to_rfc3339()
+                "the refresh token does not rotate and stops working at {}; sign in again before then with {login}",
+                words::date_time(at)
+            ),
+            Some(at),
+        ),
+        Notice::SignInLifespanEnds { at } => (
+            format!(
+                "the refresh token rotates, but its lifespan may count from the sign-in, so this session may end at {}; sign in again before then with {login}",
+                words::date_time(at)
             ),
             Some(at),
         ),
@@ -396,7 +421,36 @@ mod tests {
         );
         assert_eq!(
             line,
-            "grantty keep 01:00:00Z work: NEEDS YOU: sign in again with `grantty login --profile work`"
+            "grantty keep 01:00:00 UTC work: NEEDS YOU: sign in again with `grantty login --profile work`"
+        );
+    }
+
+    #[test]
+    fn a_notice_names_its_deadline_and_a_passed_one_reads_ended() {
+        let at = Timestamp::from_unix_secs(7200);
+        let message = |now: i64| match needs_human(
+            "work",
+            Notice::SignInLifespanEnds { at },
+            Timestamp::from_unix_secs(now),
+        ) {
+            KeepEvent::NeedsHuman {
+                message, deadline, ..
+            } => {
+                assert_eq!(deadline, Some(7200));
+                message
+            }
+            other => panic!("{other:?}"),
+        };
+        let before = message(0);
+        assert!(
+            before.contains("may end at 1970-01-01 02:00:00 UTC")
+                && before.contains("grantty login --profile work"),
+            "{before}"
+        );
+        let after = message(7200);
+        assert!(
+            after.contains("ended at 1970-01-01 02:00:00 UTC") && !after.contains("before"),
+            "{after}"
         );
     }
 
@@ -452,7 +506,7 @@ mod tests {
         };
         assert_eq!(
             line(&checked, now),
-            "grantty keep 00:00:07Z [needs_human] p: NEEDS YOU: sign in"
+            "grantty keep 00:00:07 UTC [needs_human] p: NEEDS YOU: sign in"
         );
     }
 

@@ -241,6 +241,46 @@ fn expired_or_foreign_refresh_token_is_invalid_grant() {
 }
 
 #[test]
+fn a_lifetime_counted_from_sign_in_ends_every_rotated_token_at_the_same_time() {
+    let config = DemoConfig {
+        refresh_token_lifetime_secs: Some(60),
+        refresh_token_lifetime_from: crate::demo::LifetimeStart::SignIn,
+        announce_refresh_token_lifetime: false,
+        ..DemoConfig::default()
+    };
+    let (mut state, tokens) = approved_tokens(config);
+    assert_eq!(tokens.refresh_token_expires_in, None, "not announced");
+    let mut rt = tokens.refresh_token.unwrap();
+    for at in [20_000, 40_000, 59_000] {
+        rt = state
+            .refresh(None, &rt, T0 + at)
+            .unwrap()
+            .refresh_token
+            .unwrap();
+    }
+    assert_eq!(
+        code(state.refresh(None, &rt, T0 + 60_000)),
+        ErrorCode::InvalidGrant,
+        "a token rotated a second earlier ends at sign-in + lifetime"
+    );
+}
+
+#[test]
+fn a_lifetime_counted_from_issue_restarts_at_each_rotation() {
+    let config = DemoConfig {
+        refresh_token_lifetime_secs: Some(60),
+        ..DemoConfig::default()
+    };
+    let (mut state, tokens) = approved_tokens(config);
+    let mut rt = tokens.refresh_token.unwrap();
+    for at in [50_000, 100_000, 150_000] {
+        let next = state.refresh(None, &rt, T0 + at).unwrap();
+        assert_eq!(next.refresh_token_expires_in, Some(60));
+        rt = next.refresh_token.unwrap();
+    }
+}
+
+#[test]
 fn revoking_a_refresh_token_revokes_its_access_tokens() {
     let (mut state, tokens) = approved_tokens(DemoConfig::default());
     let rt = tokens.refresh_token.unwrap();

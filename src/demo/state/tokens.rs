@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::{DemoState, ErrorCode, OAuthError, secs_to_ms};
 use crate::demo::codes::{IdTokenClaims, unsigned_jwt};
-use crate::demo::config::TokenStyle;
+use crate::demo::config::{LifetimeStart, TokenStyle};
 
 /// The demo user's subject, as in ID tokens and `/userinfo`.
 pub(crate) const DEMO_SUB: &str = "demo-user";
@@ -38,6 +38,8 @@ pub(super) struct Grant {
     client_id: String,
     scope: String,
     revoked: bool,
+    /// When the family started (the sign-in), for lifetimes counted from it.
+    started_at_ms: u64,
 }
 
 #[derive(Debug)]
@@ -71,6 +73,7 @@ impl DemoState {
                 client_id,
                 scope,
                 revoked: false,
+                started_at_ms: now_ms,
             },
         );
         self.issue(grant, true, now_ms)
@@ -99,12 +102,16 @@ impl DemoState {
                 revoked: false,
             },
         );
+        let lifetime_from_ms = match self.config.refresh_token_lifetime_from {
+            LifetimeStart::Issue => now_ms,
+            LifetimeStart::SignIn => self.grants.get(&grant).map_or(now_ms, |g| g.started_at_ms),
+        };
         let refresh_token = refresh_token.map(|token| {
             let token = self.styled(token);
             let expires_at_ms = self
                 .config
                 .refresh_token_lifetime_secs
-                .map(|secs| now_ms.saturating_add(secs_to_ms(secs)));
+                .map(|secs| lifetime_from_ms.saturating_add(secs_to_ms(secs)));
             self.refresh_tokens.insert(
                 token.clone(),
                 RefreshRecord {
@@ -118,7 +125,15 @@ impl DemoState {
         let refresh_token_expires_in = self
             .config
             .refresh_token_lifetime_secs
-            .filter(|_| refresh_token.is_some() && self.config.rotate_refresh_tokens);
+            .filter(|_| {
+                refresh_token.is_some()
+                    && self.config.rotate_refresh_tokens
+                    && self.config.announce_refresh_token_lifetime
+            })
+            .map(|secs| {
+                let end_ms = lifetime_from_ms.saturating_add(secs_to_ms(secs));
+                end_ms.saturating_sub(now_ms) / 1000
+            });
         let (client_id, scope) = self
             .grants
             .get(&grant)

@@ -73,17 +73,17 @@ pub struct Alerts {
     trouble: Option<Trouble>,
 }
 
-/// When `session` stops working without a person: the refresh token's end (its stored expiry,
-/// else a rotating-or-unknown token's configured lifespan from when it was issued), or the access
-/// token's expiry when there is no refresh token. `None` when nothing is known.
+/// When `session` stops working without a person: the refresh token's end
+/// ([`upkeep::deadline`](super::deadline)), or the access token's expiry when there is no
+/// refresh token. `None` when nothing is known.
 pub fn session_end(session: &Session) -> Option<Timestamp> {
     let meta = &session.meta;
     if !meta.has_refresh_token {
         return meta.access_expires_at;
     }
-    meta.refresh
-        .expires_at
-        .or_else(|| meta.refresh_ends_if_rotating())
+    // The one deadline (see `SessionMeta::refresh_token_ends`): a rotating token's lifespan is
+    // planned from the sign-in until the server has shown that it restarts at rotation.
+    meta.refresh_token_ends()
 }
 
 impl Alerts {

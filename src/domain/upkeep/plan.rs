@@ -57,6 +57,12 @@ pub enum Notice {
         /// When.
         at: Timestamp,
     },
+    /// The refresh token rotates, but its lifespan is planned from the sign-in (until the
+    /// server shows that it restarts at rotation): refreshing cannot move the end.
+    SignInLifespanEnds {
+        /// When: sign-in + lifespan.
+        at: Timestamp,
+    },
 }
 
 /// What is due for one session.
@@ -200,10 +206,12 @@ pub fn next(session: &Session, watch: &Watch) -> Option<(Timestamp, Action)> {
         .map(|n| {
             let at = match n {
                 Notice::NoRefreshToken { .. } => Timestamp::from_unix_secs(i64::MIN),
-                Notice::LifespanEnds { at } => Timestamp::from_unix_secs(
-                    at.as_unix_secs()
-                        .saturating_sub(secs_i64(LIFESPAN_NOTICE_SECS)),
-                ),
+                Notice::LifespanEnds { at } | Notice::SignInLifespanEnds { at } => {
+                    Timestamp::from_unix_secs(
+                        at.as_unix_secs()
+                            .saturating_sub(secs_i64(LIFESPAN_NOTICE_SECS)),
+                    )
+                }
             };
             (at, Action::Notify(n))
         });
@@ -236,7 +244,8 @@ pub fn plan<'a>(
 }
 
 /// What a person must know about `session`, if anything: refreshing cannot help a session
-/// without refresh token, nor one whose refresh token does not rotate and ends at a known time.
+/// without refresh token, nor one whose refresh token ends at a time no refresh moves (see
+/// [`super::ends_for_good`]).
 fn notice(session: &Session) -> Option<Notice> {
     let meta = &session.meta;
     if !meta.has_refresh_token {
@@ -244,8 +253,9 @@ fn notice(session: &Session) -> Option<Notice> {
             access_ends: meta.access_expires_at,
         });
     }
-    match (meta.refresh.kind, meta.refresh.expires_at) {
-        (RefreshKind::Fixed, Some(at)) => Some(Notice::LifespanEnds { at }),
-        _ => None,
-    }
+    let at = super::ends_for_good(session)?;
+    Some(match meta.refresh.kind {
+        RefreshKind::Fixed => Notice::LifespanEnds { at },
+        _ => Notice::SignInLifespanEnds { at },
+    })
 }

@@ -46,12 +46,19 @@ pub(super) fn rows(ctx: &Ctx, dashboard: &Dashboard) -> (Vec<Line<'static>>, Vec
             info.rotation_count,
             info.last_rotation_at,
         ));
-        details.extend(match meta.refresh_ends_if_rotating() {
-            Some(at) => lifespan(ctx, at, " if it rotates"),
-            None => info.expires_at.map_or_else(
+        let condition = if meta.refresh_end_is_conditional() {
+            " if it rotates"
+        } else {
+            ""
+        };
+        // A dead token's lifespan is no deadline any more: the banner gives the one left.
+        details.extend(if dashboard.refresh_token_dead() {
+            vec![Line::styled("· no longer works", theme.failure)]
+        } else {
+            meta.refresh_token_ends().map_or_else(
                 || vec![Line::styled("· lifespan unknown", theme.dim)],
-                |at| lifespan(ctx, at, ""),
-            ),
+                |at| lifespan(ctx, at, condition),
+            )
         });
         full.extend(ctx.row(("", ""), &details));
     }

@@ -14,10 +14,12 @@ use crate::words;
 /// while all is well.
 pub(super) fn banner(ctx: &Ctx, d: &Dashboard) -> Option<(Vec<Line<'static>>, Vec<Line<'static>>)> {
     let theme = ctx.theme;
+    // A deadline already past is no "before".
     let access_until = d
         .session
         .meta
         .access_expires_at
+        .filter(|at| *at > ctx.now)
         .map(|at| ctx.zone.time_of_day(at));
     let (full, short, style) = if let Some(unsaved) = &d.unsaved {
         (
@@ -40,7 +42,12 @@ pub(super) fn banner(ctx: &Ctx, d: &Dashboard) -> Option<(Vec<Line<'static>>, Ve
                     "⚠ {}",
                     match since {
                         Some(since) => words::refused_since(*since, code, &d.session),
-                        None => words::refresh_refused(code, description.as_deref(), &d.session),
+                        None => words::refresh_refused(
+                            code,
+                            description.as_deref(),
+                            &d.session,
+                            ctx.now,
+                        ),
                     }
                 ),
                 "⚠ Refresh refused; tokens kept, retrying".to_owned(),
@@ -48,10 +55,10 @@ pub(super) fn banner(ctx: &Ctx, d: &Dashboard) -> Option<(Vec<Line<'static>>, Ve
             ),
             Standing::Dead { reason } => {
                 let text = match reason {
-                    Some(reason) => words::session_ended(reason, &d.session),
+                    Some(reason) => words::session_ended(reason, &d.session, ctx.now),
                     None => format!(
                         "The refresh token no longer works; {}",
-                        words::sign_in_again(&d.session)
+                        words::sign_in_again(&d.session, ctx.now)
                     ),
                 };
                 (
