@@ -15,7 +15,6 @@ use ratatui::text::Line;
 
 use super::countdown::{clock_skew, code_expiry, poll_status};
 use super::layout::{Section, fit_and_draw};
-use super::qr::QrMatrix;
 use super::wrap::{key_bar, labelled, wrap, wrap_phrases};
 use super::{Theme, UiCache, title_line};
 use crate::app::{App, Waiting};
@@ -106,23 +105,24 @@ pub(super) fn with_qr(
     let Some(qr) = cache.qr_for(payload) else {
         return text_only(buf, (area, app, theme), None, keys, body);
     };
-    let size = |quiet| qr.size_in_cells(quiet);
+    let charset = theme.charset;
+    let size = |quiet| qr.size_for(quiet, charset);
     let placement = placement::choose(size, area);
-    let Some((qr_area, text, indent)) = areas(placement, area, qr) else {
+    let Some((qr_area, text, indent)) = areas(placement, area, size(placement.quiet())) else {
         let hint = placement::nearest_size_for_qr(size, area);
         return text_only(buf, (area, app, theme), Some(hint), keys, body);
     };
     chrome(buf, area, app, theme, indent, keys);
-    qr.draw(buf, qr_area, placement.quiet(), theme.qr);
+    qr.draw_for(buf, qr_area, placement.quiet(), theme.qr, charset);
     let sections = body(usize::from(text.width), true);
     fit_and_draw(buf, text, &sections, SPACING);
 }
 
-/// Where the QR code and the text go for `placement`, and how far the title and key bar are
-/// indented. Beside: the code on the left, centred between the title and the key bar, the text
-/// right of it. Above: the code centred under the title, the text under it across the width.
-fn areas(placement: Placement, area: Rect, qr: &QrMatrix) -> Option<(Rect, Rect, u16)> {
-    let (cols, rows) = qr.size_in_cells(placement.quiet());
+/// Where the QR code (`cols` × `rows` cells) and the text go for `placement`, and how far the
+/// title and key bar are indented. Beside: the code on the left, centred between the title and
+/// the key bar, the text right of it. Above: the code centred under the title, the text under
+/// it across the width.
+fn areas(placement: Placement, area: Rect, (cols, rows): (u16, u16)) -> Option<(Rect, Rect, u16)> {
     match placement {
         Placement::Beside { .. } => {
             let top = area.y + 1 + (area.height - CHROME_ROWS - rows) / 2;
