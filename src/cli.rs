@@ -17,7 +17,8 @@ use crate::store::StoreChoice;
 #[command(
     name = "grantty",
     version,
-    about,
+    about = "Sign in from a terminal with the OAuth 2.0 device grant (RFC 8628) or the code \
+             flow with PKCE, then keep the tokens alive",
     long_about = "Sign in from a terminal with the OAuth 2.0 Device Authorization Grant \
                   (RFC 8628) or the authorization code flow with PKCE (RFC 7636, \
                   'login --flow code'), then keep the tokens alive: a dashboard, 'grantty token' for \

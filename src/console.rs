@@ -66,14 +66,27 @@ impl StderrTerminal {
         }
     }
 
-    /// The QR code of `payload` as lines to print, when it fits this terminal; else one line
-    /// saying it does not; nothing when stderr is not a terminal.
-    pub fn qr_lines(&self, payload: &str) -> Vec<String> {
+    /// Rows `lines` take on this terminal, wrapped at its width.
+    pub fn rows_of(&self, lines: &[&str]) -> u16 {
+        let cols = self.size.map_or(80, |(cols, _)| usize::from(cols.max(1)));
+        let rows: usize = lines
+            .iter()
+            .map(|line| line.chars().count().div_ceil(cols).max(1))
+            .sum();
+        u16::try_from(rows).unwrap_or(u16::MAX)
+    }
+
+    /// The QR code of `payload` as lines to print, when it fits this terminal together with
+    /// `text_rows` rows of text that must stay on the screen with it (see [`rows_of`]); else one
+    /// line saying it does not; nothing when stderr is not a terminal.
+    ///
+    /// [`rows_of`]: Self::rows_of
+    pub fn qr_lines(&self, payload: &str, text_rows: u16) -> Vec<String> {
         use crate::ui::qr::{NoTextQr, text_lines};
-        let Some(size) = self.size else {
+        let Some((cols, rows)) = self.size else {
             return Vec::new();
         };
-        match text_lines(payload, size, self.look) {
+        match text_lines(payload, (cols, rows, text_rows), self.look) {
             Ok(lines) => lines,
             Err(NoTextQr::TooSmall { cols, rows }) => {
                 vec![

@@ -64,15 +64,24 @@ impl<W: Write> Frontend for Plain<W> {
                     "Or open this link, which includes the code: {complete}"
                 ));
             }
-            lines.extend(self.terminal.qr_lines(w.auth.qr_payload()));
-            lines.push(format!(
+            let asked = format!(
                 "Asked by client {} of {}. Only enter the code if you just ran grantty on {}. It expires in {} (at {}).",
                 app.provider.client_id,
                 app.provider.host,
                 app.provider.local_host,
                 format_countdown(now.secs_until(w.auth.expires_at)),
                 app.local_time.time_of_day(w.auth.expires_at),
-            ));
+            );
+            // The code, its address and who asks stay on screen with the QR code, and so do
+            // the status line under them and the line the cursor is on.
+            let text: Vec<&str> = lines
+                .iter()
+                .map(String::as_str)
+                .chain([asked.as_str()])
+                .collect();
+            let text_rows = self.terminal.rows_of(&text).saturating_add(2);
+            lines.extend(self.terminal.qr_lines(w.auth.qr_payload(), text_rows));
+            lines.push(asked);
         }
         let line = match app.leaving {
             Some(_) if !app.quit => app.leaving_text().to_owned(),

@@ -214,15 +214,28 @@ fn is_zero_width(ch: char) -> bool {
 }
 
 /// The first line of every sign-in screen: `grantty · sign in to <provider> · profile <name>`
-/// and the profile's label, so that two tenants never look the same.
-fn title_line(app: &App, theme: &Theme) -> Line<'static> {
-    let mut spans = vec![
-        Span::styled("grantty", theme.brand),
-        Span::styled(format!(" · sign in to {}", app.provider.name), theme.text),
-        Span::styled(format!(" · profile {}", app.profile), theme.text),
-    ];
+/// and the profile's label, so that two tenants never look the same; without the provider
+/// when that is wider than `max` columns (the profile matters more than the provider's name).
+fn title_line(app: &App, theme: &Theme, max: usize) -> Line<'static> {
+    let mut profile = vec![Span::styled(
+        format!(" · profile {}", app.profile),
+        theme.text,
+    )];
     if let Some(label) = &app.profile_label {
-        spans.push(Span::styled(format!(" · {label}"), theme.caution));
+        profile.push(Span::styled(format!(" · {label}"), theme.caution));
     }
-    Line::from(spans)
+    let full = Line::from(
+        [
+            vec![
+                Span::styled("grantty", theme.brand),
+                Span::styled(format!(" · sign in to {}", app.provider.name), theme.text),
+            ],
+            profile.clone(),
+        ]
+        .concat(),
+    );
+    if full.width() <= max {
+        return full;
+    }
+    Line::from([vec![Span::styled("grantty", theme.brand)], profile].concat())
 }

@@ -143,9 +143,6 @@ const TEXT_DARK_OFF: &str = "\x1b[27m";
 const TEXT_STYLE_OFF: &str = "\x1b[0m";
 /// Columns kept free left of a QR code printed as text.
 pub const TEXT_INDENT_COLS: u16 = 2;
-/// Rows of a terminal kept for the text around a QR code printed as text (the address above
-/// it, the question under it), so the code never pushes them off the screen.
-pub const TEXT_ROWS_AROUND: u16 = 4;
 
 /// How a QR code printed as text lines looks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -166,16 +163,20 @@ pub enum NoTextQr {
 }
 
 impl QrMatrix {
-    /// The code as text lines for a terminal of `terminal` (columns, rows): a 4-module quiet zone
-    /// when it fits, else 2, each line indented by [`TEXT_INDENT_COLS`]; [`TEXT_ROWS_AROUND`]
-    /// rows stay free for the text around it. Half blocks in UTF-8; two spaces per module in
-    /// ASCII, dark ones in reverse video.
-    pub fn text_lines(&self, terminal: (u16, u16), look: TextQr) -> Result<Vec<String>, NoTextQr> {
+    /// The code as text lines for a terminal of `terminal` (columns, rows, and the rows the text
+    /// around the code takes, which must stay on the screen with it): a 4-module quiet zone when
+    /// it fits, else 2, each line indented by [`TEXT_INDENT_COLS`]. Half blocks in UTF-8; two
+    /// spaces per module in ASCII, dark ones in reverse video.
+    pub fn text_lines(
+        &self,
+        terminal: (u16, u16, u16),
+        look: TextQr,
+    ) -> Result<Vec<String>, NoTextQr> {
         let needs = |quiet| {
             let (cols, rows) = self.size_for(quiet, look.charset);
             (
                 cols.saturating_add(TEXT_INDENT_COLS),
-                rows.saturating_add(TEXT_ROWS_AROUND),
+                rows.saturating_add(terminal.2),
             )
         };
         let Some(quiet) = [QUIET_ZONE_MODULES, NARROW_QUIET_ZONE_MODULES]
@@ -222,11 +223,11 @@ impl QrMatrix {
     }
 }
 
-/// The QR code of `payload` as text lines for a terminal of `terminal` (columns, rows), or why
-/// there is none.
+/// The QR code of `payload` as text lines for a terminal of `terminal` (columns, rows, rows of
+/// text around the code), or why there is none.
 pub fn text_lines(
     payload: &str,
-    terminal: (u16, u16),
+    terminal: (u16, u16, u16),
     look: TextQr,
 ) -> Result<Vec<String>, NoTextQr> {
     QrMatrix::encode(payload)
@@ -333,18 +334,18 @@ mod tests {
             charset: Charset::Utf8,
             color: true,
         };
-        let lines = text_lines(PAYLOAD, (80, 24), utf8).unwrap();
+        let lines = text_lines(PAYLOAD, (80, 24, 4), utf8).unwrap();
         assert_eq!(lines.len(), 19);
         assert!(lines[0].starts_with("  \x1b[30;107m") && lines[0].ends_with("\x1b[0m"));
         assert!(lines.iter().any(|l| l.contains('█')));
         // 19 rows + 4 around: 23 rows needed with the full quiet zone, 21 with the narrow one.
-        assert_eq!(text_lines(PAYLOAD, (80, 21), utf8).unwrap().len(), 17);
+        assert_eq!(text_lines(PAYLOAD, (80, 21, 4), utf8).unwrap().len(), 17);
         assert_eq!(
-            text_lines(PAYLOAD, (80, 20), utf8),
+            text_lines(PAYLOAD, (80, 20, 4), utf8),
             Err(NoTextQr::TooSmall { cols: 35, rows: 21 })
         );
         assert_eq!(
-            text_lines(PAYLOAD, (34, 40), utf8),
+            text_lines(PAYLOAD, (34, 40, 4), utf8),
             Err(NoTextQr::TooSmall { cols: 35, rows: 21 })
         );
     }
@@ -356,10 +357,10 @@ mod tests {
             color: false,
         };
         assert_eq!(
-            text_lines(PAYLOAD, (80, 24), look),
+            text_lines(PAYLOAD, (80, 24, 4), look),
             Err(NoTextQr::TooSmall { cols: 68, rows: 37 })
         );
-        let lines = text_lines(PAYLOAD, (80, 41), look).unwrap();
+        let lines = text_lines(PAYLOAD, (80, 41, 4), look).unwrap();
         assert_eq!(lines.len(), 37);
         let qr = QrMatrix::encode(PAYLOAD).unwrap();
         for (y, line) in lines.iter().enumerate() {

@@ -61,7 +61,7 @@ pub(super) fn requesting(
         Line::styled(format!("{} s", since.secs_until(now)), theme.dim),
     ];
     let sections = [
-        Section::new(vec![title_line(app, theme)]).or_drop(TITLE),
+        Section::new(vec![title_line(app, theme, max)]).or_drop(TITLE),
         Section::new(wrap_phrases(&message, max)).gap(),
         Section::new(vec![key_bar(&[("q", app.quit_label())], theme.key, max)])
             .or_drop(KEYS)
@@ -166,7 +166,12 @@ fn chrome(
 ) {
     let cols = area.width.saturating_sub(indent);
     let max = usize::from(area.width.saturating_sub(1));
-    buf.set_line(area.x + indent, area.y, &title_line(app, theme), cols);
+    buf.set_line(
+        area.x + indent,
+        area.y,
+        &title_line(app, theme, usize::from(cols)),
+        cols,
+    );
     let bar = Rect::new(area.x + indent, area.bottom() - 1, cols, 1);
     fit_and_draw(buf, bar, &[keys(max).pinned()], SPACING);
 }
@@ -180,7 +185,7 @@ fn text_only(
 ) {
     let area = with_margin(area);
     let max = usize::from(area.width);
-    let mut sections = vec![Section::new(vec![title_line(app, theme)]).or_drop(TITLE)];
+    let mut sections = vec![Section::new(vec![title_line(app, theme, max)]).or_drop(TITLE)];
     sections.extend(body(max, false));
     if let Some((cols, rows)) = qr_size {
         let hint = format!("Enlarge the terminal to {cols}×{rows} for a QR code");

@@ -167,6 +167,8 @@ pub fn bare_command_in(state_home: &std::path::Path, args: &[&str]) -> tokio::pr
     let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_grantty"));
     cmd.args(args)
         .env_clear()
+        // A UTF-8 locale, as a desktop session has; ASCII mode is tested with LANG=C.
+        .env("LANG", "C.UTF-8")
         .env("XDG_STATE_HOME", state_home)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

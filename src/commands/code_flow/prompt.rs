@@ -20,6 +20,10 @@ use crate::oauth::pkce::{
     AuthorizationCode, AuthorizationRequest, CALLBACK_MAX_BYTES, CallbackError,
 };
 
+/// Rows printed after the introduction: whether a browser opened, where it will go (two lines),
+/// the prompt and the line being typed.
+const AFTER_INTRO_ROWS: u16 = 5;
+
 /// Who is asking, for the anti-phishing line.
 pub(super) struct Asking {
     /// Host of the authorization endpoint.
@@ -46,13 +50,11 @@ pub(super) fn introduce(
     asking: &Asking,
     terminal: StderrTerminal,
 ) -> std::io::Result<()> {
-    writeln!(out, "To sign in, open this address in a browser:")?;
+    const INTRO: &str = "To sign in, open this address in a browser:";
+    writeln!(out, "{INTRO}")?;
     // One click opens it whole, however the terminal wraps it (OSC 8); only on a terminal.
     let link = terminal.size.and_then(|_| hyperlink(url, url));
     writeln!(out, "{}", link.as_deref().unwrap_or(url))?;
-    for row in terminal.qr_lines(url) {
-        writeln!(out, "{row}")?;
-    }
     let who = format!(
         "Asked by client {} of {} for the scopes {}. Only continue if you just ran grantty on {}.",
         sanitize(&asking.client_id, SHORT_MAX_CHARS),
@@ -60,6 +62,14 @@ pub(super) fn introduce(
         sanitize(&asking.scopes, 300),
         asking.local_host,
     );
+    // The address and everything after the code (who asks, whether a browser opened, where it
+    // goes, the prompt and the input line) stay on screen with it.
+    let text_rows = terminal
+        .rows_of(&[INTRO, url, &who])
+        .saturating_add(AFTER_INTRO_ROWS);
+    for row in terminal.qr_lines(url, text_rows) {
+        writeln!(out, "{row}")?;
+    }
     writeln!(out, "{}", terminal.text(&who))?;
     out.flush()
 }
