@@ -117,16 +117,17 @@ pub fn render(frame: &mut Frame, app: &App, cache: &UiCache, now: Timestamp) {
         }
         Screen::Failed(view) => outcome::failed(buf, area, app, view, cache),
         Screen::Dashboard(dashboard) => dashboard::render(buf, area, app, dashboard, cache, now),
-        Screen::Code(code) => {
-            code_flow::screen(buf, area, app, code, cache, now);
-            if cache.hyperlinks {
-                link_cells(buf, code.authorization.url.as_str(), cache.theme.url);
-            }
-        }
+        Screen::Code(code) => code_flow::screen(buf, area, app, code, cache, now),
         Screen::CodeEnded(end) => code_flow::ended(buf, area, app, end, cache),
     }
     if cache.theme.charset == Charset::Ascii {
         to_ascii_cells(buf);
+    }
+    // Last: the link's cells hold its escape, which the ASCII pass must not touch.
+    if let Screen::Code(code) = &app.screen
+        && cache.hyperlinks
+    {
+        link_cells(buf, code.authorization.url.as_str(), cache.theme.url);
     }
 }
 

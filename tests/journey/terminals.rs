@@ -72,8 +72,8 @@ async fn a_lang_c_terminal_gets_an_ascii_sign_in_and_dashboard_and_signs_in() {
     let screen = tui.wait_for("Signed in").await;
     assert_ascii(&screen);
     tui.keys("q");
-    let (status, last) = tui.exit_status().await;
-    assert_eq!(status, 0, "{last}");
+    let (exit, last) = tui.exit_status().await;
+    assert_eq!(exit, 0, "{last}");
     assert_ascii(&last);
     let stats = server.stats();
     assert_eq!(stats.device_authorizations, 1);
@@ -168,8 +168,8 @@ async fn plain_device_login_prints_the_qr_code_only_when_it_fits_the_terminal() 
     assert!(!screen.contains("too small for the QR code"), "{screen}");
     let code = user_code(&screen).unwrap();
     server.decide(&code, Decision::Approve).unwrap();
-    let (status, last) = tui.exit_status().await;
-    assert_eq!(status, 0, "{last}");
+    let (exit, last) = tui.exit_status().await;
+    assert_eq!(exit, 0, "{last}");
     // 60x15: one line instead.
     let home = tempfile::tempdir().unwrap();
     let tui = Tmux::start(home.path(), &strs(&args), 60, 15);
