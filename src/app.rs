@@ -212,6 +212,8 @@ pub struct App {
     pub quit: bool,
     /// The profile the session is stored under.
     pub profile: String,
+    /// The profile's `label` (sanitised), shown beside its name on the sign-in screens.
+    pub profile_label: Option<String>,
     /// The server's clock against ours, from its last device-authorization answer.
     pub clock_skew: Option<Skew>,
     /// Seconds before expiry the dashboard refreshes (the profile's `refresh_skew`).
@@ -249,6 +251,7 @@ impl App {
             notice: None,
             quit: false,
             profile: DEFAULT_PROFILE.to_owned(),
+            profile_label: None,
             clock_skew: None,
             refresh_skew_secs: crate::domain::upkeep::ACCESS_MARGIN_SECS,
             local_time: LocalTime::utc(),

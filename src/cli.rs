@@ -12,14 +12,16 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::export::Format;
 use crate::store::StoreChoice;
 
-/// Sign in with the OAuth 2.0 Device Authorization Grant (RFC 8628) from a terminal.
+/// Sign in from a terminal with the OAuth 2.0 device grant (RFC 8628) or the code flow with PKCE.
 #[derive(Debug, Parser)]
 #[command(
     name = "grantty",
     version,
-    about,
-    long_about = "Sign in with the OAuth 2.0 Device Authorization Grant (RFC 8628) from a \
-                  terminal, then keep the tokens alive: a dashboard, 'grantty token' for \
+    about = "Sign in from a terminal with the OAuth 2.0 device grant (RFC 8628) or the code \
+             flow with PKCE, then keep the tokens alive",
+    long_about = "Sign in from a terminal with the OAuth 2.0 Device Authorization Grant \
+                  (RFC 8628) or the authorization code flow with PKCE (RFC 7636, \
+                  'login --flow code'), then keep the tokens alive: a dashboard, 'grantty token' for \
                   scripts, kubectl and git credential helpers. Without a command, the \
                   dashboard of the stored session.",
     propagate_version = true,
@@ -79,7 +81,7 @@ pub struct SessionArgs {
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Sign in to a provider with the device grant.
+    /// Sign in to a provider: the device grant (default) or, with --flow code, the code flow with PKCE.
     Login(LoginArgs),
     /// Sign in against the built-in demo server on 127.0.0.1 (or only run the server).
     Demo(DemoArgs),

@@ -243,7 +243,8 @@ pub(crate) async fn run_app_as(
         }
         exit
     } else if plain {
-        let mut frontend = Plain::new(std::io::stderr());
+        let mut frontend =
+            Plain::new(std::io::stderr()).on_terminal(crate::console::StderrTerminal::now());
         runtime::run(
             &mut app,
             &mut frontend,

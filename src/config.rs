@@ -13,6 +13,7 @@ mod parse;
 mod values;
 
 pub use edit::{EditError, set_default_profile, with_default_profile};
+pub use values::LABEL_MAX_CHARS;
 pub(crate) use values::suggestion;
 
 use std::collections::BTreeMap;
@@ -29,7 +30,7 @@ pub const DEFAULT_PROFILE: &str = "default";
 /// Allowed `refresh_skew` values, in seconds.
 pub const REFRESH_SKEW_RANGE_SECS: RangeInclusive<u64> = 10..=3600;
 /// The keys of a `[profiles.NAME]` table, in the order the README documents them.
-pub const PROFILE_KEYS: [&str; 18] = [
+pub const PROFILE_KEYS: [&str; 19] = [
     "provider",
     "host",
     "issuer",
@@ -48,6 +49,7 @@ pub const PROFILE_KEYS: [&str; 18] = [
     "refresh_skew",
     "refresh_token_lifespan",
     "export_format",
+    "label",
 ];
 /// The keys allowed outside any profile.
 pub const TOP_LEVEL_KEYS: [&str; 2] = ["default_profile", "profiles"];
@@ -93,6 +95,10 @@ pub struct Profile {
     pub refresh_token_lifespan_secs: Option<u64>,
     /// `export_format`: `grantty export`'s format when `--format` is absent.
     pub export_format: Option<Format>,
+    /// `label`: free text the sign-in screens show beside the profile's name (e.g. the tenant),
+    /// so that two profiles look different; sanitised and capped at
+    /// [`LABEL_MAX_CHARS`].
+    pub label: Option<String>,
 }
 
 /// The parsed configuration file.

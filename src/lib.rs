@@ -22,6 +22,7 @@
 
 pub mod app;
 pub mod browser;
+pub mod charset;
 pub mod cli;
 pub mod commands;
 pub mod config;

@@ -5,6 +5,7 @@
 use std::io::Write;
 
 use crate::app::{App, Screen};
+use crate::console::StderrTerminal;
 use crate::domain::clock::{Timestamp, format_countdown};
 use crate::domain::grant::{GrantFailure, LastAnswer};
 use crate::runtime::Frontend;
@@ -16,6 +17,9 @@ pub struct Plain<W: Write> {
     last_line: Option<String>,
     /// The dashboard events already printed (the opening one is said by the status line).
     events_shown: Vec<crate::app::dashboard::Event>,
+    /// Where the lines go: a QR code only when it is a terminal the code fits, ASCII when it is
+    /// not UTF-8.
+    terminal: StderrTerminal,
 }
 
 impl<W: Write> Plain<W> {
@@ -26,7 +30,16 @@ impl<W: Write> Plain<W> {
             shown_code: None,
             last_line: None,
             events_shown: Vec::new(),
+            terminal: StderrTerminal::none(),
         }
+    }
+
+    /// The same frontend writing for `terminal`: the device code's QR code when it fits (else
+    /// one line saying it does not), and ASCII in a terminal that is not UTF-8.
+    #[must_use]
+    pub fn on_terminal(mut self, terminal: StderrTerminal) -> Self {
+        self.terminal = terminal;
+        self
     }
 
     /// The writer, for tests.
@@ -37,39 +50,45 @@ impl<W: Write> Plain<W> {
 
 impl<W: Write> Frontend for Plain<W> {
     fn draw(&mut self, app: &App, now: Timestamp) -> std::io::Result<()> {
+        let mut lines = Vec::new();
         if let Screen::Waiting(w) = &app.screen
             && self.shown_code.as_deref() != Some(w.auth.user_code.as_str())
         {
-            {
-                self.shown_code = Some(w.auth.user_code.clone());
-                writeln!(
-                    self.out,
-                    "To sign in, open {} and enter the code {}",
-                    w.auth.verification_uri, w.auth.user_code
-                )?;
-                if let Some(complete) = &w.auth.verification_uri_complete {
-                    writeln!(
-                        self.out,
-                        "Or open this link, which includes the code: {complete}"
-                    )?;
-                }
-                writeln!(
-                    self.out,
-                    "Asked by client {} of {}. Only enter the code if you just ran grantty on {}. It expires in {} (at {}).",
-                    app.provider.client_id,
-                    app.provider.host,
-                    app.provider.local_host,
-                    format_countdown(now.secs_until(w.auth.expires_at)),
-                    app.local_time.time_of_day(w.auth.expires_at),
-                )?;
+            self.shown_code = Some(w.auth.user_code.clone());
+            lines.push(format!(
+                "To sign in, open {} and enter the code {}",
+                w.auth.verification_uri, w.auth.user_code
+            ));
+            if let Some(complete) = &w.auth.verification_uri_complete {
+                lines.push(format!(
+                    "Or open this link, which includes the code: {complete}"
+                ));
             }
+            let asked = format!(
+                "Asked by client {} of {}. Only enter the code if you just ran grantty on {}. It expires in {} (at {}).",
+                app.provider.client_id,
+                app.provider.host,
+                app.provider.local_host,
+                format_countdown(now.secs_until(w.auth.expires_at)),
+                app.local_time.time_of_day(w.auth.expires_at),
+            );
+            // The code, its address and who asks stay on screen with the QR code, and so do
+            // the status line under them and the line the cursor is on.
+            let text: Vec<&str> = lines
+                .iter()
+                .map(String::as_str)
+                .chain([asked.as_str()])
+                .collect();
+            let text_rows = self.terminal.rows_of(&text).saturating_add(2);
+            lines.extend(self.terminal.qr_lines(w.auth.qr_payload(), text_rows));
+            lines.push(asked);
         }
         let line = match app.leaving {
             Some(_) if !app.quit => app.leaving_text().to_owned(),
             _ => status_line(app, now),
         };
         if self.last_line.as_deref() != Some(line.as_str()) {
-            writeln!(self.out, "{line}")?;
+            lines.push(line.clone());
             self.last_line = Some(line);
         }
         if let Screen::Dashboard(d) = &app.screen {
@@ -77,10 +96,13 @@ impl<W: Write> Frontend for Plain<W> {
             // finished while leaving.
             for event in d.events.iter().skip(1) {
                 if !self.events_shown.contains(event) {
-                    writeln!(self.out, "{}", event.text)?;
+                    lines.push(event.text.clone());
                     self.events_shown.push(event.clone());
                 }
             }
+        }
+        for line in lines {
+            writeln!(self.out, "{}", self.terminal.text(&line))?;
         }
         self.out.flush()
     }

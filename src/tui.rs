@@ -55,7 +55,7 @@ impl Tui {
             Ok(terminal) => Ok(Self {
                 terminal,
                 out,
-                cache: UiCache::new(theme),
+                cache: UiCache::new(theme).with_hyperlinks(true),
             }),
             Err(e) => {
                 restore(&mut out);

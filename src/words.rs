@@ -34,6 +34,13 @@ pub fn login_command(profile: &str) -> String {
     format!("grantty login --profile {profile}")
 }
 
+/// The one line printed instead of a QR code that does not fit the terminal.
+pub fn qr_too_small(cols: u16, rows: u16) -> String {
+    format!(
+        "The terminal is too small for the QR code (it needs {cols}×{rows}); open the address above instead."
+    )
+}
+
 /// A time of day for "before HH:MM" sentences: local, with the zone's abbreviation
 /// ([`crate::local_time::process_zone`]).
 pub fn time_of_day(at: Timestamp) -> String {

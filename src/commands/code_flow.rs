@@ -55,7 +55,7 @@ pub async fn sign_in(
     plan: LoginPlan,
     service: SessionService<ReqwestTransport>,
     session: &SessionArgs,
-    on_screen: bool,
+    (on_screen, label): (bool, Option<String>),
 ) -> Result<(), Error> {
     let mut provider = plan.provider;
     let endpoint = match plan.authorize_endpoint.as_deref() {
@@ -92,6 +92,7 @@ pub async fn sign_in(
             redirector: start_server,
             note,
             host: host_and_port(&endpoint),
+            label,
         };
         return screen::sign_in(start, provider, service, session).await;
     }
@@ -102,7 +103,12 @@ pub async fn sign_in(
         scopes: provider.scope.clone(),
         local_host: super::local_host_name(),
     };
-    prompt::introduce(&mut err, request.url.as_str(), &asking)?;
+    prompt::introduce(
+        &mut err,
+        request.url.as_str(),
+        &asking,
+        crate::console::StderrTerminal::now(),
+    )?;
     prompt::line(&mut err, &open_browser(&policy, start_url.as_ref()))?;
 
     let wait = Duration::from_secs(CALLBACK_WAIT_SECS);

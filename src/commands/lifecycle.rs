@@ -45,7 +45,8 @@ pub(super) async fn dashboard(
     };
     let provider = Provider::from_session(&stored)?;
     let board = stored_board(stored, &service, profile.and_then(|p| p.refresh_skew_secs));
-    let app = App::with_dashboard(provider_info(&provider), board);
+    let mut app = App::with_dashboard(provider_info(&provider), board);
+    app.profile_label = profile.and_then(|p| p.label.clone());
     run_app(app, provider, service, session).await
 }
 
@@ -167,11 +168,17 @@ pub(super) async fn login(
             // A device sign-in over a code-flow session makes a device-grant session.
             let mut provider = plan.provider;
             provider.code_flow = None;
-            sign_in(provider, service, session, args.json, refresh_skew, over).await
+            let settings = config.profile(&session.profile);
+            sign_in(provider, service, session, args.json, settings, over).await
         }
         // The session the sign-in's save replaces is revoked where it is saved: by the app on
         // screen, by the line mode after its save.
-        FlowArg::Code => code_flow::sign_in(plan, service, session, on_screen).await,
+        FlowArg::Code => {
+            let label = config
+                .profile(&session.profile)
+                .and_then(|p| p.label.clone());
+            code_flow::sign_in(plan, service, session, (on_screen, label)).await
+        }
     }
 }
 
@@ -188,7 +195,7 @@ pub(super) async fn sign_in(
     service: SessionService<ReqwestTransport>,
     session: &SessionArgs,
     json: bool,
-    refresh_skew: Option<u64>,
+    settings: Option<&Profile>,
     over: Option<Over>,
 ) -> Result<(), Error> {
     let mut app = match over {
@@ -207,7 +214,8 @@ pub(super) async fn sign_in(
         None => App::new(provider_info(&provider), SystemClock.now()),
     };
     app.profile.clone_from(&session.profile);
-    if let Some(secs) = refresh_skew {
+    app.profile_label = settings.and_then(|p| p.label.clone());
+    if let Some(secs) = settings.and_then(|p| p.refresh_skew_secs) {
         app.refresh_skew_secs = secs;
     }
     run_app_as(app, provider, service, session, json).await

@@ -32,6 +32,7 @@ where
     } else {
         Theme::color()
     };
+    let theme = theme.with_charset(crate::charset::Charset::from_env());
     let mut frontend = Tui::enter(theme)?;
     let events = futures_util::stream::select(tui::events(), extra);
     let exit = runtime::run(app, &mut frontend, ctx, events).await;

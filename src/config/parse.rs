@@ -10,7 +10,7 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use super::values::{
-    choice, endpoint, host, lifespan, redirect_uri, refresh_skew, scopes, string, suggestion,
+    choice, endpoint, host, label, lifespan, redirect_uri, refresh_skew, scopes, string, suggestion,
 };
 use super::{PROFILE_KEYS, Profile, TOP_LEVEL_KEYS};
 use crate::cli::{ClientAuthArg, FlowArg, ProviderArg};
@@ -152,6 +152,7 @@ impl Walk<'_> {
                 "refresh_token_lifespan" => {
                     lifespan(v, &w).map(|x| p.refresh_token_lifespan_secs = Some(x))
                 }
+                "label" => label(v, &w).map(|x| p.label = Some(x)),
                 _ => choice::<Format>(k, v, &w).map(|x| p.export_format = Some(x)),
             };
             match result {

@@ -332,3 +332,22 @@ fn a_secret_in_the_file_is_refused_with_the_way_to_give_it() {
     let text = third_line(r#"client_auth = "jwt""#);
     assert!(text.contains("choose basic or post"), "{text}");
 }
+
+#[test]
+fn a_label_is_sanitised_capped_and_never_empty() {
+    let config = parse(
+        "[profiles.a]\nlabel = \"Tenant A\\u001b[31m (EU)\\u0007 \"\n\
+         [profiles.b]\nlabel = \"0123456789012345678901234567890123456789 and more\"\n",
+    )
+    .unwrap();
+    assert_eq!(
+        config.profile("a").unwrap().label.as_deref(),
+        Some("Tenant A (EU)")
+    );
+    let long = config.profile("b").unwrap().label.clone().unwrap();
+    assert_eq!(long.chars().count(), super::LABEL_MAX_CHARS);
+    assert!(long.ends_with('…'), "{long}");
+    let err = parse("[profiles.a]\nlabel = \"\\u001b[2J\"\n").unwrap_err();
+    assert!(err.contains("label = "), "{err}");
+    assert!(parse("[profiles.a]\nlabel = 3\n").is_err());
+}

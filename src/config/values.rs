@@ -186,6 +186,21 @@ pub(super) fn lifespan(value: &DeValue<'_>, written: &str) -> Result<u64, String
         .ok_or_else(|| format!("refresh_token_lifespan = {written} is not valid; give a whole number of seconds, at least 1 (Anaplan's default is 43000)"))
 }
 
+/// The longest profile `label`, in characters.
+pub const LABEL_MAX_CHARS: usize = 40;
+
+/// A profile's `label`: any non-empty string, stripped of control characters and escape
+/// sequences and cut to [`LABEL_MAX_CHARS`] (it is only ever shown).
+pub(super) fn label(value: &DeValue<'_>, written: &str) -> Result<String, String> {
+    let text = crate::domain::text::sanitize(value.as_str().unwrap_or_default(), LABEL_MAX_CHARS);
+    if text.is_empty() {
+        return Err(format!(
+            "label = {written} is not valid; give a short text in quotes, such as \"Tenant A (EU)\""
+        ));
+    }
+    Ok(text)
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::PROFILE_KEYS;

@@ -110,6 +110,22 @@ fn truncate_chars(mut s: String, max_chars: usize) -> String {
     s
 }
 
+/// The longest URL put into a hyperlink (the common limit of terminals, e.g. VTE's 2083 bytes).
+pub const LINK_URL_MAX_BYTES: usize = 2083;
+
+/// `text` as an OSC 8 hyperlink to `url` (one click opens the whole URL, even where the text is
+/// wrapped over several lines), or `None` when `url` cannot go into an escape sequence safely:
+/// it must be printable ASCII without spaces (what `url::Url` serialises; an ESC, BEL, C1 or
+/// non-ASCII character would end or bend the sequence) and at most [`LINK_URL_MAX_BYTES`].
+/// `text` is what the terminal shows and must already be sanitised.
+pub fn hyperlink(url: &str, text: &str) -> Option<String> {
+    let linkable = !url.is_empty()
+        && url.len() <= LINK_URL_MAX_BYTES
+        && url.bytes().all(|b| (0x21..=0x7e).contains(&b))
+        && !text.contains(ESC);
+    linkable.then(|| format!("{ESC}]8;;{url}{ESC}\\{text}{ESC}]8;;{ESC}\\"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -190,5 +206,28 @@ mod tests {
         assert_eq!(out.chars().count(), 10);
         assert!(out.ends_with('…'));
         assert_eq!(sanitize("exactly10!", 10), "exactly10!");
+    }
+
+    #[test]
+    fn hyperlinks_carry_exactly_the_url_and_refuse_control_characters() {
+        let url = "https://example.com/authorize?client_id=c&state=s";
+        assert_eq!(
+            hyperlink(url, "the text").unwrap(),
+            "\x1b]8;;https://example.com/authorize?client_id=c&state=s\x1b\\the text\x1b]8;;\x1b\\"
+        );
+        for bad in [
+            "https://example.com/\x1b]8;;https://evil.example\x1b\\",
+            "https://example.com/\x07",
+            "https://example.com/\u{9b}31m",
+            "https://example.com/a b",
+            "https://example.com/\u{202e}",
+            "",
+        ] {
+            assert_eq!(hyperlink(bad, "x"), None, "{bad:?}");
+        }
+        assert_eq!(
+            hyperlink(&format!("https://e.com/{}", "a".repeat(2083)), "x"),
+            None
+        );
     }
 }

@@ -203,7 +203,7 @@ fn help(buf: &mut Buffer, area: Rect, app: &App, theme: &Theme) {
         max,
     ));
     let sections = [
-        Section::new(vec![title_line(app, theme)]).or_drop(TITLE),
+        Section::new(vec![title_line(app, theme, max)]).or_drop(TITLE),
         Section::new(lines).or_shorter(KEYS, 1, max).gap(),
         Section::new(wrap("Any key closes this list", theme.dim, max))
             .or_drop(KEYS)

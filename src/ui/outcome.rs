@@ -66,7 +66,7 @@ pub(super) fn approved(
     };
 
     let mut sections = vec![
-        Section::new(vec![title_line(app, theme)]).or_drop(TITLE),
+        Section::new(vec![title_line(app, theme, max)]).or_drop(TITLE),
         Section::new(wrap(
             &format!("✓ Signed in to {}", app.provider.host),
             theme.success,
@@ -258,7 +258,7 @@ pub(super) fn message(
     let area = with_margin(area);
     let max = usize::from(area.width);
     let sections = [
-        Section::new(vec![title_line(app, theme)]).or_drop(TITLE),
+        Section::new(vec![title_line(app, theme, max)]).or_drop(TITLE),
         Section::new(wrap(&format!("✗ {}", view.title), theme.failure, max)).gap(),
         Section::new(wrap(&view.detail, theme.text, max))
             .or_shorter(DETAIL_SHORT, 1, max)

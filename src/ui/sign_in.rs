@@ -15,7 +15,6 @@ use ratatui::text::Line;
 
 use super::countdown::{clock_skew, code_expiry, poll_status};
 use super::layout::{Section, fit_and_draw};
-use super::qr::QrMatrix;
 use super::wrap::{key_bar, labelled, wrap, wrap_phrases};
 use super::{Theme, UiCache, title_line};
 use crate::app::{App, Waiting};
@@ -62,7 +61,7 @@ pub(super) fn requesting(
         Line::styled(format!("{} s", since.secs_until(now)), theme.dim),
     ];
     let sections = [
-        Section::new(vec![title_line(app, theme)]).or_drop(TITLE),
+        Section::new(vec![title_line(app, theme, max)]).or_drop(TITLE),
         Section::new(wrap_phrases(&message, max)).gap(),
         Section::new(vec![key_bar(&[("q", app.quit_label())], theme.key, max)])
             .or_drop(KEYS)
@@ -106,23 +105,24 @@ pub(super) fn with_qr(
     let Some(qr) = cache.qr_for(payload) else {
         return text_only(buf, (area, app, theme), None, keys, body);
     };
-    let size = |quiet| qr.size_in_cells(quiet);
+    let charset = theme.charset;
+    let size = |quiet| qr.size_for(quiet, charset);
     let placement = placement::choose(size, area);
-    let Some((qr_area, text, indent)) = areas(placement, area, qr) else {
+    let Some((qr_area, text, indent)) = areas(placement, area, size(placement.quiet())) else {
         let hint = placement::nearest_size_for_qr(size, area);
         return text_only(buf, (area, app, theme), Some(hint), keys, body);
     };
     chrome(buf, area, app, theme, indent, keys);
-    qr.draw(buf, qr_area, placement.quiet(), theme.qr);
+    qr.draw_for(buf, qr_area, placement.quiet(), theme.qr, charset);
     let sections = body(usize::from(text.width), true);
     fit_and_draw(buf, text, &sections, SPACING);
 }
 
-/// Where the QR code and the text go for `placement`, and how far the title and key bar are
-/// indented. Beside: the code on the left, centred between the title and the key bar, the text
-/// right of it. Above: the code centred under the title, the text under it across the width.
-fn areas(placement: Placement, area: Rect, qr: &QrMatrix) -> Option<(Rect, Rect, u16)> {
-    let (cols, rows) = qr.size_in_cells(placement.quiet());
+/// Where the QR code (`cols` × `rows` cells) and the text go for `placement`, and how far the
+/// title and key bar are indented. Beside: the code on the left, centred between the title and
+/// the key bar, the text right of it. Above: the code centred under the title, the text under
+/// it across the width.
+fn areas(placement: Placement, area: Rect, (cols, rows): (u16, u16)) -> Option<(Rect, Rect, u16)> {
     match placement {
         Placement::Beside { .. } => {
             let top = area.y + 1 + (area.height - CHROME_ROWS - rows) / 2;
@@ -166,7 +166,12 @@ fn chrome(
 ) {
     let cols = area.width.saturating_sub(indent);
     let max = usize::from(area.width.saturating_sub(1));
-    buf.set_line(area.x + indent, area.y, &title_line(app, theme), cols);
+    buf.set_line(
+        area.x + indent,
+        area.y,
+        &title_line(app, theme, usize::from(cols)),
+        cols,
+    );
     let bar = Rect::new(area.x + indent, area.bottom() - 1, cols, 1);
     fit_and_draw(buf, bar, &[keys(max).pinned()], SPACING);
 }
@@ -180,7 +185,7 @@ fn text_only(
 ) {
     let area = with_margin(area);
     let max = usize::from(area.width);
-    let mut sections = vec![Section::new(vec![title_line(app, theme)]).or_drop(TITLE)];
+    let mut sections = vec![Section::new(vec![title_line(app, theme, max)]).or_drop(TITLE)];
     sections.extend(body(max, false));
     if let Some((cols, rows)) = qr_size {
         let hint = format!("Enlarge the terminal to {cols}×{rows} for a QR code");

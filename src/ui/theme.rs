@@ -6,6 +6,8 @@
 
 use ratatui::style::{Color, Modifier, Style};
 
+use crate::charset::Charset;
+
 /// Seconds left at or below which a countdown is drawn as a warning.
 pub const COUNTDOWN_WARN_SECS: u64 = 60;
 /// Seconds left at or below which a countdown is drawn as urgent.
@@ -40,6 +42,9 @@ pub struct Theme {
     pub(crate) notice: Style,
     /// Every QR code cell: dark modules are the foreground, light ones the background.
     pub(crate) qr: Style,
+    /// The characters the terminal shows: in ASCII mode no box drawing, blocks, ellipses or
+    /// arrows, the QR code in reverse video and the user code as plain text.
+    pub(crate) charset: Charset,
 }
 
 impl Theme {
@@ -62,6 +67,7 @@ impl Theme {
             success: bold.fg(Color::Green),
             notice: Style::new().fg(Color::Green),
             qr: qr_style(),
+            charset: Charset::Utf8,
         }
     }
 
@@ -82,7 +88,15 @@ impl Theme {
             success: bold.add_modifier(Modifier::UNDERLINED),
             notice: bold,
             qr: qr_style(),
+            charset: Charset::Utf8,
         }
+    }
+
+    /// The same styles drawn with the characters of `charset`.
+    #[must_use]
+    pub fn with_charset(mut self, charset: Charset) -> Self {
+        self.charset = charset;
+        self
     }
 
     /// The style of a countdown with `secs_left` seconds to go.

@@ -55,6 +55,10 @@ impl Home {
         let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_grantty"))
             .args(args)
             .env_clear()
+            // A UTF-8 locale, as a desktop session has; `env` may override it.
+            .env("LANG", "C.UTF-8")
+            // Times are written in the local zone: the same one on every machine.
+            .env("TZ", "UTC")
             .env("XDG_CONFIG_HOME", self.dir.path().join("config"))
             .env("XDG_STATE_HOME", self.dir.path().join("state"))
             .envs(env.iter().copied())

@@ -10,7 +10,7 @@ pub fn isolated_command(state_home: &std::path::Path, args: &[&str]) -> tokio::p
     // No display, no SSH, no `BROWSER`, no configuration from the user running the tests.
     let unset = "DISPLAY WAYLAND_DISPLAY SSH_CONNECTION SSH_TTY BROWSER GRANTTY_PROFILE \
                  GRANTTY_STORE GRANTTY_CLIENT_ID GRANTTY_CLIENT_SECRET \
-                 GRANTTY_CLIENT_SECRET_PROFILE GRANTTY_CONFIG";
+                 GRANTTY_CLIENT_SECRET_PROFILE GRANTTY_CONFIG LC_ALL LC_CTYPE";
     for var in unset.split_whitespace() {
         command.env_remove(var);
     }
@@ -18,6 +18,10 @@ pub fn isolated_command(state_home: &std::path::Path, args: &[&str]) -> tokio::p
         .env("XDG_STATE_HOME", state_home)
         .env("XDG_CONFIG_HOME", state_home)
         .env("NO_COLOR", "1")
+        // A UTF-8 locale whoever runs the tests; ASCII mode is tested with LANG=C.
+        .env("LANG", "C.UTF-8")
+        // Times are written in the local zone: the same one on every machine.
+        .env("TZ", "UTC")
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())

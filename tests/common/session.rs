@@ -169,6 +169,8 @@ pub fn bare_command_in(state_home: &std::path::Path, args: &[&str]) -> tokio::pr
         .env_clear()
         // Times are written in the local zone: the same one on every machine.
         .env("TZ", "UTC")
+        // A UTF-8 locale, as a desktop session has; ASCII mode is tested with LANG=C.
+        .env("LANG", "C.UTF-8")
         .env("XDG_STATE_HOME", state_home)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

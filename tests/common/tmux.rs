@@ -25,7 +25,8 @@ pub struct Tmux {
 
 impl Tmux {
     /// Starts `grantty --store file <args>` at `cols`×`rows`, with `XDG_STATE_HOME` at
-    /// `state_home`, `NO_COLOR`, and nothing else from the environment but `PATH` and `TERM`.
+    /// `state_home`, `NO_COLOR`, a UTF-8 `LANG` (`env` may override it), and nothing else from
+    /// the environment but `PATH` and `TERM`.
     pub fn start(state_home: &Path, args: &[&str], cols: u16, rows: u16) -> Self {
         Self::start_then(state_home, args, (cols, rows), &[], None)
     }
@@ -52,7 +53,7 @@ impl Tmux {
         writeln!(config, "set -g set-clipboard on").unwrap();
         let exec = if after.is_some() { "" } else { "exec " };
         let mut command = format!(
-            "{exec}env -i TERM=xterm-256color NO_COLOR=1 XDG_STATE_HOME={} XDG_CONFIG_HOME={} {}{}",
+            "{exec}env -i TERM=xterm-256color LANG=C.UTF-8 TZ=UTC NO_COLOR=1 XDG_STATE_HOME={} XDG_CONFIG_HOME={} {}{}",
             shell_quote(&state_home.to_string_lossy()),
             shell_quote(&state_home.to_string_lossy()),
             env.iter().map(|e| shell_quote(e) + " ").collect::<String>(),
@@ -114,6 +115,11 @@ impl Tmux {
             tokio::time::sleep(POLL_EVERY).await;
         }
         self.history()
+    }
+
+    /// What the screen shows now, with its SGR escapes (reverse video, colours) kept.
+    pub fn screen_with_styles(&self) -> String {
+        self.tmux(&["capture-pane", "-p", "-e", "-t", "t"])
     }
 
     /// Types `keys` (tmux key names, e.g. `q`, `Escape`, `C-c`).

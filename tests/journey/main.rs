@@ -58,6 +58,7 @@ mod store;
 mod store_found;
 mod store_owner;
 mod stored_values;
+mod terminals;
 mod token_lifecycle;
 mod tui_code_flow;
 mod tui_lifecycle;

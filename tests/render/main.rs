@@ -23,3 +23,4 @@ mod lifecycle;
 mod ndjson;
 mod no_color;
 mod sign_in;
+mod terminals;

@@ -10,7 +10,7 @@ use crate::error::exit;
 use crate::store::StoreChoice;
 
 /// What each configuration key means, in [`crate::config::PROFILE_KEYS`] order (a test holds them equal).
-pub const PROFILE_KEY_HELP: [(&str, &str); 18] = [
+pub const PROFILE_KEY_HELP: [(&str, &str); 19] = [
     (
         "provider",
         "\"anaplan\" or \"generic\" (default: anaplan with host, else generic)",
@@ -67,6 +67,10 @@ pub const PROFILE_KEY_HELP: [(&str, &str); 18] = [
     (
         "export_format",
         "`grantty export`'s format when --format is absent",
+    ),
+    (
+        "label",
+        "free text shown beside the profile's name on the sign-in screens, e.g. the tenant",
     ),
 ];
 

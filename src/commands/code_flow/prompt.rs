@@ -1,32 +1,28 @@
 //! What `login --flow code` prints on stderr, and the one line it reads from stdin.
 //!
-//! The QR code of the authorize URL is drawn with [`QrMatrix`] into a buffer and printed as
-//! text lines: explicit black on white (SGR 30;107) with a light quiet zone so it scans on dark
-//! themes, plain blocks under `NO_COLOR`, and only when stderr is a terminal wide enough for it.
+//! The QR code of the authorize URL is printed as text lines (see
+//! [`StderrTerminal::qr_lines`]): explicit black on white with a light quiet zone so it scans on
+//! dark themes, plain blocks under `NO_COLOR`, reverse-video spaces in a terminal that is not
+//! UTF-8, and only when stderr is a terminal wide and tall enough for it; else one line says so.
 //! The pasted line is read on a thread (stdin has no async reader here), capped in length and
 //! bounded in time.
 
-use std::io::{BufRead as _, IsTerminal as _, Read as _, Write};
+use std::io::{BufRead as _, Read as _, Write};
 use std::time::Duration;
 
-use ratatui::buffer::Buffer;
-use ratatui::layout::Rect;
-use ratatui::style::Style;
 use url::Url;
 
 use super::{CALLBACK_WAIT_SECS, fail};
-use crate::domain::text::{SHORT_MAX_CHARS, sanitize};
+use crate::console::StderrTerminal;
+use crate::domain::text::{SHORT_MAX_CHARS, hyperlink, sanitize};
 use crate::error::{Error, exit};
 use crate::oauth::pkce::{
     AuthorizationCode, AuthorizationRequest, CALLBACK_MAX_BYTES, CallbackError,
 };
-use crate::ui::qr::{NARROW_QUIET_ZONE_MODULES, QUIET_ZONE_MODULES, QrMatrix};
 
-/// Black on bright white, whatever the terminal's theme.
-const QR_STYLE_ON: &str = "\x1b[30;107m";
-const QR_STYLE_OFF: &str = "\x1b[0m";
-/// Columns kept free left of the QR code.
-const QR_INDENT: &str = "  ";
+/// Rows printed after the introduction: whether a browser opened, where it will go (two lines),
+/// the prompt and the line being typed.
+const AFTER_INTRO_ROWS: u16 = 5;
 
 /// Who is asking, for the anti-phishing line.
 pub(super) struct Asking {
@@ -40,64 +36,42 @@ pub(super) struct Asking {
     pub local_host: String,
 }
 
-/// Writes one line and flushes.
+/// Writes one line (in ASCII when the terminal is not UTF-8) and flushes.
 pub(super) fn line(out: &mut impl Write, text: &str) -> std::io::Result<()> {
-    writeln!(out, "{text}")?;
+    writeln!(out, "{}", StderrTerminal::now().text(text))?;
     out.flush()
 }
 
-/// The address, its QR code when the terminal fits it, and who is asking.
-pub(super) fn introduce(out: &mut impl Write, url: &str, asking: &Asking) -> std::io::Result<()> {
-    writeln!(out, "To sign in, open this address in a browser:")?;
-    writeln!(out, "{url}")?;
-    let width = std::io::stderr()
-        .is_terminal()
-        .then(|| crossterm::terminal::size().ok())
-        .flatten()
-        .map(|(cols, _)| cols);
-    let color = !crate::tui::no_color_requested();
-    for row in width
-        .and_then(|w| qr_lines(url, w, color))
-        .unwrap_or_default()
-    {
-        writeln!(out, "{row}")?;
-    }
-    writeln!(
-        out,
+/// The address, its QR code when the terminal fits it (else one line saying it does not), and
+/// who is asking; in ASCII when the terminal is not UTF-8.
+pub(super) fn introduce(
+    out: &mut impl Write,
+    url: &str,
+    asking: &Asking,
+    terminal: StderrTerminal,
+) -> std::io::Result<()> {
+    const INTRO: &str = "To sign in, open this address in a browser:";
+    writeln!(out, "{INTRO}")?;
+    // One click opens it whole, however the terminal wraps it (OSC 8); only on a terminal.
+    let link = terminal.size.and_then(|_| hyperlink(url, url));
+    writeln!(out, "{}", link.as_deref().unwrap_or(url))?;
+    let who = format!(
         "Asked by client {} of {} for the scopes {}. Only continue if you just ran grantty on {}.",
         sanitize(&asking.client_id, SHORT_MAX_CHARS),
         asking.host,
         sanitize(&asking.scopes, 300),
         asking.local_host,
-    )?;
+    );
+    // The address and everything after the code (who asks, whether a browser opened, where it
+    // goes, the prompt and the input line) stay on screen with it.
+    let text_rows = terminal
+        .rows_of(&[INTRO, url, &who])
+        .saturating_add(AFTER_INTRO_ROWS);
+    for row in terminal.qr_lines(url, text_rows) {
+        writeln!(out, "{row}")?;
+    }
+    writeln!(out, "{}", terminal.text(&who))?;
     out.flush()
-}
-
-/// The QR code of `payload` as text lines for a terminal `width` columns wide: a 4-module quiet
-/// zone when it fits, else 2, else `None`.
-pub(super) fn qr_lines(payload: &str, width: u16, color: bool) -> Option<Vec<String>> {
-    let qr = QrMatrix::encode(payload)?;
-    let indent = u16::try_from(QR_INDENT.len()).unwrap_or(u16::MAX);
-    let quiet = [QUIET_ZONE_MODULES, NARROW_QUIET_ZONE_MODULES]
-        .into_iter()
-        .find(|&q| qr.size_in_cells(q).0.saturating_add(indent) <= width)?;
-    let (cols, rows) = qr.size_in_cells(quiet);
-    let area = Rect::new(0, 0, cols, rows);
-    let mut buf = Buffer::empty(area);
-    qr.draw(&mut buf, area, quiet, Style::new());
-    let (on, off) = if color {
-        (QR_STYLE_ON, QR_STYLE_OFF)
-    } else {
-        ("", "")
-    };
-    Some(
-        (0..rows)
-            .map(|y| {
-                let cells: String = (0..cols).map(|x| buf[(x, y)].symbol()).collect();
-                format!("{QR_INDENT}{on}{cells}{off}")
-            })
-            .collect(),
-    )
 }
 
 /// Tells the user where the browser will go and asks for the address.
@@ -166,36 +140,6 @@ fn read_line(input: &mut impl std::io::BufRead) -> std::io::Result<Option<String
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    const URL: &str = "https://example.com/authorize?client_id=c&state=s";
-
-    #[test]
-    fn qr_has_a_light_quiet_zone_and_explicit_colours() {
-        let rows = qr_lines(URL, 80, true).unwrap();
-        let first = rows.first().unwrap();
-        assert!(
-            first.starts_with("  \x1b[30;107m") && first.ends_with("\x1b[0m"),
-            "{first:?}"
-        );
-        let inner = first
-            .trim_start_matches("  \x1b[30;107m")
-            .trim_end_matches("\x1b[0m");
-        assert!(
-            inner.chars().all(|c| c == ' '),
-            "the top row is quiet zone: {inner:?}"
-        );
-        assert!(rows.iter().any(|r| r.contains('█')));
-    }
-
-    #[test]
-    fn no_color_gives_plain_blocks_and_narrow_terminals_get_no_code() {
-        let rows = qr_lines(URL, 80, false).unwrap();
-        assert!(rows.iter().all(|r| !r.contains('\x1b')));
-        let width = u16::try_from(rows[0].chars().count()).unwrap();
-        let narrow = qr_lines(URL, width - 1, false).expect("a 2-module quiet zone fits");
-        assert_eq!(narrow[0].chars().count() + 4, usize::from(width));
-        assert_eq!(qr_lines(URL, 20, true), None);
-    }
 
     #[test]
     fn pasted_lines_skip_blanks_and_are_capped() {

@@ -32,6 +32,8 @@ pub(super) struct Start {
     pub note: String,
     /// Host (and port) of the authorization endpoint, for "who is asking".
     pub host: String,
+    /// The profile's `label`, for the title line.
+    pub label: Option<String>,
 }
 
 /// Runs the code flow screen until the user leaves it (after the dashboard, or an end screen).
@@ -70,5 +72,6 @@ pub(super) async fn sign_in(
     let code = CodeSignIn::new(start.request, capture, now);
     let mut app = App::with_screen(info, Screen::Code(Box::new(code)));
     app.profile.clone_from(&session.profile);
+    app.profile_label = start.label;
     super::super::run_screen_with(app, provider, service, session, answers).await
 }

@@ -1,6 +1,6 @@
 //! The user code: in block letters to read from across the room, and always also as one plain
 //! string (`WDJB-MJHT`) that a mouse selection copies whole, beside the letters when there is
-//! room, else under them.
+//! room, else under them. A terminal that is not UTF-8 gets the plain string alone.
 
 use ratatui::text::{Line, Span};
 
@@ -16,7 +16,9 @@ const BESIDE_GAP_COLS: usize = 3;
 pub(super) fn section(code: &str, theme: &Theme, max: usize) -> super::Section {
     let label = wrap("and enter this code:", theme.text, max);
     let plain = wrap(code, theme.code, max);
-    let Some(rows) = big_rows(code).filter(|rows| width(&rows[0]) <= max) else {
+    // Block letters are block characters: a terminal that is not UTF-8 gets the plain code.
+    let big = big_rows(code).filter(|rows| width(&rows[0]) <= max && !theme.charset.is_ascii());
+    let Some(rows) = big else {
         return super::Section::new([label, plain.clone()].concat()).or(CODE_LABEL, plain);
     };
     let beside = width(&rows[0]) + BESIDE_GAP_COLS + width(code) <= max;
