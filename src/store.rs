@@ -21,6 +21,7 @@
 
 mod backend;
 mod error;
+pub mod etcd;
 mod file;
 #[cfg(test)]
 pub(crate) mod fixtures;
@@ -97,6 +98,10 @@ impl SessionStore {
         if choice == StoreChoice::Memory {
             return Ok(Self::in_memory(dir));
         }
+        if choice == StoreChoice::Etcd {
+            let config = etcd::EtcdSettings::from_env().validate()?;
+            return Self::open_etcd(dir, &config);
+        }
         file::ensure_private_dir(&dir)?;
         let (backend, skipped) = select::open_backend(&dir, choice, plaintext_ok)?;
         let place = Place::Files(dir.clone());
@@ -118,6 +123,27 @@ impl SessionStore {
             place,
             skipped: Vec::new(),
         })
+    }
+
+    /// A store whose sessions (metadata and sealed secrets) and locks live in etcd; `dir`, on
+    /// this machine, only holds kept-aside copies. Nothing is sent before the first call.
+    pub fn open_etcd(dir: PathBuf, config: &etcd::EtcdConfig) -> Result<Self, StoreError> {
+        file::ensure_private_dir(&dir)?;
+        let fleet = Arc::new(etcd::Fleet::open(config)?);
+        Ok(Self {
+            dir,
+            backend: Arc::new(etcd::EtcdBackend(Arc::clone(&fleet))),
+            place: Place::Etcd(fleet),
+            skipped: Vec::new(),
+        })
+    }
+
+    /// The etcd connection, when this is the etcd store.
+    pub fn fleet(&self) -> Option<&Arc<etcd::Fleet>> {
+        match &self.place {
+            Place::Etcd(fleet) => Some(fleet),
+            _ => None,
+        }
     }
 
     /// Remembers in `<dir>/store-choice` that the user accepts the plaintext file, so later

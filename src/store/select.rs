@@ -26,6 +26,8 @@ pub enum StoreChoice {
     File,
     /// Process memory; lost when grantty exits.
     Memory,
+    /// An etcd cluster shared by a fleet (`GRANTTY_ETCD_ENDPOINTS`, `GRANTTY_ETCD_SEAL_KEY_FILE`).
+    Etcd,
 }
 
 impl StoreChoice {
@@ -37,6 +39,7 @@ impl StoreChoice {
             Self::Keyutils => Some(BackendKind::Keyutils),
             Self::File => Some(BackendKind::File),
             Self::Memory => Some(BackendKind::Memory),
+            Self::Etcd => Some(BackendKind::Etcd),
         }
     }
 }
@@ -105,6 +108,12 @@ pub(crate) fn open_recorded(
         }
         BackendKind::File => Arc::new(FileBackend::new(dir.to_owned())),
         BackendKind::Memory => Arc::new(super::MemoryBackend::new()),
+        BackendKind::Etcd => {
+            return Err(StoreError::Unavailable {
+                kind,
+                reason: "pass --store etcd (or set GRANTTY_STORE=etcd) to reach the cluster".into(),
+            });
+        }
     })
 }
 
@@ -129,6 +138,12 @@ pub(crate) fn open_backend(
         ),
         StoreChoice::File => (file(), Vec::new()),
         StoreChoice::Memory => (Arc::new(super::MemoryBackend::new()), Vec::new()),
+        StoreChoice::Etcd => {
+            return Err(StoreError::Unavailable {
+                kind: BackendKind::Etcd,
+                reason: "opened apart from the local backends (a bug)".into(),
+            });
+        }
         StoreChoice::Auto => {
             let consent = plaintext_ok || consent_remembered(dir)?;
             let order: [(BackendKind, Probe); 2] = [

@@ -1,0 +1,102 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+//! One sign-in serves a fleet: machines with their own homes get working tokens from the
+//! session in etcd, and many `grantty token` calls at once on an expired rotating token cause
+//! exactly one refresh.
+
+use std::collections::HashSet;
+
+use grantty::demo::{DemoConfig, DemoServer};
+
+use crate::common::fleet::{Fleet, Machine};
+use crate::common::session::{Access, Run, demo_server};
+
+fn rotating() -> DemoConfig {
+    DemoConfig {
+        rotate_refresh_tokens: true,
+        ..DemoConfig::default()
+    }
+}
+
+/// Whether the demo server accepts `token` (Anaplan's `GET /token/validate`).
+async fn accepted(server: &DemoServer, token: &str) -> bool {
+    let client = reqwest::Client::new();
+    let resp = client
+        .get(format!(
+            "{}/token/validate",
+            server.issuer().trim_end_matches('/')
+        ))
+        .header("Authorization", format!("AnaplanAuthToken {token}"))
+        .send()
+        .await
+        .unwrap();
+    resp.status().is_success()
+}
+
+#[tokio::test]
+async fn a_sign_in_on_one_machine_serves_another_that_has_no_local_session() {
+    let Some(fleet) = Fleet::start() else { return };
+    let server = demo_server(rotating()).await;
+    let (a, b) = (fleet.machine(), fleet.machine());
+    let session = fleet.sign_in(&server, &a, Access::Fresh).await;
+    let requests = server.stats().token_requests;
+
+    let run = b.run(&fleet, &["token"]).await;
+    run.assert_code(0);
+    assert_eq!(run.stdout.trim(), session.secrets.access_token.expose());
+    assert_eq!(
+        server.stats().token_requests,
+        requests,
+        "a valid token is served without asking"
+    );
+    assert!(
+        std::fs::read_dir(b.state_dir()).map_or(true, |d| d.count() == 0),
+        "machine B keeps no session of its own"
+    );
+}
+
+#[tokio::test]
+async fn a_refresh_on_one_machine_is_what_the_others_get() {
+    let Some(fleet) = Fleet::start() else { return };
+    let server = demo_server(rotating()).await;
+    let (a, b) = (fleet.machine(), fleet.machine());
+    let session = fleet.sign_in(&server, &a, Access::Expired).await;
+
+    let on_b = b.run(&fleet, &["token"]).await;
+    on_b.assert_code(0);
+    let fresh = on_b.stdout.trim().to_owned();
+    assert_ne!(fresh, session.secrets.access_token.expose());
+    let on_a = a.run(&fleet, &["token"]).await;
+    on_a.assert_code(0);
+    assert_eq!(on_a.stdout.trim(), fresh, "machine A is served B's refresh");
+    let stats = server.stats();
+    assert_eq!((stats.refreshes, stats.reuse_detections), (1, 0));
+    assert!(accepted(&server, &fresh).await);
+}
+
+#[tokio::test]
+async fn forty_four_token_calls_from_two_machines_at_once_refresh_once() {
+    const CALLS: usize = 44;
+    let Some(fleet) = Fleet::start() else { return };
+    let server = demo_server(rotating()).await;
+    let machines: [Machine; 2] = [fleet.machine(), fleet.machine()];
+    fleet.sign_in(&server, &machines[0], Access::Expired).await;
+
+    let children: Vec<_> = (0..CALLS)
+        .map(|i| machines[i % 2].command(&fleet, &["token"]).spawn().unwrap())
+        .collect();
+    let mut tokens = Vec::new();
+    for child in children {
+        let run = Run::from_output(&["token"], child.wait_with_output().await.unwrap());
+        run.assert_code(0);
+        tokens.push(run.stdout.trim().to_owned());
+    }
+    let stats = server.stats();
+    assert_eq!(stats.refreshes, 1, "one refresh for the whole fleet");
+    assert_eq!(stats.reuse_detections, 0);
+    let distinct: HashSet<&String> = tokens.iter().collect();
+    for token in &distinct {
+        assert!(accepted(&server, token).await, "every token printed works");
+    }
+    assert_eq!(tokens.len(), CALLS);
+    assert_eq!(server.stats().token_checks_accepted, distinct.len() as u64);
+}
