@@ -160,9 +160,19 @@ impl Cluster {
 
     /// Restarts member `i` on its data directory and waits until it is healthy.
     pub fn restart(&mut self, i: usize) {
-        self.kill(i);
-        self.spawn(i);
-        self.wait_healthy(i);
+        self.restart_all(&[i]);
+    }
+
+    /// Restarts the members `which` together (a cluster that lost its quorum needs several
+    /// back before any is healthy) and waits until each is healthy.
+    pub fn restart_all(&mut self, which: &[usize]) {
+        for &i in which {
+            self.kill(i);
+            self.spawn(i);
+        }
+        for &i in which {
+            self.wait_healthy(i);
+        }
     }
 
     /// Waits until member `i` reports itself healthy (it has a leader and can commit).

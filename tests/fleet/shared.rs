@@ -100,3 +100,58 @@ async fn forty_four_token_calls_from_two_machines_at_once_refresh_once() {
     assert_eq!(tokens.len(), CALLS);
     assert_eq!(server.stats().token_checks_accepted, distinct.len() as u64);
 }
+
+#[tokio::test]
+async fn a_refresh_etcd_could_not_take_is_kept_aside_and_moved_back_for_the_fleet() {
+    let Some(mut fleet) = Fleet::start() else {
+        return;
+    };
+    let server = demo_server(DemoConfig {
+        refresh_reply_delay_ms: 1500,
+        ..rotating()
+    })
+    .await;
+    let (a, b) = (fleet.machine(), fleet.machine());
+    fleet.sign_in(&server, &a, Access::Expired).await;
+    let asked = server.stats().token_requests;
+
+    let child = a.command(&fleet, &["token"]).spawn().unwrap();
+    // The refresh is at the server: the whole cluster goes away before its answer is saved.
+    let waited = std::time::Instant::now();
+    while server.stats().token_requests == asked {
+        assert!(
+            waited.elapsed().as_secs() < 30,
+            "the refresh never reached the server"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    for i in 0..3 {
+        fleet.cluster.kill(i);
+    }
+    let first = Run::from_output(&["token"], child.wait_with_output().await.unwrap());
+    assert_eq!(server.stats().refreshes, 1);
+    first.assert_code(0);
+    assert!(
+        first.stderr.contains("could not be saved"),
+        "{}",
+        first.stderr
+    );
+    assert!(first.stderr.contains("kept-aside"), "{}", first.stderr);
+
+    fleet.cluster.restart_all(&[0, 1, 2]);
+    let again = a.run(&fleet, &["token"]).await;
+    again.assert_code(0);
+    let on_b = b.run(&fleet, &["token"]).await;
+    on_b.assert_code(0);
+    assert_eq!(
+        on_b.stdout, again.stdout,
+        "B is served the tokens A kept aside"
+    );
+    let stats = server.stats();
+    assert_eq!((stats.refreshes, stats.reuse_detections), (1, 0));
+    assert!(accepted(&server, on_b.stdout.trim()).await);
+    assert_eq!(
+        first.stdout, again.stdout,
+        "what A printed is what it kept aside"
+    );
+}
