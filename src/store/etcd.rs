@@ -11,6 +11,13 @@
 //! read (a save that lost a race is [`StoreError::Superseded`]: the caller keeps its tokens
 //! aside); a sign-in that never read the key only refuses to overwrite a value it cannot
 //! unseal. Kept-aside copies stay on the local machine, in the local state directory.
+//!
+//! Without a quorum: reads fall back to the answering member's own copy (a serializable read)
+//! and stay there for the rest of the process, so `grantty token` still serves an access token
+//! that is valid by its own expiry (an access token is not taken back by a later refresh, so a
+//! possibly stale copy is safe to serve while it lasts). Writes, and therefore the lock and
+//! refreshes, wait for the quorum (see `lock`); a save based on a stale read loses its
+//! compare-and-swap and is kept aside, never written over newer tokens.
 
 mod client;
 mod config;
@@ -19,6 +26,7 @@ mod lock;
 mod seal;
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 pub use client::{Compare, EtcdClient, Kv};
@@ -40,6 +48,8 @@ pub struct Fleet {
     seal: SealKey,
     /// Mod revision of each secrets key as last read or written by this process.
     revisions: Mutex<HashMap<String, i64>>,
+    /// Set once a consistent read failed for want of a quorum: reads are serializable since.
+    degraded: AtomicBool,
 }
 
 impl Fleet {
@@ -51,6 +61,7 @@ impl Fleet {
             prefix: config.prefix.clone(),
             seal,
             revisions: Mutex::default(),
+            degraded: AtomicBool::new(false),
         })
     }
 
@@ -99,6 +110,18 @@ impl Fleet {
         format!("{} under {}", endpoints.join(","), self.prefix)
     }
 
+    /// `key`, read consistently; without a quorum, the answering member's copy (see the
+    /// module docs).
+    pub fn read(&self, key: &str) -> Result<Option<Kv>, EtcdError> {
+        if !self.degraded.load(Ordering::SeqCst) {
+            match self.client.get(key, false) {
+                Err(e) if e.is_no_quorum() => self.degraded.store(true, Ordering::SeqCst),
+                other => return other,
+            }
+        }
+        self.client.get(key, true)
+    }
+
     fn remember(&self, key: &str, revision: Option<i64>) {
         let mut map = self
             .revisions
@@ -121,7 +144,7 @@ impl Fleet {
     /// The metadata document of `profile`, and where it is.
     pub(crate) fn read_meta(&self, profile: &str) -> Result<Option<(Vec<u8>, String)>, StoreError> {
         let key = self.meta_key(profile);
-        let found = self.client.get(&key, false)?;
+        let found = self.read(&key)?;
         Ok(found.map(|kv| (kv.value, format!("etcd key {key:?}"))))
     }
 
@@ -167,7 +190,7 @@ impl SecretBackend for EtcdBackend {
     fn get(&self, profile: &str) -> Result<Option<String>, StoreError> {
         let fleet = &self.0;
         let key = fleet.secrets_key(profile);
-        let Some(kv) = fleet.client.get(&key, false)? else {
+        let Some(kv) = fleet.read(&key)? else {
             fleet.remember(&key, Some(0));
             return Ok(None);
         };

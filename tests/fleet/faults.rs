@@ -62,3 +62,34 @@ async fn a_cluster_without_the_prefix_says_there_is_no_session() {
     let run = a.run(&fleet, &["token"]).await;
     run.assert_code(7);
 }
+
+#[tokio::test]
+async fn without_quorum_a_valid_token_is_still_served_and_a_refresh_waits_sending_nothing() {
+    let Some(mut fleet) = Fleet::start() else {
+        return;
+    };
+    let server = demo_server(grantty::demo::DemoConfig::default()).await;
+    let (a, b) = (fleet.machine(), fleet.machine());
+    let session = fleet.sign_in(&server, &a, Access::Fresh).await;
+    fleet.cluster.kill(0);
+    fleet.cluster.kill(1);
+
+    let run = b.run(&fleet, &["token"]).await;
+    run.assert_code(0);
+    assert_eq!(run.stdout.trim(), session.secrets.access_token.expose());
+
+    let run = b.run(&fleet, &["refresh", "--wait", "2"]).await;
+    run.assert_code(11);
+    assert!(run.stderr.contains("waiting"), "{}", run.stderr);
+    assert!(run.stderr.contains("nothing was sent"), "{}", run.stderr);
+    assert_eq!(server.stats().refreshes, 0);
+
+    fleet.cluster.restart_all(&[0, 1]);
+    let run = b.run(&fleet, &["refresh"]).await;
+    run.assert_code(0);
+    assert_eq!(
+        server.stats().refreshes,
+        1,
+        "with the quorum back the refresh goes through"
+    );
+}

@@ -80,6 +80,20 @@ pub enum EtcdError {
 }
 
 impl EtcdError {
+    /// Whether the cluster answered that it cannot serve a consistent request now (no leader,
+    /// a commit timed out: the quorum is lost), or the answer did not come.
+    pub fn is_no_quorum(&self) -> bool {
+        // gRPC UNAVAILABLE (no leader, request timed out) and DEADLINE_EXCEEDED.
+        matches!(
+            self,
+            Self::NoAnswer { .. }
+                | Self::Refused {
+                    code: Some(4 | 14),
+                    ..
+                }
+        )
+    }
+
     /// Whether the error is a wrong setting (a usage error) rather than a failing cluster.
     pub fn is_setup(&self) -> bool {
         matches!(

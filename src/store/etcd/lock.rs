@@ -10,6 +10,10 @@
 //! separately by the compare-and-swap on the secrets' revision, so a lock lost mid-refresh
 //! cannot overwrite newer tokens.
 //!
+//! Without a quorum nothing can be taken: a try says "held" (`None`), so a waiter keeps
+//! waiting (and says so, as it does for a busy lock) within its `--wait` bound, and nothing
+//! is sent to the authorization server meanwhile.
+//!
 //! The holder's line (`<pid> <activity>`) is the key's value, as in the lock file, and only
 //! ever shown.
 
@@ -47,15 +51,33 @@ impl Leased {
     /// Takes `key` under a new lease of `ttl_secs`, or `None` at once if someone holds it.
     fn try_take(fleet: &Arc<Fleet>, key: &str, ttl_secs: u64) -> Result<Option<Self>, StoreError> {
         let client = fleet.client();
+        let no_quorum = |e: super::EtcdError| {
+            if e.is_no_quorum() {
+                Ok(None)
+            } else {
+                Err(StoreError::from(e))
+            }
+        };
         // A cheap read first: a waiter polling a held key writes nothing.
-        if client.get(key, false)?.is_some() {
-            return Ok(None);
+        match client.get(key, false) {
+            Ok(Some(_)) => return Ok(None),
+            Ok(None) => {}
+            Err(e) => return no_quorum(e),
         }
-        let lease = client.grant(ttl_secs)?;
-        let Some(created) = client.put_if(key, Compare::CreateRevision(0), b"", Some(lease))?
-        else {
-            let _ = client.revoke(lease);
-            return Ok(None);
+        let lease = match client.grant(ttl_secs) {
+            Ok(lease) => lease,
+            Err(e) => return no_quorum(e),
+        };
+        let created = match client.put_if(key, Compare::CreateRevision(0), b"", Some(lease)) {
+            Ok(Some(created)) => created,
+            Ok(None) => {
+                let _ = client.revoke(lease);
+                return Ok(None);
+            }
+            Err(e) => {
+                let _ = client.revoke(lease);
+                return no_quorum(e);
+            }
         };
         let holds = Arc::new(AtomicBool::new(true));
         let (stop, stopped) = mpsc::channel();
