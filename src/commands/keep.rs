@@ -5,6 +5,11 @@
 //! what is due through the same [`SessionService`] and per-profile lock as `grantty token` and the
 //! dashboard, reports, and sleeps again. No polling between deadlines.
 //!
+//! With the etcd store, several keepers on several machines elect one active keeper per profile
+//! (a lease of [`KEEPER_TTL_SECS`](crate::store::etcd::KEEPER_TTL_SECS) under `keepers/<profile>`): only the active one refreshes;
+//! the others stand by, looking again every [`STANDBY_POLL`] while something is due, and take
+//! over once the active one's lease expires (it died, or lost its quorum).
+//!
 //! SIGTERM, SIGINT and SIGHUP stop it: at once while it sleeps; after the refresh in flight has
 //! been answered and saved otherwise (the HTTP timeout bounds that). Either way it exits 0.
 
@@ -26,7 +31,11 @@ use crate::domain::upkeep::{self, ACCESS_MARGIN_SECS, Action, Failure, Reaction,
 use crate::error::Error;
 use crate::oauth::http::ReqwestTransport;
 use crate::session_service::{MinValid, RefreshFailed, Refreshed, SessionService, Stored};
+use crate::store::etcd::Election;
 use crate::store::{StoreChoice, stored_profiles};
+
+/// How often a standby keeper looks again whether the active one is gone, while a refresh is due.
+const STANDBY_POLL: Duration = Duration::from_secs(1);
 use crate::words;
 
 /// `grantty keep [--profile P | --all] [--json]`, or `--print-systemd-unit`.
@@ -52,6 +61,7 @@ pub async fn keep(session: &SessionArgs, args: &KeepArgs) -> Result<(), Error> {
         clock: Arc::new(SystemClock),
         watches: BTreeMap::new(),
         held: BTreeMap::new(),
+        elections: BTreeMap::new(),
         scheduled: BTreeMap::new(),
         out: if args.json {
             Reporter::new(Box::new(std::io::stdout()), true)
@@ -96,6 +106,8 @@ struct Keep {
     /// Refreshed tokens neither the store nor the fallback file took, per profile: saved again
     /// when the policy says, and never refreshed over meanwhile.
     held: BTreeMap<String, Session>,
+    /// The profiles this keeper is the active keeper of (etcd store only).
+    elections: BTreeMap<String, Election>,
     /// The last `scheduled` event per profile, so it is written only when it changes.
     scheduled: BTreeMap<String, (Timestamp, Why)>,
     out: Reporter<Box<dyn std::io::Write>>,
@@ -169,6 +181,13 @@ impl Keep {
             Action::Refresh(why) => why,
         };
         let keeper = self.service(&profile)?;
+        if !self.active_keeper(&keeper, &profile).await {
+            // Another keeper refreshes this profile: stand by, and look again (it may die).
+            return Ok(tokio::select! {
+                () = tokio::time::sleep(STANDBY_POLL) => None,
+                name = self.signals.recv() => Some(name),
+            });
+        }
         let mut stopping = None;
         let result = {
             let refresh = async {
@@ -208,6 +227,32 @@ impl Keep {
             self.emit(&event);
         }
         Ok(stopping)
+    }
+
+    /// Whether this keeper is the one to refresh `profile`: always with a local store; with
+    /// etcd, while it holds (or now wins) the profile's keeper election.
+    async fn active_keeper(
+        &mut self,
+        keeper: &SessionService<ReqwestTransport>,
+        profile: &str,
+    ) -> bool {
+        let Some(fleet) = keeper.store.fleet().cloned() else {
+            return true;
+        };
+        if self.elections.get(profile).is_some_and(Election::holds) {
+            return true;
+        }
+        // A lost election is let go (its lease may be gone already) before trying again.
+        self.elections.remove(profile);
+        let name = profile.to_owned();
+        let won = tokio::task::spawn_blocking(move || Election::campaign(&fleet, &name)).await;
+        match won {
+            Ok(Ok(Some(election))) => {
+                self.elections.insert(profile.to_owned(), election);
+                true
+            }
+            _ => false,
+        }
     }
 
     /// The event for a failed refresh, as the upkeep policy reacts to it
@@ -266,7 +311,9 @@ impl Keep {
 
     /// The profiles kept now.
     fn profiles(&self) -> Result<Vec<String>, Error> {
-        if self.all {
+        if self.all && self.session.store == Some(StoreChoice::Etcd) {
+            Ok(open_store(&self.session, StoreChoice::Auto)?.profiles()?)
+        } else if self.all {
             Ok(stored_profiles(&state_dir()?)?)
         } else {
             Ok(vec![self.session.profile.clone()])

@@ -14,5 +14,6 @@ mod common {
 
 mod client;
 mod faults;
+mod keepers;
 mod sealed;
 mod shared;
