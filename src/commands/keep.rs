@@ -7,8 +7,8 @@
 //!
 //! With the etcd store, several keepers on several machines elect one active keeper per profile
 //! (a lease of [`KEEPER_TTL_SECS`](crate::store::etcd::KEEPER_TTL_SECS) under `keepers/<profile>`): only the active one refreshes;
-//! the others stand by, looking again every [`STANDBY_POLL`] while something is due, and take
-//! over once the active one's lease expires (it died, or lost its quorum).
+//! the others stand by, trying again every [`STANDBY_POLL`], and take over once the active
+//! one's lease expires (it died, or lost its quorum).
 //!
 //! SIGTERM, SIGINT and SIGHUP stop it: at once while it sleeps; after the refresh in flight has
 //! been answered and saved otherwise (the HTTP timeout bounds that). Either way it exits 0.
@@ -140,9 +140,13 @@ impl Keep {
                 })
                 .collect();
             let plan = upkeep::plan(sessions.iter().zip(&watches), now);
+            let standing_by = self.stand_by(&sessions).await?;
             if plan.due.is_empty() {
                 self.report_schedule(&sessions, &watches);
-                let wait = now.secs_until(plan.wake_at).max(1);
+                let mut wait = now.secs_until(plan.wake_at).max(1);
+                if standing_by {
+                    wait = wait.min(STANDBY_POLL.as_secs());
+                }
                 tokio::select! {
                     () = tokio::time::sleep(Duration::from_secs(wait)) => continue,
                     name = self.signals.recv() => return Ok(name),
@@ -227,6 +231,21 @@ impl Keep {
             self.emit(&event);
         }
         Ok(stopping)
+    }
+
+    /// With the etcd store, campaigns for every kept profile it is not yet the active keeper of;
+    /// true when it stands by for any (it then wakes every [`STANDBY_POLL`] to try again).
+    async fn stand_by(&mut self, sessions: &[Session]) -> Result<bool, Error> {
+        if self.session.store != Some(StoreChoice::Etcd) {
+            return Ok(false);
+        }
+        let mut standing_by = false;
+        for session in sessions {
+            let profile = &session.meta.profile;
+            let keeper = self.service(profile)?;
+            standing_by |= !self.active_keeper(&keeper, profile).await;
+        }
+        Ok(standing_by)
     }
 
     /// Whether this keeper is the one to refresh `profile`: always with a local store; with

@@ -15,13 +15,13 @@ use crate::common::session::{Access, PROFILE, TOKEN_PREFIXES, demo_server};
 /// Upper bound for anything the test waits for.
 const BOUND: Duration = Duration::from_secs(120);
 
-struct Keeper {
-    child: Child,
+pub(crate) struct Keeper {
+    pub(crate) child: Child,
     lines: Lines<BufReader<ChildStdout>>,
 }
 
 impl Keeper {
-    fn start(fleet: &Fleet, machine: &Machine) -> Self {
+    pub(crate) fn start(fleet: &Fleet, machine: &Machine) -> Self {
         let mut child = machine
             .command(fleet, &["keep", "--all", "--json"])
             .spawn()
@@ -30,7 +30,7 @@ impl Keeper {
         Self { child, lines }
     }
 
-    fn pid(&self) -> u32 {
+    pub(crate) fn pid(&self) -> u32 {
         self.child.id().unwrap()
     }
 
@@ -63,10 +63,11 @@ async fn refreshes(server: &DemoServer, n: u64) -> Instant {
     Instant::now()
 }
 
-/// The pid in the active keeper's key.
-fn active_pid(fleet: &Fleet) -> Option<u32> {
+/// The pid in the active keeper's key, if etcd can say.
+pub(crate) fn active_pid(fleet: &Fleet) -> Option<u32> {
     let key = format!("{}keepers/{PROFILE}", fleet.prefix);
-    let kv = fleet.client().get(&key, false).unwrap()?;
+    // No answer (an election under way after a member died) counts as not known yet.
+    let kv = fleet.client().get(&key, false).ok()??;
     String::from_utf8(kv.value)
         .ok()?
         .split(' ')

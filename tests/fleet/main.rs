@@ -15,5 +15,6 @@ mod common {
 mod client;
 mod faults;
 mod keepers;
+mod measure;
 mod sealed;
 mod shared;
