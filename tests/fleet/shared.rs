@@ -155,3 +155,27 @@ async fn a_refresh_etcd_could_not_take_is_kept_aside_and_moved_back_for_the_flee
         "what A printed is what it kept aside"
     );
 }
+
+#[tokio::test]
+async fn status_and_logout_on_another_machine_act_on_the_fleet_session() {
+    let Some(fleet) = Fleet::start() else { return };
+    let server = demo_server(rotating()).await;
+    let (a, b) = (fleet.machine(), fleet.machine());
+    fleet.sign_in(&server, &a, Access::Fresh).await;
+
+    let status = b.run(&fleet, &["status"]).await;
+    status.assert_code(0);
+    assert!(
+        status.stdout.contains("etcd") || status.stderr.contains("etcd"),
+        "{status:?}"
+    );
+    b.run(&fleet, &["logout"]).await.assert_code(0);
+    assert_eq!(
+        server.stats().revocations,
+        1,
+        "the tokens were revoked at the server"
+    );
+    let left: Vec<String> = fleet.everything().into_iter().map(|kv| kv.key).collect();
+    assert!(left.iter().all(|k| !k.contains("/sessions/")), "{left:?}");
+    a.run(&fleet, &["token"]).await.assert_code(7);
+}
