@@ -55,7 +55,7 @@ pub struct SessionArgs {
     /// configuration, else `default` (resolved by [`crate::config::Config::session`]).
     #[arg(skip = String::from(crate::config::DEFAULT_PROFILE))]
     pub profile: String,
-    /// Where tokens are kept: auto, secret-service, keyutils, file or memory (see STORES in
+    /// Where tokens are kept: auto, secret-service, keyutils, file, memory or etcd (see STORES in
     /// `grantty --help`).
     #[arg(
         long,

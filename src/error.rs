@@ -151,6 +151,8 @@ impl Error {
         match self {
             Error::Auth(e) | Error::Discovery { cause: e, .. } => auth_exit(e),
             Error::Usage(_) | Error::Store(StoreError::StoredElsewhere { .. }) => exit::USAGE,
+            // A missing or unsafe etcd setting (endpoints, seal key, TLS files) is the user's to fix.
+            Error::Store(StoreError::Etcd(e)) if e.is_setup() => exit::USAGE,
             Error::Refresh(e) => match e {
                 RefreshFailed::NotSignedIn { .. } | RefreshFailed::Dead { .. } => {
                     exit::SIGN_IN_NEEDED

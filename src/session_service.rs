@@ -174,7 +174,18 @@ impl<T: Transport> SessionService<T> {
     }
 
     async fn run(&self, profile: &str, need: Need) -> Result<Refreshed, RefreshFailed> {
-        let _lock = self.lock(profile, Activity::Refreshing).await?;
+        let valid = match need {
+            Need::Valid(min_valid) => Some(min_valid),
+            Need::Fresh => None,
+        };
+        let _lock = match self
+            .lock_or_valid(profile, Activity::Refreshing, valid)
+            .await?
+        {
+            lock_wait::Waited::Locked(lock) => lock,
+            // Another process refreshed while this one waited: nothing left to do.
+            lock_wait::Waited::Valid(session) => return Ok(Refreshed::StillValid(*session)),
+        };
         let session =
             self.load_locked(profile)
                 .await?

@@ -22,6 +22,7 @@
 
 mod backend;
 mod error;
+pub mod etcd;
 mod file;
 #[cfg(test)]
 pub(crate) mod fixtures;
@@ -106,6 +107,10 @@ impl SessionStore {
         if choice == StoreChoice::Memory {
             return Ok(Self::in_memory(dir));
         }
+        if choice == StoreChoice::Etcd {
+            let config = etcd::EtcdSettings::from_env().validate()?;
+            return Self::open_etcd(dir, &config);
+        }
         file::ensure_private_dir(&dir)?;
         let (backend, skipped) = select::open_backend(&dir, choice)?;
         let place = Place::Files(dir.clone());
@@ -129,6 +134,28 @@ impl SessionStore {
             skipped: Vec::new(),
             lifespans: std::collections::BTreeMap::new(),
         })
+    }
+
+    /// A store whose sessions (metadata and sealed secrets) and locks live in etcd; `dir`, on
+    /// this machine, only holds kept-aside copies. Nothing is sent before the first call.
+    pub fn open_etcd(dir: PathBuf, config: &etcd::EtcdConfig) -> Result<Self, StoreError> {
+        file::ensure_private_dir(&dir)?;
+        let fleet = Arc::new(etcd::Fleet::open(config)?);
+        Ok(Self {
+            dir,
+            backend: Arc::new(etcd::EtcdBackend(Arc::clone(&fleet))),
+            place: Place::Etcd(fleet),
+            skipped: Vec::new(),
+            lifespans: std::collections::BTreeMap::new(),
+        })
+    }
+
+    /// The etcd connection, when this is the etcd store.
+    pub fn fleet(&self) -> Option<&Arc<etcd::Fleet>> {
+        match &self.place {
+            Place::Etcd(fleet) => Some(fleet),
+            _ => None,
+        }
     }
 
     /// A store that keeps everything in this process; [`dir`](Self::dir) is empty.

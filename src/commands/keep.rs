@@ -11,6 +11,11 @@
 //! store (a logout elsewhere) is said once (`logged_out`) and no longer kept. `--once` is one pass
 //! of all this for cron ([`once`]).
 //!
+//! With the etcd store, several keepers on several machines elect one active keeper per profile
+//! (a lease of [`KEEPER_TTL_SECS`](crate::store::etcd::KEEPER_TTL_SECS) under `keepers/<profile>`): only the active one refreshes;
+//! the others stand by, trying again every [`STANDBY_POLL`], and take over once the active
+//! one's lease expires (it died, or lost its quorum).
+//!
 //! SIGTERM, SIGINT and SIGHUP stop it: at once while it sleeps; after the refresh in flight has
 //! been answered and saved otherwise (the HTTP timeout bounds that). Either way it exits 0.
 
@@ -37,7 +42,11 @@ use crate::domain::upkeep::{
 use crate::error::Error;
 use crate::oauth::http::ReqwestTransport;
 use crate::session_service::{MinValid, RefreshFailed, Refreshed, SessionService, Stored};
+use crate::store::etcd::Election;
 use crate::store::{StoreChoice, stored_profiles};
+
+/// How often a standby keeper looks again whether the active one is gone, while a refresh is due.
+const STANDBY_POLL: Duration = Duration::from_secs(1);
 use crate::words;
 
 /// `grantty keep [--profile P | --all] [--json] [--notify CMD] [--once]`, or
@@ -81,6 +90,7 @@ pub async fn keep(session: &SessionArgs, args: &KeepArgs) -> Result<(), Error> {
         clock: Arc::new(SystemClock),
         watches: BTreeMap::new(),
         held: BTreeMap::new(),
+        elections: BTreeMap::new(),
         scheduled: BTreeMap::new(),
         out: if args.json {
             Reporter::new(Box::new(std::io::stdout()), true)
@@ -135,6 +145,8 @@ struct Keep {
     /// Refreshed tokens neither the store nor the fallback file took, per profile: saved again
     /// when the policy says, and never refreshed over meanwhile.
     held: BTreeMap<String, Session>,
+    /// The profiles this keeper is the active keeper of (etcd store only).
+    elections: BTreeMap<String, Election>,
     /// The last `scheduled` event per profile, so it is written only when it changes.
     scheduled: BTreeMap<String, (Timestamp, Why)>,
     out: Reporter<Box<dyn std::io::Write>>,
@@ -189,12 +201,16 @@ impl Keep {
                 self.alert(&profile, alert, None);
             }
             let plan = upkeep::plan(sessions.iter().zip(&watches), now);
+            let standing_by = self.stand_by(&sessions).await?;
             if plan.due.is_empty() {
                 if self.once.is_some() {
                     return Ok("");
                 }
                 self.report_schedule(&sessions, &watches);
-                let wait = now.secs_until(plan.wake_at).max(1);
+                let mut wait = now.secs_until(plan.wake_at).max(1);
+                if standing_by {
+                    wait = wait.min(STANDBY_POLL.as_secs());
+                }
                 tokio::select! {
                     () = tokio::time::sleep(Duration::from_secs(wait)) => continue,
                     name = self.signals.recv() => return Ok(name),
@@ -242,6 +258,13 @@ impl Keep {
             Action::Refresh(why) => why,
         };
         let keeper = self.service(&profile)?;
+        if !self.active_keeper(&keeper, &profile).await {
+            // Another keeper refreshes this profile: stand by, and look again (it may die).
+            return Ok(tokio::select! {
+                () = tokio::time::sleep(STANDBY_POLL) => None,
+                name = self.signals.recv() => Some(name),
+            });
+        }
         let mut stopping = None;
         let result = {
             let refresh = async {
@@ -326,6 +349,47 @@ impl Keep {
         });
     }
 
+    /// With the etcd store, campaigns for every kept profile it is not yet the active keeper of;
+    /// true when it stands by for any (it then wakes every [`STANDBY_POLL`] to try again).
+    async fn stand_by(&mut self, sessions: &[Session]) -> Result<bool, Error> {
+        if self.session.store != Some(StoreChoice::Etcd) {
+            return Ok(false);
+        }
+        let mut standing_by = false;
+        for session in sessions {
+            let profile = &session.meta.profile;
+            let keeper = self.service(profile)?;
+            standing_by |= !self.active_keeper(&keeper, profile).await;
+        }
+        Ok(standing_by)
+    }
+
+    /// Whether this keeper is the one to refresh `profile`: always with a local store; with
+    /// etcd, while it holds (or now wins) the profile's keeper election.
+    async fn active_keeper(
+        &mut self,
+        keeper: &SessionService<ReqwestTransport>,
+        profile: &str,
+    ) -> bool {
+        let Some(fleet) = keeper.store.fleet().cloned() else {
+            return true;
+        };
+        if self.elections.get(profile).is_some_and(Election::holds) {
+            return true;
+        }
+        // A lost election is let go (its lease may be gone already) before trying again.
+        self.elections.remove(profile);
+        let name = profile.to_owned();
+        let won = tokio::task::spawn_blocking(move || Election::campaign(&fleet, &name)).await;
+        match won {
+            Ok(Ok(Some(election))) => {
+                self.elections.insert(profile.to_owned(), election);
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// The event for a failed refresh, as the upkeep policy reacts to it
     /// ([`Watch::after_failure`]).
     /// The alert it brings, if any, comes second.
@@ -394,7 +458,9 @@ impl Keep {
 
     /// The profiles kept now.
     fn profiles(&self) -> Result<Vec<String>, Error> {
-        if self.all {
+        if self.all && self.session.store == Some(StoreChoice::Etcd) {
+            Ok(open_store(&self.session, StoreChoice::Auto)?.profiles()?)
+        } else if self.all {
             Ok(stored_profiles(&state_dir()?)?)
         } else {
             Ok(vec![self.session.profile.clone()])

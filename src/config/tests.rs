@@ -112,7 +112,7 @@ fn every_bad_value_names_the_file_line_column_key_and_valid_choices() {
         ("flow = 1", "; choose device or code"),
         (
             r#"store = "vault""#,
-            "; choose auto, secret-service, keyutils, file or memory",
+            "; choose auto, secret-service, keyutils, file, memory or etcd",
         ),
         (
             r#"export_format = "yaml""#,

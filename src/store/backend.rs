@@ -19,6 +19,8 @@ pub enum BackendKind {
     File,
     /// Process memory only.
     Memory,
+    /// An etcd cluster a fleet shares, the secrets sealed with the fleet's key.
+    Etcd,
 }
 
 impl BackendKind {
@@ -29,6 +31,7 @@ impl BackendKind {
             Self::Keyutils => "keyutils",
             Self::File => "file",
             Self::Memory => "memory",
+            Self::Etcd => "etcd",
         }
     }
 
@@ -39,6 +42,7 @@ impl BackendKind {
             "keyutils" => Self::Keyutils,
             "file" => Self::File,
             "memory" => Self::Memory,
+            "etcd" => Self::Etcd,
             _ => return None,
         })
     }
@@ -51,6 +55,7 @@ impl fmt::Display for BackendKind {
             Self::Keyutils => "kernel keyring (keyutils)",
             Self::File => "plaintext file",
             Self::Memory => "memory",
+            Self::Etcd => "etcd",
         })
     }
 }
@@ -87,6 +92,7 @@ impl BackendInfo {
             BackendKind::Keyutils => "kernel keyring (keyutils) — lost at reboot".to_owned(),
             BackendKind::File => format!("plaintext files in {} (0600)", self.location),
             BackendKind::Memory => "memory only — lost when grantty exits".to_owned(),
+            BackendKind::Etcd => format!("etcd at {} (sealed)", self.location),
         }
     }
 }
@@ -142,6 +148,7 @@ mod tests {
             BackendKind::Keyutils,
             BackendKind::File,
             BackendKind::Memory,
+            BackendKind::Etcd,
         ] {
             assert_eq!(BackendKind::from_flag(kind.flag()), Some(kind));
         }

@@ -162,6 +162,9 @@ pub enum StoreError {
         /// How long this process waited.
         waited_secs: u64,
     },
+    /// The etcd store failed (see [`EtcdError`](super::etcd::EtcdError)).
+    #[error(transparent)]
+    Etcd(#[from] super::etcd::EtcdError),
     /// An IO error with no path attached (e.g. a background storage task that died).
     #[error("session storage failed: {0}")]
     Other(#[from] io::Error),

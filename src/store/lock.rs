@@ -32,6 +32,7 @@ pub struct ProfileLock {
 #[derive(Debug)]
 enum Held {
     File(File),
+    Etcd(super::etcd::EtcdLock),
     Memory { state: Shared, profile: String },
 }
 
@@ -80,11 +81,22 @@ impl ProfileLock {
     /// Writes this process's pid and `activity` into the lock file (nothing for the memory
     /// store, whose holders are in this process). Best effort: a waiter then only says less.
     pub fn record(&self, activity: Activity) {
-        if let Held::File(file) = &self.held {
-            let line = format!("{} {}\n", std::process::id(), activity.as_str());
-            if file.set_len(0).is_ok() {
-                let _ = file.write_all_at(line.as_bytes(), 0);
+        match &self.held {
+            Held::File(file) => {
+                let line = format!("{} {}\n", std::process::id(), activity.as_str());
+                if file.set_len(0).is_ok() {
+                    let _ = file.write_all_at(line.as_bytes(), 0);
+                }
             }
+            Held::Etcd(lock) => lock.record(activity),
+            Held::Memory { .. } => {}
+        }
+    }
+
+    /// A lock held in etcd (released when the [`EtcdLock`](super::etcd::EtcdLock) drops).
+    pub(crate) fn etcd(lock: super::etcd::EtcdLock) -> Self {
+        Self {
+            held: Held::Etcd(lock),
         }
     }
 }
@@ -98,6 +110,8 @@ impl Drop for ProfileLock {
                 let _ = file.set_len(0);
                 drop(file.unlock());
             }
+            // Its own drop revokes the lease.
+            Held::Etcd(_) => {}
             Held::Memory { state, profile } => {
                 let (held, freed) = &**state;
                 held.lock()
@@ -142,7 +156,7 @@ pub(crate) fn read_holder(dir: &Path, profile: &str) -> Option<LockHolder> {
     parse_holder(buf.get(..n)?)
 }
 
-fn parse_holder(bytes: &[u8]) -> Option<LockHolder> {
+pub(crate) fn parse_holder(bytes: &[u8]) -> Option<LockHolder> {
     let line = std::str::from_utf8(bytes).ok()?.strip_suffix('\n')?;
     let (pid, word) = line.split_once(' ')?;
     if pid.is_empty() || !pid.bytes().all(|b| b.is_ascii_digit()) {

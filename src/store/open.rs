@@ -40,7 +40,8 @@ impl SessionStore {
         purpose: Purpose,
         plaintext_ok: bool,
     ) -> Result<Self, StoreError> {
-        if choice == StoreChoice::Memory {
+        if matches!(choice, StoreChoice::Memory | StoreChoice::Etcd) {
+            // Neither shares a namespace with the local state directory's sessions.
             return Self::open(dir, choice, plaintext_ok);
         }
         validate_profile(profile)?;

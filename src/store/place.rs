@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use super::StoreError;
+use super::etcd::EtcdLock;
 use super::file::{read_private, remove_private, write_atomic};
 use super::lock::{self, MemoryLocks, ProfileLock};
 use super::memory::MemoryMeta;
@@ -14,6 +15,8 @@ use super::profile::{meta_path, profile_of_meta_file};
 pub(crate) enum Place {
     /// `<dir>/<profile>.meta.json` and `<dir>/<profile>.lock`.
     Files(PathBuf),
+    /// In etcd, shared by a fleet.
+    Etcd(std::sync::Arc<super::etcd::Fleet>),
     /// In this process.
     Memory {
         meta: MemoryMeta,
@@ -36,6 +39,7 @@ impl Place {
                 let path = meta_path(dir, profile);
                 read_private(&path)?.map(|bytes| (bytes, path.display().to_string()))
             }
+            Self::Etcd(fleet) => fleet.read_meta(profile)?,
             Self::Memory { meta, .. } => meta
                 .get(profile)
                 .map(|bytes| (bytes, format!("in-memory metadata of {profile:?}"))),
@@ -45,6 +49,7 @@ impl Place {
     pub(crate) fn write_meta(&self, profile: &str, doc: Vec<u8>) -> Result<(), StoreError> {
         match self {
             Self::Files(dir) => write_atomic(&meta_path(dir, profile), &doc),
+            Self::Etcd(fleet) => fleet.write_meta(profile, &doc),
             Self::Memory { meta, .. } => {
                 meta.set(profile, doc);
                 Ok(())
@@ -55,6 +60,7 @@ impl Place {
     pub(crate) fn remove_meta(&self, profile: &str) -> Result<(), StoreError> {
         match self {
             Self::Files(dir) => remove_private(&meta_path(dir, profile)).map(|_| ()),
+            Self::Etcd(fleet) => fleet.remove_meta(profile),
             Self::Memory { meta, .. } => {
                 meta.remove(profile);
                 Ok(())
@@ -66,6 +72,7 @@ impl Place {
     pub(crate) fn profiles(&self) -> Result<Vec<String>, StoreError> {
         let dir = match self {
             Self::Files(dir) => dir,
+            Self::Etcd(fleet) => return fleet.profiles(),
             Self::Memory { meta, .. } => return Ok(meta.profiles()),
         };
         let mut names = Vec::new();
@@ -82,6 +89,7 @@ impl Place {
     pub(crate) fn lock(&self, profile: &str) -> Result<ProfileLock, StoreError> {
         match self {
             Self::Files(dir) => lock::lock_file(dir, profile),
+            Self::Etcd(fleet) => EtcdLock::lock(fleet, profile).map(ProfileLock::etcd),
             Self::Memory { locks, .. } => Ok(locks.lock(profile)),
         }
     }
@@ -89,6 +97,7 @@ impl Place {
     pub(crate) fn lock_holder(&self, profile: &str) -> Option<lock::LockHolder> {
         match self {
             Self::Files(dir) => lock::read_holder(dir, profile),
+            Self::Etcd(fleet) => EtcdLock::holder(fleet, profile),
             Self::Memory { .. } => None,
         }
     }
@@ -96,6 +105,7 @@ impl Place {
     pub(crate) fn try_lock(&self, profile: &str) -> Result<Option<ProfileLock>, StoreError> {
         match self {
             Self::Files(dir) => lock::try_lock_file(dir, profile),
+            Self::Etcd(fleet) => Ok(EtcdLock::try_lock(fleet, profile)?.map(ProfileLock::etcd)),
             Self::Memory { locks, .. } => Ok(locks.try_lock(profile)),
         }
     }

@@ -27,6 +27,8 @@ pub enum StoreChoice {
     File,
     /// Process memory; lost when grantty exits.
     Memory,
+    /// An etcd cluster shared by a fleet (`GRANTTY_ETCD_ENDPOINTS`, `GRANTTY_ETCD_SEAL_KEY_FILE`).
+    Etcd,
 }
 
 impl StoreChoice {
@@ -38,6 +40,7 @@ impl StoreChoice {
             Self::Keyutils => Some(BackendKind::Keyutils),
             Self::File => Some(BackendKind::File),
             Self::Memory => Some(BackendKind::Memory),
+            Self::Etcd => Some(BackendKind::Etcd),
         }
     }
 }
@@ -79,6 +82,12 @@ pub(crate) fn open_recorded(
         }
         BackendKind::File => Arc::new(FileBackend::new(dir.to_owned())),
         BackendKind::Memory => Arc::new(super::MemoryBackend::new()),
+        BackendKind::Etcd => {
+            return Err(StoreError::Unavailable {
+                kind,
+                reason: "pass --store etcd (or set GRANTTY_STORE=etcd) to reach the cluster".into(),
+            });
+        }
     })
 }
 
@@ -102,6 +111,12 @@ pub(crate) fn open_backend(
         ),
         StoreChoice::File => (file(), Vec::new()),
         StoreChoice::Memory => (Arc::new(super::MemoryBackend::new()), Vec::new()),
+        StoreChoice::Etcd => {
+            return Err(StoreError::Unavailable {
+                kind: BackendKind::Etcd,
+                reason: "opened apart from the local backends (a bug)".into(),
+            });
+        }
         StoreChoice::Auto => {
             // Only the Secret Service: the kernel keyring is lost at reboot (see the module docs).
             let probes = std::iter::once(BackendKind::SecretService)

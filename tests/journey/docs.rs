@@ -331,7 +331,14 @@ fn bash_completes_profile_names_from_the_configuration_and_stored_sessions() {
     let stores = bash_complete(&script, home.path(), &["token", "--store", ""]);
     assert_eq!(
         stores,
-        ["auto", "secret-service", "keyutils", "file", "memory"]
+        [
+            "auto",
+            "secret-service",
+            "keyutils",
+            "file",
+            "memory",
+            "etcd"
+        ]
     );
     let formats = bash_complete(&script, home.path(), &["token", "--format", "e"]);
     assert_eq!(formats, ["env", "exec-credential"]);
