@@ -24,12 +24,8 @@ use crate::cli::{ExecArgs, SessionArgs};
 use crate::domain::session::Session;
 use crate::error::Error;
 use crate::export;
-use crate::session_service::MinValid;
-use crate::store::StoreChoice;
 
-use super::hold;
-use super::scripts::{served, warn_if_shorter};
-use super::setup::{open_store, service};
+use super::scripts::fresh;
 
 /// The variable holding the bare access token.
 pub const ACCESS_TOKEN_VAR: &str = "GRANTTY_ACCESS_TOKEN";
@@ -39,15 +35,9 @@ pub const AUTHORIZATION_VAR: &str = "GRANTTY_AUTHORIZATION";
 /// `grantty exec` when the cached path could not answer: refresh as `token` does, then run the
 /// command in this process. Returns only when no token could be had or the command not started.
 pub async fn exec(session: &SessionArgs, args: &ExecArgs) -> Result<(), Error> {
-    let served = {
-        let mut service = service(open_store(session, StoreChoice::Auto)?)?;
-        service.lock_wait = hold::lock_wait(None);
-        let min_valid = MinValid::from_flag(args.min_valid);
-        let served = served(&service, &session.profile, min_valid).await?;
-        warn_if_shorter(min_valid, &served.session, service.clock.now());
-        served
-        // The store, the HTTP client and their connections end here, before the command runs.
-    };
+    // The store, the HTTP client and their connections end inside `fresh`, before the command
+    // runs.
+    let (served, _, _) = fresh(session, args.min_valid).await?;
     // Refreshed tokens no store took: the access token is still good, so the command runs, and
     // the reason (where the tokens are, if anywhere) is said first instead of an exit code.
     if let Err(unsaved) = served.then {

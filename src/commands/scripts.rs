@@ -35,14 +35,26 @@ pub(super) async fn served(
     hold::usable(service, outcome, signalled).await
 }
 
-/// `grantty token`: an access token valid for at least `--min-valid` seconds.
-pub async fn token(session: &SessionArgs, args: &TokenArgs) -> Result<(), Error> {
+/// What `token`, `export` and `exec` hand out: the session with an access token valid for
+/// `--min-valid` (refreshed under the profile's lock when needed, the shorter-than-asked warning
+/// said), the time it was served at and the store's directory. The store and the HTTP client
+/// end before it returns.
+pub(super) async fn fresh(
+    session: &SessionArgs,
+    min_valid: Option<u64>,
+) -> Result<(Served, Timestamp, std::path::PathBuf), Error> {
     let mut service = service(open_store(session, StoreChoice::Auto)?)?;
     service.lock_wait = hold::lock_wait(None);
-    let min_valid = MinValid::from_flag(args.min_valid);
+    let min_valid = MinValid::from_flag(min_valid);
     let served = served(&service, &session.profile, min_valid).await?;
     let now = service.clock.now();
     warn_if_shorter(min_valid, &served.session, now);
+    Ok((served, now, service.state_dir().to_path_buf()))
+}
+
+/// `grantty token`: an access token valid for at least `--min-valid` seconds.
+pub async fn token(session: &SessionArgs, args: &TokenArgs) -> Result<(), Error> {
+    let (served, now, _) = fresh(session, args.min_valid).await?;
     let out = export::render(&served.session, args.format, now);
     std::io::stdout().write_all(out.as_bytes())?;
     served.then
@@ -272,13 +284,8 @@ pub async fn export(
         (false, true) => Replace::AnyRegularFile,
         (false, false) => Replace::OwnOnly,
     };
-    let mut service = service(open_store(session, StoreChoice::Auto)?)?;
-    service.lock_wait = hold::lock_wait(None);
     // As `token` does: never hand out an access token that a refresh should have replaced.
-    let min_valid = MinValid::from_flag(args.min_valid);
-    let served = served(&service, &session.profile, min_valid).await?;
-    let now = service.clock.now();
-    warn_if_shorter(min_valid, &served.session, now);
+    let (served, now, state_dir) = fresh(session, args.min_valid).await?;
     let stored = &served.session;
     let text = export::render(stored, format, now);
     let Some(path) = &args.output else {
@@ -290,7 +297,7 @@ pub async fn export(
     } else {
         ""
     };
-    let state_dir = export::files_dir(service.state_dir());
+    let state_dir = export::files_dir(&state_dir);
     if let Err(failed) = export::output::write(&state_dir, path, &text, replace, host) {
         // Refreshed tokens no store took are said first: the file was their last chance.
         if let Err(unsaved) = &served.then {
