@@ -76,6 +76,10 @@ pub struct SessionArgs {
     /// [`crate::config::Config::session`]).
     #[arg(skip)]
     pub refresh_token_lifespans: std::collections::BTreeMap<String, u64>,
+    /// The configuration file's `[etcd]` table, for `--store etcd` where the `GRANTTY_ETCD_*`
+    /// variables leave a setting unset (filled in by [`crate::config::Config::session`]).
+    #[arg(skip)]
+    pub etcd: crate::store::etcd::EtcdSettings,
 }
 
 /// Subcommands.
