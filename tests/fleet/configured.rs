@@ -69,3 +69,40 @@ async fn a_machine_with_only_a_config_file_is_served_the_fleet_session() {
     run.assert_code(7);
     assert_eq!(server.stats().token_requests, requests);
 }
+
+/// The keeper unit printed on a machine set up by variables carries them (a systemd user
+/// service has none of the shell's environment); no cluster is needed to print it.
+#[tokio::test]
+async fn the_keeper_unit_carries_the_etcd_variables_it_was_printed_with_and_no_secret() {
+    let home = tempfile::tempdir().unwrap();
+    let args = ["keep", "--all", "--print-systemd-unit"];
+    let mut cmd = session::bare_command_in(&home.path().join("state"), &args);
+    cmd.current_dir(home.path())
+        .env("HOME", home.path())
+        .env("GRANTTY_STORE", "etcd")
+        .env(
+            "GRANTTY_ETCD_ENDPOINTS",
+            "https://etcd1:2379,https://etcd2:2379",
+        )
+        .env("GRANTTY_ETCD_SEAL_KEY_FILE", "keys/seal.key")
+        .env("GRANTTY_CLIENT_SECRET", "s3cret-not-for-units");
+    let run = Run::of(cmd, &args).await;
+    run.assert_code(0);
+    let unit = &run.stdout;
+    let key = home.path().join("keys/seal.key");
+    for line in [
+        "Environment=\"GRANTTY_STORE=etcd\"".to_owned(),
+        "Environment=\"GRANTTY_ETCD_ENDPOINTS=https://etcd1:2379,https://etcd2:2379\"".to_owned(),
+        format!(
+            "Environment=\"GRANTTY_ETCD_SEAL_KEY_FILE={}\"",
+            key.display()
+        ),
+    ] {
+        assert!(unit.lines().any(|l| l == line), "no {line} in {unit}");
+    }
+    assert!(!unit.contains("s3cret"), "{unit}");
+    assert!(
+        !unit.contains("GRANTTY_ETCD_PREFIX"),
+        "only what is set: {unit}"
+    );
+}
