@@ -313,14 +313,15 @@ pub fn systemd_unit(
         .iter()
         .map(|a| quoted(a.as_bytes(), true))
         .collect();
-    let environment: String = environment
-        .iter()
-        .map(|(name, value)| {
-            let mut assignment = format!("{name}=").into_bytes();
-            assignment.extend_from_slice(value);
-            format!("Environment={}\n", quoted(&assignment, false))
-        })
-        .collect();
+    let mut lines = String::new();
+    for (name, value) in environment {
+        let mut assignment = format!("{name}=").into_bytes();
+        assignment.extend_from_slice(value);
+        lines.push_str("Environment=");
+        lines.push_str(&quoted(&assignment, false));
+        lines.push('\n');
+    }
+    let environment = lines;
     let mut writable = vec![quoted(&dash(&paths.state_dir), false)];
     writable.extend(paths.writable.iter().map(|p| quoted(&dash(p), false)));
     format!(
