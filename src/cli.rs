@@ -76,6 +76,10 @@ pub struct SessionArgs {
     /// [`crate::config::Config::session`]).
     #[arg(skip)]
     pub refresh_token_lifespans: std::collections::BTreeMap<String, u64>,
+    /// The configuration file's `[etcd]` table, for `--store etcd` where the `GRANTTY_ETCD_*`
+    /// variables leave a setting unset (filled in by [`crate::config::Config::session`]).
+    #[arg(skip)]
+    pub etcd: crate::store::etcd::EtcdSettings,
 }
 
 /// Subcommands.
@@ -132,7 +136,7 @@ pub struct KeepArgs {
     /// Print NDJSON events on stdout instead of one line per event on stderr.
     #[arg(long)]
     pub json: bool,
-    /// Print a systemd user unit that runs this keeper, then exit.
+    /// Print a systemd user unit that runs this keeper, then exit (with the etcd store, it carries the `GRANTTY_STORE` and `GRANTTY_ETCD_*` variables set here as `Environment=` lines).
     #[arg(long)]
     pub print_systemd_unit: bool,
     /// Run `sh -c CMD` once per alert and session (sign-in-soon, needs-human, recovered, ended)

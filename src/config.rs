@@ -24,6 +24,7 @@ use std::path::{Path, PathBuf};
 use crate::cli::{ClientAuthArg, FlowArg, ProviderArg, SessionArgs};
 use crate::export::Format;
 use crate::store::StoreChoice;
+use crate::store::etcd::EtcdSettings;
 
 /// The profile used when neither `--profile`, `GRANTTY_PROFILE` nor `default_profile` names one.
 pub const DEFAULT_PROFILE: &str = "default";
@@ -52,7 +53,17 @@ pub const PROFILE_KEYS: [&str; 19] = [
     "label",
 ];
 /// The keys allowed outside any profile.
-pub const TOP_LEVEL_KEYS: [&str; 2] = ["default_profile", "profiles"];
+pub const TOP_LEVEL_KEYS: [&str; 3] = ["default_profile", "profiles", "etcd"];
+/// The keys of the `[etcd]` table: the fleet store's settings (`--store etcd`), which the
+/// `GRANTTY_ETCD_*` variables override one by one.
+pub const ETCD_KEYS: [&str; 6] = [
+    "endpoints",
+    "prefix",
+    "seal_key_file",
+    "cacert",
+    "cert",
+    "key",
+];
 
 /// One `[profiles.NAME]` table; every setting is optional and a flag beats it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -110,6 +121,9 @@ pub struct Config {
     pub default_profile: Option<String>,
     /// The profiles by name.
     pub profiles: BTreeMap<String, Profile>,
+    /// The `[etcd]` table: where the fleet store is, for every profile (its relative paths
+    /// already taken from the file's directory). The `GRANTTY_ETCD_*` variables beat it.
+    pub etcd: EtcdSettings,
 }
 
 /// One problem in the file, at a 1-based line and column.
@@ -214,10 +228,11 @@ impl Config {
     /// Parses `text`, the contents of `path` (named in messages only).
     pub fn parse(path: &Path, text: &str) -> Result<Self, ConfigError> {
         match parse::document(text) {
-            Ok((default_profile, profiles)) => Ok(Self {
+            Ok((default_profile, profiles, etcd)) => Ok(Self {
                 path: Some(path.to_owned()),
                 default_profile,
                 profiles,
+                etcd: relative_to(path, etcd),
             }),
             Err(mut found) => {
                 found.sort_by_key(|(offset, _)| *offset);
@@ -266,8 +281,28 @@ impl Config {
             profile,
             store,
             refresh_token_lifespans,
+            etcd: self.etcd.clone(),
             ..args.clone()
         }
+    }
+}
+
+/// `etcd` with its relative file paths taken from the directory of the configuration file
+/// `path`, as `client_secret_file` is: the file means the same wherever grantty runs.
+fn relative_to(path: &Path, etcd: EtcdSettings) -> EtcdSettings {
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+    let resolve = |file: Option<PathBuf>| {
+        file.map(|f| match dir {
+            Some(dir) if f.is_relative() => dir.join(f),
+            _ => f,
+        })
+    };
+    EtcdSettings {
+        seal_key_file: resolve(etcd.seal_key_file),
+        cacert: resolve(etcd.cacert),
+        cert: resolve(etcd.cert),
+        key: resolve(etcd.key),
+        ..etcd
     }
 }
 

@@ -30,7 +30,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use self::notify::{Hook, HookDone, next_done};
-use self::report::{KeepEvent, Reporter, UnitPaths, needs_human, systemd_unit};
+use self::report::{KeepEvent, Reporter, UnitPaths, needs_human, systemd_unit, unit_environment};
 use self::signals::Signals;
 use super::setup::{open_store, state_dir};
 use crate::cli::{KeepArgs, SessionArgs};
@@ -72,7 +72,13 @@ pub async fn keep(session: &SessionArgs, args: &KeepArgs) -> Result<(), Error> {
             state_dir: state_dir()?,
             writable: crate::store::kept_aside_place().into_iter().collect(),
         };
-        print!("{}", systemd_unit(&exe, &selector, &paths));
+        let environment = unit_environment(
+            session.store,
+            session.config.as_deref(),
+            &crate::store::etcd::EtcdSettings::from_env(),
+            &std::env::current_dir()?,
+        );
+        print!("{}", systemd_unit(&exe, &selector, &paths, &environment));
         return Ok(());
     }
     let (hook, hook_done) = match &args.notify {

@@ -15,6 +15,7 @@ use crate::domain::clock::SystemClock;
 use crate::error::Error;
 use crate::oauth::http::ReqwestTransport;
 use crate::session_service::SessionService;
+use crate::store::etcd::EtcdSettings;
 use crate::store::{Purpose, SessionStore, StoreChoice, StoreError, default_dir};
 
 /// The state directory: `$XDG_STATE_HOME/grantty` or `~/.local/state/grantty`.
@@ -71,7 +72,7 @@ pub fn open_store_quietly(args: &SessionArgs) -> Option<SessionStore> {
         return None;
     }
     let dir = default_dir()?;
-    SessionStore::open_for(dir, &args.profile, choice, Purpose::Existing, false)
+    open_chosen(dir, args, choice, Purpose::Existing)
         .ok()
         .map(|store| store.with_lifespans(args.refresh_token_lifespans.clone()))
 }
@@ -98,11 +99,26 @@ fn open_store_unconfigured(
         return Ok(SessionStore::memory());
     }
     let dir = state_dir()?;
-    let store = SessionStore::open_for(dir, &args.profile, choice, purpose, false)?;
+    let store = open_chosen(dir, args, choice, purpose)?;
     if purpose == Purpose::NewSession
         && let Some(line) = crate::words::store_notice(&store, &args.profile)
     {
         crate::say!("grantty: {line}");
     }
     Ok(store)
+}
+
+/// [`SessionStore::open_for`], but the etcd store takes its settings from the `GRANTTY_ETCD_*`
+/// variables and, for what they leave unset, the configuration file's `[etcd]` table.
+fn open_chosen(
+    dir: PathBuf,
+    args: &SessionArgs,
+    choice: StoreChoice,
+    purpose: Purpose,
+) -> Result<SessionStore, StoreError> {
+    if choice == StoreChoice::Etcd {
+        let settings = EtcdSettings::from_env().or(args.etcd.clone());
+        return SessionStore::open_etcd(dir, &settings.validate()?);
+    }
+    SessionStore::open_for(dir, &args.profile, choice, purpose, false)
 }

@@ -12,16 +12,17 @@ use toml::de::{DeTable, DeValue};
 use super::values::{
     choice, endpoint, host, label, lifespan, redirect_uri, refresh_skew, scopes, string, suggestion,
 };
-use super::{PROFILE_KEYS, Profile, TOP_LEVEL_KEYS};
+use super::{ETCD_KEYS, PROFILE_KEYS, Profile, TOP_LEVEL_KEYS};
 use crate::cli::{ClientAuthArg, FlowArg, ProviderArg};
 use crate::export::Format;
+use crate::store::etcd::{EtcdSettings, check_endpoint, check_prefix};
 use crate::store::{StoreChoice, validate_profile};
 
 /// A problem: byte offset in the file, message.
 pub(super) type Found = (usize, String);
 
-/// `default_profile` and the profiles by name.
-type Parsed = (Option<String>, BTreeMap<String, Profile>);
+/// `default_profile`, the profiles by name and the `[etcd]` table.
+type Parsed = (Option<String>, BTreeMap<String, Profile>, EtcdSettings);
 
 /// Longest excerpt of a value quoted in a message.
 const WRITTEN_MAX_CHARS: usize = 60;
@@ -38,13 +39,17 @@ pub(super) fn document(text: &str) -> Result<Parsed, Vec<Found>> {
     };
     let mut default_profile = None;
     let mut profiles = BTreeMap::new();
+    let mut etcd = EtcdSettings::default();
     for (key, value) in root.get_ref() {
         match key.get_ref().as_ref() {
             "default_profile" => default_profile = walk.default_profile(value),
             "profiles" => profiles = walk.profiles(value),
+            "etcd" => etcd = walk.etcd(value),
             other => {
                 let message = if PROFILE_KEYS.contains(&other) {
                     format!("{other} belongs to a profile: put it below a [profiles.NAME] line")
+                } else if ETCD_KEYS.contains(&other) {
+                    format!("{other} belongs to the fleet store: put it below an [etcd] line")
                 } else {
                     unknown(other, "at the top level", &TOP_LEVEL_KEYS)
                 };
@@ -53,7 +58,7 @@ pub(super) fn document(text: &str) -> Result<Parsed, Vec<Found>> {
         }
     }
     if walk.found.is_empty() {
-        Ok((default_profile, profiles))
+        Ok((default_profile, profiles, etcd))
     } else {
         Err(walk.found)
     }
@@ -109,6 +114,43 @@ impl Walk<'_> {
                     "profiles.{name_text} must be a table: write [profiles.{name_text}] above its keys"
                 );
                 self.found.push((body.span().start, message));
+            }
+        }
+        out
+    }
+
+    /// The `[etcd]` table: `endpoints` (an array of URLs or one comma-separated string),
+    /// `prefix`, and the files `seal_key_file`, `cacert`, `cert`, `key` (paths as written;
+    /// [`super::Config::parse`] takes relative ones from the file's directory).
+    fn etcd(&mut self, value: &Spanned<DeValue<'_>>) -> EtcdSettings {
+        let mut out = EtcdSettings::default();
+        let Some(table) = value.get_ref().as_table() else {
+            let message = "etcd must be a table: write [etcd] above its keys";
+            self.found.push((value.span().start, message.to_owned()));
+            return out;
+        };
+        for (key, value) in table {
+            let Some(&k) = ETCD_KEYS.iter().find(|k| **k == key.get_ref().as_ref()) else {
+                let other = key.get_ref().as_ref();
+                let message = unknown(other, "in [etcd]", &ETCD_KEYS);
+                self.found.push((key.span().start, message));
+                continue;
+            };
+            let (v, w) = (value.get_ref(), self.written(value));
+            let result = match k {
+                "endpoints" => etcd_endpoints(v, &w).map(|x| out.endpoints = Some(x)),
+                "prefix" => string(k, v, &w).and_then(|x| {
+                    check_prefix(&x).map_err(|why| format!("prefix = {w} is not valid: {why}"))?;
+                    out.prefix = Some(x);
+                    Ok(())
+                }),
+                "seal_key_file" => string(k, v, &w).map(|x| out.seal_key_file = Some(x.into())),
+                "cacert" => string(k, v, &w).map(|x| out.cacert = Some(x.into())),
+                "cert" => string(k, v, &w).map(|x| out.cert = Some(x.into())),
+                _ => string(k, v, &w).map(|x| out.key = Some(x.into())),
+            };
+            if let Err(message) = result {
+                self.found.push((value.span().start, message));
             }
         }
         out
@@ -222,6 +264,32 @@ fn conflicts(name: &str, p: &Profile, seen: &BTreeMap<&'static str, usize>) -> V
         _ => {}
     }
     out
+}
+
+/// `endpoints`: an array of client URLs or one comma-separated string, each checked as the
+/// store checks it (https, or http to a loopback address); joined with commas.
+fn etcd_endpoints(value: &DeValue<'_>, written: &str) -> Result<String, String> {
+    let items: Vec<String> = match value {
+        DeValue::String(s) => s.split(',').map(|i| i.trim().to_owned()).collect(),
+        DeValue::Array(items) => items
+            .iter()
+            .map(|i| i.get_ref().as_str().map(|s| s.trim().to_owned()))
+            .collect::<Option<_>>()
+            .ok_or_else(|| {
+                format!("endpoints = {written} is not valid; give URLs in quotes, e.g. [\"https://etcd1:2379\", \"https://etcd2:2379\"]")
+            })?,
+        _ => Vec::new(),
+    };
+    let items: Vec<String> = items.into_iter().filter(|i| !i.is_empty()).collect();
+    if items.is_empty() {
+        return Err(format!(
+            "endpoints = {written} is not valid; give the cluster's client URLs, e.g. [\"https://etcd1:2379\", \"https://etcd2:2379\"]"
+        ));
+    }
+    for item in &items {
+        check_endpoint(item).map_err(|why| format!("endpoints = {written} is not valid: {why}"))?;
+    }
+    Ok(items.join(","))
 }
 
 /// `unknown key "k" <where> (did you mean x?); valid keys: …`.

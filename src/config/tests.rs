@@ -205,7 +205,7 @@ fn keys_in_the_wrong_place_say_where_they_belong() {
     let err = error("defaultprofile = \"w\"\n");
     assert_has(
         &err,
-        "(did you mean default_profile?); valid keys: default_profile, profiles",
+        "(did you mean default_profile?); valid keys: default_profile, profiles, etcd",
     );
     let err = third_line("default_profile = \"work\"");
     assert_has(&err, "default_profile belongs at the top of the file");
@@ -350,4 +350,109 @@ fn a_label_is_sanitised_capped_and_never_empty() {
     let err = parse("[profiles.a]\nlabel = \"\\u001b[2J\"\n").unwrap_err();
     assert!(err.contains("label = "), "{err}");
     assert!(parse("[profiles.a]\nlabel = 3\n").is_err());
+}
+
+const ETCD: &str = r#"default_profile = "work"
+
+[etcd]
+endpoints = ["https://etcd1.example.com:2379", " https://etcd2.example.com:2379 "]
+prefix = "/team/"
+seal_key_file = "fleet/seal.key"
+cacert = "/etc/grantty/ca.pem"
+cert = "client.pem"
+key = "client.key"
+
+[profiles.work]
+store = "etcd"
+"#;
+
+#[test]
+fn the_etcd_table_parses_with_relative_files_taken_from_the_files_directory() {
+    let config = parse(ETCD).unwrap();
+    let dir = Path::new(PATH).parent().unwrap();
+    assert_eq!(
+        config.etcd,
+        EtcdSettings {
+            endpoints: Some("https://etcd1.example.com:2379,https://etcd2.example.com:2379".into()),
+            prefix: Some("/team/".into()),
+            seal_key_file: Some(dir.join("fleet/seal.key")),
+            cacert: Some("/etc/grantty/ca.pem".into()),
+            cert: Some(dir.join("client.pem")),
+            key: Some(dir.join("client.key")),
+        }
+    );
+    // One comma-separated string works as well as an array.
+    let one = parse("[etcd]\nendpoints = \"http://127.0.0.1:2379, http://[::1]:2379\"\n").unwrap();
+    assert_eq!(
+        one.etcd.endpoints.as_deref(),
+        Some("http://127.0.0.1:2379,http://[::1]:2379")
+    );
+    // Without the table, nothing is set (and a file relative to a bare name stays as written).
+    assert_eq!(parse(FULL).unwrap().etcd, EtcdSettings::default());
+    let bare = Config::parse(Path::new("c.toml"), "[etcd]\nseal_key_file = \"k\"\n").unwrap();
+    assert_eq!(bare.etcd.seal_key_file.as_deref(), Some(Path::new("k")));
+}
+
+#[test]
+fn the_etcd_table_reaches_the_session_and_the_environment_beats_it() {
+    let config = parse(ETCD).unwrap();
+    let session = session_of(&["token"], &config);
+    assert_eq!(session.store, Some(StoreChoice::Etcd));
+    assert_eq!(session.etcd, config.etcd);
+    // What `open_store` does with it: a variable beats the file key by key.
+    let env = EtcdSettings {
+        prefix: Some("/from-env/".into()),
+        ..EtcdSettings::default()
+    };
+    let merged = env.or(session.etcd).validate().unwrap();
+    assert_eq!(merged.prefix, "/from-env/");
+    assert_eq!(merged.endpoints.len(), 2);
+    assert_eq!(
+        merged.seal_key_file,
+        Path::new(PATH).parent().unwrap().join("fleet/seal.key")
+    );
+}
+
+#[test]
+fn bad_etcd_settings_name_the_line_column_and_what_is_valid() {
+    let at = |text: &str| error(&format!("# fleet\n[etcd]\n{text}\n"));
+    let cases: &[(&str, &str)] = &[
+        (
+            r#"endpoint = "https://e:2379""#,
+            r#":3:1: unknown key "endpoint" in [etcd] (did you mean endpoints?); valid keys: endpoints, prefix, seal_key_file, cacert, cert, key"#,
+        ),
+        (r#"sealkey_file = "k""#, "(did you mean seal_key_file?)"),
+        (
+            r#"endpoints = "http://etcd.example.com:2379""#,
+            r#":3:13: endpoints = "http://etcd.example.com:2379" is not valid: the endpoint "http://etcd.example.com:2379" uses plain http"#,
+        ),
+        (
+            r#"endpoints = ["https://e:2379", 7]"#,
+            ":3:13: endpoints = [\"https://e:2379\", 7] is not valid; give URLs in quotes",
+        ),
+        (
+            "endpoints = []",
+            ":3:13: endpoints = [] is not valid; give the cluster's client URLs",
+        ),
+        (
+            r#"prefix = "grantty""#,
+            r#":3:10: prefix = "grantty" is not valid: the key prefix "grantty" must start and end with '/'"#,
+        ),
+        (
+            "seal_key_file = 32",
+            ":3:17: seal_key_file = 32 is not valid; give a non-empty string in quotes",
+        ),
+    ];
+    for (line, wanted) in cases {
+        assert_has(&at(line), wanted);
+    }
+    // An etcd key at the top level, and a table that is not one.
+    assert_has(
+        &error("endpoints = \"https://e:2379\"\n"),
+        ":1:1: endpoints belongs to the fleet store: put it below an [etcd] line",
+    );
+    assert_has(
+        &error("etcd = \"https://e:2379\"\n"),
+        ":1:8: etcd must be a table: write [etcd] above its keys",
+    );
 }

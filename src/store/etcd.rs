@@ -31,6 +31,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 pub use client::{Compare, EtcdClient, Kv};
 pub use config::{DEFAULT_PREFIX, EtcdConfig, EtcdSettings};
+pub(crate) use config::{check_endpoint, check_prefix};
 pub use error::EtcdError;
 pub(crate) use lock::EtcdLock;
 pub use lock::{Election, KEEPER_TTL_SECS, LOCK_TTL_SECS};

@@ -13,6 +13,7 @@ mod common {
 }
 
 mod client;
+mod configured;
 mod faults;
 mod keepers;
 mod measure;

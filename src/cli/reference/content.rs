@@ -270,6 +270,16 @@ fn environment() -> Section {
             ("GRANTTY_PROFILE", "the profile, as --profile"),
             ("GRANTTY_STORE", "the store, as --store"),
             ("GRANTTY_CONFIG", "the configuration file, as --config"),
+            (
+                "GRANTTY_ETCD_ENDPOINTS, GRANTTY_ETCD_PREFIX, GRANTTY_ETCD_SEAL_KEY_FILE",
+                "for --store etcd: the cluster's client URLs (comma-separated; https, or http \
+                 to loopback only), the key prefix (default /grantty/) and the fleet's 32-byte \
+                 seal key file (0600). Each beats its key in the configuration's [etcd] table",
+            ),
+            (
+                "GRANTTY_ETCD_CACERT, GRANTTY_ETCD_CERT, GRANTTY_ETCD_KEY",
+                "for --store etcd: the cluster's CA bundle and this client's certificate and key",
+            ),
             ("GRANTTY_CLIENT_ID", "the client id, as 'login --client-id'"),
             (
                 "GRANTTY_CLIENT_SECRET",
@@ -313,6 +323,11 @@ fn configuration() -> Section {
              profile, with any of the keys below (each matches a flag; the flag wins). Every \
              mistake stops every command with exit 2 and FILE:LINE:COLUMN, what is wrong and \
              what would be right."
+                .to_owned(),
+            "For --store etcd, an [etcd] table at the top level holds the fleet's settings for \
+             every profile: endpoints (an array of URLs, or one comma-separated string), prefix, \
+             and the files seal_key_file, cacert, cert and key (relative paths are taken from \
+             the configuration file's directory). Each GRANTTY_ETCD_* variable beats its key."
                 .to_owned(),
             format!("refresh_skew takes {lo} to {hi} seconds. An example:"),
         ],

@@ -2,13 +2,15 @@
 //! (the envelope of [`crate::ndjson`]). No event carries a token.
 
 use std::io::Write;
-use std::os::unix::ffi::OsStrExt as _;
+use std::os::unix::ffi::{OsStrExt as _, OsStringExt as _};
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
 use crate::domain::clock::Timestamp;
 use crate::domain::upkeep::Notice;
+use crate::store::StoreChoice;
+use crate::store::etcd::EtcdSettings;
 use crate::words;
 
 /// One thing the keeper did or noticed.
@@ -298,13 +300,28 @@ pub struct UnitPaths {
 /// finishes an in-flight refresh first, within the HTTP timeout). Sandboxed: the file system is
 /// read-only but for the state directory and the kept-aside places (`RuntimeDirectory=` and
 /// `CacheDirectory=` create `$XDG_RUNTIME_DIR/grantty` and `~/.cache/grantty`, kept across
-/// restarts, mode 0700), no core dumps. Every path is quoted and escaped as systemd.syntax(7)
-/// asks, so spaces, quotes, backslashes, `%` and `$` mean themselves.
-pub fn systemd_unit(exe: &Path, selector: &[String], paths: &UnitPaths) -> String {
+/// restarts, mode 0700), no core dumps. `environment` becomes one `Environment=` line per
+/// variable (see [`unit_environment`]). Every path and value is quoted and escaped as
+/// systemd.syntax(7) asks, so spaces, quotes, backslashes, `%` and `$` mean themselves.
+pub fn systemd_unit(
+    exe: &Path,
+    selector: &[String],
+    paths: &UnitPaths,
+    environment: &[(&str, Vec<u8>)],
+) -> String {
     let args: Vec<String> = selector
         .iter()
         .map(|a| quoted(a.as_bytes(), true))
         .collect();
+    let mut lines = String::new();
+    for (name, value) in environment {
+        let mut assignment = format!("{name}=").into_bytes();
+        assignment.extend_from_slice(value);
+        lines.push_str("Environment=");
+        lines.push_str(&quoted(&assignment, false));
+        lines.push('\n');
+    }
+    let environment = lines;
     let mut writable = vec![quoted(&dash(&paths.state_dir), false)];
     writable.extend(paths.writable.iter().map(|p| quoted(&dash(p), false)));
     format!(
@@ -321,7 +338,7 @@ After=network-online.target
 
 [Service]
 Type=exec
-ExecStart={exe} keep {args}
+{environment}ExecStart={exe} keep {args}
 Restart=on-failure
 RestartSec=30
 RestartPreventExitStatus={sign_in} {usage}
@@ -348,6 +365,47 @@ WantedBy=default.target
         usage = crate::error::exit::USAGE,
         writable = writable.join(" "),
     )
+}
+
+/// The variables the unit's keeper needs to find what this command found, none of them a
+/// secret: `GRANTTY_CONFIG` when a configuration file was named (`--config` or the variable);
+/// with the etcd store, `GRANTTY_STORE=etcd` and the `GRANTTY_ETCD_*` variables set here
+/// (`etcd_env`, from [`EtcdSettings::from_env`](crate::store::etcd::EtcdSettings::from_env):
+/// endpoints, prefix and file paths, never a key's contents), so that a keeper started by
+/// systemd, which has none of this shell's environment, opens the same store. Relative paths
+/// are made absolute against `cwd`: the unit runs elsewhere. What came from the configuration
+/// file is not repeated; the keeper reads the same file.
+pub fn unit_environment(
+    store: Option<StoreChoice>,
+    config: Option<&Path>,
+    etcd_env: &EtcdSettings,
+    cwd: &Path,
+) -> Vec<(&'static str, Vec<u8>)> {
+    let absolute = |path: &Path| cwd.join(path).into_os_string().into_vec();
+    let mut out = Vec::new();
+    if let Some(config) = config {
+        out.push(("GRANTTY_CONFIG", absolute(config)));
+    }
+    if store != Some(StoreChoice::Etcd) {
+        return out;
+    }
+    out.push(("GRANTTY_STORE", b"etcd".to_vec()));
+    let text =
+        |name, value: &Option<String>| value.as_ref().map(|v| (name, v.clone().into_bytes()));
+    let file = |name, value: &Option<PathBuf>| value.as_deref().map(|p| (name, absolute(p)));
+    out.extend(
+        [
+            text("GRANTTY_ETCD_ENDPOINTS", &etcd_env.endpoints),
+            text("GRANTTY_ETCD_PREFIX", &etcd_env.prefix),
+            file("GRANTTY_ETCD_SEAL_KEY_FILE", &etcd_env.seal_key_file),
+            file("GRANTTY_ETCD_CACERT", &etcd_env.cacert),
+            file("GRANTTY_ETCD_CERT", &etcd_env.cert),
+            file("GRANTTY_ETCD_KEY", &etcd_env.key),
+        ]
+        .into_iter()
+        .flatten(),
+    );
+    out
 }
 
 /// `-path`: systemd ignores a `ReadWritePaths=` entry with this prefix if it does not exist yet
@@ -525,7 +583,24 @@ mod tests {
             .lines()
             .find_map(|l| l.strip_prefix(&format!("{key}=")))
             .unwrap_or_else(|| panic!("no {key}= in {unit}"));
-        let command = key == "ExecStart";
+        split(line, key == "ExecStart")
+    }
+
+    /// The variables the unit's `Environment=` lines set, in order: each line one quoted
+    /// `NAME=value` word, unescaped as [`words`] does (no `$` expansion there).
+    fn environment(unit: &str) -> Vec<(String, Vec<u8>)> {
+        unit.lines()
+            .filter_map(|l| l.strip_prefix("Environment="))
+            .map(|line| {
+                let [word] = <[Vec<u8>; 1]>::try_from(split(line, false)).unwrap();
+                let at = word.iter().position(|b| *b == b'=').unwrap();
+                let name = String::from_utf8(word[..at].to_vec()).unwrap();
+                (name, word[at + 1..].to_vec())
+            })
+            .collect()
+    }
+
+    fn split(line: &str, command: bool) -> Vec<Vec<u8>> {
         let (mut out, mut word, mut quoted, mut any) = (Vec::new(), Vec::new(), false, false);
         let mut chars = line.chars().peekable();
         while let Some(c) = chars.next() {
@@ -573,6 +648,7 @@ mod tests {
             Path::new("/usr/bin/grantty"),
             &["--all".to_owned()],
             &paths("/home/a/.local/state/grantty"),
+            &[],
         );
         assert!(
             unit.contains("ExecStart=\"/usr/bin/grantty\" keep \"--all\"\n"),
@@ -588,6 +664,7 @@ mod tests {
             Path::new("/usr/bin/grantty"),
             &["--all".to_owned()],
             &paths("/home/a/.local/state/grantty"),
+            &[],
         );
         for line in [
             "ProtectSystem=strict",
@@ -619,6 +696,7 @@ mod tests {
             Path::new(exe),
             &["--profile".to_owned(), "w%rk".to_owned()],
             &paths(state),
+            &[],
         );
         let exec = words(&unit, "ExecStart");
         assert_eq!(
@@ -640,7 +718,7 @@ mod tests {
         );
         // Not UTF-8, and a newline: escaped, never raw.
         let odd = std::ffi::OsStr::from_bytes(b"/s/\xff\nx");
-        let unit = systemd_unit(Path::new("/g"), &[], &paths(&odd.to_string_lossy()));
+        let unit = systemd_unit(Path::new("/g"), &[], &paths(&odd.to_string_lossy()), &[]);
         assert!(
             unit.contains("ReadWritePaths=\"-/s/\u{fffd}\\x0ax\""),
             "{unit}"
@@ -652,6 +730,7 @@ mod tests {
                 state_dir: PathBuf::from(odd),
                 writable: Vec::new(),
             },
+            &[],
         );
         assert_eq!(words(&unit, "ReadWritePaths"), [b"-/s/\xff\nx".to_vec()]);
     }
@@ -683,6 +762,10 @@ mod tests {
                 state_dir: state,
                 writable: Vec::new(),
             },
+            &[
+                ("GRANTTY_STORE", b"etcd".to_vec()),
+                ("GRANTTY_ETCD_SEAL_KEY_FILE", b"/k 100% $x \"q\"".to_vec()),
+            ],
         );
         let file = dir.path().join("grantty-keep.service");
         std::fs::write(&file, unit).unwrap();
@@ -694,5 +777,91 @@ mod tests {
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(out.status.success(), "systemd-analyze verify: {stderr}");
         assert!(!stderr.contains("grantty-keep.service:"), "{stderr}");
+    }
+
+    fn etcd_env() -> EtcdSettings {
+        EtcdSettings {
+            endpoints: Some("https://etcd1:2379,https://etcd2:2379".into()),
+            prefix: Some("/team 100%/".into()),
+            seal_key_file: Some("keys/seal \"1\".key".into()),
+            cacert: Some("/etc/ca $HOME.pem".into()),
+            cert: None,
+            key: None,
+        }
+    }
+
+    #[test]
+    fn with_the_etcd_store_the_unit_carries_the_variables_it_was_printed_with() {
+        let env = unit_environment(
+            Some(StoreChoice::Etcd),
+            Some(Path::new("conf/grantty.toml")),
+            &etcd_env(),
+            Path::new("/home/a b"),
+        );
+        let unit = systemd_unit(
+            Path::new("/usr/bin/grantty"),
+            &["--all".to_owned()],
+            &paths("/s"),
+            &env,
+        );
+        let found: Vec<(String, Vec<u8>)> = environment(&unit);
+        let expected: Vec<(String, Vec<u8>)> = [
+            ("GRANTTY_CONFIG", "/home/a b/conf/grantty.toml"),
+            ("GRANTTY_STORE", "etcd"),
+            (
+                "GRANTTY_ETCD_ENDPOINTS",
+                "https://etcd1:2379,https://etcd2:2379",
+            ),
+            ("GRANTTY_ETCD_PREFIX", "/team 100%/"),
+            (
+                "GRANTTY_ETCD_SEAL_KEY_FILE",
+                "/home/a b/keys/seal \"1\".key",
+            ),
+            ("GRANTTY_ETCD_CACERT", "/etc/ca $HOME.pem"),
+        ]
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), v.as_bytes().to_vec()))
+        .collect();
+        assert_eq!(found, expected, "{unit}");
+        // In [Service], before the command it is for.
+        let service = unit.find("[Service]").unwrap();
+        let first = unit.find("Environment=").unwrap();
+        assert!(service < first && first < unit.find("ExecStart=").unwrap());
+    }
+
+    #[test]
+    fn without_the_etcd_store_no_etcd_variable_is_written_and_never_a_secret() {
+        let local = unit_environment(Some(StoreChoice::File), None, &etcd_env(), Path::new("/"));
+        assert!(local.is_empty(), "{local:?}");
+        let none = systemd_unit(Path::new("/g"), &[], &paths("/s"), &local);
+        assert!(!none.contains("Environment="), "{none}");
+        // Only these names can ever be written: no token, no client secret.
+        let env = unit_environment(
+            Some(StoreChoice::Etcd),
+            Some(Path::new("/c.toml")),
+            &EtcdSettings {
+                cert: Some("/c.pem".into()),
+                key: Some("/c.key".into()),
+                ..etcd_env()
+            },
+            Path::new("/"),
+        );
+        let names: Vec<&str> = env.iter().map(|(n, _)| *n).collect();
+        for name in names {
+            assert!(
+                [
+                    "GRANTTY_CONFIG",
+                    "GRANTTY_STORE",
+                    "GRANTTY_ETCD_ENDPOINTS",
+                    "GRANTTY_ETCD_PREFIX",
+                    "GRANTTY_ETCD_SEAL_KEY_FILE",
+                    "GRANTTY_ETCD_CACERT",
+                    "GRANTTY_ETCD_CERT",
+                    "GRANTTY_ETCD_KEY",
+                ]
+                .contains(&name),
+                "{name}"
+            );
+        }
     }
 }

@@ -90,21 +90,18 @@ impl EtcdSettings {
         }
         if endpoints.is_empty() {
             return Err(config(
-                "no endpoints: set GRANTTY_ETCD_ENDPOINTS to the cluster's client URLs, comma-separated (e.g. https://etcd1:2379,https://etcd2:2379)".into(),
+                "no endpoints: set GRANTTY_ETCD_ENDPOINTS to the cluster's client URLs, comma-separated (e.g. https://etcd1:2379,https://etcd2:2379), or endpoints in the configuration file's [etcd] table".into(),
             ));
         }
         let prefix = self.prefix.unwrap_or_else(|| DEFAULT_PREFIX.to_owned());
-        if !prefix.starts_with('/')
-            || !prefix.ends_with('/')
-            || prefix.chars().any(char::is_control)
-        {
+        if let Err(why) = check_prefix(&prefix) {
             return Err(config(format!(
-                "the key prefix {prefix:?} must start and end with '/' (e.g. {DEFAULT_PREFIX}); check GRANTTY_ETCD_PREFIX"
+                "{why}; check GRANTTY_ETCD_PREFIX (or prefix in the configuration file's [etcd] table)"
             )));
         }
         let Some(seal_key_file) = self.seal_key_file else {
             return Err(config(
-                "no seal key: set GRANTTY_ETCD_SEAL_KEY_FILE to the fleet's 32-byte key file (create one with `head -c 32 /dev/urandom > FILE && chmod 600 FILE` and copy it to every machine)".into(),
+                "no seal key: set GRANTTY_ETCD_SEAL_KEY_FILE (or seal_key_file in the configuration file's [etcd] table) to the fleet's 32-byte key file (create one with `head -c 32 /dev/urandom > FILE && chmod 600 FILE` and copy it to every machine)".into(),
             ));
         };
         Ok(EtcdConfig {
@@ -115,6 +112,26 @@ impl EtcdSettings {
             key: self.key,
             seal_key_file,
         })
+    }
+}
+
+/// Why `prefix` cannot be the key prefix (it must start and end with `/`).
+pub(crate) fn check_prefix(prefix: &str) -> Result<(), String> {
+    if !prefix.starts_with('/') || !prefix.ends_with('/') || prefix.chars().any(char::is_control) {
+        return Err(format!(
+            "the key prefix {:?} must start and end with '/' (e.g. {DEFAULT_PREFIX})",
+            crate::domain::text::sanitize(prefix, 100)
+        ));
+    }
+    Ok(())
+}
+
+/// Why `text` cannot be an endpoint, for the configuration file (which says where it is).
+pub(crate) fn check_endpoint(text: &str) -> Result<(), String> {
+    match endpoint(text) {
+        Ok(_) => Ok(()),
+        Err(EtcdError::Config { detail }) => Err(detail),
+        Err(other) => Err(other.to_string()),
     }
 }
 
