@@ -16,5 +16,6 @@ mod client;
 mod faults;
 mod keepers;
 mod measure;
+mod pending;
 mod sealed;
 mod shared;
