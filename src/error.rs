@@ -168,7 +168,7 @@ impl Error {
                     exit::SIGN_IN_NEEDED
                 }
                 RefreshFailed::Store(e) if matches!(**e, StoreError::Busy { .. }) => exit::BUSY,
-                RefreshFailed::Store(_) => exit::STORE,
+                RefreshFailed::Store(_) | RefreshFailed::PendingElsewhere { .. } => exit::STORE,
                 RefreshFailed::Endpoint(_) => exit::USAGE,
             },
             Error::Logout(e) => match e {

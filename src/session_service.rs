@@ -8,7 +8,11 @@
 //!    earlier failed save win and are moved back into the store);
 //! 2. decide: still valid enough → done; ended → [`RefreshFailed::Dead`] without asking;
 //! 3. probe the secret backend with a write of the secrets' size, then write the "refresh
-//!    pending" marker: a store that cannot take a write must not cost a refresh token;
+//!    pending" marker: a store that cannot take a write must not cost a refresh token. In a
+//!    store machines share (etcd) the marker names this machine, and another machine that
+//!    finds it for the tokens it loaded does not send
+//!    ([`RefreshFailed::PendingElsewhere`]): the answer may be kept aside on the marker's
+//!    machine, whose next run moves it back (and so ends the marker);
 //! 4. send; classify the answer with the sans-IO [`parse_refresh`](crate::oauth::wire::parse_refresh);
 //! 5. persist new tokens (secrets first) before returning them. A failed save returns
 //!    [`Refreshed::Unsaved`] with the tokens, never drops them.
@@ -208,6 +212,19 @@ impl<T: Transport> SessionService<T> {
             };
             return Err(RefreshFailed::Dead {
                 reason,
+                session: Box::new(session),
+            });
+        }
+        // Another machine sent a refresh from these very tokens (a stale marker, from before
+        // the tokens moved on, was dropped when they were loaded) and did not save its answer:
+        // its new tokens may be kept aside there, and the stored refresh token rotated away.
+        if let Some(pending) = &session.meta.pending_refresh
+            && let Some(machine) = &pending.machine
+            && self.store.machine().is_some_and(|me| me != machine)
+        {
+            return Err(RefreshFailed::PendingElsewhere {
+                machine: machine.clone(),
+                since: pending.started_at,
                 session: Box::new(session),
             });
         }

@@ -80,6 +80,8 @@ pub struct SessionStore {
     skipped: Vec<SkippedBackend>,
     /// Configured refresh-token lifespans by profile, applied to sessions as they are read.
     lifespans: std::collections::BTreeMap<String, u64>,
+    /// This machine, in a store machines share (see [`machine`](Self::machine)).
+    machine: Option<String>,
 }
 
 impl std::fmt::Debug for SessionStore {
@@ -120,6 +122,7 @@ impl SessionStore {
             place,
             skipped,
             lifespans: std::collections::BTreeMap::new(),
+            machine: None,
         })
     }
 
@@ -133,6 +136,7 @@ impl SessionStore {
             place,
             skipped: Vec::new(),
             lifespans: std::collections::BTreeMap::new(),
+            machine: None,
         })
     }
 
@@ -141,13 +145,30 @@ impl SessionStore {
     pub fn open_etcd(dir: PathBuf, config: &etcd::EtcdConfig) -> Result<Self, StoreError> {
         file::ensure_private_dir(&dir)?;
         let fleet = Arc::new(etcd::Fleet::open(config)?);
+        let machine = format!("{} ({})", host_name(), dir.display());
         Ok(Self {
             dir,
             backend: Arc::new(etcd::EtcdBackend(Arc::clone(&fleet))),
             place: Place::Etcd(fleet),
             skipped: Vec::new(),
             lifespans: std::collections::BTreeMap::new(),
+            machine: Some(machine),
         })
+    }
+
+    /// Who this machine is in a store machines share (etcd): its host name and state directory
+    /// (where its kept-aside copies are), never a secret; `None` for a machine's own store.
+    /// Recorded with a pending refresh, so that no other machine spends a refresh token whose
+    /// rotated successor may be kept aside here.
+    pub fn machine(&self) -> Option<&str> {
+        self.machine.as_deref()
+    }
+
+    /// This store, as if machines shared it and this one were `machine` (tests).
+    #[must_use]
+    pub fn as_machine(mut self, machine: &str) -> Self {
+        self.machine = Some(machine.to_owned());
+        self
     }
 
     /// The etcd connection, when this is the etcd store.
@@ -171,6 +192,7 @@ impl SessionStore {
             place: Place::memory(),
             skipped: Vec::new(),
             lifespans: std::collections::BTreeMap::new(),
+            machine: None,
         }
     }
 
@@ -390,6 +412,16 @@ impl SessionStore {
             other => other,
         }
     }
+}
+
+/// This host's name, as the kernel has it (only ever shown to people and compared).
+fn host_name() -> String {
+    ["/proc/sys/kernel/hostname", "/etc/hostname"]
+        .iter()
+        .filter_map(|path| std::fs::read_to_string(path).ok())
+        .map(|name| name.trim().to_owned())
+        .find(|name| !name.is_empty())
+        .unwrap_or_else(|| "an unnamed host".to_owned())
 }
 
 /// The size in bytes of `secrets` as stored: what a backend must take on the next save.

@@ -196,6 +196,16 @@ pub fn unreachable(host: &str, problem: &NetProblem, session: &Session) -> Strin
     )
 }
 
+/// Another machine of the fleet has a refresh of these tokens whose answer it has not saved.
+pub fn refresh_pending_elsewhere(machine: &str, since: Timestamp, session: &Session) -> String {
+    let profile = &session.meta.profile;
+    let machine = crate::domain::text::sanitize(machine, 200);
+    format!(
+        "a refresh of profile {profile:?} sent by machine {machine} at {} may have reached the server and its answer is not in the store: that machine keeps the new tokens aside, and the stored refresh token may already be spent, so this machine sent nothing; run `grantty token --profile {profile}` on that machine (it moves its tokens into the store), then try again here; if that machine is gone, sign in again with `grantty login --profile {profile}`",
+        time_of_day(since)
+    )
+}
+
 /// A session opened already refused: since when, and that nothing is lost.
 pub fn refused_since(since: Timestamp, code: &ErrorCode, session: &Session) -> String {
     format!(

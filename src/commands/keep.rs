@@ -410,7 +410,9 @@ impl Keep {
             RefreshFailed::NotSignedIn { .. } => Failure::Gone,
             RefreshFailed::Dead { .. } | RefreshFailed::Endpoint(_) => Failure::Lasting,
             RefreshFailed::Refused { .. } => Failure::Refused,
-            RefreshFailed::Unreachable { .. } | RefreshFailed::Store(_) => Failure::Passing,
+            RefreshFailed::Unreachable { .. }
+            | RefreshFailed::Store(_)
+            | RefreshFailed::PendingElsewhere { .. } => Failure::Passing,
         };
         let message = failure.to_string();
         let watch = self.watch(&profile);

@@ -142,6 +142,10 @@ pub struct PendingRefresh {
     pub started_at: Timestamp,
     /// The process that started it.
     pub pid: u32,
+    /// The machine that started it, in a store machines share (etcd): its host name and state
+    /// directory, never a secret. Its kept-aside copy, if the answer could not be saved, is on
+    /// that machine only. `None` in a machine's own store.
+    pub machine: Option<String>,
 }
 
 /// Where a session stands. Persisted in the metadata, so `status` can tell without the network

@@ -175,6 +175,20 @@ pub enum RefreshFailed {
         /// The session, unchanged.
         session: Box<Session>,
     },
+    /// Another machine sharing the store sent a refresh from the stored tokens and has not
+    /// saved its answer: its new tokens may be kept aside there and the stored refresh token
+    /// rotated away, so nothing was sent (spending it again could end the session). That
+    /// machine's next run moves its tokens into the store. The stored access token is still
+    /// served while it lasts.
+    #[error("{}", words::refresh_pending_elsewhere(machine, *since, session))]
+    PendingElsewhere {
+        /// The machine that sent it (host name and state directory, as it recorded).
+        machine: String,
+        /// When it sent it.
+        since: Timestamp,
+        /// The session, unchanged.
+        session: Box<Session>,
+    },
     /// The store failed before anything was sent: no refresh token was spent.
     #[error(transparent)]
     Store(Arc<StoreError>),
@@ -195,7 +209,8 @@ impl RefreshFailed {
         match self {
             Self::Refused { session, .. }
             | Self::Dead { session, .. }
-            | Self::Unreachable { session, .. } => Some(session),
+            | Self::Unreachable { session, .. }
+            | Self::PendingElsewhere { session, .. } => Some(session),
             Self::NotSignedIn { .. } | Self::Store(_) | Self::Endpoint(_) => None,
         }
     }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use super::{EndReason, NetProblem, RefreshFailed, Refreshed, SessionService};
 use crate::domain::secret::RefreshToken;
-use crate::domain::session::{PendingRefresh, Session, SessionState};
+use crate::domain::session::{PendingRefresh, Session, SessionMeta, SessionState};
 use crate::oauth::http::{Transport, TransportError, TransportFailure};
 use crate::oauth::provider::{Provider, host_and_port};
 use crate::oauth::refresh::refresh_request;
@@ -31,11 +31,7 @@ impl<T: Transport> SessionService<T> {
             .await?;
         let interrupted_before = session.meta.pending_refresh.is_some();
         let unmarked = session.meta.clone();
-        let mut marked = session.meta.clone();
-        marked.pending_refresh = Some(PendingRefresh {
-            started_at: self.clock.now(),
-            pid: std::process::id(),
-        });
+        let marked = self.marked(&session);
         let guard = self.in_flight.begin();
         let meta = marked.clone();
         self.blocking(move |s| s.save_meta(&meta)).await?;
@@ -65,6 +61,8 @@ impl<T: Transport> SessionService<T> {
                     let meta = unmarked.clone();
                     let _ = self.blocking(move |s| s.save_meta(&meta)).await;
                     session.meta = unmarked;
+                } else {
+                    self.holds_nothing(&mut session).await;
                 }
                 return Err(RefreshFailed::Unreachable {
                     host,
@@ -113,14 +111,42 @@ impl<T: Transport> SessionService<T> {
             RefreshReply::Refused { code, error } => {
                 Err(self.refused(session, code, error.description).await)
             }
-            RefreshReply::Bad(answer) => Err(RefreshFailed::Unreachable {
-                host,
-                problem: NetProblem::Answer(answer),
-                session: Box::new(session),
-            }),
+            RefreshReply::Bad(answer) => {
+                self.holds_nothing(&mut session).await;
+                Err(RefreshFailed::Unreachable {
+                    host,
+                    problem: NetProblem::Answer(answer),
+                    session: Box::new(session),
+                })
+            }
         };
         drop(guard);
         result
+    }
+
+    /// `session`'s metadata with the "refresh pending" marker of this process (and, in a
+    /// store machines share, this machine).
+    fn marked(&self, session: &Session) -> SessionMeta {
+        let mut marked = session.meta.clone();
+        marked.pending_refresh = Some(PendingRefresh {
+            started_at: self.clock.now(),
+            pid: std::process::id(),
+            machine: self.store.machine().map(str::to_owned),
+        });
+        marked
+    }
+
+    /// The refresh may have reached the server but no tokens came back: this machine holds
+    /// nothing the store lacks, so the marker stops naming it (best effort) and another
+    /// machine may refresh as this one would. The marker itself stays, for `status`.
+    async fn holds_nothing(&self, session: &mut Session) {
+        let Some(pending) = session.meta.pending_refresh.as_mut() else {
+            return;
+        };
+        if pending.machine.take().is_some() {
+            let meta = session.meta.clone();
+            let _ = self.blocking(move |s| s.save_meta(&meta)).await;
+        }
     }
 
     /// `invalid_grant`: adopt what another writer stored meanwhile, else the session is over.

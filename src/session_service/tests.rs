@@ -97,6 +97,16 @@ fn fixture(
     elapsed: u64,
     replies: Vec<Result<HttpResponse, TransportError>>,
 ) -> Fixture {
+    fixture_on(None, lifetime, elapsed, replies)
+}
+
+/// [`fixture`] in a store machines share, as `machine`.
+fn fixture_on(
+    machine: Option<&str>,
+    lifetime: u64,
+    elapsed: u64,
+    replies: Vec<Result<HttpResponse, TransportError>>,
+) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let broken = Arc::new(AtomicBool::new(false));
     let backend = Arc::new(Breakable {
@@ -104,6 +114,10 @@ fn fixture(
         broken: broken.clone(),
     });
     let store = SessionStore::with_backend(dir.path().join("s"), backend).unwrap();
+    let store = match machine {
+        Some(machine) => store.as_machine(machine),
+        None => store,
+    };
     let provider = ProviderRecord {
         kind: "generic".into(),
         host: "idp.example.com".into(),
@@ -554,4 +568,79 @@ async fn a_new_sign_in_keeps_what_the_server_showed_about_its_lifespans() {
         f.stored().meta.refresh.lifespan_start,
         crate::domain::session::LifespanStart::SignIn
     );
+}
+
+/// Marks the stored session as refreshing from `machine`, as its refresh does before sending.
+fn pending_on(f: &Fixture, machine: &str) {
+    let mut meta = f.stored().meta;
+    meta.pending_refresh = Some(crate::domain::session::PendingRefresh {
+        started_at: Timestamp::from_unix_secs(T0 + 1990),
+        pid: 42,
+        machine: Some(machine.into()),
+    });
+    f.service.store.save_meta(&meta).unwrap();
+}
+
+#[tokio::test]
+async fn a_refresh_another_machine_has_pending_is_not_sent_and_the_access_token_still_serves() {
+    let f = fixture_on(Some("host-b (/b)"), 2100, 2000, vec![json(200, &tokens(1))]);
+    pending_on(&f, "host-a (/a)");
+    let err = f.ensure().await.unwrap_err();
+    let RefreshFailed::PendingElsewhere { machine, .. } = &err else {
+        panic!("{err:?}");
+    };
+    assert_eq!(machine, "host-a (/a)");
+    assert!(f.sent_refresh_tokens().is_empty(), "rt-0 was not spent");
+    let said = err.to_string();
+    assert!(said.contains("machine host-a (/a)"), "{said}");
+    assert!(
+        said.contains("`grantty token --profile p` on that machine"),
+        "{said}"
+    );
+    assert_eq!(crate::error::Error::Refresh(err.clone()).exit_code(), 8);
+    let served = f.service.serve(Err(err)).await.unwrap();
+    assert_eq!(served.session.secrets.access_token.expose(), "at-0");
+    assert!(matches!(served.notice, Some(ServeNotice::Despite(_))));
+    // A caller that needs a fresh token gets the refusal; still nothing is sent.
+    let err = f.service.refresh("p").await.unwrap_err();
+    assert!(
+        matches!(err, RefreshFailed::PendingElsewhere { .. }),
+        "{err:?}"
+    );
+    assert!(f.sent_refresh_tokens().is_empty());
+}
+
+#[tokio::test]
+async fn the_machine_with_the_pending_refresh_refreshes_and_its_save_ends_the_marker() {
+    let f = fixture_on(Some("host-a (/a)"), 2100, 2000, vec![json(200, &tokens(1))]);
+    pending_on(&f, "host-a (/a)");
+    let got = f.ensure().await.unwrap();
+    assert!(matches!(got, Refreshed::Fresh { .. }), "{got:?}");
+    assert_eq!(f.sent_refresh_tokens(), ["rt-0"]);
+    assert_eq!(f.stored().meta.pending_refresh, None);
+}
+
+#[tokio::test]
+async fn a_refresh_marks_its_machine_and_unmarks_it_when_no_tokens_came_back() {
+    let f = fixture_on(
+        Some("host-a (/a)"),
+        2100,
+        2000,
+        vec![Err(TransportError::no_answer("timed out"))],
+    );
+    let _ = f.ensure().await.unwrap_err();
+    assert_eq!(f.sent_refresh_tokens(), ["rt-0"]);
+    let pending = f.stored().meta.pending_refresh.unwrap();
+    assert_eq!(
+        pending.machine, None,
+        "this machine holds nothing another could lack: another may refresh"
+    );
+    // A machine's own store names no machine.
+    let f = fixture(
+        2100,
+        2000,
+        vec![Err(TransportError::no_answer("timed out"))],
+    );
+    let _ = f.ensure().await.unwrap_err();
+    assert_eq!(f.stored().meta.pending_refresh.unwrap().machine, None);
 }

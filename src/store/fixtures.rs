@@ -62,6 +62,7 @@ pub fn full_session(profile: &str, generation: u64) -> Session {
             pending_refresh: Some(PendingRefresh {
                 started_at: at(7),
                 pid: 4242,
+                machine: None,
             }),
             clock_skew: Some(Skew::from_secs(-37)),
             state: SessionState::RefreshRefused {

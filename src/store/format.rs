@@ -154,6 +154,8 @@ struct ClaimsDoc {
 struct PendingDoc {
     started_at: i64,
     pid: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    machine: Option<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -213,6 +215,7 @@ pub(crate) fn encode_meta(meta: &SessionMeta, backend: BackendKind) -> Result<Ve
         pending_refresh: meta.pending_refresh.as_ref().map(|p| PendingDoc {
             started_at: p.started_at.as_unix_secs(),
             pid: p.pid,
+            machine: p.machine.clone(),
         }),
         clock_skew_secs: meta.clock_skew.map(Skew::secs),
         state: encode_state(&meta.state),
@@ -274,6 +277,7 @@ pub(crate) fn decode_meta(bytes: &[u8], location: &str) -> Result<StoredMeta, St
         pending_refresh: doc.pending_refresh.map(|p| PendingRefresh {
             started_at: ts(p.started_at),
             pid: p.pid,
+            machine: p.machine,
         }),
         clock_skew: doc.clock_skew_secs.map(Skew::from_secs),
         state: decode_state(doc.state).map_err(corrupt)?,

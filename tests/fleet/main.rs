@@ -17,5 +17,6 @@ mod configured;
 mod faults;
 mod keepers;
 mod measure;
+mod pending;
 mod sealed;
 mod shared;

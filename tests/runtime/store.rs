@@ -306,7 +306,11 @@ fn save_meta_records_a_pending_refresh_without_breaking_the_generation() {
     store.save(&s).unwrap();
     store.save(&s).unwrap(); // stored generation 2; `s` still says 1
     let started_at = Timestamp::from_unix_secs(1_700_000_100);
-    s.meta.pending_refresh = Some(PendingRefresh { started_at, pid: 7 });
+    s.meta.pending_refresh = Some(PendingRefresh {
+        started_at,
+        pid: 7,
+        machine: None,
+    });
     store.save_meta(&s.meta).unwrap();
     let loaded = store.load_checked("p").unwrap().unwrap();
     assert!(loaded.consistency.is_consistent());

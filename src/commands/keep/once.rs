@@ -67,7 +67,7 @@ impl Once {
     pub fn failed(&mut self, profile: &str, failure: &RefreshFailed) {
         let health = match failure {
             RefreshFailed::Unreachable { .. } => Health::Unreachable,
-            RefreshFailed::Store(_) => Health::Store,
+            RefreshFailed::Store(_) | RefreshFailed::PendingElsewhere { .. } => Health::Store,
             RefreshFailed::NotSignedIn { .. }
             | RefreshFailed::Dead { .. }
             | RefreshFailed::Endpoint(_)
