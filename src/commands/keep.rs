@@ -23,6 +23,7 @@ mod notify;
 mod once;
 mod report;
 mod signals;
+mod unit;
 mod unsaved;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -30,8 +31,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use self::notify::{Hook, HookDone, next_done};
-use self::report::{KeepEvent, Reporter, UnitPaths, needs_human, systemd_unit, unit_environment};
+use self::report::{KeepEvent, Reporter, needs_human};
 use self::signals::Signals;
+use self::unit::{UnitPaths, systemd_unit, unit_environment};
 use super::setup::{open_store, state_dir};
 use crate::cli::{KeepArgs, SessionArgs};
 use crate::domain::clock::{Clock, SystemClock, Timestamp};
