@@ -7,10 +7,15 @@ use super::Section;
 use crate::domain::clock::format_span;
 use crate::domain::upkeep::{
     ACCESS_MARGIN_SECS, LIFESPAN_MARGIN_SECS, LIFESPAN_NOTICE_SECS, MIN_REFRESH_GAP_SECS,
-    RECHECK_SECS, RETRY_CAP_SECS, RETRY_FIRST_SECS,
+    RECHECK_SECS, RETRY_CAP_SECS, RETRY_FIRST_SECS, SIGN_IN_SOON_SECS,
 };
 use crate::error::exit;
 use crate::oauth::provider::ANAPLAN_DEFAULT_REFRESH_LIFESPAN_SECS;
+
+/// The first `sign-in-soon` stage in hours ("24 h", where [`format_span`] would say "1 d").
+fn first_warning() -> String {
+    format!("{} h", SIGN_IN_SOON_SECS[0] / 3600)
+}
 
 /// grantty-keep(1)'s own sections, in page order.
 pub fn sections() -> Vec<Section> {
@@ -138,9 +143,10 @@ fn events() -> Section {
             (
                 "sign-in-soon".to_owned(),
                 format!(
-                    "the session's deadline is near: 24 h and {} before it, or at once when \
+                    "the session's deadline is near: {} and {} before it, or at once when \
                      less is left; sign in again before GRANTTY_DEADLINE.",
-                    format_span(LIFESPAN_NOTICE_SECS)
+                    first_warning(),
+                    format_span(SIGN_IN_SOON_SECS[1])
                 ),
             ),
             (
@@ -230,7 +236,11 @@ mod tests {
             format!("doubling per failure up to {}", format_span(RETRY_CAP_SECS)),
             format!("least every {}", format_span(RECHECK_SECS)),
             format!("clients: {ANAPLAN_DEFAULT_REFRESH_LIFESPAN_SECS} s, "),
-            format!("24 h and {} before it", format_span(LIFESPAN_NOTICE_SECS)),
+            format!(
+                "{} and {} before it",
+                first_warning(),
+                format_span(SIGN_IN_SOON_SECS[1])
+            ),
             format!("{}: every session is healthy", exit::OK),
             format!("{}: a session needs a person", exit::SIGN_IN_NEEDED),
             format!("{}: the provider could not be reached", exit::NETWORK),

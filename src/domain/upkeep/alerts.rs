@@ -19,7 +19,7 @@ use crate::domain::session::{RefreshKind, Session, SessionState};
 
 /// How long before the session's end `sign-in-soon` is given: 24 h (a working day ahead), then
 /// 2 h. Latest stage last.
-pub const SIGN_IN_SOON_SECS: [u64; 2] = [24 * 3600, 2 * 3600];
+pub const SIGN_IN_SOON_SECS: [u64; 2] = [24 * 3600, super::LIFESPAN_NOTICE_SECS];
 
 /// What a person is told.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
