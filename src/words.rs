@@ -19,7 +19,7 @@ pub use client_secret::{
 pub use discovery::retry_with_endpoints;
 pub use docs::man_fallback;
 pub use exec::exec_failed;
-pub use keep::{alert, hook_failed, logged_out_meanwhile};
+pub use keep::{alert, hook_failed, keep_once_nothing_stored, logged_out_meanwhile};
 pub use lock_wait::{lock_holder, waiting_for_lock};
 pub use verify::verify_failed;
 

@@ -36,6 +36,11 @@ pub fn alert(profile: &str, alert: Alert, cause: Option<&str>, now: Timestamp) -
     }
 }
 
+/// `keep --once --all` found no stored session at all.
+pub fn keep_once_nothing_stored() -> String {
+    "grantty keep: no session is stored here, so none was kept; sign in with `grantty login --profile NAME`".to_owned()
+}
+
 /// The stored session was removed (a logout elsewhere) while `keep` kept it.
 pub fn logged_out_meanwhile(profile: &str) -> String {
     format!(

@@ -390,6 +390,24 @@ async fn keep_once_exits_7_when_a_person_is_needed() {
     assert_eq!(refused_server.stats().client_refusals, 1);
 }
 
+/// A cron job whose sessions are gone (logged out, the state directory wiped) hears it: `--all`
+/// over an empty store is exit 7 with one line, not a silent 0.
+#[tokio::test]
+async fn keep_once_over_no_session_at_all_exits_7() {
+    let server = server(DemoConfig::default()).await;
+    let fixture = signed_in(&server, Access::Fresh).await;
+    fixture.run(&["logout", "--local"]).await.assert_code(0);
+    let before = server.stats().token_requests;
+    let run = fixture.run(&["keep", "--once", "--all"]).await;
+    run.assert_code(7);
+    assert!(
+        run.stderr.contains("no session is stored"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(server.stats().token_requests, before, "nothing to send");
+}
+
 async fn server_refusing() -> DemoServer {
     server(DemoConfig::default()).await
 }

@@ -184,7 +184,7 @@ fn once() -> Section {
             (exit::OK.to_string(), "every session is healthy".to_owned()),
             (
                 exit::SIGN_IN_NEEDED.to_string(),
-                "a session needs a person (sign in again, or an admin must enable the client)"
+                "a session needs a person (sign in again, or an admin must enable the client), or no session is stored at all"
                     .to_owned(),
             ),
             (

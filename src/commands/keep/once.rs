@@ -141,6 +141,14 @@ impl Keep {
             }
         }
         profiles.sort();
+        if profiles.is_empty() {
+            // `--all` over an empty store (a single profile without a session was refused
+            // already): cron must hear that nothing is kept any more, not a silent 0.
+            crate::say!("{}", crate::words::keep_once_nothing_stored());
+            return Err(Error::KeepOnce {
+                code: exit::SIGN_IN_NEEDED,
+            });
+        }
         for profile in profiles {
             let found = once.found.get(profile);
             let health = found.map(|f| f.health).unwrap_or_default();
