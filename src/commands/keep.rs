@@ -482,7 +482,17 @@ impl Keep {
     /// back-off like a failed refresh.
     async fn sessions(&mut self) -> Result<Vec<Session>, Error> {
         let mut sessions = Vec::new();
-        let mut profiles = self.profiles()?;
+        let mut profiles = match self.profiles() {
+            Ok(profiles) => profiles,
+            // A store that cannot list its profiles for a moment (etcd electing a new leader, a
+            // member gone) must not end a keeper that keeps sessions: it goes on with those and
+            // lists again at its next wake-up. `--once` and a keeper with nothing yet say it.
+            Err(e) if self.once.is_none() && !self.kept.is_empty() => {
+                crate::say!("grantty keep: {e}; going on with the sessions already kept");
+                Vec::new()
+            }
+            Err(e) => return Err(e),
+        };
         profiles.extend(
             self.kept
                 .iter()

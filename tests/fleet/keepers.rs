@@ -3,6 +3,7 @@
 //! one active keeper; killing it with -9 (and one etcd member with it) hands over to the other
 //! within the keeper lease, and the server sees one refresh per due time, never one per keeper.
 
+use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
 use grantty::demo::{DemoConfig, DemoServer};
@@ -18,6 +19,9 @@ const BOUND: Duration = Duration::from_secs(120);
 pub(crate) struct Keeper {
     pub(crate) child: Child,
     lines: Lines<BufReader<ChildStdout>>,
+    /// Everything the keeper wrote on stderr so far, drained as it comes (an unread pipe could
+    /// stall it) and shown when a wait fails.
+    stderr: std::sync::Arc<std::sync::Mutex<String>>,
 }
 
 impl Keeper {
@@ -27,7 +31,26 @@ impl Keeper {
             .spawn()
             .unwrap();
         let lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        Self { child, lines }
+        let stderr = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let mut err_lines = BufReader::new(child.stderr.take().unwrap()).lines();
+        let sink = std::sync::Arc::clone(&stderr);
+        tokio::spawn(async move {
+            while let Ok(Some(line)) = err_lines.next_line().await {
+                let mut all = sink.lock().unwrap();
+                all.push_str(&line);
+                all.push('\n');
+            }
+        });
+        Self {
+            child,
+            lines,
+            stderr,
+        }
+    }
+
+    /// What the keeper has written on stderr so far.
+    pub(crate) fn stderr(&self) -> String {
+        self.stderr.lock().unwrap().clone()
     }
 
     pub(crate) fn pid(&self) -> u32 {
@@ -53,11 +76,20 @@ impl Keeper {
     }
 }
 
-/// Waits until the server has answered `n` refreshes; when that happened.
-async fn refreshes(server: &DemoServer, n: u64) -> Instant {
+/// Waits until the server has answered `n` refreshes; when that happened. `keepers` are shown
+/// (their stderr) if it never does.
+async fn refreshes(server: &DemoServer, n: u64, keepers: &[Keeper]) -> Instant {
     let start = Instant::now();
     while server.stats().refreshes < n {
-        assert!(start.elapsed() < BOUND, "no refresh {n} within {BOUND:?}");
+        assert!(
+            start.elapsed() < BOUND,
+            "no refresh {n} within {BOUND:?}; server {:?}; keepers' stderr:\n{}",
+            server.stats(),
+            keepers.iter().fold(String::new(), |mut all, k| {
+                let _ = writeln!(all, "--- pid {:?}\n{}", k.child.id(), k.stderr());
+                all
+            })
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     Instant::now()
@@ -91,7 +123,7 @@ async fn the_standby_keeper_takes_over_from_a_killed_one_with_one_refresh_per_du
     fleet.sign_in(&server, &a, Access::Expired).await;
     let mut keepers = [Keeper::start(&fleet, &a), Keeper::start(&fleet, &b)];
 
-    let first = refreshes(&server, 1).await;
+    let first = refreshes(&server, 1, &keepers).await;
     let active = active_pid(&fleet).expect("an active keeper is recorded");
     let (dead, survivor) = if active == keepers[0].pid() {
         (0, 1)
@@ -109,7 +141,7 @@ async fn the_standby_keeper_takes_over_from_a_killed_one_with_one_refresh_per_du
         "the standby did not refresh as well"
     );
 
-    let second = refreshes(&server, 2).await;
+    let second = refreshes(&server, 2, &keepers).await;
     let survivor = &mut keepers[survivor];
     survivor.until("refreshed").await;
     survivor.until("scheduled").await;
